@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { Codec, CodecName } from '../codec/codec.js';
+import type { StreamRecord } from '../record/stream-record.js';
+
+/** What a record handler gets beside the record. */
+export interface RecordContext {
+  /** 1 on the first try, then 2, 3, ... on retries. */
+  readonly attempt: number;
+  /** Aborted when the batch is being abandoned (deadline, shutdown). */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** A handler called once per record, in sequence order (per partition key with concurrency). */
+export type RecordHandler<T = unknown> = (record: StreamRecord<T>, context: RecordContext) => void | Promise<void>;
+
+/** What a batch handler gets beside the records. */
+export interface BatchContext {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** No new work should start after this time (epoch ms), when set. */
+  readonly deadline?: number;
+  /**
+   * The dead-letter callback of the batch's poison policy, or `undefined` when the policy is to
+   * block. A batch handler that gives up on a record calls it and counts the record as done.
+   */
+  readonly deadLetter?: DeadLetterHandler<unknown>;
+}
+
+/**
+ * What a batch handler reports: the first `done` records (in the order given) succeeded; when
+ * `done < records.length`, `error` says why record `done` failed. Returning nothing means all done.
+ */
+export interface BatchHandlerResult {
+  readonly done: number;
+  readonly error?: unknown;
+}
+
+/** A handler that takes the whole decoded batch at once (e.g. the EventBridge forwarder). Make one with `batchHandler`. */
+export interface BatchHandler<T = unknown> {
+  readonly kind: 'batch';
+  handle(
+    records: readonly StreamRecord<T>[],
+    context: BatchContext,
+  ): void | BatchHandlerResult | Promise<void | BatchHandlerResult>;
+}
+
+/** Either kind of handler. */
+export type Handler<T = unknown> = RecordHandler<T> | BatchHandler<T>;
+
+/** Called with a poison record after its retries; when it resolves, the record counts as done. */
+export type DeadLetterHandler<T = unknown> = (
+  record: StreamRecord<T> | StreamRecord<Uint8Array>,
+  error: unknown,
+) => Promise<void>;
+
+/** Retries of a failing record in place. */
+export interface RetryOptions {
+  /** Total attempts including the first (default 3). 1 means no retry. */
+  readonly attempts?: number;
+  /** First backoff in ms (default 100). */
+  readonly minDelayMs?: number;
+  /** Largest backoff in ms (default 5_000). */
+  readonly maxDelayMs?: number;
+  /** Exponential factor (default 2). */
+  readonly factor?: number;
+  /** Randomize delays (default true). */
+  readonly jitter?: boolean;
+  /** Which errors to retry. Default: errors with `retryable: true` (e.g. `RetryableError`). */
+  readonly isRetryable?: (error: unknown) => boolean;
+}
+
+/** How processBatch walks a batch. */
+export interface ProcessBatchOptions<T = unknown> {
+  /** Codec for the payloads (default `auto`). */
+  readonly codec?: Codec<T> | CodecName;
+  /** Expand KPL aggregates (default true). */
+  readonly deaggregate?: boolean;
+  /** Partition keys handled at once (default 1: strict sequence order). Per-record handlers only. */
+  readonly concurrency?: number;
+  readonly retry?: RetryOptions;
+  /** Epoch ms after which no record starts; those left are reported with a `DeadlineError`. */
+  readonly deadline?: number;
+  /** Poison policy: without it, a record that fails after retries blocks the shard (it is reported as `failed`). */
+  readonly deadLetter?: DeadLetterHandler<T>;
+  /** Abandons the walk: no new record starts once aborted. */
+  readonly signal?: AbortSignal;
+  /** Pino logger (default: a silent one). Secrets are redacted by `createLogger`. */
+  readonly logger?: Logger;
+  /** Called after each record settles (for metrics). Must not throw. */
+  readonly onRecord?: (event: RecordEvent) => void;
+  /** Called once with the result (for metrics). Must not throw. */
+  readonly onBatch?: (result: BatchResult) => void;
+}
+
+/** Per-record hook payload. */
+export interface RecordEvent {
+  readonly record: StreamRecord<unknown>;
+  readonly outcome: 'done' | 'dead-lettered' | 'failed';
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly error?: unknown;
+}
+
+/** The first record that was not done, and why. */
+export interface FailedRecord {
+  /** The record (decoded when decoding succeeded, else raw bytes). */
+  readonly record: StreamRecord<unknown>;
+  /** DecodeError, AggregateError, HandlerError (wrapping the handler's error) or DeadlineError. */
+  readonly error: unknown;
+  readonly reason: 'handler' | 'decode' | 'aggregate' | 'deadline' | 'aborted';
+}
+
+/** The outcome of a batch, following the checkpoint invariant. */
+export interface BatchResult {
+  /** The last record done in sequence order (low-water mark), or undefined when none was. */
+  readonly checkpoint: Checkpoint | undefined;
+  /** The first record (in sequence order) not done, or undefined when all were done. */
+  readonly failed: FailedRecord | undefined;
+  /** Records (user records after deaggregation) in the batch. */
+  readonly total: number;
+  /** Records done by the handler. */
+  readonly succeeded: number;
+  /** Records given to the dead-letter handler. */
+  readonly deadLettered: number;
+  readonly durationMs: number;
+}

@@ -1,0 +1,1 @@
+export type { Checkpoint, CheckpointStore } from './checkpoint.js';

@@ -1,0 +1,11 @@
+export {
+  AggregateError,
+  type AggregateErrorReason,
+  CheckpointError,
+  DeadlineError,
+  DecodeError,
+  describeRecord,
+  HandlerError,
+  InvalidInputError,
+} from './record-errors.js';
+export { FatalError, isRetryable, RetryableError, StreamshareError } from './streamshare-error.js';

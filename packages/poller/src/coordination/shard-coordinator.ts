@@ -1,0 +1,39 @@
+import type { CheckpointStore } from '@streamshare/core';
+
+/** A shard as the poller sees it after DescribeStream / ListShards. */
+export interface ShardDescriptor {
+  readonly shardId: string;
+  readonly parentShardId?: string;
+  readonly adjacentParentShardId?: string;
+  /** Set when the shard is closed (resharded): its EndingSequenceNumber. */
+  readonly endingSequenceNumber?: string;
+}
+
+/**
+ * Decides which shards this worker processes and keeps their checkpoints.
+ * Two implementations: `LocalCoordinator` (one worker, checkpoints in a CheckpointStore such as the
+ * file store) and `DynamoDbLeaseCoordinator` (several workers sharing a DynamoDB lease table).
+ *
+ * The poller calls `sync` periodically with the full shard list; it processes exactly the shard ids
+ * returned, and stops a shard as soon as `owns(shardId)` turns false.
+ */
+export interface ShardCoordinator {
+  /** Prepares the store (e.g. creates the lease table when missing). */
+  start(): Promise<void>;
+  /**
+   * Given every shard of the stream, takes/renews/balances ownership and returns the ids of the
+   * shards this worker should process now: owned, not finished, and whose parents are all finished
+   * (a parent that no longer exists in the list counts as finished).
+   */
+  sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]>;
+  /** True while this worker still owns the shard (lease not lost or expired). */
+  owns(shardId: string): boolean;
+  /** Records that a shard reached its end (GetRecords returned no NextShardIterator). */
+  markFinished(shardId: string): Promise<void>;
+  /** Releases leases (all when no ids given) so other workers can take them at once. */
+  release(shardIds?: readonly string[]): Promise<void>;
+  /** Checkpoints of the shards; `put` rejects with CheckpointError code LEASE_LOST when not owned. */
+  readonly checkpoints: CheckpointStore;
+  /** Shard ids currently held, for metrics. */
+  held(): readonly string[];
+}
