@@ -46,6 +46,20 @@ export interface BatchHandler<T = unknown> {
   ): void | BatchHandlerResult | Promise<void | BatchHandlerResult>;
 }
 
+/**
+ * An input that could not even be normalized (for example Lambda data that is not base64). It is
+ * walked at its position like a record that failed to decode: poison policy, never a crash.
+ * `record` carries the identity (and empty `data`); `error` is typically a DecodeError.
+ */
+export interface RejectedRecord {
+  readonly kind: 'rejected';
+  readonly record: StreamRecord<Uint8Array>;
+  readonly error: unknown;
+}
+
+/** What processBatch takes: records (raw bytes, possibly KPL aggregates) or rejected inputs. */
+export type BatchInput = StreamRecord<Uint8Array> | RejectedRecord;
+
 /** Either kind of handler. */
 export type Handler<T = unknown> = RecordHandler<T> | BatchHandler<T>;
 
