@@ -1,0 +1,26 @@
+/**
+ * @streamshare/testkit: the local servers that streamshare's integration tests and demo run
+ * against, and small helpers for the real AWS SDK clients pointed at them.
+ *
+ * @packageDocumentation
+ */
+
+export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
+export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
+export {
+  type KinesisMock,
+  type KinesisMockOptions,
+  kinesisLocalDir,
+  kinesisMockEnv,
+  startKinesisMock,
+} from './kinesis/kinesis-mock.js';
+export {
+  createStream,
+  type PutRecordInput,
+  type PutRecordResult,
+  type PutRecordsOptions,
+  putRecords,
+  type StreamRef,
+  waitForStreamActive,
+} from './kinesis/streams.js';
+export { freePort, freePorts, LOOPBACK } from './net/free-port.js';

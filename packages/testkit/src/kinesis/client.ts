@@ -1,0 +1,35 @@
+import { Agent } from 'node:http';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DEFAULT_REGION } from './accounts.js';
+
+/** Options of {@link kinesisClient}. */
+export interface KinesisClientOptions {
+  /** The emulator's endpoint, e.g. from {@link KinesisMock.endpoint} or a fault proxy. */
+  readonly endpoint: string;
+  /** The 12-digit account the client acts as: it becomes the access key id, which kinesis-mock reads. */
+  readonly account: string;
+  /** Signing region. Default `us-east-1`. */
+  readonly region?: string;
+  /** SDK retry attempts. Default 3 (the SDK default); pass 1 to see every error. */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * A real {@link KinesisClient} for kinesis-mock acting as `account`: HTTP/1.1 with keep-alive
+ * (kinesis-mock's HTTP/2 path fails on larger bodies), credentials `{ accessKeyId: account,
+ * secretAccessKey: 'test' }`. kinesis-mock does not verify signatures, only reads the key id.
+ */
+export function kinesisClient(options: KinesisClientOptions): KinesisClient {
+  return new KinesisClient({
+    endpoint: options.endpoint,
+    region: options.region ?? DEFAULT_REGION,
+    credentials: { accessKeyId: options.account, secretAccessKey: 'test' },
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
+      connectionTimeout: 5000,
+      requestTimeout: 30_000,
+    }),
+  });
+}
