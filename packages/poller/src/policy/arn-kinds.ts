@@ -1,0 +1,35 @@
+/** What an ARN names, as far as policies care. */
+export type ArnKind =
+  | 'iam-role'
+  | 'iam-user'
+  | 'account-root'
+  | 'assumed-role'
+  | 'lambda-function'
+  | 'kinesis-stream'
+  | 'kinesis-consumer'
+  | 'event-bus'
+  | 'account-id'
+  | 'other';
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Classifies an ARN (or a bare 12-digit account id) by what it names. */
+export function arnKind(value: string): ArnKind {
+  if (ACCOUNT_ID.test(value)) return 'account-id';
+  const parts = value.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return 'other';
+  const [, , service, , , ...rest] = parts;
+  const resource = rest.join(':');
+  if (service === 'iam') {
+    if (resource === 'root') return 'account-root';
+    if (resource.startsWith('role/')) return 'iam-role';
+    if (resource.startsWith('user/')) return 'iam-user';
+  }
+  if (service === 'sts' && resource.startsWith('assumed-role/')) return 'assumed-role';
+  if (service === 'lambda' && resource.startsWith('function:')) return 'lambda-function';
+  if (service === 'kinesis' && resource.startsWith('stream/')) {
+    return resource.includes('/consumer/') ? 'kinesis-consumer' : 'kinesis-stream';
+  }
+  if (service === 'events' && resource.startsWith('event-bus/')) return 'event-bus';
+  return 'other';
+}

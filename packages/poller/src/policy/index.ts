@@ -1,0 +1,9 @@
+export { type ArnKind, arnKind } from './arn-kinds.js';
+export { eventBusPutPolicy, fanOutConsumerPolicy, streamReadPolicy } from './generate-policy.js';
+export { lintStreamPolicy, type PolicyFinding } from './lint-policy.js';
+export {
+  FAN_OUT_CONSUMER_ACTIONS,
+  type PolicyDocument,
+  type PolicyStatement,
+  STREAM_CONSUMER_ACTIONS,
+} from './policy-document.js';
