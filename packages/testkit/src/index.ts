@@ -24,3 +24,4 @@ export {
   waitForStreamActive,
 } from './kinesis/streams.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';
+export * from './eventbridge/index.js';
