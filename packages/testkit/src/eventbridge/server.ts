@@ -211,7 +211,11 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions =
       return refuse({ status: 405, type: 'MethodNotAllowed', message: 'Only POST is supported.' });
     }
     if (!req.headers.authorization) {
-      return refuse({ status: 400, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+      return refuse({
+        status: 400,
+        type: 'MissingAuthenticationTokenException',
+        message: 'Missing Authentication Token',
+      });
     }
     const target = req.headers['x-amz-target'];
     if (target !== 'AWSEvents.PutEvents') {
@@ -227,7 +231,7 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions =
       ? (body as { Entries: unknown[] }).Entries.length
       : 0;
     const parsed = validatePutEvents(body, limits);
-    if ('status' in parsed) return refuse(parsed, entryCount);
+    if ('status' in parsed) return refuse(parsed, entryCount, parsed.size ?? 0);
     const pending = callFailures[0];
     if (pending) {
       if (--pending.left <= 0) callFailures.shift();
@@ -239,7 +243,10 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions =
       const failure = decide(entry, call, index);
       if (failure) {
         failed++;
-        return { ErrorCode: failure.errorCode, ErrorMessage: failure.errorMessage ?? defaultErrorMessage(failure.errorCode) };
+        return {
+          ErrorCode: failure.errorCode,
+          ErrorMessage: failure.errorMessage ?? defaultErrorMessage(failure.errorCode),
+        };
       }
       return { EventId: accept(entry, call).id };
     });

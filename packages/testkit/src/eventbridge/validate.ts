@@ -5,6 +5,8 @@ export interface ProtocolError {
   readonly status: number;
   readonly type: string;
   readonly message: string;
+  /** Total entry size, when the call got as far as sizing. */
+  readonly size?: number;
 }
 
 /** One request entry after validation of the call. */
@@ -81,12 +83,14 @@ export function validatePutEvents(body: unknown, limits: PutEventsLimits): Parse
   if (!isRecord(body)) return { status: 400, type: 'SerializationException', message: 'Start of structure expected' };
   const entries = body.Entries;
   if (entries === undefined || entries === null) {
-    return validation("1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    return validation(
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
   }
-  if (!Array.isArray(entries)) return { status: 400, type: 'SerializationException', message: 'Start of list expected' };
+  if (!Array.isArray(entries))
+    return { status: 400, type: 'SerializationException', message: 'Start of list expected' };
   if (entries.length < 1 || entries.length > limits.maxEntries) {
-    const bound =
-      entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${limits.maxEntries}`;
+    const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${limits.maxEntries}`;
     return validation(
       `1 validation error detected: Value '${summarize(entries)}' at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
     );
@@ -112,6 +116,8 @@ export function validatePutEvents(body: unknown, limits: PutEventsLimits): Parse
     const invalid = entryProblem(raw);
     parsed.push(invalid === undefined ? { raw, size: entrySizeBytes } : { raw, size: entrySizeBytes, invalid });
   }
-  if (size > limits.maxRequestBytes) return validation('Total size of the entries in the request is over the limit.');
+  if (size > limits.maxRequestBytes) {
+    return { ...validation('Total size of the entries in the request is over the limit.'), size };
+  }
   return { entries: parsed, size };
 }
