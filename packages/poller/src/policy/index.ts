@@ -1,4 +1,9 @@
 export { type ArnKind, arnKind } from './arn-kinds.js';
+export {
+  type AccessDeniedExplanation,
+  explainAccessDenied,
+  type PolicySide,
+} from './explain-access-denied.js';
 export { eventBusPutPolicy, fanOutConsumerPolicy, streamReadPolicy } from './generate-policy.js';
 export { lintStreamPolicy, type PolicyFinding } from './lint-policy.js';
 export {

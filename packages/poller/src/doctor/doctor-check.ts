@@ -1,0 +1,17 @@
+/** The outcome of one doctor check. */
+export interface DoctorCheck {
+  /** What was checked: an API action such as `kinesis:DescribeStream`, or a rule such as `region`. */
+  readonly name: string;
+  readonly status: 'ok' | 'fail' | 'skip' | 'warn';
+  /** What was seen (the identity, the shard count, the error). */
+  readonly detail: string;
+  /** What to change, and on which side, when the check failed. */
+  readonly fix?: string;
+}
+
+/** Renders a check as one line: `OK   kinesis:DescribeStream  1 shard`. */
+export function formatCheck(check: DoctorCheck): string {
+  const label = { ok: 'OK  ', fail: 'FAIL', skip: 'SKIP', warn: 'WARN' }[check.status];
+  const head = `${label} ${check.name.padEnd(30)} ${check.detail}`;
+  return check.fix === undefined ? head : `${head}\n     fix: ${check.fix}`;
+}

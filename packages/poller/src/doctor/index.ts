@@ -1,0 +1,2 @@
+export { type DoctorCheck, formatCheck } from './doctor-check.js';
+export { type DoctorOptions, runDoctor } from './run-doctor.js';

@@ -1,0 +1,162 @@
+import {
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { InvalidInputError } from '@streamshare/core';
+import { explainAccessDenied } from '../policy/explain-access-denied.js';
+import type { DoctorCheck } from './doctor-check.js';
+
+/** What `runDoctor` needs: the stream, and clients signed as the consumer (after any AssumeRole). */
+export interface DoctorOptions {
+  readonly streamArn: string;
+  readonly kinesis: KinesisClient;
+  readonly sts: STSClient;
+  /** The region a Lambda trigger would run in, to check the same-region rule. */
+  readonly lambdaRegion?: string;
+}
+
+const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream\/([A-Za-z0-9_.-]+)$/;
+
+function errorName(error: unknown): string {
+  return (error as { name?: string }).name ?? 'Error';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs, from the consumer side, each call a consumer of a shared stream makes, and says for each
+ * whether it works or which policy must change. Never throws for a failed call: it becomes a check.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const match = STREAM_ARN.exec(options.streamArn);
+  if (!match) {
+    throw new InvalidInputError(
+      'INVALID_STREAM_ARN',
+      `--stream-arn ${JSON.stringify(options.streamArn)} is not a stream ARN; expected arn:aws:kinesis:<region>:<account>:stream/<name>`,
+    );
+  }
+  const [, streamRegion, streamAccount] = match as unknown as [string, string, string];
+  const { streamArn, kinesis, sts } = options;
+  const checks: DoctorCheck[] = [];
+  let callerAccount: string | undefined;
+
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    callerAccount = identity.Account;
+    const cross = callerAccount !== streamAccount;
+    checks.push({
+      name: 'sts:GetCallerIdentity',
+      status: 'ok',
+      detail: `${identity.Arn} (account ${callerAccount}; stream owner ${streamAccount}: ${cross ? 'cross-account, the stream policy must name this role' : 'same account'})`,
+    });
+  } catch (error) {
+    checks.push({
+      name: 'sts:GetCallerIdentity',
+      status: 'fail',
+      detail: `${errorName(error)}: ${errorMessage(error)}`,
+      fix: 'no usable credentials: set AWS_PROFILE or the AWS_* variables, or pass --role-arn to assume the consumer role',
+    });
+  }
+  const crossAccount = callerAccount === undefined || callerAccount !== streamAccount;
+
+  if (options.lambdaRegion !== undefined) {
+    checks.push(
+      options.lambdaRegion === streamRegion
+        ? { name: 'region', status: 'ok', detail: `Lambda region ${options.lambdaRegion} is the stream's region` }
+        : {
+            name: 'region',
+            status: 'fail',
+            detail: `the stream is in ${streamRegion}, the Lambda function in ${options.lambdaRegion}`,
+            fix: `a Kinesis trigger must be in the stream's region: run a forwarder in ${streamRegion} (kinesisHandler + eventBridgeForwarder of @streamshare/eventbridge-bridge) to an event bus in ${options.lambdaRegion}, and receive with eventBridgeHandler`,
+          },
+    );
+  }
+
+  const call = async <T>(action: string, run: () => Promise<T>, describe: (result: T) => string) => {
+    try {
+      const result = await run();
+      checks.push({ name: action, status: 'ok', detail: describe(result) });
+      return result;
+    } catch (error) {
+      checks.push(failure(action, error));
+      return undefined;
+    }
+  };
+  const failure = (action: string, error: unknown): DoctorCheck => {
+    const name = errorName(error);
+    const message = errorMessage(error);
+    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+      const explanation = explainAccessDenied(message, { action, streamArn, crossAccount });
+      return { name: action, status: 'fail', detail: `access denied: ${message}`, fix: explanation.advice };
+    }
+    if (name === 'ResourceNotFoundException') {
+      return {
+        name: action,
+        status: 'fail',
+        detail: `${name}: ${message}`,
+        fix: `no stream ${streamArn} is visible: check the ARN (account ${streamAccount}, region ${streamRegion}) and that cross-account calls name the stream by ARN`,
+      };
+    }
+    if (name.startsWith('KMS')) {
+      return {
+        name: action,
+        status: 'fail',
+        detail: `${name}: ${message}`,
+        fix: "the stream is encrypted with a customer managed KMS key: the key policy (producer account) must allow kms:Decrypt to the consumer role, and the role's policy must allow kms:Decrypt on the key",
+      };
+    }
+    return { name: action, status: 'fail', detail: `${name}: ${message}` };
+  };
+
+  await call(
+    'kinesis:DescribeStreamSummary',
+    () => kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: streamArn })),
+    (r) =>
+      `${r.StreamDescriptionSummary?.StreamStatus ?? 'unknown status'}, ${r.StreamDescriptionSummary?.OpenShardCount ?? '?'} open shard(s)`,
+  );
+  const described = await call(
+    'kinesis:DescribeStream',
+    () => kinesis.send(new DescribeStreamCommand({ StreamARN: streamArn, Limit: 10 })),
+    (r) =>
+      `${r.StreamDescription?.Shards?.length ?? 0} shard(s) listed (the Lambda service calls this when adding a trigger)`,
+  );
+  const listed = await call(
+    'kinesis:ListShards',
+    () => kinesis.send(new ListShardsCommand({ StreamARN: streamArn, MaxResults: 100 })),
+    (r) => `${r.Shards?.length ?? 0} shard(s)`,
+  );
+  const shardId = listed?.Shards?.[0]?.ShardId ?? described?.StreamDescription?.Shards?.[0]?.ShardId;
+  if (shardId === undefined) {
+    checks.push(
+      { name: 'kinesis:GetShardIterator', status: 'skip', detail: 'no shard id known (listing the shards failed)' },
+      { name: 'kinesis:GetRecords', status: 'skip', detail: 'no shard iterator' },
+    );
+    return checks;
+  }
+  const iterator = await call(
+    'kinesis:GetShardIterator',
+    () =>
+      kinesis.send(
+        new GetShardIteratorCommand({ StreamARN: streamArn, ShardId: shardId, ShardIteratorType: 'LATEST' }),
+      ),
+    () => `iterator for ${shardId} (LATEST)`,
+  );
+  if (iterator?.ShardIterator === undefined) {
+    checks.push({ name: 'kinesis:GetRecords', status: 'skip', detail: 'no shard iterator' });
+    return checks;
+  }
+  await call(
+    'kinesis:GetRecords',
+    () =>
+      kinesis.send(new GetRecordsCommand({ StreamARN: streamArn, ShardIterator: iterator.ShardIterator, Limit: 1 })),
+    (r) => `read ${r.Records?.length ?? 0} record(s) from ${shardId}, ${r.MillisBehindLatest ?? '?'} ms behind`,
+  );
+  return checks;
+}
