@@ -6,11 +6,47 @@
 
 export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+export { auto } from './codec/auto.js';
+export { bytes } from './codec/bytes.js';
+export {
+  type CloudWatchLogEvent,
+  type CloudWatchLogsControlMessage,
+  type CloudWatchLogsData,
+  type CloudWatchLogsDataMessage,
+  cloudWatchLogs,
+  isControlMessage,
+  logEventsOf,
+} from './codec/cloudwatch-logs.js';
 export type { Codec, CodecName, CodecOutput } from './codec/codec.js';
+export type { DecompressOptions } from './codec/compression.js';
 export { decodeRecord } from './codec/decode-record.js';
-export { resolveCodec } from './codec/resolve-codec.js';
+export { gunzip, gzip, gzipBytes, gzipText } from './codec/gzip.js';
+export { json } from './codec/json.js';
+export { CODEC_NAMES, resolveCodec } from './codec/resolve-codec.js';
+export { type SchemaCodecOptions, SchemaValidationError, schema } from './codec/schema.js';
+export { text } from './codec/text.js';
+export {
+  ENVELOPE_TYPE,
+  envelopeId,
+  fromEnvelope,
+  isEnvelope,
+  type RecordEnvelope,
+  toEnvelope,
+} from './envelope/envelope.js';
 export * from './errors/index.js';
-export { deaggregate } from './kpl/deaggregate.js';
+export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
+export { type LambdaFormatOptions, toLambdaKinesisEvent, toLambdaKinesisRecord } from './lambda-format/lambda-event.js';
 export { isKinesisLambdaHandler, KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
+export {
+  fromKinesisRecord,
+  type KinesisRecordSource,
+  type KinesisSdkRecord,
+} from './record/kinesis-record.js';
+export {
+  fromLambdaRecord,
+  type LambdaKinesisEvent,
+  type LambdaKinesisPayload,
+  type LambdaKinesisRecord,
+} from './record/lambda-record.js';
 export { compareSequenceNumbers } from './record/sequence.js';
 export type { RecordIdentity, StreamRecord } from './record/stream-record.js';
