@@ -7,5 +7,6 @@ export default defineProject({
     name: 'testkit',
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    globalSetup: ['src/vitest/kinesis-global-setup.ts'],
   },
 });

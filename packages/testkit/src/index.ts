@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export * from './eventbridge/index.js';
 export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
 export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
 export {
@@ -24,4 +25,17 @@ export {
   waitForStreamActive,
 } from './kinesis/streams.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';
-export * from './eventbridge/index.js';
+export {
+  accessKeyIdOf,
+  callerAccountOf,
+  closeServer,
+  listenOnLoopback,
+  readBody,
+} from './net/http-server.js';
+export {
+  type StsCall,
+  type StsFailure,
+  type StsServer,
+  type StsServerOptions,
+  startStsServer,
+} from './sts/sts-server.js';

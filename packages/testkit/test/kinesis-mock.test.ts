@@ -75,7 +75,11 @@ describe('startKinesisMock', () => {
       name: 'ResourceNotFoundException',
     });
     const { ShardIterator } = await consumer.send(
-      new GetShardIteratorCommand({ StreamARN: arn, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }),
+      new GetShardIteratorCommand({
+        StreamARN: arn,
+        ShardId: 'shardId-000000000000',
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
     );
     await expect(consumer.send(new GetRecordsCommand({ ShardIterator }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
@@ -116,7 +120,11 @@ describe('startKinesisMock', () => {
     // A closed shard ends: its last page names the children and has no NextShardIterator.
     let iterator = (
       await producer.send(
-        new GetShardIteratorCommand({ StreamARN: arn, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamARN: arn,
+          ShardId: 'shardId-000000000000',
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
       )
     ).ShardIterator;
     const data: string[] = [];

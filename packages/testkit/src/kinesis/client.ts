@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_REGION } from './accounts.js';
 
@@ -7,10 +7,18 @@ import { DEFAULT_REGION } from './accounts.js';
 export interface KinesisClientOptions {
   /** The emulator's endpoint, e.g. from {@link KinesisMock.endpoint} or a fault proxy. */
   readonly endpoint: string;
-  /** The 12-digit account the client acts as: it becomes the access key id, which kinesis-mock reads. */
-  readonly account: string;
+  /**
+   * The 12-digit account the client acts as: it becomes the access key id, which kinesis-mock
+   * reads. Required unless `credentials` is given.
+   */
+  readonly account?: string;
   /** Signing region. Default `us-east-1`. */
   readonly region?: string;
+  /**
+   * Credentials to sign with instead of `{ accessKeyId: account }`, e.g. a provider that calls
+   * AssumeRole on the test STS server (whose access key id is the role's account).
+   */
+  readonly credentials?: KinesisClientConfig['credentials'];
   /** SDK retry attempts. Default 3 (the SDK default); pass 1 to see every error. */
   readonly maxAttempts?: number;
 }
@@ -21,10 +29,13 @@ export interface KinesisClientOptions {
  * secretAccessKey: 'test' }`. kinesis-mock does not verify signatures, only reads the key id.
  */
 export function kinesisClient(options: KinesisClientOptions): KinesisClient {
+  if (options.account === undefined && options.credentials === undefined) {
+    throw new Error('kinesisClient: give `account` (a 12-digit account id) or `credentials`');
+  }
   return new KinesisClient({
     endpoint: options.endpoint,
     region: options.region ?? DEFAULT_REGION,
-    credentials: { accessKeyId: options.account, secretAccessKey: 'test' },
+    credentials: options.credentials ?? { accessKeyId: options.account!, secretAccessKey: 'test' },
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: new NodeHttpHandler({
       httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
