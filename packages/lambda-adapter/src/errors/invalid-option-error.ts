@@ -1,0 +1,18 @@
+import { InvalidInputError } from '@streamshare/core';
+
+/** An option given to an adapter factory (`kinesisHandler`, ...) has the wrong value. Raised when the handler is built. */
+export class InvalidOptionError extends InvalidInputError {
+  /** The option at fault, e.g. `deadlineMarginMs`. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, value: unknown) {
+    super('INVALID_OPTION', `option ${option} should be ${expected}, got ${formatValue(value)}`);
+    this.option = option;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}

@@ -1,0 +1,129 @@
+import { type Handler, KINESIS_LAMBDA_HANDLER } from '@streamshare/core';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { BatchFailedError } from '../errors/batch-failed-error.js';
+import { InvalidEventError } from '../errors/invalid-event-error.js';
+import { readKinesisEvent } from '../event/read-kinesis-event.js';
+import {
+  type AdapterOptions,
+  checkHandler,
+  logRun,
+  type ResolvedOptions,
+  resolveAdapterOptions,
+  runBatch,
+} from '../options/adapter-options.js';
+import { booleanOption } from '../options/validate.js';
+import { toBatchResponse } from './response.js';
+
+/** Options of {@link kinesisHandler}. */
+export interface KinesisHandlerOptions<T = unknown> extends AdapterOptions<T> {
+  /**
+   * Return Lambda's partial batch response (default true). Needs `FunctionResponseTypes:
+   * ["ReportBatchItemFailures"]` on the event source mapping. When false (a trigger without it),
+   * a batch with a record not done throws a {@link BatchFailedError} instead, so that Lambda
+   * retries the whole batch.
+   */
+  readonly reportBatchItemFailures?: boolean;
+}
+
+/**
+ * The Lambda handler made by {@link kinesisHandler}: takes a Kinesis event and a Lambda context,
+ * resolves to the partial batch response. It carries core's `KINESIS_LAMBDA_HANDLER` marker, so
+ * that @streamshare/poller can run it in a container with Lambda-format events.
+ */
+export type KinesisLambdaHandler = ((
+  event: KinesisStreamEvent,
+  context?: Context,
+) => Promise<KinesisStreamBatchResponse>) & {
+  readonly [KINESIS_LAMBDA_HANDLER]: true;
+};
+
+/** Adds core's marker to a Lambda handler function. */
+export function markKinesisHandler<F extends (...args: never[]) => unknown>(
+  fn: F,
+): F & { readonly [KINESIS_LAMBDA_HANDLER]: true } {
+  Object.defineProperty(fn, KINESIS_LAMBDA_HANDLER, { value: true, enumerable: false });
+  return fn as F & { readonly [KINESIS_LAMBDA_HANDLER]: true };
+}
+
+/**
+ * Makes a Lambda handler for a Kinesis trigger (the function of the consumer account that reads
+ * a shared stream). For each invocation it:
+ *
+ * 1. checks the event (an SQS, EventBridge or other event, or records of several shards, is an
+ *    {@link InvalidEventError} that says what arrived), normalizes the records (a record whose data
+ *    is not base64 fails as that record only);
+ * 2. runs core's `processBatch`: KPL aggregates expanded, payloads decoded with `codec`, the handler
+ *    called in sequence order (per partition key with `concurrency`), retries, dead letters, and a
+ *    deadline `deadlineMarginMs` before Lambda's timeout;
+ * 3. writes one log line (stream, shard, owner account, reading role, count, failures, lag);
+ * 4. resolves to `{ batchItemFailures: [] }`, or to the sequence number of the first record not
+ *    done, so that Lambda checkpoints before it and retries from it.
+ *
+ * @param handler A record handler `(record, context) => void | Promise<void>` or a batch handler
+ *   (`batchHandler` of @streamshare/core).
+ * @throws InvalidOptionError (when called) for a bad option.
+ * @example
+ * ```ts
+ * import { kinesisHandler } from '@streamshare/lambda-adapter';
+ * export const handler = kinesisHandler(async (record, { logger }) => {
+ *   logger.info({ data: record.data }, 'got a record');
+ * });
+ * ```
+ */
+export function kinesisHandler<T = unknown>(
+  handler: Handler<T>,
+  options: KinesisHandlerOptions<T> = {},
+): KinesisLambdaHandler {
+  checkHandler(handler);
+  const settings = resolveAdapterOptions(options, '@streamshare/lambda-adapter');
+  const report = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures, true);
+  return markKinesisHandler(async (event: KinesisStreamEvent, context?: Context) => {
+    const result = await handleKinesisEvent(event, handler, settings, context);
+    if (result.failed !== undefined && !report) {
+      throw new BatchFailedError(
+        result.failed,
+        'throwing so that Lambda retries the whole batch (reportBatchItemFailures is false)',
+      );
+    }
+    return toBatchResponse(result);
+  });
+}
+
+async function handleKinesisEvent<T>(
+  event: unknown,
+  handler: Handler<T>,
+  settings: ResolvedOptions<T>,
+  context: Context | undefined,
+) {
+  const batch = readEventOrLog(event, settings);
+  const run = await runBatch(batch.inputs, handler, settings, context, batch.shardId);
+  logRun(settings, { transport: 'kinesis', ...origin(batch), eventRecords: batch.inputs.length }, run);
+  return run.result;
+}
+
+/** Reads the event; an invalid one is logged (without payloads) before it is thrown. */
+export function readEventOrLog(
+  event: unknown,
+  settings: { readonly logger: ResolvedOptions<unknown>['logger'] },
+  expected?: string,
+) {
+  try {
+    return readKinesisEvent(event, expected);
+  } catch (error) {
+    if (error instanceof InvalidEventError) {
+      settings.logger.error({ code: error.code, received: error.received }, error.message);
+    }
+    throw error;
+  }
+}
+
+/** The origin fields of a read event, for the log line. */
+export function origin(batch: ReturnType<typeof readKinesisEvent>) {
+  return {
+    streamArn: batch.streamArn,
+    shardId: batch.shardId,
+    invokeIdentityArn: batch.invokeIdentityArn,
+    awsRegion: batch.awsRegion,
+    lastArrival: batch.lastArrival,
+  };
+}
