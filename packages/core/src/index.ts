@@ -4,8 +4,17 @@
  * @packageDocumentation
  */
 
+export { batchHandler, isBatchHandler, processBatch } from './batch/index.js';
 export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+export {
+  type CheckpointFile,
+  checkpointOf,
+  compareCheckpoints,
+  FileCheckpointStore,
+  type FileCheckpointStoreOptions,
+  MemoryCheckpointStore,
+} from './checkpoint/index.js';
 export { auto } from './codec/auto.js';
 export { bytes } from './codec/bytes.js';
 export {
@@ -37,6 +46,7 @@ export * from './errors/index.js';
 export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
 export { type LambdaFormatOptions, toLambdaKinesisEvent, toLambdaKinesisRecord } from './lambda-format/lambda-event.js';
 export { isKinesisLambdaHandler, KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
+export { type CreateLoggerOptions, createLogger, REDACTED, SECRET_PATHS, silentLogger } from './logging/index.js';
 export {
   fromKinesisRecord,
   type KinesisRecordSource,

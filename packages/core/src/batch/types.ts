@@ -124,6 +124,10 @@ export interface FailedRecord {
   /** DecodeError, AggregateError, HandlerError (wrapping the handler's error) or DeadlineError. */
   readonly error: unknown;
   readonly reason: 'handler' | 'decode' | 'aggregate' | 'deadline' | 'aborted';
+  /** Handler attempts made on it (0 when the handler never ran: decode failure, not started). */
+  readonly attempts?: number;
+  /** Set when the dead-letter callback was called for it and failed (the record then blocks). */
+  readonly deadLetterError?: unknown;
 }
 
 /** The outcome of a batch, following the checkpoint invariant. */

@@ -1,0 +1,223 @@
+import type { Logger } from 'pino';
+import type { Codec } from '../codec/codec.js';
+import { decodeRecord } from '../codec/decode-record.js';
+import { DecodeError, HandlerError } from '../errors/record-errors.js';
+import type { StreamRecord } from '../record/stream-record.js';
+import type { Items } from './items.js';
+import { DEAD_LETTERED, DONE, FAILED, isThenable, type Outcome, RUNNING, stateOf } from './outcome.js';
+import { type RetryPolicy, retryAfter } from './retry.js';
+import type { DeadLetterHandler, FailedRecord, RecordContext, RecordEvent, RecordHandler } from './types.js';
+
+/** Why the walk stopped starting records, other than a failure. */
+export type StopReason = 'deadline' | 'aborted';
+
+/** The settings a walk runs with (options resolved). */
+export interface WalkSettings<T> {
+  readonly codec: Codec<T>;
+  readonly policy: RetryPolicy;
+  readonly deadLetter: DeadLetterHandler<T> | undefined;
+  readonly deadline: number | undefined;
+  /** The caller's signal: once aborted, nothing new starts. */
+  readonly external: AbortSignal | undefined;
+  /** Aborted at the deadline or with the caller's signal: what handlers and retries see. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly onRecord: ((event: RecordEvent) => void) | undefined;
+}
+
+class Context implements RecordContext {
+  constructor(
+    readonly attempt: number,
+    readonly signal: AbortSignal,
+    readonly logger: Logger,
+  ) {}
+}
+
+/**
+ * The state of one batch walk and the per-item pipeline: pre-failure, decode, handler with
+ * retries, poison policy. Strategies (in order, per key, whole batch) decide what starts when.
+ */
+export class Walker<T> {
+  readonly states: Uint8Array;
+  readonly failures = new Map<number, Outcome>();
+  succeeded = 0;
+  deadLettered = 0;
+  stopReason: StopReason | undefined;
+
+  constructor(
+    readonly items: Items,
+    readonly settings: WalkSettings<T>,
+  ) {
+    this.states = new Uint8Array(items.records.length);
+  }
+
+  /** True (and remembers why) when no new record may start: caller aborted or deadline passed. */
+  shouldStop(): boolean {
+    if (this.stopReason !== undefined) return true;
+    const s = this.settings;
+    if (s.external?.aborted) this.stopReason = 'aborted';
+    else if (s.deadline !== undefined && Date.now() >= s.deadline) this.stopReason = 'deadline';
+    return this.stopReason !== undefined;
+  }
+
+  /** Marks an item as started. */
+  start(index: number): void {
+    this.states[index] = RUNNING;
+  }
+
+  /** Records how an item settled and calls the onRecord hook. */
+  settle(index: number, outcome: Outcome, startedAt: number): void {
+    const state = stateOf(outcome);
+    this.states[index] = state;
+    if (state === DONE) this.succeeded++;
+    else if (state === DEAD_LETTERED) this.deadLettered++;
+    else this.failures.set(index, outcome);
+    const hook = this.settings.onRecord;
+    if (hook !== undefined) {
+      const event: RecordEvent = {
+        record: outcome.record,
+        outcome: outcome.kind,
+        attempts: outcome.attempts,
+        durationMs: performance.now() - startedAt,
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      };
+      try {
+        hook(event);
+      } catch (error) {
+        this.settings.logger.warn({ err: error }, 'onRecord hook threw; ignored');
+      }
+    }
+  }
+
+  /** Decodes item `index` and runs `handler` on it, with retries and the poison policy. */
+  runRecord(index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+    const raw = this.items.records[index] as StreamRecord<Uint8Array>;
+    const pre = this.items.failures?.get(index);
+    if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
+    let decoded: StreamRecord<T> | Promise<StreamRecord<T>>;
+    try {
+      decoded = decodeRecord(raw, this.settings.codec);
+    } catch (error) {
+      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+    }
+    if (isThenable<StreamRecord<T>>(decoded)) {
+      return decoded.then(
+        (record) => this.handle(record, handler),
+        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+      );
+    }
+    return this.handle(decoded, handler);
+  }
+
+  /** Decodes item `index` (no handler): the record, or the outcome of its poison policy. */
+  decodeOnly(index: number): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
+    const raw = this.items.records[index] as StreamRecord<Uint8Array>;
+    const pre = this.items.failures?.get(index);
+    if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
+    let decoded: StreamRecord<T> | Promise<StreamRecord<T>>;
+    try {
+      decoded = decodeRecord(raw, this.settings.codec);
+    } catch (error) {
+      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+    }
+    if (isThenable<StreamRecord<T>>(decoded)) {
+      return decoded.then(
+        (record) => ({ record }),
+        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+      );
+    }
+    return { record: decoded };
+  }
+
+  decodeError(raw: StreamRecord<Uint8Array>, error: unknown): unknown {
+    if (error instanceof DecodeError) return error;
+    return new DecodeError(raw, this.settings.codec.name, error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
+
+  handle(record: StreamRecord<T>, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+    const s = this.settings;
+    let result: void | Promise<void>;
+    try {
+      result = handler(record, new Context(1, s.signal, s.logger));
+    } catch (error) {
+      return this.afterFailure(record, handler, error);
+    }
+    if (isThenable<void>(result)) {
+      return result.then(
+        () => ({ kind: 'done', record, attempts: 1 }),
+        (error: unknown) => this.afterFailure(record, handler, error),
+      );
+    }
+    return { kind: 'done', record, attempts: 1 };
+  }
+
+  afterFailure(record: StreamRecord<T>, handler: RecordHandler<T>, error: unknown): Outcome | Promise<Outcome> {
+    const s = this.settings;
+    if (s.policy.attempts <= 1 || !s.policy.isRetryable(error)) {
+      return this.poison(record, new HandlerError(record, 1, error), 'handler', 1);
+    }
+    if (s.signal.aborted) return this.interrupted(record, 1, error);
+    return retryAfter(
+      s.policy,
+      error,
+      (n) => handler(record, new Context(n, s.signal, s.logger)),
+      s.signal,
+      (cause, attempt) =>
+        s.logger.debug(
+          { err: cause, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber, attempt },
+          'handler failed, retrying',
+        ),
+    ).then((r): Outcome | Promise<Outcome> => {
+      if (r.ok) return { kind: 'done', record, attempts: r.attempts };
+      if (r.interrupted) return this.interrupted(record, r.attempts, r.error);
+      return this.poison(record, new HandlerError(record, r.attempts, r.error), 'handler', r.attempts);
+    });
+  }
+
+  /** Retries cut short by the deadline or an abort: reported as failed, never dead-lettered. */
+  interrupted(record: StreamRecord<T>, attempts: number, error: unknown): Outcome {
+    return {
+      kind: 'failed',
+      record,
+      attempts,
+      error: new HandlerError(record, attempts, error),
+      reason: this.settings.external?.aborted ? 'aborted' : 'handler',
+    };
+  }
+
+  /** The poison policy: block (failed) without a dead-letter callback, else dead-letter and go on. */
+  poison(
+    record: StreamRecord<unknown>,
+    error: unknown,
+    reason: FailedRecord['reason'],
+    attempts: number,
+  ): Outcome | Promise<Outcome> {
+    const deadLetter = this.settings.deadLetter;
+    if (deadLetter === undefined) return { kind: 'failed', record, attempts, error, reason };
+    const logger = this.settings.logger;
+    const onDeadLetterFailure = (deadLetterError: unknown): Outcome => {
+      logger.error({ err: deadLetterError, cause: error }, 'dead-letter callback failed; blocking on the record');
+      return { kind: 'failed', record, attempts, error, reason, deadLetterError };
+    };
+    let pending: Promise<void>;
+    try {
+      pending = deadLetter(record as StreamRecord<T>, error);
+    } catch (deadLetterError) {
+      return onDeadLetterFailure(deadLetterError);
+    }
+    return Promise.resolve(pending).then((): Outcome => {
+      logger.warn(
+        { err: error, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber },
+        'record dead-lettered',
+      );
+      return { kind: 'dead-lettered', record, attempts, error, reason };
+    }, onDeadLetterFailure);
+  }
+
+  /** True when item `index` has settled as failed. */
+  isFailed(index: number): boolean {
+    return this.states[index] === FAILED;
+  }
+}

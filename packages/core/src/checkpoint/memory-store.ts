@@ -1,0 +1,44 @@
+import { CheckpointError } from '../errors/record-errors.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import { compareCheckpoints, describeCheckpoint, validateCheckpoint } from './compare.js';
+
+/**
+ * Checkpoints kept in memory, for tests and for runs that may start over. Refuses a checkpoint
+ * that goes backwards, like every store.
+ */
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly #streams = new Map<string, Map<string, Checkpoint>>();
+
+  async get(streamArn: string, shardId: string): Promise<Checkpoint | undefined> {
+    return this.#streams.get(streamArn)?.get(shardId);
+  }
+
+  async put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
+    const next = Object.freeze(validateCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`));
+    let shards = this.#streams.get(streamArn);
+    if (shards === undefined) {
+      shards = new Map();
+      this.#streams.set(streamArn, shards);
+    }
+    const current = shards.get(shardId);
+    if (current !== undefined && compareCheckpoints(next, current) < 0) {
+      throw backwards(streamArn, shardId, current, next);
+    }
+    shards.set(shardId, next);
+  }
+
+  /** Every checkpoint, by stream ARN then shard id (a snapshot). */
+  snapshot(): Record<string, Record<string, Checkpoint>> {
+    const out: Record<string, Record<string, Checkpoint>> = {};
+    for (const [arn, shards] of this.#streams) out[arn] = Object.fromEntries(shards);
+    return out;
+  }
+}
+
+/** The CHECKPOINT_BACKWARDS error every store raises. */
+export function backwards(streamArn: string, shardId: string, current: Checkpoint, next: Checkpoint): CheckpointError {
+  return new CheckpointError(
+    'CHECKPOINT_BACKWARDS',
+    `refused checkpoint ${describeCheckpoint(next)} of ${shardId} in ${streamArn}: it is before the stored checkpoint ${describeCheckpoint(current)}`,
+  );
+}

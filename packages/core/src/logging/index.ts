@@ -1,0 +1,1 @@
+export { type CreateLoggerOptions, createLogger, REDACTED, SECRET_PATHS, silentLogger } from './logger.js';
