@@ -1,0 +1,7 @@
+import type { Command } from './command.js';
+import { pollCommand } from './poll.js';
+
+/** Every subcommand of `streamshare`, in help order. Add a subcommand: one module here, one line in this table. */
+export const COMMANDS: readonly Command[] = [pollCommand];
+
+export type { CliIo, Command } from './command.js';

@@ -1,0 +1,195 @@
+import { resolve } from 'node:path';
+import { createLogger } from '@streamshare/core';
+import type { Logger } from 'pino';
+import { defaultMaxPollAgeMs } from '../../http/health.js';
+import { type HttpServer, startHttpServer } from '../../http/server.js';
+import { createPollerMetrics } from '../../metrics/poller-metrics.js';
+import type { Poller, PollerOptions } from '../../poller/options.js';
+import { formatFlags, readFlags } from '../flags.js';
+import { type LoadedHandler, loadHandler } from '../load-handler.js';
+import { POLL_FLAGS, type PollConfig, pollConfigFrom } from '../poll-config.js';
+import { createPoller } from '../poller-factory.js';
+import { deadline, onShutdownSignal } from '../shutdown.js';
+import { EXIT_FAILURE, UsageError } from '../usage-error.js';
+import { type CliIo, type Command, commandHelp } from './command.js';
+
+/** Builds the `createPoller` options of a validated configuration (pure). */
+export function pollerOptionsFrom(
+  config: PollConfig,
+  handler: LoadedHandler,
+  extra: { readonly cwd: string; readonly logger: Logger; readonly observer: PollerOptions['observer'] },
+): PollerOptions {
+  const { checkpoint } = config;
+  return {
+    streamArn: config.streamArn,
+    handler: handler.handler as PollerOptions['handler'],
+    codec: config.codec,
+    startingPosition: config.startingPosition,
+    idleTimeBetweenReadsMs: config.idleMs,
+    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
+    ...(config.batchSize === undefined ? {} : { maxRecordsPerCall: config.batchSize }),
+    ...(config.assumeRole ? { assumeRole: config.assumeRole } : {}),
+    ...(checkpoint.kind === 'file'
+      ? { checkpointDir: resolve(extra.cwd, checkpoint.dir) }
+      : {
+          leaseTable: {
+            tableName: checkpoint.tableName,
+            ...(checkpoint.workerId === undefined ? {} : { workerId: checkpoint.workerId }),
+            ...(checkpoint.failoverTimeMs === undefined ? {} : { failoverTimeMs: checkpoint.failoverTimeMs }),
+          },
+        }),
+    logger: extra.logger,
+    ...(extra.observer ? { observer: extra.observer } : {}),
+  };
+}
+
+function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { err: error, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { err: String(error) };
+}
+
+async function poll(argv: readonly string[], io: CliIo): Promise<number> {
+  const raw = readFlags(POLL_FLAGS, argv, io.env);
+  if (raw.switches.has('help')) {
+    io.stdout.write(pollCommand.help());
+    return 0;
+  }
+  const config = pollConfigFrom(raw);
+  const handler = await loadHandler(config.handler, io.cwd, raw.values.get('handler')?.source);
+  const logger = createLogger({ level: config.logLevel, name: 'streamshare' });
+  const metrics = createPollerMetrics();
+
+  let poller: Poller;
+  try {
+    poller = createPoller(pollerOptionsFrom(config, handler, { cwd: io.cwd, logger, observer: metrics.observer }));
+  } catch (error) {
+    // Options the CLI could not check itself (the engine validates them again): a usage error.
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+
+  let startedAt: number | undefined;
+  let http: HttpServer | undefined;
+  const shutdown = onShutdownSignal(io.signals, (signal) => {
+    logger.error({ signal }, 'second signal during shutdown: exiting now without waiting');
+    process.exit(EXIT_FAILURE);
+  });
+  try {
+    if (config.metricsPort !== 0) {
+      http = await startHttpServer({
+        port: config.metricsPort,
+        host: config.metricsHost,
+        status: () => poller.status(),
+        startedAt: () => startedAt,
+        maxPollAgeMs: defaultMaxPollAgeMs(config.idleMs),
+        metrics: () => metrics.render(),
+        metricsContentType: metrics.contentType,
+        logger,
+      });
+      logger.info({ host: http.host, port: http.port }, 'serving /healthz and /metrics');
+    }
+
+    logger.info(
+      {
+        streamArn: config.streamArn,
+        handler: { path: resolve(io.cwd, config.handler.path), export: config.handler.exportName, kind: handler.kind },
+        ...(config.assumeRole ? { roleArn: config.assumeRole.roleArn } : {}),
+        checkpoint:
+          config.checkpoint.kind === 'file'
+            ? { dir: resolve(io.cwd, config.checkpoint.dir) }
+            : { leaseTable: config.checkpoint.tableName },
+        codec: config.codec,
+      },
+      'starting poller',
+    );
+    const started = poller.start().then(
+      () => ({ kind: 'started' as const }),
+      (error: unknown) => ({ kind: 'failed' as const, error }),
+    );
+    const first = await Promise.race([
+      started,
+      shutdown.requested.then((signal) => ({ kind: 'signal' as const, signal })),
+    ]);
+    if (first.kind === 'failed') {
+      logger.fatal(describeError(first.error), 'poller failed to start');
+      return EXIT_FAILURE;
+    }
+    if (first.kind === 'started') {
+      startedAt = Date.now();
+      logger.info({ shards: poller.status().shards.map((s) => s.shardId) }, 'poller started');
+    }
+
+    const ended = await Promise.race([
+      first.kind === 'signal'
+        ? Promise.resolve(first)
+        : shutdown.requested.then((signal) => ({ kind: 'signal' as const, signal })),
+      poller.done.then(
+        () => ({ kind: 'done' as const }),
+        (error: unknown) => ({ kind: 'fatal' as const, error }),
+      ),
+    ]);
+    if (ended.kind === 'fatal') {
+      logger.fatal(describeError(ended.error), 'poller stopped on an error');
+      return EXIT_FAILURE;
+    }
+    if (ended.kind === 'done') {
+      logger.info('poller finished: every shard was read to its end');
+      return 0;
+    }
+
+    logger.info(
+      { signal: ended.signal, timeoutMs: config.shutdownTimeoutMs },
+      'stopping: finishing the batch in hand, checkpointing, releasing leases',
+    );
+    const bound = deadline(config.shutdownTimeoutMs);
+    const stopped = (async () => {
+      await started; // a signal during start: let start settle before stopping
+      await poller.stop();
+      return 'stopped' as const;
+    })().catch((error: unknown) => ({ error }));
+    const outcome = await Promise.race([stopped, bound.expired]);
+    bound.cancel();
+    if (outcome === 'timeout') {
+      logger.error(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'shutdown did not finish within --shutdown-timeout-ms: exiting with code 1 (the batch in hand will be read again)',
+      );
+      return EXIT_FAILURE;
+    }
+    if (outcome !== 'stopped') {
+      logger.error(describeError(outcome.error), 'shutdown failed');
+      return EXIT_FAILURE;
+    }
+    logger.info({ signal: ended.signal }, 'stopped cleanly');
+    return 0;
+  } finally {
+    shutdown.dispose();
+    await http?.close();
+  }
+}
+
+/** `streamshare poll`: reads a stream into a handler module, with checkpoints or leases, health and metrics. */
+export const pollCommand: Command = {
+  name: 'poll',
+  summary: 'Read a Kinesis stream (any account, by ARN) into your handler, with checkpoints or a lease table',
+  help: () =>
+    commandHelp({
+      usage: 'streamshare poll --stream-arn ARN --handler PATH[#EXPORT] [options]',
+      description: [
+        'Reads every shard of the stream in order (DescribeStream, GetShardIterator, GetRecords, by StreamARN),',
+        'decodes the records and hands them to your handler, then checkpoints after each batch. Logs are JSON',
+        'lines on stdout. SIGTERM or SIGINT: finish the batch in hand, checkpoint, release leases, exit 0.',
+      ].join('\n'),
+      flags: formatFlags(POLL_FLAGS),
+      footer: [
+        'Standard AWS variables are honoured: AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/',
+        'AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_DYNAMODB.',
+        '',
+        'Exit codes: 0 stopped cleanly (signal, or every shard read to its end); 1 failure at run time',
+        '(access denied, stream not found, shutdown timeout); 2 bad flag, variable or handler module.',
+      ].join('\n'),
+    }),
+  run: poll,
+};

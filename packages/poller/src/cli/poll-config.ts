@@ -1,0 +1,276 @@
+import type { CodecName } from '@streamshare/core';
+import { type FlagDefinition, flagLabel, type RawFlags, type RawValue } from './flags.js';
+import { UsageError } from './usage-error.js';
+import {
+  type HandlerRef,
+  parseChoice,
+  parseHandlerRef,
+  parseInteger,
+  parseRoleArn,
+  parseStartFrom,
+  parseStreamArn,
+  type StartFrom,
+} from './values.js';
+
+/** Codec names the CLI accepts. */
+export const CODECS: readonly CodecName[] = ['auto', 'json', 'text', 'bytes', 'gzip', 'cloudwatch-logs'];
+/** Log levels the CLI accepts (pino's). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Defaults of `streamshare poll`. */
+export const POLL_DEFAULTS = {
+  checkpointDir: './.streamshare',
+  metricsPort: 9090,
+  metricsHost: '0.0.0.0',
+  logLevel: 'info' as LogLevel,
+  shutdownTimeoutMs: 25_000,
+  idleMs: 1_000,
+  sessionName: 'streamshare-poller',
+} as const;
+
+/** The flags of `streamshare poll`, in help order. */
+export const POLL_FLAGS: readonly FlagDefinition[] = [
+  {
+    name: 'stream-arn',
+    type: 'string',
+    value: 'ARN',
+    required: true,
+    description:
+      'The stream to read, by ARN (arn:aws:kinesis:<region>:<account>:stream/<name>); region and account come from it. It may be in another account.',
+  },
+  {
+    name: 'handler',
+    type: 'string',
+    value: 'PATH[#EXPORT]',
+    required: true,
+    description:
+      'Module (ESM or CommonJS) exporting the handler: a record handler (record, context) => ..., a batch handler of @streamshare/core, or a Lambda handler made by kinesisHandler of @streamshare/lambda-adapter. EXPORT defaults to default.',
+  },
+  {
+    name: 'role-arn',
+    type: 'string',
+    value: 'ARN',
+    description:
+      'IAM role to assume (STS AssumeRole, refreshed before expiry) for the Kinesis calls, e.g. a role in the producer account. Default: the credentials of the environment (task role, IRSA, Pod Identity).',
+  },
+  { name: 'external-id', type: 'string', value: 'ID', description: 'External id for AssumeRole (needs --role-arn).' },
+  {
+    name: 'session-name',
+    type: 'string',
+    value: 'NAME',
+    defaultText: POLL_DEFAULTS.sessionName,
+    description: 'Role session name for AssumeRole (needs --role-arn).',
+  },
+  {
+    name: 'codec',
+    type: 'string',
+    value: CODECS.join('|'),
+    defaultText: 'auto',
+    description: 'How record data is decoded before the handler sees it.',
+  },
+  {
+    name: 'checkpoint-dir',
+    type: 'string',
+    value: 'DIR',
+    defaultText: POLL_DEFAULTS.checkpointDir,
+    description: 'Directory of the checkpoint files of a single worker. Not with --lease-table.',
+  },
+  {
+    name: 'lease-table',
+    type: 'string',
+    value: 'NAME',
+    description:
+      'DynamoDB lease table shared by several workers (created on demand when missing, in the poller\u2019s own account). Not with --checkpoint-dir.',
+  },
+  {
+    name: 'worker-id',
+    type: 'string',
+    value: 'ID',
+    defaultText: 'hostname-pid-random',
+    description: 'This worker\u2019s name in the lease table (needs --lease-table).',
+  },
+  {
+    name: 'failover-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: '15000',
+    description: 'A lease not renewed for this long is taken over by another worker (needs --lease-table).',
+  },
+  {
+    name: 'from',
+    type: 'string',
+    value: 'trim-horizon|latest|TIME',
+    defaultText: 'trim-horizon',
+    description: 'Where a shard without a checkpoint starts; TIME is ISO-8601, e.g. 2024-02-28T06:15:00Z.',
+  },
+  {
+    name: 'concurrency',
+    type: 'string',
+    value: 'N',
+    defaultText: '1',
+    description: 'Partition keys handled at once per shard (order is kept per key). Record handlers only.',
+  },
+  {
+    name: 'batch-size',
+    type: 'string',
+    value: 'N',
+    defaultText: '10000',
+    description: 'Most records per GetRecords call (1 to 10000); also the most a crash can deliver twice per shard.',
+  },
+  {
+    name: 'idle-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: String(POLL_DEFAULTS.idleMs),
+    description: 'Wait before polling a shard again after it returned no records.',
+  },
+  {
+    name: 'metrics-port',
+    type: 'string',
+    value: 'N',
+    defaultText: String(POLL_DEFAULTS.metricsPort),
+    description: 'Port of the HTTP server with GET /healthz and GET /metrics (Prometheus). 0 turns it off.',
+  },
+  {
+    name: 'metrics-host',
+    type: 'string',
+    value: 'HOST',
+    defaultText: POLL_DEFAULTS.metricsHost,
+    description: 'Address the HTTP server binds (0.0.0.0 so container probes reach it; 127.0.0.1 for local only).',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    value: LOG_LEVELS.join('|'),
+    defaultText: POLL_DEFAULTS.logLevel,
+    description: 'Level of the JSON logs on stdout (access keys and session tokens are never logged).',
+  },
+  {
+    name: 'shutdown-timeout-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: String(POLL_DEFAULTS.shutdownTimeoutMs),
+    description:
+      'On SIGTERM/SIGINT the batch in hand is finished, checkpointed and leases are released; past this bound the process exits with code 1. Keep it below the orchestrator\u2019s kill delay (ECS stopTimeout, Kubernetes terminationGracePeriodSeconds).',
+  },
+  { name: 'help', type: 'boolean', description: 'Show this help.' },
+];
+
+/** How checkpoints are kept. */
+export type CheckpointConfig =
+  | { readonly kind: 'file'; readonly dir: string }
+  | {
+      readonly kind: 'lease-table';
+      readonly tableName: string;
+      readonly workerId?: string;
+      readonly failoverTimeMs?: number;
+    };
+
+/** Everything `streamshare poll` was told, validated. */
+export interface PollConfig {
+  readonly streamArn: string;
+  readonly handler: HandlerRef;
+  readonly assumeRole?: { readonly roleArn: string; readonly externalId?: string; readonly sessionName: string };
+  readonly codec: CodecName;
+  readonly checkpoint: CheckpointConfig;
+  readonly startingPosition: StartFrom;
+  readonly concurrency?: number;
+  readonly batchSize?: number;
+  readonly idleMs: number;
+  /** 0 = no HTTP server. */
+  readonly metricsPort: number;
+  readonly metricsHost: string;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+function definition(name: string): FlagDefinition {
+  const def = POLL_FLAGS.find((flag) => flag.name === name);
+  if (def === undefined) throw new Error(`no flag --${name}`);
+  return def;
+}
+
+function requireValue(raw: RawFlags, name: string, why: string): RawValue {
+  const value = raw.values.get(name);
+  if (value === undefined) throw new UsageError(`${flagLabel(definition(name))} is required: ${why}`);
+  return value;
+}
+
+function refuseWithout(raw: RawFlags, name: string, needs: string): void {
+  const value = raw.values.get(name);
+  if (value !== undefined && !raw.values.has(needs)) {
+    throw new UsageError(`${value.source} needs ${flagLabel(definition(needs))}`);
+  }
+}
+
+/** Validates the raw flags of `streamshare poll` into a {@link PollConfig}. Pure; throws {@link UsageError}. */
+export function pollConfigFrom(raw: RawFlags): PollConfig {
+  const streamArn = parseStreamArn(requireValue(raw, 'stream-arn', 'the ARN of the stream to read'));
+  const handler = parseHandlerRef(requireValue(raw, 'handler', 'the module with your handler, PATH[#EXPORT]'));
+
+  refuseWithout(raw, 'external-id', 'role-arn');
+  refuseWithout(raw, 'session-name', 'role-arn');
+  refuseWithout(raw, 'worker-id', 'lease-table');
+  refuseWithout(raw, 'failover-ms', 'lease-table');
+  const roleArn = raw.values.get('role-arn');
+  const externalId = raw.values.get('external-id')?.value;
+  const assumeRole = roleArn
+    ? {
+        roleArn: parseRoleArn(roleArn),
+        sessionName: raw.values.get('session-name')?.value ?? POLL_DEFAULTS.sessionName,
+        ...(externalId === undefined ? {} : { externalId }),
+      }
+    : undefined;
+
+  const dir = raw.values.get('checkpoint-dir');
+  const table = raw.values.get('lease-table');
+  if (dir && table) {
+    throw new UsageError(
+      `${dir.source} and ${table.source} exclude each other: use a checkpoint directory for one worker, or a lease table for several`,
+    );
+  }
+  let checkpoint: CheckpointConfig;
+  if (table) {
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table.value)) {
+      throw new UsageError(
+        `${table.source}: ${JSON.stringify(table.value)} is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)`,
+      );
+    }
+    const workerId = raw.values.get('worker-id')?.value;
+    const failover = raw.values.get('failover-ms');
+    checkpoint = {
+      kind: 'lease-table',
+      tableName: table.value,
+      ...(workerId === undefined ? {} : { workerId }),
+      ...(failover === undefined ? {} : { failoverTimeMs: parseInteger(failover, 1000) }),
+    };
+  } else {
+    checkpoint = { kind: 'file', dir: dir?.value ?? POLL_DEFAULTS.checkpointDir };
+  }
+
+  const value = (name: string) => raw.values.get(name);
+  const concurrency = value('concurrency');
+  const batchSize = value('batch-size');
+  const idle = value('idle-ms');
+  const port = value('metrics-port');
+  const level = value('log-level');
+  const shutdown = value('shutdown-timeout-ms');
+  const codec = value('codec');
+  const from = value('from');
+  return {
+    streamArn,
+    handler,
+    ...(assumeRole ? { assumeRole } : {}),
+    codec: codec ? parseChoice(codec, CODECS) : 'auto',
+    checkpoint,
+    startingPosition: from ? parseStartFrom(from) : 'TRIM_HORIZON',
+    ...(concurrency ? { concurrency: parseInteger(concurrency, 1, 10_000) } : {}),
+    ...(batchSize ? { batchSize: parseInteger(batchSize, 1, 10_000) } : {}),
+    idleMs: idle ? parseInteger(idle, 0, 600_000) : POLL_DEFAULTS.idleMs,
+    metricsPort: port ? parseInteger(port, 0, 65_535) : POLL_DEFAULTS.metricsPort,
+    metricsHost: value('metrics-host')?.value ?? POLL_DEFAULTS.metricsHost,
+    logLevel: level ? parseChoice(level, LOG_LEVELS) : POLL_DEFAULTS.logLevel,
+    shutdownTimeoutMs: shutdown ? parseInteger(shutdown, 100, 3_600_000) : POLL_DEFAULTS.shutdownTimeoutMs,
+  };
+}

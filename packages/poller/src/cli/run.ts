@@ -1,0 +1,66 @@
+import { type CliIo, COMMANDS, type Command } from './commands/index.js';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './usage-error.js';
+
+/** Version printed by `streamshare --version` (set at build time by tsup, else `dev`). */
+declare const __STREAMSHARE_VERSION__: string | undefined;
+const VERSION = typeof __STREAMSHARE_VERSION__ === 'string' ? __STREAMSHARE_VERSION__ : 'dev';
+
+/** `streamshare --help`. */
+export function mainHelp(commands: readonly Command[] = COMMANDS): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: streamshare <command> [options]',
+    '',
+    'Consumer runtime for Amazon Kinesis Data Streams shared across AWS accounts and regions.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run `streamshare <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs the `streamshare` command line (argv without node and the script) and resolves with the exit
+ * code: 0 ok, 1 failure at run time, 2 usage error (bad flag, variable or handler module). Usage
+ * errors are printed to stderr as one line naming the flag or variable at fault.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  commands: readonly Command[] = COMMANDS,
+): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr.write(mainHelp(commands));
+    return EXIT_USAGE;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(topic ? topic.help() : mainHelp(commands));
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (command === undefined) {
+    io.stderr.write(
+      `streamshare: unknown command ${JSON.stringify(first)}; commands: ${commands.map((c) => c.name).join(', ')}. Run streamshare --help.\n`,
+    );
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`streamshare ${command.name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(`streamshare ${command.name}: ${message}\n`);
+    return EXIT_FAILURE;
+  }
+}

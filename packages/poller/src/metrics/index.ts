@@ -1,0 +1,1 @@
+export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } from './poller-metrics.js';

@@ -1,0 +1,158 @@
+import type { BatchResult } from '@streamshare/core';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { PollerObserver } from '../poller/options.js';
+
+/** Options of {@link createPollerMetrics}. */
+export interface PollerMetricsOptions {
+  /** Registry to register into (default: a new one, never prom-client's global registry). */
+  readonly registry?: Registry;
+  /** Also collect prom-client's default process metrics (CPU, memory, event loop lag). Default true. */
+  readonly processMetrics?: boolean;
+  /** Metric name prefix. Default `streamshare_`. */
+  readonly prefix?: string;
+}
+
+/** The poller's Prometheus metrics and the observer that feeds them. */
+export interface PollerMetrics {
+  readonly registry: Registry;
+  /** Pass as `observer` to `createPoller`. Its methods never throw. */
+  readonly observer: PollerObserver;
+  /** The Prometheus text exposition of every metric of the registry. */
+  render(): Promise<string>;
+  /** Content-Type of {@link PollerMetrics.render}'s output. */
+  readonly contentType: string;
+}
+
+function failureReason(result: BatchResult): string | undefined {
+  return result.failed?.reason;
+}
+
+/**
+ * Prometheus metrics of a poller, fed by a {@link PollerObserver}:
+ *
+ * | metric | type | labels |
+ * |---|---|---|
+ * | `streamshare_records_total` | counter: records done (handled or dead-lettered) | shard |
+ * | `streamshare_records_dead_lettered_total` | counter | shard |
+ * | `streamshare_bytes_total` | counter: payload bytes of the batches handled | shard |
+ * | `streamshare_batches_total` | counter | shard, outcome (`ok`, `failed`) |
+ * | `streamshare_record_failures_total` | counter: batches that stopped at a failed record | shard, reason |
+ * | `streamshare_getrecords_calls_total` | counter | shard |
+ * | `streamshare_records_fetched_total` | counter: Kinesis records returned by GetRecords | shard |
+ * | `streamshare_throttles_total` | counter | shard, action |
+ * | `streamshare_retries_total` | counter | action |
+ * | `streamshare_millis_behind_latest` | gauge | shard |
+ * | `streamshare_shards_active` | gauge | |
+ * | `streamshare_leases_held` | gauge | |
+ *
+ * plus prom-client's default process metrics (prefixed the same way).
+ */
+export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerMetrics {
+  const registry = options.registry ?? new Registry();
+  const prefix = options.prefix ?? 'streamshare_';
+  const registers = [registry];
+  const records = new Counter({
+    name: `${prefix}records_total`,
+    help: 'Records done: handled successfully or given to the dead-letter handler.',
+    labelNames: ['shard'],
+    registers,
+  });
+  const deadLettered = new Counter({
+    name: `${prefix}records_dead_lettered_total`,
+    help: 'Records given to the dead-letter handler after their retries.',
+    labelNames: ['shard'],
+    registers,
+  });
+  const bytes = new Counter({
+    name: `${prefix}bytes_total`,
+    help: 'Payload bytes of the batches handled.',
+    labelNames: ['shard'],
+    registers,
+  });
+  const batches = new Counter({
+    name: `${prefix}batches_total`,
+    help: 'Batches handled; outcome failed when a record stopped the batch.',
+    labelNames: ['shard', 'outcome'],
+    registers,
+  });
+  const failures = new Counter({
+    name: `${prefix}record_failures_total`,
+    help: 'Batches that stopped at a record that failed (it is retried from the checkpoint).',
+    labelNames: ['shard', 'reason'],
+    registers,
+  });
+  const calls = new Counter({
+    name: `${prefix}getrecords_calls_total`,
+    help: 'Successful GetRecords calls.',
+    labelNames: ['shard'],
+    registers,
+  });
+  const fetched = new Counter({
+    name: `${prefix}records_fetched_total`,
+    help: 'Kinesis records returned by GetRecords (before KPL deaggregation).',
+    labelNames: ['shard'],
+    registers,
+  });
+  const throttles = new Counter({
+    name: `${prefix}throttles_total`,
+    help: 'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
+    labelNames: ['shard', 'action'],
+    registers,
+  });
+  const retries = new Counter({
+    name: `${prefix}retries_total`,
+    help: 'Calls retried after a transient error.',
+    labelNames: ['action'],
+    registers,
+  });
+  const behind = new Gauge({
+    name: `${prefix}millis_behind_latest`,
+    help: 'MillisBehindLatest of the last GetRecords of each shard.',
+    labelNames: ['shard'],
+    registers,
+  });
+  const active = new Gauge({ name: `${prefix}shards_active`, help: 'Shards being read now.', registers });
+  const leases = new Gauge({
+    name: `${prefix}leases_held`,
+    help: 'Shard leases (or shards, without a lease table) held by this worker.',
+    registers,
+  });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+
+  const safe =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch {
+        // An observer must not throw into the poller.
+      }
+    };
+
+  const observer: PollerObserver = {
+    onBatch: safe((shardId: string, result: BatchResult, size: number) => {
+      const shard = { shard: shardId };
+      records.inc(shard, result.succeeded + result.deadLettered);
+      if (result.deadLettered > 0) deadLettered.inc(shard, result.deadLettered);
+      bytes.inc(shard, size);
+      const reason = failureReason(result);
+      batches.inc({ shard: shardId, outcome: reason === undefined ? 'ok' : 'failed' });
+      if (reason !== undefined) failures.inc({ shard: shardId, reason });
+    }),
+    onGetRecords: safe((shardId: string, count: number, _size: number, millisBehindLatest: number | undefined) => {
+      calls.inc({ shard: shardId });
+      fetched.inc({ shard: shardId }, count);
+      if (millisBehindLatest !== undefined) behind.set({ shard: shardId }, millisBehindLatest);
+    }),
+    onThrottle: safe((shardId: string, action: string) => throttles.inc({ shard: shardId, action })),
+    onRetry: safe((_shardId: string | undefined, action: string) => retries.inc({ action })),
+    onShardStarted: safe(() => active.inc()),
+    onShardStopped: safe((shardId: string) => {
+      active.dec();
+      behind.remove({ shard: shardId });
+    }),
+    onLeasesHeld: safe((count: number) => leases.set(count)),
+  };
+
+  return { registry, observer, render: () => registry.metrics(), contentType: registry.contentType };
+}
