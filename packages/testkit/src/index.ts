@@ -5,6 +5,13 @@
  * @packageDocumentation
  */
 
+export {
+  type Dynalite,
+  type DynaliteOptions,
+  type DynamoDbClientOptions,
+  dynamoDbClient,
+  startDynalite,
+} from './dynamodb/dynalite.js';
 export * from './eventbridge/index.js';
 export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
 export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
