@@ -1,0 +1,1 @@
+export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './stream-arn.js';

@@ -1,0 +1,1 @@
+export { AbortedError, callWithRetries, type RetryingCallOptions } from './call-with-retries.js';

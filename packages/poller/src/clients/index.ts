@@ -1,0 +1,6 @@
+export {
+  createKinesisClient,
+  createStsClient,
+  type KinesisClientDefaults,
+  keepAliveHandler,
+} from './kinesis-client.js';

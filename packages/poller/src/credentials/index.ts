@@ -1,0 +1,7 @@
+export {
+  type AssumeRoleCredentialProvider,
+  type AssumeRoleProviderOptions,
+  assumeRoleProvider,
+  CredentialsError,
+  refreshTime,
+} from './assume-role.js';

@@ -1,0 +1,16 @@
+export {
+  type CallContext,
+  type ClassifiedError,
+  classifyKinesisError,
+  type ErrorKind,
+  principalFromMessage,
+} from './classify.js';
+export {
+  AccessDeniedError,
+  type ConsumerStatement,
+  consumerPolicyStatement,
+  KinesisCallError,
+  KmsError,
+  PollerError,
+  StreamNotFoundError,
+} from './poller-error.js';

@@ -1,0 +1,137 @@
+import { StreamshareError } from '@streamshare/core';
+import { explainAccessDenied, type PolicySide } from '../policy/explain-access-denied.js';
+import { STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
+
+/** Base class of the errors the poller raises about the stream, its shards and the AWS calls. */
+export class PollerError extends StreamshareError {}
+
+/** The statement of a stream's resource-based policy that grants a consumer the five actions. */
+export interface ConsumerStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Principal: { readonly AWS: string };
+  readonly Action: readonly string[];
+  readonly Resource: string;
+}
+
+/** Builds the statement of the stream's resource-based policy that grants `principal` the five consumer actions. */
+export function consumerPolicyStatement(streamArn: string, principal: string): ConsumerStatement {
+  return {
+    Sid: 'StreamshareCrossAccountRead',
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: [...STREAM_CONSUMER_ACTIONS],
+    Resource: streamArn,
+  };
+}
+
+/**
+ * A Kinesis call was refused with AccessDeniedException. Fatal. The message names the action, the
+ * stream, the principal (when known), which side must grant it and the statement to add.
+ */
+export class AccessDeniedError extends PollerError {
+  /** The refused action, e.g. `kinesis:DescribeStream`. */
+  readonly action: string;
+  readonly streamArn: string;
+  /** The IAM role (or other principal) ARN that was refused, when the message or the options tell. */
+  readonly principal: string | undefined;
+  /** Which policy must change, as far as the AWS message tells. */
+  readonly side: PolicySide;
+  /** The statement to add to the stream's resource-based policy. */
+  readonly statement: ConsumerStatement;
+
+  constructor(options: {
+    action: string;
+    streamArn: string;
+    principal?: string | undefined;
+    awsMessage?: string | undefined;
+    cause?: unknown;
+  }) {
+    const { action, streamArn, principal } = options;
+    const principalAccount = principal?.split(':')[4];
+    const crossAccount = principalAccount === undefined || principalAccount !== accountOf(streamArn);
+    const explained = explainAccessDenied(options.awsMessage ?? '', { action, streamArn, crossAccount });
+    const statement = consumerPolicyStatement(streamArn, principal ?? '<the consumer role ARN>');
+    super(
+      'ACCESS_DENIED',
+      `${action} was denied on ${streamArn}${principal ? ` for ${principal}` : ''}` +
+        `${options.awsMessage ? ` (AWS said: ${options.awsMessage})` : ''}. To fix it: ${explained.advice}. ` +
+        `The stream owner (account ${accountOf(streamArn)}) adds this statement to the stream's resource-based policy:\n` +
+        JSON.stringify(statement, null, 2),
+      { cause: options.cause, retryable: false },
+    );
+    this.action = action;
+    this.streamArn = streamArn;
+    this.principal = principal;
+    this.side = explained.side;
+    this.statement = statement;
+  }
+}
+
+function accountOf(streamArn: string): string {
+  return streamArn.split(':')[4] ?? '?';
+}
+
+/** The stream does not exist (ResourceNotFoundException). Fatal. */
+export class StreamNotFoundError extends PollerError {
+  readonly streamArn: string;
+  readonly action: string;
+
+  constructor(options: { action: string; streamArn: string; region: string; awsMessage?: string; cause?: unknown }) {
+    super(
+      'STREAM_NOT_FOUND',
+      `${options.action} says stream ${options.streamArn} was not found in region ${options.region}` +
+        `${options.awsMessage ? ` (AWS said: ${options.awsMessage})` : ''}. Is the ARN right, and does the stream exist ` +
+        `in account ${accountOf(options.streamArn)} and region ${options.region}? (the client must call that region)`,
+      { cause: options.cause, retryable: false },
+    );
+    this.streamArn = options.streamArn;
+    this.action = options.action;
+  }
+}
+
+/** The stream's KMS key refused decryption (KMSAccessDeniedException, KMSDisabledException, ...). Fatal. */
+export class KmsError extends PollerError {
+  readonly streamArn: string;
+  /** The AWS exception name, e.g. `KMSAccessDeniedException`. */
+  readonly awsError: string;
+
+  constructor(options: { awsError: string; action: string; streamArn: string; awsMessage?: string; cause?: unknown }) {
+    const { awsError, action, streamArn } = options;
+    const why: Record<string, string> = {
+      KMSAccessDeniedException:
+        "the consumer role needs kms:Decrypt on the producer's KMS key (in its own policy), and the key policy in " +
+        `account ${accountOf(streamArn)} must allow that role to use the key`,
+      KMSDisabledException: `the stream's KMS key is disabled: the owner of account ${accountOf(streamArn)} must enable it`,
+      KMSNotFoundException: `the stream's KMS key was not found: it may have been deleted, or the stream owner must fix the stream's encryption`,
+      KMSInvalidStateException: `the stream's KMS key is in a state that does not allow decryption (pending deletion or import)`,
+      KMSOptInRequired: 'the account is not subscribed to AWS KMS',
+      KMSThrottlingException: 'KMS throttled the request',
+    };
+    super(
+      awsError === 'KMSThrottlingException' ? 'KMS_THROTTLED' : 'KMS_ERROR',
+      `${action} on ${streamArn} failed with ${awsError}: ${why[awsError] ?? 'the stream is encrypted with a KMS key the consumer cannot use'}` +
+        `${options.awsMessage ? ` (AWS said: ${options.awsMessage})` : ''}`,
+      { cause: options.cause, retryable: awsError === 'KMSThrottlingException' },
+    );
+    this.streamArn = streamArn;
+    this.awsError = awsError;
+  }
+}
+
+/** Any other failure of a Kinesis call; `retryable` tells transient (network, 5xx, throttling) from fatal. */
+export class KinesisCallError extends PollerError {
+  readonly action: string;
+  /** The AWS exception name or network error code, when known. */
+  readonly awsError: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { action: string; awsError?: string; retryable: boolean; cause?: unknown },
+  ) {
+    super(code, message, { cause: options.cause, retryable: options.retryable });
+    this.action = options.action;
+    this.awsError = options.awsError;
+  }
+}

@@ -1,0 +1,123 @@
+import { DescribeStreamCommand, type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import type { Logger } from 'pino';
+import { callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
+import type { ShardDescriptor } from '../coordination/shard-coordinator.js';
+import { AccessDeniedError } from '../errors/poller-error.js';
+
+/** How shards are listed. */
+export type DiscoveryMethod = 'DescribeStream' | 'ListShards';
+
+/** Options of {@link ShardDiscovery}. */
+export interface ShardDiscoveryOptions {
+  readonly client: KinesisClient;
+  readonly streamArn: string;
+  readonly region: string;
+  readonly principal?: string | undefined;
+  readonly logger?: Logger | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onThrottle?: RetryingCallOptions['onThrottle'];
+  readonly onRetry?: RetryingCallOptions['onRetry'];
+  /**
+   * Above this many shards, later syncs use ListShards (1000 per page, 1000 TPS) instead of DescribeStream
+   * (100 per page, 10 TPS per account). Default 500.
+   */
+  readonly largeStreamShards?: number;
+}
+
+/** Maps a Kinesis `Shard` (DescribeStream or ListShards) to a {@link ShardDescriptor}. Pure. */
+export function toShardDescriptor(shard: Shard): ShardDescriptor {
+  if (!shard.ShardId) throw new TypeError('a shard without ShardId');
+  const ending = shard.SequenceNumberRange?.EndingSequenceNumber;
+  return {
+    shardId: shard.ShardId,
+    ...(shard.ParentShardId ? { parentShardId: shard.ParentShardId } : {}),
+    ...(shard.AdjacentParentShardId ? { adjacentParentShardId: shard.AdjacentParentShardId } : {}),
+    ...(ending ? { endingSequenceNumber: ending } : {}),
+  };
+}
+
+/**
+ * Lists the shards of a stream, by StreamARN: DescribeStream (paginated with ExclusiveStartShardId while
+ * HasMoreShards) as the Lambda service does, or ListShards (paginated with NextToken) when
+ * DescribeStream is denied or the stream is large. Remembers which method works.
+ */
+export class ShardDiscovery {
+  private method: DiscoveryMethod = 'DescribeStream';
+
+  constructor(private readonly options: ShardDiscoveryOptions) {}
+
+  /** The method the next listing uses. */
+  get currentMethod(): DiscoveryMethod {
+    return this.method;
+  }
+
+  /** Every shard of the stream (open and closed, not expired), in the order Kinesis lists them. */
+  async list(): Promise<ShardDescriptor[]> {
+    if (this.method === 'DescribeStream') {
+      try {
+        const shards = await this.describeStream();
+        if (shards.length > (this.options.largeStreamShards ?? 500)) this.method = 'ListShards';
+        return shards;
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        this.options.logger?.warn(
+          {
+            action: error.action,
+            streamArn: this.options.streamArn,
+            principal: error.principal,
+            statement: error.statement,
+          },
+          'kinesis:DescribeStream is denied; listing shards with kinesis:ListShards instead. A Lambda trigger on this stream would fail: add kinesis:DescribeStream to the stream policy',
+        );
+        this.method = 'ListShards';
+      }
+    }
+    return this.listShards();
+  }
+
+  private retrying(action: string): RetryingCallOptions {
+    const { streamArn, region, principal, logger, signal, onThrottle, onRetry } = this.options;
+    return { context: { action, streamArn, region, principal }, logger, signal, onThrottle, onRetry };
+  }
+
+  private async describeStream(): Promise<ShardDescriptor[]> {
+    const { client, streamArn } = this.options;
+    const shards: ShardDescriptor[] = [];
+    let exclusiveStartShardId: string | undefined;
+    for (;;) {
+      const output = await callWithRetries(
+        (abortSignal) =>
+          client.send(
+            new DescribeStreamCommand({
+              StreamARN: streamArn,
+              ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
+            }),
+            { abortSignal },
+          ),
+        this.retrying('DescribeStream'),
+      );
+      const page = output.StreamDescription?.Shards ?? [];
+      for (const shard of page) shards.push(toShardDescriptor(shard));
+      const last = page.at(-1)?.ShardId;
+      if (!output.StreamDescription?.HasMoreShards || !last) return shards;
+      exclusiveStartShardId = last;
+    }
+  }
+
+  private async listShards(): Promise<ShardDescriptor[]> {
+    const { client, streamArn } = this.options;
+    const shards: ShardDescriptor[] = [];
+    let nextToken: string | undefined;
+    for (;;) {
+      // With NextToken the API refuses a stream identifier: the token names the stream.
+      const input = nextToken ? { NextToken: nextToken } : { StreamARN: streamArn };
+      const output = await callWithRetries(
+        (abortSignal) => client.send(new ListShardsCommand(input), { abortSignal }),
+        this.retrying('ListShards'),
+      );
+      for (const shard of output.Shards ?? []) shards.push(toShardDescriptor(shard));
+      if (!output.NextToken) return shards;
+      nextToken = output.NextToken;
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export {
+  type DiscoveryMethod,
+  ShardDiscovery,
+  type ShardDiscoveryOptions,
+  toShardDescriptor,
+} from './discover-shards.js';
