@@ -1,0 +1,2 @@
+// A plain record handler (CommonJS, named export).
+module.exports.handle = async (record) => record.sequenceNumber;
