@@ -1,0 +1,378 @@
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type TableDescription,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { Checkpoint } from '@streamshare/core';
+import {
+  describeAwsError,
+  isAccessDenied,
+  isConditionFailed,
+  isNotFound,
+  isResourceInUse,
+  isTransient,
+} from './aws-errors.js';
+import { checkpointOrderKey } from './checkpoint-order.js';
+import { LEASE_TABLE_ACTIONS, type LeaseTableAction, LeaseTableError } from './errors.js';
+import { ATTR, type Lease, leaseFromItem, leaseKey, newLeaseItem } from './lease.js';
+import { type LeaseRetryOptions, withRetry } from './retry.js';
+
+/** Settings of {@link LeaseTable}. */
+export interface LeaseTableSettings {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retry?: LeaseRetryOptions;
+  /** How long `ensure` waits for the table to become ACTIVE (default 60_000 ms). */
+  readonly activeTimeoutMs?: number;
+}
+
+/**
+ * The lease table's I/O: every DynamoDB call the coordinator makes, with its condition expression.
+ * Conditional writes return `false` when their condition failed; other failures throw
+ * {@link LeaseTableError} (transient ones after retries).
+ */
+export class LeaseTable {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly retry: LeaseRetryOptions | undefined;
+  private readonly activeTimeoutMs: number;
+
+  constructor(settings: LeaseTableSettings) {
+    this.client = settings.client;
+    this.tableName = settings.tableName;
+    this.retry = settings.retry;
+    this.activeTimeoutMs = settings.activeTimeoutMs ?? 60_000;
+  }
+
+  /** Makes sure the table exists with the expected key schema and is ACTIVE; creates it when allowed. */
+  async ensure(createIfMissing: boolean): Promise<void> {
+    let table = await this.describe();
+    if (table === undefined) {
+      if (!createIfMissing) {
+        throw new LeaseTableError(
+          'LEASE_TABLE_NOT_FOUND',
+          `lease table ${JSON.stringify(this.tableName)} does not exist in ${await this.where()} and createIfMissing is false: create it (partition key ${ATTR.streamArn} S, sort key ${ATTR.shardId} S) or allow creation`,
+          { tableName: this.tableName, action: 'dynamodb:DescribeTable' },
+        );
+      }
+      await this.createTable();
+      table = await this.describe();
+    }
+    this.checkSchema(table);
+    const deadline = Date.now() + this.activeTimeoutMs;
+    while (table?.TableStatus !== 'ACTIVE') {
+      if (Date.now() > deadline) {
+        throw new LeaseTableError(
+          'LEASE_TABLE_NOT_ACTIVE',
+          `lease table ${JSON.stringify(this.tableName)} in ${await this.where()} is ${table?.TableStatus ?? 'missing'}, not ACTIVE, after ${this.activeTimeoutMs} ms`,
+          { tableName: this.tableName, action: 'dynamodb:DescribeTable' },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      table = await this.describe();
+    }
+  }
+
+  /** Every lease of a stream (consistent read, all pages). */
+  async list(streamArn: string): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.call('dynamodb:Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#arn = :arn',
+            ExpressionAttributeNames: { '#arn': ATTR.streamArn },
+            ExpressionAttributeValues: { ':arn': { S: streamArn } },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const lease = leaseFromItem(item);
+        if (lease !== undefined) leases.push(lease);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return leases;
+  }
+
+  /** One lease (consistent read), or `undefined` when it has no item. */
+  async get(streamArn: string, shardId: string): Promise<Lease | undefined> {
+    const out = await this.call('dynamodb:GetItem', () =>
+      this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: leaseKey(streamArn, shardId), ConsistentRead: true }),
+      ),
+    );
+    return leaseFromItem(out.Item);
+  }
+
+  /** Creates a free lease for a new shard; `false` when its item already exists. */
+  createLease(streamArn: string, shardId: string, parentShardIds: readonly string[]): Promise<boolean> {
+    return this.conditional('dynamodb:PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: newLeaseItem(streamArn, shardId, parentShardIds),
+          ConditionExpression: 'attribute_not_exists(#shard)',
+          ExpressionAttributeNames: { '#shard': ATTR.shardId },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Takes a lease as observed (free, expired, or held by a worker being balanced away from):
+   * conditional on the counter and owner still being what was observed. Returns the lease after
+   * the take, or `undefined` when someone changed it first.
+   */
+  async take(observed: Lease, workerId: string): Promise<Lease | undefined> {
+    const ownerCondition = observed.owner === undefined ? 'attribute_not_exists(#owner)' : '#owner = :oldOwner';
+    const values: Record<string, AttributeValue> = {
+      ':me': { S: workerId },
+      ':counter': { N: String(observed.counter) },
+      ':one': { N: '1' },
+      ':now': { N: String(Date.now()) },
+      ':false': { BOOL: false },
+    };
+    if (observed.owner !== undefined) values[':oldOwner'] = { S: observed.owner };
+    let attributes: Record<string, AttributeValue> | undefined;
+    const ok = await this.conditional('dynamodb:UpdateItem', async () => {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: leaseKey(observed.streamArn, observed.shardId),
+          UpdateExpression: 'SET #owner = :me, #counter = #counter + :one, #renewed = :now ADD #switches :one',
+          ConditionExpression: `#counter = :counter AND ${ownerCondition} AND (attribute_not_exists(#finished) OR #finished = :false)`,
+          ExpressionAttributeNames: {
+            '#owner': ATTR.owner,
+            '#counter': ATTR.counter,
+            '#renewed': ATTR.renewedAt,
+            '#switches': ATTR.ownerSwitches,
+            '#finished': ATTR.finished,
+          },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = out.Attributes;
+    });
+    return ok
+      ? (leaseFromItem(attributes) ?? { ...observed, owner: workerId, counter: observed.counter + 1 })
+      : undefined;
+  }
+
+  /** Renews a held lease: counter + 1, conditional on owner and counter. `false` when lost. */
+  renew(streamArn: string, shardId: string, workerId: string, counter: number): Promise<boolean> {
+    return this.ownedUpdate(streamArn, shardId, workerId, counter, 'SET #counter = #counter + :one, #renewed = :now');
+  }
+
+  /** Frees a held lease (owner removed, counter + 1) so another worker can take it at once. */
+  release(streamArn: string, shardId: string, workerId: string, counter: number): Promise<boolean> {
+    return this.ownedUpdate(streamArn, shardId, workerId, counter, 'SET #counter = #counter + :one REMOVE #owner');
+  }
+
+  /** Marks a held lease finished (SHARD_END) and frees it. */
+  finish(streamArn: string, shardId: string, workerId: string, counter: number): Promise<boolean> {
+    return this.ownedUpdate(
+      streamArn,
+      shardId,
+      workerId,
+      counter,
+      'SET #counter = #counter + :one, #finished = :true REMOVE #owner',
+      { ':true': { BOOL: true } },
+      { '#finished': ATTR.finished },
+    );
+  }
+
+  /**
+   * Writes a checkpoint, conditional on owner = me, counter = mine, and the stored checkpoint not
+   * being ahead of this one. `false` when the condition failed (lost lease or backwards).
+   */
+  putCheckpoint(
+    streamArn: string,
+    shardId: string,
+    workerId: string,
+    counter: number,
+    checkpoint: Checkpoint,
+  ): Promise<boolean> {
+    return this.conditional('dynamodb:UpdateItem', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: leaseKey(streamArn, shardId),
+          UpdateExpression: 'SET #seq = :seq, #sub = :sub, #complete = :complete, #order = :order, #switches = :zero',
+          ConditionExpression:
+            '#owner = :me AND #counter = :counter AND (attribute_not_exists(#order) OR #order <= :order)',
+          ExpressionAttributeNames: {
+            '#owner': ATTR.owner,
+            '#counter': ATTR.counter,
+            '#seq': ATTR.sequenceNumber,
+            '#sub': ATTR.subSequenceNumber,
+            '#complete': ATTR.complete,
+            '#order': ATTR.order,
+            '#switches': ATTR.ownerSwitches,
+          },
+          ExpressionAttributeValues: {
+            ':me': { S: workerId },
+            ':counter': { N: String(counter) },
+            ':seq': { S: checkpoint.sequenceNumber },
+            ':sub': { N: String(checkpoint.subSequenceNumber) },
+            ':complete': { BOOL: checkpoint.complete },
+            ':order': { S: checkpointOrderKey(checkpoint) },
+            ':zero': { N: '0' },
+          },
+        }),
+      ),
+    );
+  }
+
+  private ownedUpdate(
+    streamArn: string,
+    shardId: string,
+    workerId: string,
+    counter: number,
+    update: string,
+    extraValues: Record<string, AttributeValue> = {},
+    extraNames: Record<string, string> = {},
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#owner': ATTR.owner, '#counter': ATTR.counter, ...extraNames };
+    const values: Record<string, AttributeValue> = {
+      ':me': { S: workerId },
+      ':counter': { N: String(counter) },
+      ':one': { N: '1' },
+      ...extraValues,
+    };
+    if (update.includes('#renewed')) {
+      names['#renewed'] = ATTR.renewedAt;
+      values[':now'] = { N: String(Date.now()) };
+    }
+    return this.conditional('dynamodb:UpdateItem', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: leaseKey(streamArn, shardId),
+          UpdateExpression: update,
+          ConditionExpression: '#owner = :me AND #counter = :counter',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  private async describe(): Promise<TableDescription | undefined> {
+    try {
+      const out = await this.call('dynamodb:DescribeTable', () =>
+        this.client.send(new DescribeTableCommand({ TableName: this.tableName })),
+      );
+      return out.Table;
+    } catch (error) {
+      if (error instanceof LeaseTableError && error.code === 'LEASE_TABLE_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  private async createTable(): Promise<void> {
+    try {
+      await this.call('dynamodb:CreateTable', () =>
+        this.client.send(
+          new CreateTableCommand({
+            TableName: this.tableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: ATTR.streamArn, AttributeType: 'S' },
+              { AttributeName: ATTR.shardId, AttributeType: 'S' },
+            ],
+            KeySchema: [
+              { AttributeName: ATTR.streamArn, KeyType: 'HASH' },
+              { AttributeName: ATTR.shardId, KeyType: 'RANGE' },
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      // Another worker created it at the same time: wait for it like ours.
+      if (isResourceInUse(error) || (error instanceof LeaseTableError && isResourceInUse(error.cause))) return;
+      throw error;
+    }
+  }
+
+  private checkSchema(table: TableDescription | undefined): void {
+    const keys = table?.KeySchema ?? [];
+    const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+    const range = keys.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+    if (table !== undefined && (hash !== ATTR.streamArn || range !== ATTR.shardId)) {
+      throw new LeaseTableError(
+        'LEASE_TABLE_SCHEMA',
+        `lease table ${JSON.stringify(this.tableName)} has key schema (${hash ?? 'none'}, ${range ?? 'none'}); streamshare needs partition key ${ATTR.streamArn} (S) and sort key ${ATTR.shardId} (S): use another table name`,
+        { tableName: this.tableName, action: 'dynamodb:DescribeTable' },
+      );
+    }
+  }
+
+  /** Runs a conditional write: `true` when applied, `false` when its condition failed. */
+  private async conditional(action: LeaseTableAction, send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await this.call(action, send, true);
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Sends one call with retries, turning AWS errors into LeaseTableError (condition failures pass through when asked). */
+  private async call<T>(action: LeaseTableAction, send: () => Promise<T>, passConditionFailure = false): Promise<T> {
+    try {
+      return await withRetry(send, this.retry);
+    } catch (error) {
+      if (passConditionFailure && isConditionFailed(error)) throw error;
+      throw await this.translate(action, error);
+    }
+  }
+
+  private async translate(action: LeaseTableAction, error: unknown): Promise<Error> {
+    if (isAccessDenied(error)) {
+      return new LeaseTableError(
+        'LEASE_TABLE_ACCESS_DENIED',
+        `access denied: ${action} on lease table ${JSON.stringify(this.tableName)} in ${await this.where()}. The poller's OWN identity (not the stream's assumed role) needs an IAM policy allowing ${LEASE_TABLE_ACTIONS.join(', ')} on arn:aws:dynamodb:<region>:<account>:table/${this.tableName} (${describeAwsError(error)})`,
+        { tableName: this.tableName, action, cause: error },
+      );
+    }
+    if (isNotFound(error)) {
+      return new LeaseTableError(
+        'LEASE_TABLE_NOT_FOUND',
+        `lease table ${JSON.stringify(this.tableName)} not found in ${await this.where()} (${action})`,
+        { tableName: this.tableName, action, cause: error },
+      );
+    }
+    if (isTransient(error)) {
+      return new LeaseTableError(
+        'LEASE_TABLE_UNAVAILABLE',
+        `${action} on lease table ${JSON.stringify(this.tableName)} kept failing after retries: ${describeAwsError(error)}`,
+        { tableName: this.tableName, action, cause: error },
+      );
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** "region R of the poller's own account" for messages. */
+  private async where(): Promise<string> {
+    let region = 'unknown region';
+    try {
+      region = await this.client.config.region();
+    } catch {
+      // keep the placeholder
+    }
+    return `region ${region} of the poller's own account (the lease-table client's credentials)`;
+  }
+}
