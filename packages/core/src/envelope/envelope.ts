@@ -102,7 +102,8 @@ function problemOf(value: unknown): string | undefined {
     return `explicitHashKey should be a string when present, got ${show(e.explicitHashKey)}`;
   }
   const expectedId = envelopeId(e as unknown as RecordEnvelope);
-  if (e.id !== expectedId) return `id should be ${show(expectedId)} (stream/shard/sequence[/sub]), got ${show(e.id)}`;
+  if (e.id !== expectedId)
+    return `id should be ${JSON.stringify(expectedId)} (stream/shard/sequence[/sub]), got ${show(e.id)}`;
   const at = e.approximateArrivalTimestamp;
   if (typeof at !== 'string' || !ISO_8601.test(at) || Number.isNaN(Date.parse(at))) {
     return `approximateArrivalTimestamp should be an ISO-8601 date-time string, got ${show(at)}`;
