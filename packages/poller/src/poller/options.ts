@@ -87,6 +87,16 @@ export interface PollerOptions {
   readonly shardSyncIntervalMs?: number;
   readonly logger?: Logger;
   readonly observer?: PollerObserver;
+  /**
+   * Pause before a blocked shard (a record failed after its retries, poison policy "block") is read
+   * again from its checkpoint: exponential with jitter from `minMs` (default 1_000) to `maxMs` (default 30_000).
+   */
+  readonly failureBackoff?: { readonly minMs: number; readonly maxMs: number };
+  /**
+   * How long `stop()` lets readers finish the batch in hand before abandoning it (no new record starts;
+   * what was done is still checkpointed). Default 30_000 ms.
+   */
+  readonly stopTimeoutMs?: number;
 }
 
 /** A running poller. */

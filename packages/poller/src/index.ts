@@ -1,0 +1,77 @@
+/**
+ * @streamshare/poller: reads a Kinesis stream of another account (or region) by ARN, with
+ * checkpoints or DynamoDB leases, and runs the same handlers as the Lambda adapter.
+ * @packageDocumentation
+ */
+
+export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './arn/index.js';
+export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls/index.js';
+export { createKinesisClient, createStsClient, type KinesisClientDefaults, keepAliveHandler } from './clients/index.js';
+export { parentsOf, readyShards } from './coordination/lineage.js';
+export {
+  finishedMarker,
+  isFinishedCheckpoint,
+  LocalCoordinator,
+  type LocalCoordinatorOptions,
+} from './coordination/local-coordinator.js';
+export type { ShardCoordinator, ShardDescriptor } from './coordination/shard-coordinator.js';
+export {
+  type AssumeRoleCredentialProvider,
+  type AssumeRoleProviderOptions,
+  assumeRoleProvider,
+  CredentialsError,
+  refreshTime,
+} from './credentials/index.js';
+export {
+  AccessDeniedError,
+  type CallContext,
+  type ClassifiedError,
+  type ConsumerStatement,
+  classifyKinesisError,
+  consumerPolicyStatement,
+  type ErrorKind,
+  KinesisCallError,
+  KmsError,
+  PollerError,
+  principalFromMessage,
+  StreamNotFoundError,
+} from './errors/index.js';
+export {
+  DEFAULT_FAILOVER_TIME_MS,
+  DynamoDbLeaseCoordinator,
+  type DynamoDbLeaseCoordinatorOptions,
+  defaultWorkerId,
+  LeaseTableError,
+} from './leases/index.js';
+export { createPoller } from './poller/create-poller.js';
+export type {
+  AssumeRoleOptions,
+  LambdaKinesisHandler,
+  LeaseTableOptions,
+  Poller,
+  PollerObserver,
+  PollerOptions,
+  PollerStatus,
+  ShardStatus,
+  StartingPosition,
+} from './poller/options.js';
+export {
+  type Delivery,
+  type DeliveryOutcome,
+  expandAndSkip,
+  KINESIS_READ_LIMITS,
+  lambdaContext,
+  lambdaDelivery,
+  nextCallAt,
+  outcomeOfLambdaResponse,
+  Pacer,
+  type PacerState,
+  type ReaderEnd,
+  type ReadLimits,
+  recordDelivery,
+  type ShardBatch,
+  ShardReader,
+  type ShardReaderOptions,
+} from './reader/index.js';
+export { type DiscoveryMethod, ShardDiscovery, type ShardDiscoveryOptions, toShardDescriptor } from './shards/index.js';
+export { type BackoffOptions, backoffDelay } from './util/backoff.js';

@@ -1,0 +1,340 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { FileCheckpointStore, type Handler, isKinesisLambdaHandler } from '@streamshare/core';
+import { type Logger, pino } from 'pino';
+import { parseStreamArn } from '../arn/stream-arn.js';
+import { createKinesisClient, createStsClient, keepAliveHandler } from '../clients/kinesis-client.js';
+import { LocalCoordinator } from '../coordination/local-coordinator.js';
+import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
+import { assumeRoleProvider } from '../credentials/assume-role.js';
+import { DynamoDbLeaseCoordinator } from '../leases/index.js';
+import type { Delivery } from '../reader/delivery.js';
+import { lambdaDelivery } from '../reader/lambda-delivery.js';
+import { recordDelivery } from '../reader/record-delivery.js';
+import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
+import { ShardDiscovery } from '../shards/discover-shards.js';
+import { sleep } from '../util/sleep.js';
+import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
+
+interface RunningReader {
+  readonly reader: ShardReader;
+  /** Aborted to stop fetching (stop, lease lost). */
+  readonly stop: AbortController;
+  /** Aborted to abandon the batch in hand (lease lost, stop timeout). */
+  readonly abandon: AbortController;
+  readonly ended: Promise<ReaderEnd | 'failed'>;
+}
+
+/**
+ * Creates a poller for one stream (see {@link PollerOptions}). Nothing happens until `start()`.
+ *
+ * @throws InvalidStreamArnError when `streamArn` is malformed.
+ */
+export function createPoller(options: PollerOptions): Poller {
+  const arn = parseStreamArn(options.streamArn);
+  if (typeof options.handler !== 'function' && (options.handler as { kind?: unknown })?.kind !== 'batch') {
+    throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
+  }
+  return new StreamPoller(options, arn.region, arn.account);
+}
+
+class StreamPoller implements Poller {
+  readonly done: Promise<void>;
+  readonly #options: PollerOptions;
+  readonly #region: string;
+  readonly #logger: Logger;
+  readonly #client: KinesisClient;
+  readonly #ownsClient: boolean;
+  readonly #coordinator: ShardCoordinator;
+  readonly #delivery: Delivery;
+  readonly #discovery: ShardDiscovery;
+  readonly #principal: string | undefined;
+  readonly #readers = new Map<string, RunningReader>();
+  readonly #lifetime = new AbortController();
+  #resolveDone!: () => void;
+  #rejectDone!: (error: unknown) => void;
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  #shards: ShardDescriptor[] = [];
+  #listedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  #resync = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: PollerOptions, region: string, account: string) {
+    this.#options = options;
+    this.#region = region;
+    this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ streamArn: options.streamArn });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolveDone = resolve;
+      this.#rejectDone = reject;
+    });
+    // Avoid an unhandled rejection when nobody awaits `done` (start() rejects too).
+    this.done.catch(() => {});
+
+    const role = options.assumeRole;
+    this.#principal = role?.roleArn;
+    if (options.kinesisClient) {
+      this.#client = options.kinesisClient;
+      this.#ownsClient = false;
+      if (role) {
+        this.#logger.warn(
+          { roleArn: role.roleArn },
+          'assumeRole is ignored: a kinesisClient was given (it carries its own credentials)',
+        );
+      }
+    } else {
+      const credentials = role
+        ? assumeRoleProvider({
+            roleArn: role.roleArn,
+            externalId: role.externalId,
+            sessionName: role.sessionName,
+            durationSeconds: role.durationSeconds,
+            stsClient: options.stsClient ?? createStsClient(region),
+            logger: this.#logger,
+          })
+        : undefined;
+      this.#client = createKinesisClient({ region, credentials });
+      this.#ownsClient = true;
+    }
+
+    this.#coordinator = options.coordinator ?? this.#defaultCoordinator(region);
+    this.#delivery = isKinesisLambdaHandler(options.handler)
+      ? lambdaDelivery(options.handler as LambdaKinesisHandler, {
+          awsRegion: region,
+          invokeIdentityArn: role?.roleArn,
+          account: role?.roleArn.split(':')[4] ?? account,
+        })
+      : recordDelivery(options.handler as Handler<unknown>, {
+          ...(options.codec === undefined ? {} : { codec: options.codec }),
+          ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
+          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+          ...(options.retry === undefined ? {} : { retry: options.retry }),
+          ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter }),
+          logger: this.#logger,
+        });
+    this.#discovery = new ShardDiscovery({
+      client: this.#client,
+      streamArn: options.streamArn,
+      region,
+      principal: this.#principal,
+      logger: this.#logger,
+      signal: this.#lifetime.signal,
+      onThrottle: (action) => options.observer?.onThrottle?.('', action),
+      onRetry: (action, error) => options.observer?.onRetry?.(undefined, action, error),
+    });
+  }
+
+  #defaultCoordinator(region: string): ShardCoordinator {
+    const { leaseTable, streamArn } = this.#options;
+    if (leaseTable) {
+      return new DynamoDbLeaseCoordinator({
+        client:
+          leaseTable.client ??
+          new DynamoDBClient({
+            region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
+            requestHandler: keepAliveHandler(8),
+          }),
+        tableName: leaseTable.tableName,
+        streamArn,
+        ...(leaseTable.workerId === undefined ? {} : { workerId: leaseTable.workerId }),
+        ...(leaseTable.failoverTimeMs === undefined ? {} : { failoverTimeMs: leaseTable.failoverTimeMs }),
+        ...(leaseTable.createIfMissing === undefined ? {} : { createIfMissing: leaseTable.createIfMissing }),
+        logger: this.#logger,
+      });
+    }
+    const store =
+      this.#options.checkpointStore ??
+      new FileCheckpointStore({ directory: this.#options.checkpointDir ?? './.streamshare' });
+    return new LocalCoordinator(store, { streamArn, logger: this.#logger });
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
+    this.#state = 'starting';
+    try {
+      await this.#coordinator.start();
+      await this.#sync(true);
+    } catch (error) {
+      await this.#fail(error);
+      throw error;
+    }
+    if (this.#state !== 'starting') return;
+    this.#state = 'running';
+    this.#schedule();
+  }
+
+  /** Period of coordinator syncs: the lease coordinator's renewal period when it has one. */
+  get #tickMs(): number {
+    const listing = this.#options.shardSyncIntervalMs ?? 30_000;
+    const coordinatorMs = (this.#coordinator as { syncIntervalMs?: unknown }).syncIntervalMs;
+    return typeof coordinatorMs === 'number' && coordinatorMs > 0 ? Math.min(listing, coordinatorMs) : listing;
+  }
+
+  #schedule(delayMs = this.#tickMs): void {
+    if (this.#state !== 'running') return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#sync(false).then(
+        () => this.#schedule(),
+        (error) => void this.#fail(error),
+      );
+    }, delayMs);
+    this.#timer.unref?.();
+  }
+
+  /** Lists shards (when due), syncs the coordinator and starts/stops readers to match. */
+  #sync(forceList: boolean): Promise<void> {
+    if (this.#syncing) {
+      this.#resync = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      do {
+        this.#resync = false;
+        const listEvery = this.#options.shardSyncIntervalMs ?? 30_000;
+        if (forceList || Date.now() - this.#listedAt >= listEvery) {
+          this.#shards = await this.#discovery.list();
+          this.#listedAt = Date.now();
+          forceList = false;
+        }
+        if (this.#state === 'stopping' || this.#state === 'stopped') return;
+        const ready = await this.#coordinator.sync(this.#shards);
+        this.#options.observer?.onLeasesHeld?.(this.#coordinator.held().length);
+        this.#reconcile(ready);
+      } while (this.#resync);
+    })().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  #reconcile(ready: readonly string[]): void {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    const wanted = new Set(ready);
+    for (const [shardId, running] of this.#readers) {
+      if (!wanted.has(shardId) || !this.#coordinator.owns(shardId)) {
+        this.#logger.info({ shardId }, 'shard no longer ours: stopping its reader');
+        running.stop.abort();
+        running.abandon.abort();
+      }
+    }
+    for (const shardId of ready) {
+      if (!this.#readers.has(shardId)) this.#startReader(shardId);
+    }
+    if (
+      ready.length === 0 &&
+      this.#readers.size === 0 &&
+      this.#coordinator instanceof LocalCoordinator &&
+      this.#shards.length > 0 &&
+      this.#shards.every((shard) => shard.endingSequenceNumber)
+    ) {
+      this.#logger.info('every shard of the stream is closed and read to its end: stopping');
+      void this.stop();
+    }
+  }
+
+  #startReader(shardId: string): void {
+    const o = this.#options;
+    const reader = new ShardReader({
+      client: this.#client,
+      streamArn: o.streamArn,
+      region: this.#region,
+      shardId,
+      coordinator: this.#coordinator,
+      delivery: this.#delivery,
+      startingPosition: o.startingPosition ?? 'TRIM_HORIZON',
+      maxRecordsPerCall: o.maxRecordsPerCall,
+      idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
+      failureBackoff: o.failureBackoff,
+      principal: this.#principal,
+      logger: this.#logger,
+      observer: o.observer,
+    });
+    const stop = new AbortController();
+    const abandon = new AbortController();
+    o.observer?.onShardStarted?.(shardId);
+    const ended = reader.run(stop.signal, abandon.signal).then(
+      (end) => {
+        this.#readers.delete(shardId);
+        o.observer?.onShardStopped?.(shardId, end);
+        if (end === 'lost') void this.#coordinator.release([shardId]).catch(() => {});
+        // A finished parent may let children start: sync at once.
+        if (end === 'finished' && this.#state === 'running') this.#schedule(0);
+        return end;
+      },
+      (error: unknown) => {
+        this.#readers.delete(shardId);
+        o.observer?.onShardStopped?.(shardId, 'stopped');
+        this.#logger.error({ shardId, err: errorFields(error) }, 'shard reader failed: stopping the poller');
+        void this.#fail(error);
+        return 'failed' as const;
+      },
+    );
+    this.#readers.set(shardId, { reader, stop, abandon, ended });
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown(undefined);
+    return this.#stopping;
+  }
+
+  #fail(error: unknown): Promise<void> {
+    this.#stopping ??= this.#shutdown(error);
+    return this.#stopping;
+  }
+
+  async #shutdown(error: unknown): Promise<void> {
+    const wasRunning = this.#state !== 'new';
+    this.#state = 'stopping';
+    clearTimeout(this.#timer);
+    this.#lifetime.abort();
+    const readers = [...this.#readers.values()];
+    for (const running of readers) running.stop.abort();
+    if (error !== undefined) for (const running of readers) running.abandon.abort();
+    const bound = this.#options.stopTimeoutMs ?? 30_000;
+    const all = Promise.all(readers.map((running) => running.ended));
+    const timer = new AbortController();
+    const finishedInTime = await Promise.race([all.then(() => true), sleep(bound, timer.signal).then(() => false)]);
+    timer.abort();
+    if (!finishedInTime) {
+      this.#logger.warn({ stopTimeoutMs: bound }, 'stop: batches still in hand after the bound: abandoning them');
+      for (const running of readers) running.abandon.abort();
+      await all;
+    }
+    await this.#syncing?.catch(() => {});
+    if (wasRunning) {
+      try {
+        await this.#coordinator.release();
+      } catch (releaseError) {
+        this.#logger.warn({ err: errorFields(releaseError) }, 'releasing leases failed');
+      }
+    }
+    if (this.#ownsClient) this.#client.destroy();
+    this.#state = 'stopped';
+    this.#logger.info({ error: error === undefined ? undefined : errorFields(error) }, 'poller stopped');
+    if (error === undefined) this.#resolveDone();
+    else this.#rejectDone(error);
+  }
+
+  status(): PollerStatus {
+    return {
+      running: this.#state === 'running' || this.#state === 'starting',
+      shards: [...this.#readers.values()].map(({ reader }) => {
+        const s = reader.status();
+        return {
+          shardId: s.shardId,
+          ...(s.lastPollAt ? { lastPollAt: s.lastPollAt } : {}),
+          ...(s.millisBehindLatest === undefined ? {} : { millisBehindLatest: s.millisBehindLatest }),
+          checkpoint: s.position,
+        };
+      }),
+    };
+  }
+}
+
+function errorFields(error: unknown): { message: string; code?: unknown; name?: string } {
+  if (error instanceof Error)
+    return { message: error.message, code: (error as { code?: unknown }).code, name: error.name };
+  return { message: String(error) };
+}

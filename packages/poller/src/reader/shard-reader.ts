@@ -1,0 +1,281 @@
+import {
+  type _Record,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import {
+  type BatchInput,
+  type Checkpoint,
+  CheckpointError,
+  describeRecord,
+  fromKinesisRecord,
+  type StreamRecord,
+} from '@streamshare/core';
+import type { Logger } from 'pino';
+import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
+import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
+import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
+import type { PollerObserver, StartingPosition } from '../poller/options.js';
+import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+import type { Delivery } from './delivery.js';
+import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
+import { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
+
+/** Why a shard reader ended. */
+export type ReaderEnd = 'finished' | 'lost' | 'stopped';
+
+/** Options of {@link ShardReader}. */
+export interface ShardReaderOptions {
+  readonly client: KinesisClient;
+  readonly streamArn: string;
+  readonly region: string;
+  readonly shardId: string;
+  readonly coordinator: ShardCoordinator;
+  readonly delivery: Delivery;
+  readonly startingPosition: StartingPosition;
+  /** GetRecords Limit (default 10 000). */
+  readonly maxRecordsPerCall?: number | undefined;
+  /** Wait after an empty read at the tip of the shard (default 1 000 ms). */
+  readonly idleTimeBetweenReadsMs?: number | undefined;
+  /** Per-shard read limits (default Kinesis': 5 calls/s, 2 MiB/s). */
+  readonly readLimits?: ReadLimits | undefined;
+  /** Backoff between re-reads of a blocked shard (default 1 s .. 30 s). */
+  readonly failureBackoff?: BackoffOptions | undefined;
+  readonly principal?: string | undefined;
+  readonly logger: Logger;
+  readonly observer?: PollerObserver | undefined;
+}
+
+/** A shard reader's live numbers, for `status()`. */
+export interface ReaderStatus {
+  readonly shardId: string;
+  readonly lastPollAt?: Date;
+  readonly millisBehindLatest?: number;
+  readonly position: string;
+}
+
+function byteLength(records: readonly _Record[]): number {
+  let bytes = 0;
+  for (const record of records) bytes += record.Data?.byteLength ?? 0;
+  return bytes;
+}
+
+/**
+ * Reads one shard: GetShardIterator from the checkpoint (or the starting position), then GetRecords
+ * paced within the shard's read limits, each page handed to the delivery, the checkpoint written after
+ * each batch. One batch in hand at a time: the next page is fetched only after the current one is
+ * processed and checkpointed, so memory stays bounded whatever the backlog (no prefetch).
+ *
+ * - a blocked batch (a record failed after processBatch's retries, poison policy "block"): the
+ *   checkpoint of what was done is written, the failure is logged with the record's identity, and the
+ *   shard is read again from the checkpoint after a growing backoff;
+ * - ExpiredIteratorException: a fresh iterator from the checkpoint;
+ * - throttling, network errors, 5xx: retried with backoff (see callWithRetries);
+ * - no NextShardIterator: the shard is closed and fully read: `coordinator.markFinished`;
+ * - `stopSignal` aborted: no new fetch; the batch in hand is finished and checkpointed;
+ * - `processSignal` aborted (lease lost, or stop timeout): processBatch starts no new record.
+ *
+ * Fatal errors (AccessDenied, not found, KMS) reject `run()`.
+ */
+export class ShardReader {
+  readonly shardId: string;
+  #position: ReadPosition;
+  #lastPollAt: Date | undefined;
+  #millisBehindLatest: number | undefined;
+  readonly #pacer: Pacer;
+
+  constructor(private readonly options: ShardReaderOptions) {
+    this.shardId = options.shardId;
+    this.#position = { kind: 'start', startingPosition: options.startingPosition };
+    this.#pacer = new Pacer(options.readLimits ?? KINESIS_READ_LIMITS);
+  }
+
+  status(): ReaderStatus {
+    return {
+      shardId: this.shardId,
+      ...(this.#lastPollAt ? { lastPollAt: this.#lastPollAt } : {}),
+      ...(this.#millisBehindLatest === undefined ? {} : { millisBehindLatest: this.#millisBehindLatest }),
+      position: describePosition(this.#position),
+    };
+  }
+
+  async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
+    const { coordinator, streamArn, shardId, logger } = this.options;
+    const log = logger.child({ shardId });
+    const checkpoint = await coordinator.checkpoints.get(streamArn, shardId);
+    if (checkpoint) this.#position = { kind: 'checkpoint', checkpoint };
+    log.info({ position: describePosition(this.#position) }, 'shard reader started');
+
+    let iterator: string | undefined;
+    let blocked = 0;
+    for (;;) {
+      if (stopSignal.aborted) return 'stopped';
+      if (!coordinator.owns(shardId)) return 'lost';
+      try {
+        iterator ??= await this.#getIterator(stopSignal);
+        await sleep(this.#pacer.delay(), stopSignal);
+        if (stopSignal.aborted) return 'stopped';
+        this.#pacer.started();
+        const page = await this.#getRecords(iterator, stopSignal);
+        const records = page.Records ?? [];
+        const bytes = byteLength(records);
+        this.#pacer.returned(bytes);
+        this.#lastPollAt = new Date();
+        this.#millisBehindLatest = page.MillisBehindLatest;
+        this.options.observer?.onGetRecords?.(shardId, records.length, bytes, page.MillisBehindLatest);
+
+        if (records.length > 0) {
+          if (!coordinator.owns(shardId)) return 'lost';
+          const ok = await this.#deliver(records, bytes, processSignal, log);
+          if (ok === 'lost') return 'lost';
+          if (ok === 'blocked') {
+            blocked++;
+            iterator = undefined;
+            const delay = backoffDelay(blocked, this.options.failureBackoff ?? { minMs: 1_000, maxMs: 30_000 });
+            log.info(
+              { delayMs: delay, attempt: blocked },
+              'shard blocked: reading again from the checkpoint after a pause',
+            );
+            await sleep(delay, stopSignal);
+            continue;
+          }
+          blocked = 0;
+        }
+        if (!page.NextShardIterator) {
+          await coordinator.markFinished(shardId);
+          log.info('shard finished (closed and read to its end)');
+          return 'finished';
+        }
+        iterator = page.NextShardIterator;
+        if (records.length === 0 && !(page.MillisBehindLatest && page.MillisBehindLatest > 0)) {
+          await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
+        }
+      } catch (error) {
+        if (error instanceof AbortedError) return 'stopped';
+        if (error instanceof KinesisCallError && error.code === 'ITERATOR_EXPIRED') {
+          log.info({ position: describePosition(this.#position) }, 'shard iterator expired: getting a fresh one');
+          iterator = undefined;
+          continue;
+        }
+        if (error instanceof StreamNotFoundError && /shard/i.test(String((error.cause as Error)?.message))) {
+          // The shard itself is gone (trimmed after the retention period): nothing left to read.
+          log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
+          await coordinator.markFinished(shardId);
+          return 'finished';
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
+  async #deliver(
+    records: readonly _Record[],
+    bytes: number,
+    processSignal: AbortSignal,
+    log: Logger,
+  ): Promise<'ok' | 'blocked' | 'lost'> {
+    const { streamArn, shardId, coordinator } = this.options;
+    const inputs: BatchInput[] = records.map((record) => toInput(record, streamArn, shardId));
+    const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
+    const { result } = await this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
+    this.options.observer?.onBatch?.(shardId, result, bytes);
+    if (result.checkpoint && !sameCheckpoint(result.checkpoint, resumeFrom)) {
+      try {
+        await coordinator.checkpoints.put(streamArn, shardId, result.checkpoint);
+      } catch (error) {
+        if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
+          log.warn({ err: error.message }, 'lease lost: the batch is left to the new owner');
+          return 'lost';
+        }
+        throw error;
+      }
+    }
+    this.#position = advance(this.#position, result.checkpoint);
+    if (!result.failed) return 'ok';
+    const first = inputs[0];
+    const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
+    this.#position = retryPosition(this.#position, firstSequence);
+    const { record, error, reason } = result.failed;
+    log.warn(
+      {
+        record: describeRecord(record),
+        sequenceNumber: record.sequenceNumber,
+        subSequenceNumber: record.subSequenceNumber,
+        partitionKey: record.partitionKey,
+        reason,
+        err:
+          error instanceof Error ? { message: error.message, code: (error as { code?: unknown }).code } : String(error),
+      },
+      `shard blocked at ${describeRecord(record)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return 'blocked';
+  }
+
+  async #getIterator(signal: AbortSignal): Promise<string> {
+    const request = iteratorRequest(this.options.streamArn, this.shardId, this.#position);
+    const output = await callWithRetries(
+      (abortSignal) => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
+      this.#retrying('GetShardIterator', signal),
+    );
+    if (!output.ShardIterator) {
+      throw new KinesisCallError('KINESIS_CALL_FAILED', `GetShardIterator returned no iterator for ${this.shardId}`, {
+        action: 'kinesis:GetShardIterator',
+        retryable: false,
+      });
+    }
+    return output.ShardIterator;
+  }
+
+  #getRecords(iterator: string, signal: AbortSignal): Promise<GetRecordsCommandOutput> {
+    const limit = this.options.maxRecordsPerCall ?? 10_000;
+    return callWithRetries(
+      (abortSignal) =>
+        this.options.client.send(
+          new GetRecordsCommand({ StreamARN: this.options.streamArn, ShardIterator: iterator, Limit: limit }),
+          { abortSignal },
+        ),
+      this.#retrying('GetRecords', signal),
+    );
+  }
+
+  #retrying(action: string, signal: AbortSignal): RetryingCallOptions {
+    const { streamArn, region, principal, logger, observer, shardId } = this.options;
+    return {
+      context: { action, streamArn, region, principal },
+      signal,
+      logger: logger.child({ shardId }),
+      onThrottle: (name) => observer?.onThrottle?.(shardId, name),
+      onRetry: (name, error) => observer?.onRetry?.(shardId, name, error),
+    };
+  }
+}
+
+function sameCheckpoint(a: Checkpoint, b: Checkpoint | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.sequenceNumber === b.sequenceNumber &&
+    a.subSequenceNumber === b.subSequenceNumber &&
+    a.complete === b.complete
+  );
+}
+
+/** A GetRecords record as a batch input: normalized, or rejected with whatever identity it has. */
+function toInput(record: _Record, streamArn: string, shardId: string): BatchInput {
+  try {
+    return fromKinesisRecord(record, { streamArn, shardId });
+  } catch (error) {
+    const placeholder: StreamRecord<Uint8Array> = {
+      streamArn,
+      shardId,
+      partitionKey: typeof record.PartitionKey === 'string' ? record.PartitionKey : '',
+      sequenceNumber: typeof record.SequenceNumber === 'string' ? record.SequenceNumber : '0',
+      approximateArrivalTimestamp: new Date(0),
+      data: new Uint8Array(0),
+    };
+    return { kind: 'rejected', record: placeholder, error };
+  }
+}
