@@ -98,7 +98,7 @@ describe('processBatch, per-record handler', () => {
       { retry: { ...fast, attempts: 4 } },
     );
     expect(calls).toBe(4);
-    expect((result.failed?.error as HandlerError).attempts).toBe(4);
+    expect((result.failed!.error as HandlerError).attempts).toBe(4);
     expect(result.failed?.attempts).toBe(4);
     expectCheckpointAt(result, undefined);
   });
@@ -117,7 +117,7 @@ describe('processBatch, per-record handler', () => {
     // record 0: ECONNRESET then success; record 1: ECONNRESET then FatalError (not retried again)
     expect(attempts).toEqual([1, 2, 1, 2]);
     expect(result.failed?.record.sequenceNumber).toBe(seq(1));
-    expect((result.failed?.error as HandlerError).cause).toBeInstanceOf(FatalError);
+    expect((result.failed!.error as HandlerError).cause).toBeInstanceOf(FatalError);
     expectCheckpointAt(result, 0);
   });
 
@@ -284,7 +284,7 @@ describe('processBatch, per-record handler', () => {
       expectCheckpointAt(result, 2);
       expect(result.failed?.reason).toBe('deadline');
       expect(result.failed?.error).toBeInstanceOf(DeadlineError);
-      expect((result.failed?.error as DeadlineError).code).toBe('DEADLINE_EXCEEDED');
+      expect((result.failed!.error as DeadlineError).code).toBe('DEADLINE_EXCEEDED');
       expect(result.failed?.record.sequenceNumber).toBe(seq(3));
     } finally {
       spy.mockRestore();
@@ -334,7 +334,7 @@ describe('processBatch, per-record handler', () => {
     expect(seen).toEqual([0, 1]);
     expectCheckpointAt(result, 1);
     expect(result.failed?.reason).toBe('aborted');
-    expect((result.failed?.error as Error).message).toBe('SIGTERM');
+    expect((result.failed!.error as Error).message).toBe('SIGTERM');
   });
 
   it('calls hooks per record and per batch, and survives hooks that throw', async () => {
@@ -398,7 +398,7 @@ describe('processBatch, KPL aggregates', () => {
   it('fails a corrupt aggregate as one item (reason aggregate), or dead-letters it', async () => {
     const corrupt = aggregateOf(1, ['a', 'b']);
     const data = corrupt.data.slice();
-    data[data.length - 1] ^= 0xff; // break the MD5
+    data[data.length - 1] = (data[data.length - 1] ?? 0) ^ 0xff; // break the MD5
     const inputs = [record(0), { ...corrupt, data }, record(2)];
     const blocked = await processBatch(inputs, () => {});
     expect(blocked.failed?.reason).toBe('aggregate');
@@ -490,7 +490,7 @@ describe('processBatch, batch handler', () => {
     );
     expectCheckpointAt(result, 1);
     expect(result.failed?.record.sequenceNumber).toBe(seq(2));
-    expect((result.failed?.error as HandlerError).cause).toBe(cause);
+    expect((result.failed!.error as HandlerError).cause).toBe(cause);
     expect(result.succeeded).toBe(2);
   });
 
@@ -574,5 +574,5 @@ it('names the shard in failures', async () => {
   const result = await processBatch(records(1), () => {
     throw new Error('x');
   });
-  expect((result.failed?.error as Error).message).toContain(SHARD);
+  expect((result.failed!.error as Error).message).toContain(SHARD);
 });
