@@ -6,6 +6,11 @@ export default defineProject({
   test: {
     name: 'poller',
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // One kinesis-mock for the whole project run (inject('kinesisEndpoint')).
+    globalSetup: ['../testkit/src/vitest/kinesis-global-setup.ts'],
+    // kinesis-mock is slow and the machine small: one test file at a time.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

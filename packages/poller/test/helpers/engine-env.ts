@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { RecordHandler, StreamRecord } from '@streamshare/core';
+import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT } from '@streamshare/testkit';
+import { type Logger, pino } from 'pino';
+import { inject } from 'vitest';
+
+/** The project's kinesis-mock endpoint (globalSetup). */
+export function kinesisEndpoint(): string {
+  return inject('kinesisEndpoint');
+}
+
+/** A unique stream name for this test. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The producer account's client (owns the streams). */
+export function producerClient(endpoint = kinesisEndpoint()): KinesisClient {
+  return kinesisClient({ endpoint, account: PRODUCER_ACCOUNT });
+}
+
+/** The consumer account's client, one SDK attempt (the poller retries itself). */
+export function consumerClient(endpoint = kinesisEndpoint()): KinesisClient {
+  return kinesisClient({ endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
+}
+
+/** Creates a stream in the producer account; returns its ARN. */
+export async function producerStream(prefix: string, shards: number): Promise<string> {
+  return createStream(producerClient(), uniqueName(prefix), shards);
+}
+
+/** Resolves when `predicate` holds, polling; rejects with `what` after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A record handler that keeps what it saw, by shard, as text. */
+export interface Collector {
+  readonly handler: RecordHandler<unknown>;
+  readonly byShard: Map<string, StreamRecord<unknown>[]>;
+  /** Every payload seen (JSON-stringified when not a string). */
+  payloads(): string[];
+  count(): number;
+}
+
+export function collector(onRecord?: (record: StreamRecord<unknown>) => void | Promise<void>): Collector {
+  const byShard = new Map<string, StreamRecord<unknown>[]>();
+  let total = 0;
+  return {
+    byShard,
+    handler: async (record) => {
+      await onRecord?.(record);
+      let list = byShard.get(record.shardId);
+      if (!list) {
+        list = [];
+        byShard.set(record.shardId, list);
+      }
+      list.push(record);
+      total++;
+    },
+    payloads: () =>
+      [...byShard.values()].flat().map((r) => (typeof r.data === 'string' ? r.data : JSON.stringify(r.data))),
+    count: () => total,
+  };
+}
+
+/** A pino logger whose JSON lines are kept in memory (to check what the logs say, and do not say). */
+export function memoryLogger(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
