@@ -254,7 +254,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
       if (this.heldLeases.has(observed.shardId)) return;
       const sentAt = this.clock();
       try {
-        const taken = await this.table.take(observed, this.workerId);
+        const taken = await this.table.take(observed, this.workerId, stealing ? 'steal' : 'observed');
         if (taken === undefined) {
           this.logger.debug({ shardId: observed.shardId }, 'lease changed before it could be taken');
           return;
@@ -324,14 +324,12 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     return lease?.checkpoint;
   }
 
-  private putCheckpoint(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
+  private async putCheckpoint(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
     assertCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
     if (streamArn !== this.streamArn) {
-      return Promise.reject(
-        new CheckpointError(
-          'LEASE_LOST',
-          `cannot checkpoint ${shardId} of ${streamArn}: this lease coordinator serves ${this.streamArn}`,
-        ),
+      throw new CheckpointError(
+        'LEASE_LOST',
+        `cannot checkpoint ${shardId} of ${streamArn}: this lease coordinator serves ${this.streamArn}`,
       );
     }
     return this.serial.run(shardId, async () => {

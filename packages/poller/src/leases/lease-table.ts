@@ -130,19 +130,21 @@ export class LeaseTable {
   }
 
   /**
-   * Takes a lease as observed (free, expired, or held by a worker being balanced away from):
-   * conditional on the counter and owner still being what was observed. Returns the lease after
-   * the take, or `undefined` when someone changed it first.
+   * Takes a lease: a free or expired one conditional on counter and owner still being as observed;
+   * in `steal` mode (balancing) conditional on the owner only. Returns the lease after the take, or
+   * `undefined` when someone changed it first.
    */
-  async take(observed: Lease, workerId: string): Promise<Lease | undefined> {
+  async take(observed: Lease, workerId: string, mode: 'observed' | 'steal' = 'observed'): Promise<Lease | undefined> {
     const ownerCondition = observed.owner === undefined ? 'attribute_not_exists(#owner)' : '#owner = :oldOwner';
+    // A steal names the owner only: the busiest worker keeps renewing, and its lease is taken all the same.
+    const counterCondition = mode === 'steal' ? '' : '#counter = :counter AND ';
     const values: Record<string, AttributeValue> = {
       ':me': { S: workerId },
-      ':counter': { N: String(observed.counter) },
       ':one': { N: '1' },
       ':now': { N: String(Date.now()) },
       ':false': { BOOL: false },
     };
+    if (mode !== 'steal') values[':counter'] = { N: String(observed.counter) };
     if (observed.owner !== undefined) values[':oldOwner'] = { S: observed.owner };
     let attributes: Record<string, AttributeValue> | undefined;
     const ok = await this.conditional('dynamodb:UpdateItem', async () => {
@@ -151,7 +153,7 @@ export class LeaseTable {
           TableName: this.tableName,
           Key: leaseKey(observed.streamArn, observed.shardId),
           UpdateExpression: 'SET #owner = :me, #counter = #counter + :one, #renewed = :now ADD #switches :one',
-          ConditionExpression: `#counter = :counter AND ${ownerCondition} AND (attribute_not_exists(#finished) OR #finished = :false)`,
+          ConditionExpression: `${counterCondition}${ownerCondition} AND (attribute_not_exists(#finished) OR #finished = :false)`,
           ExpressionAttributeNames: {
             '#owner': ATTR.owner,
             '#counter': ATTR.counter,
