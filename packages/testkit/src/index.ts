@@ -13,6 +13,13 @@ export {
   startDynalite,
 } from './dynamodb/dynalite.js';
 export * from './eventbridge/index.js';
+export {
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  startFaultProxy,
+} from './fault-proxy/fault-proxy.js';
+export { errorAnswer, FAULT_KINDS, type FaultKind, type FaultRule, type RequestFacts } from './fault-proxy/faults.js';
 export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
 export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
 export {
