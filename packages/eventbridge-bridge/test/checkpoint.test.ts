@@ -1,0 +1,87 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { HandlerError, processBatch, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
+import { eventBridgeForwarder, PutEventsEntryError } from '@streamshare/eventbridge-bridge';
+import { kinesisHandler } from '@streamshare/lambda-adapter';
+import { type EventBridgeServer, startEventBridgeServer } from '@streamshare/testkit';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BUS_ARN, clientFor, FAST_RETRY, jsonRecords, nOf, seq } from './helpers.js';
+
+let server: EventBridgeServer;
+let client: EventBridgeClient;
+
+beforeAll(async () => {
+  server = await startEventBridgeServer();
+  client = clientFor(server);
+});
+afterAll(async () => {
+  client.destroy();
+  await server.stop();
+});
+beforeEach(() => server.reset());
+
+const forwarder = () => eventBridgeForwarder({ eventBusArn: BUS_ARN, client, retry: FAST_RETRY });
+const failN = (n: number, errorCode: string) => [
+  { errorCode, match: (e: { detail: string }) => JSON.parse(e.detail).data.n === n },
+];
+
+describe('the first failed entry becomes the checkpoint', () => {
+  it('through processBatch: checkpoint before it, failed at it, later accepted entries not acknowledged', async () => {
+    server.setFailures(failN(6, 'AccessDeniedException'));
+    const result = await processBatch(jsonRecords(12), forwarder(), {
+      codec: 'bytes',
+      retry: { attempts: 1 },
+      logger: silentLogger,
+    });
+    expect(result.checkpoint?.sequenceNumber).toBe(seq(5));
+    expect(result.failed?.record.sequenceNumber).toBe(seq(6));
+    expect(result.failed?.error).toBeInstanceOf(HandlerError);
+    expect((result.failed?.error as HandlerError).cause).toBeInstanceOf(PutEventsEntryError);
+    expect(result.succeeded).toBe(6);
+    expect(server.events.map(nOf)).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9]);
+  });
+
+  it('through processBatch with a dead-letter policy: the refused record is dead-lettered, all done', async () => {
+    server.setFailures(failN(6, 'MalformedDetail'));
+    const dead: string[] = [];
+    const result = await processBatch(jsonRecords(12), forwarder(), {
+      codec: 'bytes',
+      retry: { attempts: 1 },
+      deadLetter: async (record) => void dead.push(record.sequenceNumber),
+    });
+    expect(result.failed).toBeUndefined();
+    expect(result.checkpoint?.sequenceNumber).toBe(seq(11));
+    expect(dead).toEqual([seq(6)]);
+  });
+
+  it('through processBatch: a transient failure is retried by core as well, then succeeds', async () => {
+    // Fails the entry on its first 3 sends (the forwarder's 3 attempts); core's retry of the batch sends it again.
+    server.setFailures([{ ...failN(4, 'ThrottlingException')[0]!, times: 3 }]);
+    const result = await processBatch(jsonRecords(8), forwarder(), {
+      codec: 'bytes',
+      retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 1 },
+    });
+    expect(result.failed).toBeUndefined();
+    expect(result.checkpoint?.sequenceNumber).toBe(seq(7));
+    // Redelivery sends 4..7 again: duplicates, which the envelope id lets the receiver drop.
+    const ids = server.events.map((e) => JSON.parse(e.detail).id as string);
+    expect(new Set(ids).size).toBe(8);
+    expect(ids.length).toBe(8 + 3);
+  });
+
+  it("through kinesisHandler: batchItemFailures names the first failed record's sequence number", async () => {
+    server.setFailures(failN(3, 'ThrottlingException'));
+    const handler = kinesisHandler(forwarder(), { codec: 'bytes', retry: { attempts: 1 }, logger: silentLogger });
+    const event = toLambdaKinesisEvent(jsonRecords(10)) as unknown as KinesisStreamEvent;
+    const response = await handler(event);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: seq(3) }] });
+    expect(server.events.map(nOf)).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('through kinesisHandler: no failures when every entry is accepted', async () => {
+    const handler = kinesisHandler(forwarder(), { codec: 'bytes', logger: silentLogger });
+    const response = await handler(toLambdaKinesisEvent(jsonRecords(23)) as unknown as KinesisStreamEvent);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(server.events).toHaveLength(23);
+  });
+});
