@@ -36,7 +36,7 @@ describe('the first failed entry becomes the checkpoint', () => {
     expect(result.checkpoint?.sequenceNumber).toBe(seq(5));
     expect(result.failed?.record.sequenceNumber).toBe(seq(6));
     expect(result.failed?.error).toBeInstanceOf(HandlerError);
-    expect((result.failed?.error as HandlerError).cause).toBeInstanceOf(PutEventsEntryError);
+    expect((result.failed!.error as HandlerError).cause).toBeInstanceOf(PutEventsEntryError);
     expect(result.succeeded).toBe(6);
     expect(server.events.map(nOf)).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9]);
   });
