@@ -116,7 +116,7 @@ function summarize(inputs: BatchInput[], records: unknown[]): KinesisEventBatch 
     const listed = [...shards].slice(0, 5).join(', ');
     throw new InvalidEventError(
       `an event with records of ${shards.size} shards (${listed}${shards.size > 5 ? ', ...' : ''})`,
-      'the records of one shard (a Lambda Kinesis event holds one shard: call the handler once per shard)',
+      'a Kinesis stream event with the records of one shard (a Lambda Kinesis event holds one shard: call the handler once per shard)',
     );
   }
   return {

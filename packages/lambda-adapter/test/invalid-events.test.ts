@@ -1,0 +1,132 @@
+import { InvalidInputError, StreamshareError } from '@streamshare/core';
+import { InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
+import { describe, expect, it } from 'vitest';
+import { captureLogger, fakeContext, kinesisEvent, lambdaRecord, quiet, REFERENCE_EVENT } from './fixtures.js';
+
+const SQS_EVENT = {
+  Records: [
+    {
+      messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
+      receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...',
+      body: 'test',
+      attributes: {},
+      messageAttributes: {},
+      md5OfBody: '098f6bcd4621d373cade4e832627b4f6',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:my-queue',
+      awsRegion: 'us-east-1',
+    },
+  ],
+};
+
+const EVENTBRIDGE_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2015-10-08T16:53:06Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule'],
+  detail: {},
+};
+
+const handler = kinesisHandler(() => undefined, { logger: quiet });
+
+async function rejection(event: unknown): Promise<InvalidEventError> {
+  const error = await handler(event as never, fakeContext()).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InvalidEventError);
+  expect(error).toBeInstanceOf(InvalidInputError);
+  expect(error).toBeInstanceOf(StreamshareError);
+  const invalid = error as InvalidEventError;
+  expect(invalid.code).toBe('INVALID_EVENT');
+  expect(invalid.retryable).toBe(false);
+  expect(invalid.message).toContain('expected a Kinesis stream event');
+  return invalid;
+}
+
+describe('kinesisHandler: events that are not Kinesis events', () => {
+  it('names an SQS event', async () => {
+    const error = await rejection(SQS_EVENT);
+    expect(error.received).toBe('an SQS event (Records[0].eventSource aws:sqs)');
+    expect(error.message).toContain('an SQS event (Records[0].eventSource aws:sqs)');
+  });
+
+  it('names an EventBridge event', async () => {
+    const error = await rejection(EVENTBRIDGE_EVENT);
+    expect(error.received).toBe('an EventBridge event (source "aws.events", detail-type "Scheduled Event")');
+  });
+
+  it('names an empty object', async () => {
+    expect((await rejection({})).received).toBe('an empty object ({})');
+  });
+
+  it('names null, undefined, a string, a number and an array', async () => {
+    expect((await rejection(null)).received).toBe('null');
+    expect((await rejection(undefined)).received).toBe('undefined');
+    expect((await rejection('garbage')).received).toBe('a string "garbage"');
+    expect((await rejection(42)).received).toBe('a number (42)');
+    expect((await rejection([1, 2])).received).toBe('an array of 2 item(s)');
+  });
+
+  it('names an object with other keys, and Records that is not an array', async () => {
+    expect((await rejection({ foo: 1, bar: 2 })).received).toBe('an object with keys foo, bar');
+    expect((await rejection({ Records: 'x' })).received).toBe('an object whose Records is a string "x"');
+  });
+
+  it('names a DynamoDB Streams event and an SNS event', async () => {
+    expect((await rejection({ Records: [{ eventSource: 'aws:dynamodb' }] })).received).toBe(
+      'a DynamoDB Streams event (Records[0].eventSource aws:dynamodb)',
+    );
+    expect((await rejection({ Records: [{ EventSource: 'aws:sns' }] })).received).toBe(
+      'an SNS event (Records[0].EventSource aws:sns)',
+    );
+  });
+
+  it('names a record of another source after Kinesis records', async () => {
+    const event = { Records: [lambdaRecord({ data: 1 }, 0), { eventSource: 'aws:sqs' }] };
+    expect((await rejection(event)).received).toBe('an event whose Records[1] is from aws:sqs');
+  });
+
+  it('names a malformed Kinesis record and the field at fault', async () => {
+    const record = lambdaRecord({ data: 1 }, 0) as unknown as { kinesis: Record<string, unknown> };
+    delete record.kinesis.sequenceNumber;
+    const error = await rejection({ Records: [record] });
+    expect(error.received).toBe('a Kinesis event whose Records[0] is malformed');
+    expect(error.message).toContain('kinesis.sequenceNumber');
+    expect((error.cause as { code?: string }).code).toBe('INVALID_LAMBDA_RECORD');
+  });
+
+  it('refuses records of several shards', async () => {
+    const event = kinesisEvent([{ data: 1 }, { data: 2, shardId: 'shardId-000000000001' }]);
+    const error = await rejection(event);
+    expect(error.received).toContain('records of 2 shards');
+    expect(error.received).toContain('shardId-000000000001');
+    expect(error.message).toContain('one shard');
+  });
+
+  it('refuses records of several streams', async () => {
+    const event = kinesisEvent([
+      { data: 1 },
+      { data: 2, streamArn: 'arn:aws:kinesis:us-east-1:999900009999:stream/other' },
+    ]);
+    expect((await rejection(event)).received).toContain('records of 2 shards');
+  });
+
+  it('logs what arrived, without the payload', async () => {
+    const capture = captureLogger();
+    const logged = kinesisHandler(() => undefined, { logger: capture.logger });
+    await expect(logged(SQS_EVENT as never, fakeContext())).rejects.toThrow(InvalidEventError);
+    expect(capture.lines).toHaveLength(1);
+    expect(capture.lines[0]).toMatchObject({
+      level: 50,
+      code: 'INVALID_EVENT',
+      received: 'an SQS event (Records[0].eventSource aws:sqs)',
+    });
+    expect(capture.raw()).not.toContain('AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a');
+  });
+
+  it('still takes the reference event (sanity check of the fixture)', async () => {
+    await expect(handler(structuredClone(REFERENCE_EVENT), fakeContext())).resolves.toEqual({ batchItemFailures: [] });
+  });
+});
