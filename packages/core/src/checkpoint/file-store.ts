@@ -63,7 +63,7 @@ export class FileCheckpointStore implements CheckpointStore {
     return out;
   }
 
-  put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
+  async put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
     const next = validateCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
     const path = this.fileOf(streamArn);
     const previous = this.#queues.get(path) ?? Promise.resolve();
