@@ -44,6 +44,7 @@ describe('fromLambdaRecord', () => {
     ['eyJ0aGlz X2lz'], // whitespace
     ['eyJ0aGlzX2lz-_=='], // URL-safe alphabet
     ['ab=c'], // padding in the middle
+    ['QR=='], // non-zero trailing bits
   ])('rejects invalid base64 %j with a DecodeError naming the record', (data) => {
     let caught: unknown;
     try {

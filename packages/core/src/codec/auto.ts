@@ -38,7 +38,7 @@ function sniff(data: Uint8Array): unknown {
 
 /**
  * The default codec, for when no codec is named. It never fails on plain data:
- * 1. gzip data (`1F 8B`) is unpacked (a corrupt gzip is an error); data with a zlib header is
+ * 1. gzip data (magic `1F 8B`) is unpacked (a corrupt gzip is an error); data with a zlib header is
  *    unpacked when it inflates, else taken as is (a zlib header can be ordinary text);
  * 2. then the value is the JSON it parses as, else the text if it is valid UTF-8, else the bytes.
  *

@@ -4,7 +4,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 export type Compression = 'gzip' | 'zlib' | 'none';
 
 /**
- * Detects gzip (`1F 8B 08`) or a zlib stream header (CMF `78`, FCHECK valid, no preset dictionary).
+ * Detects gzip (`1F 8B`) or a zlib stream header (CMF `78`, FCHECK valid, no preset dictionary).
  */
 export function detectCompression(data: Uint8Array): Compression {
   if (data.length < 2) return 'none';
