@@ -55,6 +55,66 @@ interface ArmedRule {
   fired: number;
 }
 
+type Forward = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  dropAnswer: boolean,
+  rewrite?: (answer: Buffer, status: number) => Buffer,
+) => void;
+
+/**
+ * Forwards a PutRecords call without some of its entries and answers as Kinesis does for
+ * entries it could not take: `{ ErrorCode, ErrorMessage }` in their slots and FailedRecordCount.
+ */
+function failSomeEntries(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  rule: FaultRule,
+  random: () => number,
+  forward: Forward,
+): void {
+  let request: { Records?: unknown[]; StreamARN?: string; StreamName?: string };
+  try {
+    request = JSON.parse(body.toString('utf8'));
+  } catch {
+    forward(req, res, body, false);
+    return;
+  }
+  if (!Array.isArray(request.Records) || request.Records.length === 0) {
+    forward(req, res, body, false);
+    return;
+  }
+  const entries = request.Records;
+  const rate = rule.entryFailureRate ?? 0.5;
+  const failed = entries.map(() => random() < rate);
+  if (entries.length > 0 && !failed.includes(true)) failed[Math.floor(random() * entries.length)] = true;
+  const kept = entries.filter((_, i) => !failed[i]);
+  const stream = request.StreamARN ?? request.StreamName ?? 'unknown';
+  const account = request.StreamARN?.split(':')[4] ?? 'unknown';
+  const failure = {
+    ErrorCode: 'ProvisionedThroughputExceededException',
+    ErrorMessage:
+      rule.message ?? `Rate exceeded for shard in stream ${stream.split('/').pop()} under account ${account}.`,
+  };
+  const merge = (answer: Buffer, status: number): Buffer => {
+    if (status !== 200) return answer;
+    const upstream = kept.length > 0 ? (JSON.parse(answer.toString('utf8')) as { Records?: unknown[] }) : {};
+    const results = [...(upstream.Records ?? [])];
+    const merged = failed.map((isFailed) => (isFailed ? failure : results.shift()));
+    const failedCount = merged.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length;
+    return Buffer.from(JSON.stringify({ ...upstream, FailedRecordCount: failedCount, Records: merged }));
+  };
+  if (kept.length === 0) {
+    const payload = merge(Buffer.from('{}'), 200);
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(payload.length) });
+    res.end(payload);
+    return;
+  }
+  forward(req, res, Buffer.from(JSON.stringify({ ...request, Records: kept })), false, merge);
+}
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade']);
 
 function emptyStats(): FaultProxyStats {
@@ -127,7 +187,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return undefined;
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, dropAnswer: boolean) => {
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    dropAnswer: boolean,
+    rewrite?: (answer: Buffer, status: number) => Buffer,
+  ) => {
     stats.forwarded++;
     const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
     const upstream = request(
@@ -150,8 +216,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         for (const [name, value] of Object.entries(answer.headers)) {
           if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         }
-        res.writeHead(answer.statusCode ?? 502, out);
-        answer.pipe(res);
+        if (rewrite === undefined) {
+          res.writeHead(answer.statusCode ?? 502, out);
+          answer.pipe(res);
+          return;
+        }
+        readBody(answer).then(
+          (raw) => {
+            const status = answer.statusCode ?? 502;
+            const payload = rewrite(raw, status);
+            delete out['content-length'];
+            delete out['x-amz-crc32'];
+            res.writeHead(status, { ...out, 'content-length': String(payload.length) });
+            res.end(payload);
+          },
+          () => req.socket.destroy(),
+        );
       },
     );
     upstream.on('error', () => {
@@ -189,6 +269,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       case 'delay':
         setTimeout(() => forward(req, res, body, false), rule.delayMs ?? 1000);
+        return;
+      case 'partial-failure':
+        failSomeEntries(req, res, body, rule, random, forward);
         return;
       default: {
         const error = errorAnswer(rule, factsOf(req, body, action, service))!;

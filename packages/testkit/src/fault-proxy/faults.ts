@@ -17,7 +17,12 @@ export type FaultKind =
   /** The request reaches the target, then the connection is destroyed before the answer: it happened, the client cannot tell. */
   | 'drop-response'
   /** The request is forwarded after `delayMs`. */
-  | 'delay';
+  | 'delay'
+  /**
+   * PutRecords only: some entries (share `entryFailureRate`) are not forwarded and come back with
+   * ErrorCode ProvisionedThroughputExceededException; the others are written. FailedRecordCount is set.
+   */
+  | 'partial-failure';
 
 /** Every fault kind, in a stable order (for stats). */
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -30,6 +35,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'drop',
   'drop-response',
   'delay',
+  'partial-failure',
 ];
 
 /** One rule of the fault proxy. The first rule that matches a request and fires decides its fate. */
@@ -48,6 +54,8 @@ export interface FaultRule {
   readonly skip?: number;
   /** For `'delay'`: milliseconds to wait before forwarding. Default 1000. */
   readonly delayMs?: number;
+  /** For `'partial-failure'`: share of a call's entries that fail, 0..1 (at least one fails). Default 0.5. */
+  readonly entryFailureRate?: number;
   /** Replaces the error message of an error fault. */
   readonly message?: string;
   /**
