@@ -9,10 +9,11 @@ export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls
 export { createKinesisClient, createStsClient, type KinesisClientDefaults, keepAliveHandler } from './clients/index.js';
 export { parentsOf, readyShards } from './coordination/lineage.js';
 export {
-  finishedMarker,
-  isFinishedCheckpoint,
+  isShardEnd,
   LocalCoordinator,
   type LocalCoordinatorOptions,
+  SHARD_END_CHECKPOINT,
+  SHARD_END_SEQUENCE_NUMBER,
 } from './coordination/local-coordinator.js';
 export type { ShardCoordinator, ShardDescriptor } from './coordination/shard-coordinator.js';
 export {

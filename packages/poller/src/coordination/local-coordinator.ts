@@ -1,4 +1,4 @@
-import { type Checkpoint, CheckpointError, type CheckpointStore, compareSequenceNumbers } from '@streamshare/core';
+import { type Checkpoint, type CheckpointStore, compareSequenceNumbers } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { readyShards } from './lineage.js';
 import type { ShardCoordinator, ShardDescriptor } from './shard-coordinator.js';
@@ -11,17 +11,28 @@ export interface LocalCoordinatorOptions {
 }
 
 /**
- * The "finished" marker of a closed shard: a complete checkpoint at its EndingSequenceNumber. It
- * needs no extra field in the store, and is never backwards (no record of the shard comes after it).
+ * The sequence number of the "shard end" checkpoint (as the KCL's SHARD_END): 128 nines, after every
+ * real sequence number (Kinesis' are up to 128 bits, at most 39 digits).
  */
-export function finishedMarker(endingSequenceNumber: string): Checkpoint {
-  return { sequenceNumber: endingSequenceNumber, subSequenceNumber: 0, complete: true };
-}
+export const SHARD_END_SEQUENCE_NUMBER = '9'.repeat(128);
 
-/** True when `checkpoint` is at or past the end of a closed shard (it was read to its end). Pure. */
-export function isFinishedCheckpoint(checkpoint: Checkpoint | undefined, shard: ShardDescriptor): boolean {
-  if (!checkpoint?.complete || !shard.endingSequenceNumber) return false;
-  return compareSequenceNumbers(checkpoint.sequenceNumber, shard.endingSequenceNumber) >= 0;
+/**
+ * The checkpoint `markFinished` writes for a shard read to its end: complete, at
+ * {@link SHARD_END_SEQUENCE_NUMBER}. It needs no extra field in any store and is never backwards.
+ * (The shard's EndingSequenceNumber is not used: emulators such as kinesis-mock report
+ * 9223372036854775807 there, below the shard's real sequence numbers.)
+ */
+export const SHARD_END_CHECKPOINT: Checkpoint = Object.freeze({
+  sequenceNumber: SHARD_END_SEQUENCE_NUMBER,
+  subSequenceNumber: 0,
+  complete: true,
+});
+
+/** True when `checkpoint` is the shard-end marker. Pure. */
+export function isShardEnd(checkpoint: Checkpoint | undefined): boolean {
+  return (
+    checkpoint?.complete === true && compareSequenceNumbers(checkpoint.sequenceNumber, SHARD_END_SEQUENCE_NUMBER) >= 0
+  );
 }
 
 /**
@@ -29,8 +40,8 @@ export function isFinishedCheckpoint(checkpoint: Checkpoint | undefined, shard: 
  * {@link CheckpointStore} (the file store by default).
  *
  * A shard is finished when `markFinished` was called in this run, or when its checkpoint is the
- * finished marker: `markFinished` writes a complete checkpoint at the shard's EndingSequenceNumber
- * (see {@link finishedMarker}), so that after a restart the closed parents are not read again.
+ * shard-end marker that `markFinished` writes ({@link SHARD_END_CHECKPOINT}), so that after a restart
+ * the closed parents are not read again.
  * Should the marker be missing (a crash between the last batch and the marker), the parent is simply
  * read again from its checkpoint to its end, which is cheap, and then marked.
  */
@@ -39,8 +50,6 @@ export class LocalCoordinator implements ShardCoordinator {
   readonly #streamArn: string;
   readonly #logger: Logger | undefined;
   readonly #finished = new Set<string>();
-  readonly #marked = new Set<string>();
-  #shards = new Map<string, ShardDescriptor>();
   #held: string[] = [];
 
   constructor(checkpoints: CheckpointStore, options: LocalCoordinatorOptions) {
@@ -52,18 +61,10 @@ export class LocalCoordinator implements ShardCoordinator {
   async start(): Promise<void> {}
 
   async sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]> {
-    this.#shards = new Map(shards.map((shard) => [shard.shardId, shard]));
     for (const shard of shards) {
-      if (!shard.endingSequenceNumber || this.#marked.has(shard.shardId)) continue;
-      if (this.#finished.has(shard.shardId)) {
-        await this.#writeMarker(shard);
-        continue;
-      }
-      const checkpoint = await this.checkpoints.get(this.#streamArn, shard.shardId);
-      if (isFinishedCheckpoint(checkpoint, shard)) {
-        this.#finished.add(shard.shardId);
-        this.#marked.add(shard.shardId);
-      }
+      // Only closed shards can be finished; a finished one stays finished.
+      if (!shard.endingSequenceNumber || this.#finished.has(shard.shardId)) continue;
+      if (isShardEnd(await this.checkpoints.get(this.#streamArn, shard.shardId))) this.#finished.add(shard.shardId);
     }
     this.#held = readyShards(shards, (id) => this.#finished.has(id));
     return this.#held;
@@ -74,27 +75,15 @@ export class LocalCoordinator implements ShardCoordinator {
   }
 
   async markFinished(shardId: string): Promise<void> {
+    await this.checkpoints.put(this.#streamArn, shardId, SHARD_END_CHECKPOINT);
     this.#finished.add(shardId);
     this.#held = this.#held.filter((id) => id !== shardId);
-    const shard = this.#shards.get(shardId);
-    if (shard?.endingSequenceNumber) await this.#writeMarker(shard);
+    this.#logger?.debug({ shardId }, 'shard finished (shard-end checkpoint written)');
   }
 
   async release(_shardIds?: readonly string[]): Promise<void> {}
 
   held(): readonly string[] {
     return this.#held;
-  }
-
-  async #writeMarker(shard: ShardDescriptor): Promise<void> {
-    if (!shard.endingSequenceNumber || this.#marked.has(shard.shardId)) return;
-    try {
-      await this.checkpoints.put(this.#streamArn, shard.shardId, finishedMarker(shard.endingSequenceNumber));
-    } catch (error) {
-      // Already past the marker: the shard is finished either way.
-      if (!(error instanceof CheckpointError && error.code === 'CHECKPOINT_BACKWARDS')) throw error;
-    }
-    this.#marked.add(shard.shardId);
-    this.#logger?.debug({ shardId: shard.shardId }, 'shard finished (marker written)');
   }
 }

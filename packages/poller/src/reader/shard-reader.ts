@@ -15,6 +15,7 @@ import {
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
+import { isShardEnd } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
@@ -106,6 +107,11 @@ export class ShardReader {
     const { coordinator, streamArn, shardId, logger } = this.options;
     const log = logger.child({ shardId });
     const checkpoint = await coordinator.checkpoints.get(streamArn, shardId);
+    if (isShardEnd(checkpoint)) {
+      // Read to its end in an earlier run (the shard-end checkpoint of LocalCoordinator).
+      await coordinator.markFinished(shardId);
+      return 'finished';
+    }
     if (checkpoint) this.#position = { kind: 'checkpoint', checkpoint };
     log.info({ position: describePosition(this.#position) }, 'shard reader started');
 

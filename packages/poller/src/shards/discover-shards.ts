@@ -39,7 +39,8 @@ export function toShardDescriptor(shard: Shard): ShardDescriptor {
 /**
  * Lists the shards of a stream, by StreamARN: DescribeStream (paginated with ExclusiveStartShardId while
  * HasMoreShards) as the Lambda service does, or ListShards (paginated with NextToken) when
- * DescribeStream is denied or the stream is large. Remembers which method works.
+ * DescribeStream is denied or the stream is large (paginated with ExclusiveStartShardId, always by
+ * StreamARN). Remembers which method works.
  */
 export class ShardDiscovery {
   private method: DiscoveryMethod = 'DescribeStream';
@@ -107,17 +108,25 @@ export class ShardDiscovery {
   private async listShards(): Promise<ShardDescriptor[]> {
     const { client, streamArn } = this.options;
     const shards: ShardDescriptor[] = [];
-    let nextToken: string | undefined;
+    let exclusiveStartShardId: string | undefined;
     for (;;) {
-      // With NextToken the API refuses a stream identifier: the token names the stream.
-      const input = nextToken ? { NextToken: nextToken } : { StreamARN: streamArn };
+      // Paginated by ExclusiveStartShardId with StreamARN, not by NextToken: a NextToken call may not
+      // name the stream (the API refuses StreamName/StreamARN beside it) and then resolves it in the
+      // caller's own account on some implementations (kinesis-mock), which breaks cross-account reads.
+      // NextToken's presence still tells that more shards follow.
+      const input = {
+        StreamARN: streamArn,
+        ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
+      };
       const output = await callWithRetries(
         (abortSignal) => client.send(new ListShardsCommand(input), { abortSignal }),
         this.retrying('ListShards'),
       );
-      for (const shard of output.Shards ?? []) shards.push(toShardDescriptor(shard));
-      if (!output.NextToken) return shards;
-      nextToken = output.NextToken;
+      const page = output.Shards ?? [];
+      for (const shard of page) shards.push(toShardDescriptor(shard));
+      const last = page.at(-1)?.ShardId;
+      if (!output.NextToken || !last) return shards;
+      exclusiveStartShardId = last;
     }
   }
 }
