@@ -102,7 +102,7 @@ describe('runDoctor', () => {
 
   it('refuses a malformed ARN with the expected form', async () => {
     await expect(runDoctor({ streamArn: 'kds-sharing-example1', ...consumerClients() })).rejects.toThrow(
-      /expected arn:aws:kinesis:<region>:<account>:stream\/<name>/,
+      /expected arn:<aws\|aws-cn\|aws-us-gov>:kinesis:<region>/,
     );
   });
 });

@@ -7,7 +7,7 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { InvalidInputError } from '@streamshare/core';
+import { parseStreamArn } from '../arn/index.js';
 import { explainAccessDenied } from '../policy/explain-access-denied.js';
 import type { DoctorCheck } from './doctor-check.js';
 
@@ -19,8 +19,6 @@ export interface DoctorOptions {
   /** The region a Lambda trigger would run in, to check the same-region rule. */
   readonly lambdaRegion?: string;
 }
-
-const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream\/([A-Za-z0-9_.-]+)$/;
 
 function errorName(error: unknown): string {
   return (error as { name?: string }).name ?? 'Error';
@@ -35,14 +33,7 @@ function errorMessage(error: unknown): string {
  * whether it works or which policy must change. Never throws for a failed call: it becomes a check.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
-  const match = STREAM_ARN.exec(options.streamArn);
-  if (!match) {
-    throw new InvalidInputError(
-      'INVALID_STREAM_ARN',
-      `--stream-arn ${JSON.stringify(options.streamArn)} is not a stream ARN; expected arn:aws:kinesis:<region>:<account>:stream/<name>`,
-    );
-  }
-  const [, streamRegion, streamAccount] = match as unknown as [string, string, string];
+  const { region: streamRegion, account: streamAccount } = parseStreamArn(options.streamArn);
   const { streamArn, kinesis, sts } = options;
   const checks: DoctorCheck[] = [];
   let callerAccount: string | undefined;

@@ -1,7 +1,9 @@
 import type { Command } from './command.js';
+import { doctorCommand } from './doctor.js';
+import { policyCommand } from './policy.js';
 import { pollCommand } from './poll.js';
 
 /** Every subcommand of `streamshare`, in help order. Add a subcommand: one module here, one line in this table. */
-export const COMMANDS: readonly Command[] = [pollCommand];
+export const COMMANDS: readonly Command[] = [pollCommand, policyCommand, doctorCommand];
 
 export type { CliIo, Command } from './command.js';
