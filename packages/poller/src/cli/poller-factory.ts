@@ -1,2 +1,10 @@
-/** The one place the CLI takes the poller engine from. */
-export { createPoller } from '../poller/create-poller.js';
+import type { Poller, PollerOptions } from '../poller/options.js';
+
+/**
+ * The one place the CLI takes the poller engine from. Loaded on demand, so that `--help` and usage
+ * errors answer without loading the AWS SDK.
+ */
+export async function createPoller(options: PollerOptions): Promise<Poller> {
+  const engine = await import('../poller/create-poller.js');
+  return engine.createPoller(options);
+}

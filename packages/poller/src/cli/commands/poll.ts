@@ -13,6 +13,14 @@ import { deadline, onShutdownSignal } from '../shutdown.js';
 import { EXIT_FAILURE, UsageError } from '../usage-error.js';
 import { type CliIo, type Command, commandHelp } from './command.js';
 
+/**
+ * How long the poller's stop() may finish the batch in hand: the CLI's shutdown bound minus a margin
+ * (a fifth, at most 5 s) for checkpointing and releasing leases after an abandoned batch.
+ */
+export function stopTimeoutOf(shutdownTimeoutMs: number): number {
+  return Math.max(50, shutdownTimeoutMs - Math.min(5_000, Math.floor(shutdownTimeoutMs / 5)));
+}
+
 /** Builds the `createPoller` options of a validated configuration (pure). */
 export function pollerOptionsFrom(
   config: PollConfig,
@@ -26,6 +34,7 @@ export function pollerOptionsFrom(
     codec: config.codec,
     startingPosition: config.startingPosition,
     idleTimeBetweenReadsMs: config.idleMs,
+    stopTimeoutMs: stopTimeoutOf(config.shutdownTimeoutMs),
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     ...(config.batchSize === undefined ? {} : { maxRecordsPerCall: config.batchSize }),
     ...(config.assumeRole ? { assumeRole: config.assumeRole } : {}),
@@ -64,7 +73,9 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
 
   let poller: Poller;
   try {
-    poller = createPoller(pollerOptionsFrom(config, handler, { cwd: io.cwd, logger, observer: metrics.observer }));
+    poller = await createPoller(
+      pollerOptionsFrom(config, handler, { cwd: io.cwd, logger, observer: metrics.observer }),
+    );
   } catch (error) {
     // Options the CLI could not check itself (the engine validates them again): a usage error.
     throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });

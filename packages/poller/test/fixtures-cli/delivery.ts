@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+
+/** One line the fixture handler appended. */
+export interface Delivered {
+  readonly pid: number;
+  readonly via: string;
+  readonly shardId: string;
+  readonly seq: string;
+  readonly data: unknown;
+}
+
+/** The lines of the handler's output file (a torn last line, impossible with fsync'd writes, is an error). */
+export function readDelivered(file: string): Delivered[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Delivered);
+}
+
+/** Sequence numbers put into each shard, in shard order. */
+export function expectedByShard(
+  results: readonly { shardId: string; sequenceNumber: string }[],
+): Map<string, string[]> {
+  const byShard = new Map<string, string[]>();
+  for (const r of results) byShard.set(r.shardId, [...(byShard.get(r.shardId) ?? []), r.sequenceNumber]);
+  for (const seqs of byShard.values())
+    seqs.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  return byShard;
+}
+
+/**
+ * Checks at-least-once, in-order delivery across restarts: per shard, within one process the
+ * records come in sequence order without a gap; a restarted process resumes no later than the
+ * record after the last one delivered (nothing skipped) and at most `maxRedelivered` records
+ * earlier (only the batch that was in hand is delivered again). Returns the problems found and
+ * the number of duplicates.
+ */
+export function checkDelivery(
+  delivered: readonly Delivered[],
+  expected: ReadonlyMap<string, readonly string[]>,
+  maxRedelivered: number,
+): { problems: string[]; duplicates: number; complete: boolean } {
+  const problems: string[] = [];
+  const position = new Map<string, Map<string, number>>();
+  for (const [shard, seqs] of expected) position.set(shard, new Map(seqs.map((s, i) => [s, i])));
+  const last = new Map<string, { pid: number; pos: number }>();
+  const seen = new Map<string, Set<string>>();
+  let duplicates = 0;
+  for (const line of delivered) {
+    const pos = position.get(line.shardId)?.get(line.seq);
+    if (pos === undefined) {
+      problems.push(`unexpected record ${line.seq} of ${line.shardId}`);
+      continue;
+    }
+    const shardSeen = seen.get(line.shardId) ?? new Set<string>();
+    seen.set(line.shardId, shardSeen);
+    if (shardSeen.has(line.seq)) duplicates++;
+    shardSeen.add(line.seq);
+    const prev = last.get(line.shardId);
+    if (prev === undefined) {
+      if (pos !== 0) problems.push(`${line.shardId} started at position ${pos}, not 0`);
+    } else if (prev.pid === line.pid) {
+      if (pos !== prev.pos + 1) problems.push(`${line.shardId}: pid ${line.pid} went from ${prev.pos} to ${pos}`);
+    } else {
+      if (pos > prev.pos + 1) problems.push(`${line.shardId}: restart skipped from ${prev.pos} to ${pos}`);
+      if (prev.pos + 1 - pos > maxRedelivered) {
+        problems.push(`${line.shardId}: restart went back ${prev.pos + 1 - pos} records (> ${maxRedelivered})`);
+      }
+    }
+    last.set(line.shardId, { pid: line.pid, pos });
+  }
+  let complete = true;
+  for (const [shard, seqs] of expected) if ((seen.get(shard)?.size ?? 0) !== seqs.length) complete = false;
+  return { problems, duplicates, complete };
+}
