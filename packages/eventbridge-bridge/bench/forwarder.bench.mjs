@@ -77,7 +77,13 @@ async function run(recordBytes, label) {
 
   if (server.events.length !== RECORDS) throw new Error(`${server.events.length} events arrived for ${RECORDS}`);
   const sizes = server.events.map((e) =>
-    eventBridgeEntrySize({ Time: e.time, Source: e.source, DetailType: e.detailType, Detail: e.detail, Resources: e.resources }),
+    eventBridgeEntrySize({
+      Time: e.time,
+      Source: e.source,
+      DetailType: e.detailType,
+      Detail: e.detail,
+      Resources: e.resources,
+    }),
   );
   const calls = server.calls.length;
   const minimum = minimumCalls(sizes);
