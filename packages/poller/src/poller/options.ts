@@ -27,7 +27,9 @@ export interface AssumeRoleOptions {
 }
 
 /** A Lambda handler made by `kinesisHandler` of @streamshare/lambda-adapter (it carries core's marker). */
-export type LambdaKinesisHandler = (event: unknown, context: unknown) => Promise<unknown>;
+// Parameters are `any` so that a handler typed with @types/aws-lambda (KinesisStreamEvent, Context) is assignable.
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+export type LambdaKinesisHandler = (event: any, context: any) => Promise<unknown>;
 
 /** Lease-table settings for several workers sharing one stream. */
 export interface LeaseTableOptions {
@@ -87,6 +89,11 @@ export interface PollerOptions {
   readonly shardSyncIntervalMs?: number;
   readonly logger?: Logger;
   readonly observer?: PollerObserver;
+  /**
+   * Per-shard GetRecords limits the poller keeps to (default Kinesis': 5 calls/s and 2 MiB/s per
+   * shard). Raise them only for a Kinesis-compatible endpoint without these limits (an emulator, a benchmark).
+   */
+  readonly readLimits?: import('../reader/pacer.js').ReadLimits;
   /**
    * Pause before a blocked shard (a record failed after its retries, poison policy "block") is read
    * again from its checkpoint: exponential with jitter from `minMs` (default 1_000) to `maxMs` (default 30_000).
