@@ -133,4 +133,33 @@ describe('loopback EventBridge PutEvents', () => {
       FailedEntryCount: 0,
     });
   });
+
+  it('answers protocol errors as AWS JSON 1.1 error bodies', async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(server.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', ...headers },
+        body,
+      });
+    const unsigned = await post({ 'x-amz-target': 'AWSEvents.PutEvents' }, '{"Entries":[]}');
+    expect(unsigned.status).toBe(400);
+    expect(await unsigned.json()).toEqual({
+      __type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
+    const auth = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKIDLOOPBACK/20240228/ap-northeast-1/events/aws4_request',
+    };
+    const unknown = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutRule' }, '{}');
+    expect((await unknown.json()).__type).toBe('UnknownOperationException');
+    const empty = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutEvents' }, '{"Entries":[]}');
+    expect(await empty.json()).toMatchObject({
+      __type: 'ValidationException',
+      message: expect.stringContaining('greater than or equal to 1'),
+    });
+    const garbled = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutEvents' }, '{"Entries":');
+    expect((await garbled.json()).__type).toBe('SerializationException');
+    expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(server.events).toHaveLength(0);
+  });
 });
