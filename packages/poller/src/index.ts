@@ -23,6 +23,7 @@ export {
   CredentialsError,
   refreshTime,
 } from './credentials/index.js';
+export { type DoctorCheck, type DoctorOptions, formatCheck, runDoctor } from './doctor/index.js';
 export {
   AccessDeniedError,
   type CallContext,
@@ -44,6 +45,22 @@ export {
   defaultWorkerId,
   LeaseTableError,
 } from './leases/index.js';
+export {
+  type AccessDeniedExplanation,
+  type ArnKind,
+  arnKind,
+  eventBusPutPolicy,
+  explainAccessDenied,
+  FAN_OUT_CONSUMER_ACTIONS,
+  fanOutConsumerPolicy,
+  lintStreamPolicy,
+  type PolicyDocument,
+  type PolicyFinding,
+  type PolicySide,
+  type PolicyStatement,
+  STREAM_CONSUMER_ACTIONS,
+  streamReadPolicy,
+} from './policy/index.js';
 export { createPoller } from './poller/create-poller.js';
 export type {
   AssumeRoleOptions,
