@@ -1,0 +1,117 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbLeaseCoordinator } from '../src/leases/index.js';
+import {
+  dynamoClient,
+  type FaultProxy,
+  flatShards,
+  type LocalDynamo,
+  STREAM_ARN,
+  shardId,
+  startFaultProxy,
+  startLocalDynamo,
+  uniqueTableName,
+} from './leases-support.js';
+
+let dynamo: LocalDynamo;
+let proxy: FaultProxy;
+let client: DynamoDBClient;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  proxy = await startFaultProxy(dynamo.endpoint);
+  client = dynamoClient(proxy.endpoint);
+});
+
+beforeEach(() => {
+  proxy.faults.splice(0);
+  proxy.injected.clear();
+});
+
+afterAll(async () => {
+  client.destroy();
+  await proxy.close();
+  await dynamo.close();
+});
+
+function worker(tableName: string, workerId: string): DynamoDbLeaseCoordinator {
+  return new DynamoDbLeaseCoordinator({
+    client,
+    tableName,
+    streamArn: STREAM_ARN,
+    workerId,
+    failoverTimeMs: 3000,
+    createIfMissing: true,
+    retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 },
+  });
+}
+
+describe('lease table faults', () => {
+  it('retries throttling and 5xx with backoff and carries on', async () => {
+    const tableName = uniqueTableName();
+    const a = worker(tableName, 'a');
+    await a.start();
+    proxy.faults.push(
+      { operation: 'Query', type: 'ProvisionedThroughputExceededException', status: 400, times: 3, tableName },
+      { operation: 'UpdateItem', type: 'InternalServerError', status: 500, times: 3, tableName },
+      { operation: 'PutItem', type: 'ThrottlingException', status: 400, times: 2, tableName },
+    );
+    expect(await a.sync(flatShards(2))).toHaveLength(2);
+    await a.checkpoints.put(STREAM_ARN, shardId(0), { sequenceNumber: '7', subSequenceNumber: 0, complete: true });
+    expect(await a.checkpoints.get(STREAM_ARN, shardId(0))).toEqual({
+      sequenceNumber: '7',
+      subSequenceNumber: 0,
+      complete: true,
+    });
+    expect(proxy.injected.get('Query')).toBe(3);
+    expect(proxy.injected.get('UpdateItem')).toBe(3);
+    expect(proxy.injected.get('PutItem')).toBe(2);
+    a.close();
+  });
+
+  it('gives up on lasting throttling with a retryable LEASE_TABLE_UNAVAILABLE', async () => {
+    const tableName = uniqueTableName();
+    const a = worker(tableName, 'a');
+    await a.start();
+    proxy.faults.push({ operation: 'Query', type: 'ProvisionedThroughputExceededException', status: 400, tableName });
+    const error = await a.sync(flatShards(1)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'LEASE_TABLE_UNAVAILABLE', retryable: true, action: 'dynamodb:Query' });
+    a.close();
+  });
+
+  it.each([
+    ['DescribeTable', 'dynamodb:DescribeTable'],
+    ['CreateTable', 'dynamodb:CreateTable'],
+    ['Query', 'dynamodb:Query'],
+    ['PutItem', 'dynamodb:PutItem'],
+    ['UpdateItem', 'dynamodb:UpdateItem'],
+  ])('AccessDenied on %s names the table, the action and the poller identity policy', async (operation, action) => {
+    const tableName = uniqueTableName('denied');
+    const a = worker(tableName, 'a');
+    proxy.faults.push({ operation, type: 'AccessDeniedException', status: 400, tableName });
+    const error = await a
+      .start()
+      .then(() => a.sync(flatShards(1)))
+      .catch((e: unknown) => e);
+    a.close();
+    expect(error).toMatchObject({ code: 'LEASE_TABLE_ACCESS_DENIED', retryable: false, action, tableName });
+    const message = (error as Error).message;
+    expect(message).toContain(action);
+    expect(message).toContain(JSON.stringify(tableName));
+    expect(message).toContain("poller's OWN identity");
+    expect(message).toContain('us-east-1');
+    expect(proxy.injected.get(operation)).toBe(1); // not retried
+  });
+
+  it('AccessDenied on GetItem is reported by checkpoints.get', async () => {
+    const tableName = uniqueTableName('denied');
+    const a = worker(tableName, 'a');
+    await a.sync(flatShards(1));
+    proxy.faults.push({ operation: 'GetItem', type: 'AccessDeniedException', status: 400, tableName });
+    await expect(a.checkpoints.get(STREAM_ARN, shardId(0))).rejects.toMatchObject({
+      code: 'LEASE_TABLE_ACCESS_DENIED',
+      action: 'dynamodb:GetItem',
+    });
+    a.close();
+  });
+});
