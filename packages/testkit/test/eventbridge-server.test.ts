@@ -151,14 +151,14 @@ describe('loopback EventBridge PutEvents', () => {
       authorization: 'AWS4-HMAC-SHA256 Credential=AKIDLOOPBACK/20240228/ap-northeast-1/events/aws4_request',
     };
     const unknown = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutRule' }, '{}');
-    expect((await unknown.json()).__type).toBe('UnknownOperationException');
+    expect(((await unknown.json()) as { __type: string }).__type).toBe('UnknownOperationException');
     const empty = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutEvents' }, '{"Entries":[]}');
     expect(await empty.json()).toMatchObject({
       __type: 'ValidationException',
       message: expect.stringContaining('greater than or equal to 1'),
     });
     const garbled = await post({ ...auth, 'x-amz-target': 'AWSEvents.PutEvents' }, '{"Entries":');
-    expect((await garbled.json()).__type).toBe('SerializationException');
+    expect(((await garbled.json()) as { __type: string }).__type).toBe('SerializationException');
     expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
     expect(server.events).toHaveLength(0);
   });
