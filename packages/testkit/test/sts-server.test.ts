@@ -35,9 +35,11 @@ describe('startStsServer', () => {
     expect(out.Credentials?.AccessKeyId).toBe(PRODUCER_ACCOUNT);
     expect(out.Credentials?.SecretAccessKey).toMatch(/.{20,}/);
     expect(out.Credentials?.SessionToken).toMatch(/.{20,}/);
-    const expiresIn = out.Credentials!.Expiration!.getTime() - before;
-    expect(expiresIn).toBeGreaterThan(500);
-    expect(expiresIn).toBeLessThanOrEqual(2000);
+    const after = Date.now();
+    // Expiration is whole seconds (as STS sends it): now + 2 s, rounded down.
+    const expiration = out.Credentials!.Expiration!.getTime();
+    expect(expiration).toBeGreaterThan(before + 1000);
+    expect(expiration).toBeLessThanOrEqual(after + 2000);
     expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${PRODUCER_ACCOUNT}:assumed-role/kds-sharing-reader/poller-1`);
     expect(sts.calls).toEqual([
       expect.objectContaining({
