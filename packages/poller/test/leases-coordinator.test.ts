@@ -1,6 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CheckpointError } from '@streamshare/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isShardEnd } from '../src/coordination/local-coordinator.js';
 import { DynamoDbLeaseCoordinator, type DynamoDbLeaseCoordinatorOptions } from '../src/leases/index.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
 import {
@@ -349,5 +350,7 @@ describe('resharding', () => {
     const c = worker(tableName, 'c');
     expect(await c.sync(shards)).not.toContain('parent-a');
     await expectCode(a.markFinished('parent-a'), 'LEASE_LOST');
+    // a finished shard reads as the shard-end checkpoint
+    expect(isShardEnd(await c.checkpoints.get(STREAM_ARN, 'parent-a'))).toBe(true);
   });
 });

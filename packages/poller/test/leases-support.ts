@@ -1,10 +1,9 @@
 /**
- * Helpers of the lease tests: an in-process dynalite on a free loopback port and DynamoDB clients
- * pointed at it. (Switch to @streamshare/testkit's startDynalite once it lands.)
+ * Helpers of the lease tests: dynalite (testkit), DynamoDB clients pointed at it, and a loopback
+ * proxy that answers chosen DynamoDB operations with errors.
  */
-import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient, startDynalite } from '@streamshare/testkit';
 import type { ShardDescriptor } from '../src/coordination/shard-coordinator.js';
 
 export interface LocalDynamo {
@@ -12,31 +11,14 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
-
+/** dynalite (testkit) with tables CREATING for 50 ms, so the wait for ACTIVE is exercised. */
 export async function startLocalDynamo(): Promise<LocalDynamo> {
-  const module = (await import('dynalite' as string)) as { default: DynaliteFactory };
-  const server = module.default({ createTableMs: 50, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('dynalite bound no TCP port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const dynalite = await startDynalite({ tableStateMs: 50 });
+  return { endpoint: dynalite.endpoint, close: () => dynalite.stop() };
 }
 
-export function dynamoClient(endpoint: string, accessKeyId = '888800008888'): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId, secretAccessKey: 'secret' },
-    requestHandler: new NodeHttpHandler(),
-    maxAttempts: 2,
-  });
+export function dynamoClient(endpoint: string): DynamoDBClient {
+  return dynamoDbClient(endpoint, { maxAttempts: 2 });
 }
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

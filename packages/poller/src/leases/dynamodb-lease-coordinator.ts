@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Checkpoint, CheckpointError, type CheckpointStore, isRetryable } from '@streamshare/core';
 import { type Logger, pino } from 'pino';
+import { SHARD_END_CHECKPOINT } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { isProcessable, parentsOf, planTakes } from './balance.js';
 import { assertCheckpoint, checkpointOrderKey, compareCheckpointPositions } from './checkpoint-order.js';
@@ -321,7 +322,8 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     if (held !== undefined && lease?.owner === this.workerId && lease.counter === held.counter) {
       held.checkpoint = lease.checkpoint;
     }
-    return lease?.checkpoint;
+    // A finished shard reads as the shard-end checkpoint, as with the local coordinator.
+    return lease?.finished === true ? SHARD_END_CHECKPOINT : lease?.checkpoint;
   }
 
   private async putCheckpoint(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
