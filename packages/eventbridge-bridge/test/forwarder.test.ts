@@ -230,6 +230,43 @@ describe('failed entries', () => {
   });
 });
 
+describe('records that cannot be forwarded', () => {
+  it('makes a record poison when a setting function throws or its data does not serialize', async () => {
+    const records: StreamRecord<unknown>[] = [
+      ...jsonRecords(2),
+      { ...record(2, ''), data: { big: 1n } },
+      ...jsonRecords(5).slice(3),
+    ];
+    const blocked = await forwarder().handle(records, context());
+    expect(blocked?.done).toBe(2);
+    expect(blocked?.error).toMatchObject({ code: 'RECORD_NOT_FORWARDABLE', message: expect.stringContaining('JSON') });
+    expect(server.events.map(nOf)).toEqual([0, 1]);
+
+    server.reset();
+    const dead: string[] = [];
+    const result = await forwarder({
+      source: (r) => {
+        if (r.sequenceNumber === seq(4)) throw new Error('no source for this one');
+        return 'app.orders';
+      },
+    }).handle(records, context({ deadLetter: async (r) => void dead.push(r.sequenceNumber) }));
+    expect(result).toBeUndefined();
+    expect(dead).toEqual([seq(2), seq(4)]);
+    expect(server.events.map(nOf)).toEqual([0, 1, 3]);
+  });
+
+  it('makes a record poison when the filter throws', async () => {
+    const result = await forwarder({
+      filter: (r) => {
+        if (r.sequenceNumber === seq(1)) throw new Error('bad filter');
+        return true;
+      },
+    }).handle(jsonRecords(3), context());
+    expect(result?.done).toBe(1);
+    expect((result?.error as Error).message).toContain('filter threw: Error: bad filter');
+  });
+});
+
 describe('oversized entries', () => {
   it('blocks at an entry larger than the limit, after sending the ones before it', async () => {
     const records = [recordOfEntrySize(0, 1_000), recordOfEntrySize(1, 262_145), recordOfEntrySize(2, 1_000)];
