@@ -104,10 +104,15 @@ function summarize(inputs: BatchInput[], records: unknown[]): KinesisEventBatch 
     };
   }
   const head = identityOf(inputs[0]!);
+  const { shardId, streamArn } = head;
   let shards: Set<string> | undefined;
   for (let i = 1; i < inputs.length; i++) {
-    const record = identityOf(inputs[i]!);
-    if (record.shardId !== head.shardId || record.streamArn !== head.streamArn) {
+    const input = inputs[i]!;
+    const record =
+      (input as RejectedRecord).kind === 'rejected'
+        ? (input as RejectedRecord).record
+        : (input as StreamRecord<Uint8Array>);
+    if (record.shardId !== shardId || record.streamArn !== streamArn) {
       shards ??= new Set([`${head.streamArn} ${head.shardId}`]);
       shards.add(`${record.streamArn} ${record.shardId}`);
     }
