@@ -74,9 +74,12 @@ export type {
   StartingPosition,
 } from './poller/options.js';
 export {
+  advance,
   type Delivery,
   type DeliveryOutcome,
+  describePosition,
   expandAndSkip,
+  iteratorRequest,
   KINESIS_READ_LIMITS,
   lambdaContext,
   lambdaDelivery,
@@ -86,7 +89,9 @@ export {
   type PacerState,
   type ReaderEnd,
   type ReadLimits,
+  type ReadPosition,
   recordDelivery,
+  retryPosition,
   type ShardBatch,
   ShardReader,
   type ShardReaderOptions,
