@@ -1,0 +1,151 @@
+// The demo's story, section by section: local servers, the producer's stream and policy, the test
+// record, the consumer's three ways to read it, and the clean stop.
+import { kinesisClient } from '@streamshare/testkit';
+import { consumerIdentity } from './consumer.mjs';
+import { startLocalServers } from './local-servers.mjs';
+import { field, json, say, section, show } from './output.mjs';
+import { createSharedStream, putTestRecord } from './producer.mjs';
+import { readThroughEventBridge } from './readers/eventbridge-reader.mjs';
+import { readWithLambdaHandler } from './readers/lambda-reader.mjs';
+import { readWithRecordHandler } from './readers/poller-reader.mjs';
+import {
+  CONSUMER_ACCOUNT,
+  CONSUMER_ROLE_ARN,
+  EVENT_BUS_ARN,
+  PRODUCER_ACCOUNT,
+  STREAM_NAME,
+  TEST_RECORD,
+} from './scenario.mjs';
+
+const CONSUMER = `consumer account ${CONSUMER_ACCOUNT}, role kds-reader1-role-q6zcv9kq`;
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function printRecord(record) {
+  field('shardId', record.shardId, 4);
+  field('partitionKey', record.partitionKey, 4);
+  field('sequenceNumber', record.sequenceNumber, 4);
+  field('approximateArrivalTimestamp', record.approximateArrivalTimestamp.toISOString(), 4);
+  field('data', record.data, 4);
+}
+
+function printCheckpoints(checkpoints) {
+  for (const [shardId, checkpoint] of Object.entries(checkpoints)) {
+    say(`checkpoint written: ${shardId} -> ${checkpoint.sequenceNumber}`, 2);
+  }
+}
+
+/** A handler's log line (pino JSON) as the record it describes. */
+function printLogged(line) {
+  field('partitionKey', line.partitionKey, 4);
+  field('sequenceNumber', line.sequenceNumber, 4);
+  field('arrivedAt', line.arrivedAt, 4);
+  field('data', line.data, 4);
+}
+
+/**
+ * Runs the whole scenario and stops everything it started, also on failure.
+ * @param {{ onServers?: (servers: object) => void }} [hooks] `onServers` lets run.mjs stop them on a signal
+ */
+export async function runDemo(hooks = {}) {
+  const startedAt = performance.now();
+  say('streamshare demo: stream kds-sharing-example1 of account 999900009999, read from account 888800008888');
+  say('Everything runs on local servers on 127.0.0.1; no AWS account is used.');
+
+  section('1', 'Start local servers');
+  const servers = await startLocalServers();
+  hooks.onServers?.(servers);
+  const previousEndpoint = process.env.AWS_ENDPOINT_URL_KINESIS;
+  const producer = kinesisClient({ endpoint: servers.kinesis.endpoint, account: PRODUCER_ACCOUNT });
+  const consumer = consumerIdentity(servers.sts.endpoint);
+  try {
+    field('kinesis-mock', `${servers.kinesis.endpoint} (child process, pid ${servers.kinesis.pid})`);
+    field('STS        ', `${servers.sts.endpoint} (AssumeRole of ${CONSUMER_ROLE_ARN})`);
+    field('EventBridge', `${servers.eventBridge.endpoint} (PutEvents)`);
+    // The poller builds its Kinesis client as in production (region from the ARN, the assumed
+    // role's credentials); the SDK's standard variable points it at kinesis-mock.
+    process.env.AWS_ENDPOINT_URL_KINESIS = servers.kinesis.endpoint;
+    say("AWS_ENDPOINT_URL_KINESIS points the consumer's SDK clients at kinesis-mock.", 2);
+
+    section('2', `Producer account ${PRODUCER_ACCOUNT}: stream ${STREAM_NAME} and its resource-based policy`);
+    const { streamArn, policy } = await createSharedStream(producer);
+    say(`$ aws kinesis create-stream --stream-name ${STREAM_NAME} --shard-count 1`, 2);
+    field('StreamARN', streamArn);
+    say(`$ aws kinesis put-resource-policy --resource-arn ${streamArn} --policy file://policy.json`, 2);
+    say('policy.json (streamReadPolicy of @streamshare/poller, as GetResourcePolicy returns it):', 2);
+    json(policy, 4);
+
+    section('3', 'Producer puts the test record');
+    say(
+      `$ aws kinesis put-record --stream-name ${STREAM_NAME} --partition-key ${TEST_RECORD.partitionKey} --data '${TEST_RECORD.data}'`,
+      2,
+    );
+    const put = await putTestRecord(producer);
+    json(put, 2);
+
+    section('4a', `${CONSUMER}: the poller with a record handler`);
+    say(`createPoller({ streamArn: '${streamArn}',`, 2);
+    say("  handler: async (record) => { ... }, assumeRole: { roleArn }, startingPosition: 'TRIM_HORIZON' })", 2);
+    const a = await readWithRecordHandler({ streamArn, consumer });
+    say(`the handler received ${a.records.length} record(s):`, 2);
+    for (const record of a.records) printRecord(record);
+    printCheckpoints(a.checkpoints);
+
+    section('4b', `${CONSUMER}: kds-reader1's Lambda handler, run by the poller`);
+    say('createPoller({ streamArn, handler: kds-reader1 handler (kinesisHandler of @streamshare/lambda-adapter) })', 2);
+    const b = await readWithLambdaHandler({ streamArn, consumer });
+    for (const { event, response } of b.invocations) {
+      say('event (as kds-reader1 receives it, and as the function would log it in CloudWatch Logs):', 2);
+      json(event, 4);
+      say('kds-reader1 logged "kds-reader1 got a record":', 2);
+      for (const line of b.logged) printLogged(line);
+      field('response', response);
+    }
+    printCheckpoints(b.checkpoints);
+
+    section('4c', `${CONSUMER}: the EventBridge forwarder to a bus in ap-northeast-1, and the receiving handler`);
+    say(
+      `createPoller({ streamArn, handler: kinesisHandler(eventBridgeForwarder({ eventBusArn: '${EVENT_BUS_ARN}' })) })`,
+      2,
+    );
+    const c = await readThroughEventBridge({ streamArn, consumer, eventBridge: servers.eventBridge });
+    for (const batch of c.forwarded)
+      field('forwarder', `${batch.records} record(s) -> response ${show(batch.response)}`);
+    for (const call of c.calls)
+      field('PutEvents', `call ${call.call}: ${call.entryCount} entry(ies), HTTP ${call.status}`);
+    say('event as the bus delivers it to the rule target (the receiving Lambda function):', 2);
+    for (const event of c.delivered) json(event, 4);
+    say('eventBridgeHandler unwrapped it and ran the record handler, which logged "record handled":', 2);
+    for (const line of c.handled) printLogged(line);
+    printCheckpoints(c.checkpoints);
+
+    const sequences = [
+      ...a.records.map((r) => r.sequenceNumber),
+      ...b.logged.map((l) => l.sequenceNumber),
+      ...c.handled.map((l) => l.sequenceNumber),
+    ];
+    if (sequences.length !== 3 || sequences.some((s) => s !== put.SequenceNumber)) {
+      throw new Error(`expected the record ${put.SequenceNumber} once by each reader, got ${show(sequences)}`);
+    }
+  } finally {
+    section('5', 'Stop everything');
+    producer.destroy();
+    consumer.destroy();
+    if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_KINESIS;
+    else process.env.AWS_ENDPOINT_URL_KINESIS = previousEndpoint;
+    await servers.stop();
+    const pid = servers.kinesis.pid;
+    say(
+      `pollers stopped; STS and EventBridge servers closed; kinesis-mock (pid ${pid}) ${isAlive(pid) ? 'STILL RUNNING' : 'has exited'}`,
+      2,
+    );
+    say(`total ${((performance.now() - startedAt) / 1000).toFixed(1)} s`, 2);
+  }
+}

@@ -1,0 +1,32 @@
+// The local stand-ins for AWS: kinesis-mock (a child process), and the loopback STS and EventBridge
+// servers of @streamshare/testkit (in this process). All on 127.0.0.1, free ports.
+import { startEventBridgeServer, startKinesisMock, startStsServer } from '@streamshare/testkit';
+import { CONSUMER_ROLE_ARN } from './scenario.mjs';
+
+/**
+ * Starts the three servers. `stop()` stops whatever was started, also when a later start failed.
+ * @returns {Promise<{ kinesis: import('@streamshare/testkit').KinesisMock,
+ *   sts: import('@streamshare/testkit').StsServer,
+ *   eventBridge: import('@streamshare/testkit').EventBridgeServer, stop: () => Promise<void> }>}
+ */
+export async function startLocalServers() {
+  const started = [];
+  const stop = async () => {
+    for (const server of started.reverse()) await server.stop();
+    started.length = 0;
+  };
+  try {
+    const kinesis = await startKinesisMock();
+    started.push(kinesis);
+    // AssumeRole answers with an access key id that is the role's account: kinesis-mock then serves
+    // the consumer account to whoever holds the role's credentials.
+    const sts = await startStsServer({ allowedRoleArns: [CONSUMER_ROLE_ARN] });
+    started.push(sts);
+    const eventBridge = await startEventBridgeServer();
+    started.push(eventBridge);
+    return { kinesis, sts, eventBridge, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
