@@ -70,8 +70,9 @@ function groupByShard<T>(records: readonly StreamRecord<T>[]): IndexedRecord<T>[
  *   the first record not done, even if later entries were accepted (they are sent again on
  *   redelivery; the envelope `id` lets the receiver drop duplicates).
  *
- * Records may arrive decoded: bytes are forwarded exactly; a string as its UTF-8 text; any other
- * value as its JSON. Use the `bytes` codec upstream to forward the stream's bytes unchanged.
+ * Records may arrive decoded: bytes are forwarded as they are; a string as its UTF-8 text; any
+ * other value as its JSON. Use the `bytes` codec upstream to forward the stream's bytes (JSON
+ * inlined in the envelope comes back without insignificant whitespace; anything else byte for byte).
  *
  * @throws ForwarderOptionError for a malformed bus ARN or an out-of-range option.
  */
