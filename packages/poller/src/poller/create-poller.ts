@@ -247,6 +247,7 @@ class StreamPoller implements Poller {
       maxRecordsPerCall: o.maxRecordsPerCall,
       idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
       failureBackoff: o.failureBackoff,
+      readLimits: o.readLimits,
       principal: this.#principal,
       logger: this.#logger,
       observer: o.observer,
