@@ -39,12 +39,22 @@ export {
   StreamNotFoundError,
 } from './errors/index.js';
 export {
+  defaultMaxPollAgeMs,
+  type HealthInput,
+  type HealthReport,
+  type HttpServer,
+  type HttpServerOptions,
+  healthOf,
+  startHttpServer,
+} from './http/index.js';
+export {
   DEFAULT_FAILOVER_TIME_MS,
   DynamoDbLeaseCoordinator,
   type DynamoDbLeaseCoordinatorOptions,
   defaultWorkerId,
   LeaseTableError,
 } from './leases/index.js';
+export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } from './metrics/index.js';
 export {
   type AccessDeniedExplanation,
   type ArnKind,
