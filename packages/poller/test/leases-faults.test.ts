@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLeaseCoordinator } from '../src/leases/index.js';
+import { LeaseTable } from '../src/leases/lease-table.js';
 import {
   dynamoClient,
   type FaultProxy,
@@ -69,13 +70,21 @@ describe('lease table faults', () => {
     a.close();
   });
 
-  it('gives up on lasting throttling with a retryable LEASE_TABLE_UNAVAILABLE', async () => {
+  it('gives up on lasting throttling with a retryable LEASE_TABLE_UNAVAILABLE; sync rides it out', async () => {
     const tableName = uniqueTableName();
     const a = worker(tableName, 'a');
     await a.start();
     proxy.faults.push({ operation: 'Query', type: 'ProvisionedThroughputExceededException', status: 400, tableName });
-    const error = await a.sync(flatShards(1)).catch((e: unknown) => e);
+    const table = new LeaseTable({ client, tableName, retry: { attempts: 2, baseDelayMs: 10 } });
+    const error = await table.list(STREAM_ARN).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'LEASE_TABLE_UNAVAILABLE', retryable: true, action: 'dynamodb:Query' });
+    // sync does not reject on it: it keeps what it holds and tries again on the next sync
+    proxy.faults.splice(0);
+    expect(await a.sync(flatShards(2))).toHaveLength(2);
+    proxy.faults.push({ operation: 'Query', type: 'ProvisionedThroughputExceededException', status: 400, tableName });
+    expect(await a.sync(flatShards(2))).toHaveLength(2);
+    proxy.faults.splice(0);
+    expect(await a.sync(flatShards(3))).toHaveLength(3);
     a.close();
   });
 

@@ -9,7 +9,7 @@ import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-co
 import { isProcessable, parentsOf, planTakes } from './balance.js';
 import { assertCheckpoint, checkpointOrderKey, compareCheckpointPositions } from './checkpoint-order.js';
 import { ExpiryTracker } from './expiry-tracker.js';
-import type { Lease } from './lease.js';
+import { type Lease, leaseFromItem, newLeaseItem } from './lease.js';
 import { LeaseTable } from './lease-table.js';
 import type { LeaseRetryOptions } from './retry.js';
 import { KeyedSerializer, mapLimit } from './serial.js';
@@ -98,6 +98,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private syncing: Promise<unknown> = Promise.resolve();
+  private lastProcessable = new Set<string>();
 
   constructor(options: DynamoDbLeaseCoordinatorOptions) {
     this.streamArn = options.streamArn;
@@ -141,11 +142,22 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     return this.started;
   }
 
+  /**
+   * Transient lease-table failures (throttling, 5xx, network, after retries) do not reject: the
+   * shards still held are returned as of the last successful sync, and the next sync tries again.
+   * Fatal ones (AccessDenied, missing table) reject.
+   */
   sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]> {
-    const run = this.syncing.then(
-      () => this.syncOnce(shards),
-      () => this.syncOnce(shards),
-    );
+    const attempt = async (): Promise<readonly string[]> => {
+      try {
+        return await this.syncOnce(shards);
+      } catch (error) {
+        if (!isRetryable(error) || this.started === undefined) throw error;
+        this.logger.warn({ err: error }, 'lease sync failed; keeping the leases held and trying again next sync');
+        return this.held().filter((shardId) => this.lastProcessable.has(shardId));
+      }
+    };
+    const run = this.syncing.then(attempt, attempt);
     this.syncing = run.catch(() => undefined);
     return run;
   }
@@ -212,11 +224,19 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     const known = new Set(leases.map((lease) => lease.shardId));
     const missing = shards.filter((shard) => !known.has(shard.shardId));
     if (missing.length > 0) {
-      await mapLimit(missing, this.concurrency, (shard) =>
+      const created = await mapLimit(missing, this.concurrency, (shard) =>
         this.table.createLease(this.streamArn, shard.shardId, parentsOf(shard, undefined)),
       );
-      this.logger.debug({ created: missing.length }, 'lease items created for new shards');
-      leases = await this.readLeases();
+      this.logger.debug({ created: created.filter(Boolean).length }, 'lease items created for new shards');
+      if (created.every(Boolean)) {
+        // Ours as written (free, counter 0): no second read needed before taking them.
+        const fresh = missing.map((shard) =>
+          leaseFromItem(newLeaseItem(this.streamArn, shard.shardId, parentsOf(shard, undefined))),
+        );
+        leases = [...leases, ...fresh.filter((lease): lease is Lease => lease !== undefined)];
+      } else {
+        leases = await this.readLeases(); // another worker created some: read what it wrote
+      }
     }
 
     await this.renewAll(true);
@@ -238,8 +258,8 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
       await mapLimit(candidates, this.concurrency, (lease) => this.takeLease(lease, lease === plan.steal));
     }
 
-    const processableIds = new Set(processable.map((lease) => lease.shardId));
-    return this.held().filter((shardId) => processableIds.has(shardId));
+    this.lastProcessable = new Set(processable.map((lease) => lease.shardId));
+    return this.held().filter((shardId) => this.lastProcessable.has(shardId));
   }
 
   /** Reads the stream's leases and records them for expiry decisions. */
