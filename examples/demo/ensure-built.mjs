@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Builds the workspace packages the demo imports (their dist/), only those whose dist is missing or
-// older than their sources: `npm run build -w <package>`, one at a time in dependency order (a
-// package's type build reads the types of the packages it depends on).
+// older than their sources, with their own `npm run build -w <package>`: in dependency order (a
+// package's type build reads the built types of the packages it depends on), packages of the same
+// level side by side (each build is mostly single-threaded .d.ts generation).
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import { promisify } from 'node:util';
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What the demo imports, in build order. */
+/** What the demo imports (folders under packages/). */
 export const DEMO_PACKAGES = ['core', 'testkit', 'lambda-adapter', 'eventbridge-bridge', 'poller'];
 
 // The same lock directory as the poller's CLI tests (packages/poller/test/fixtures-cli/ensure-built.ts),
@@ -64,6 +65,46 @@ async function lock() {
 }
 
 /**
+ * `packages` grouped in build levels: a package comes after every one of `packages` it depends on
+ * (`@streamshare/<name>` in its package.json dependencies).
+ * @param {readonly string[]} packages
+ * @returns {Promise<string[][]>}
+ */
+export async function buildLevels(packages) {
+  const deps = new Map();
+  for (const pkg of packages) {
+    const manifest = JSON.parse(await readFile(join(ROOT, 'packages', pkg, 'package.json'), 'utf8'));
+    const names = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies });
+    deps.set(
+      pkg,
+      packages.filter((other) => other !== pkg && names.includes(`@streamshare/${other}`)),
+    );
+  }
+  const levels = [];
+  const placed = new Set();
+  while (placed.size < packages.length) {
+    const level = packages.filter((pkg) => !placed.has(pkg) && deps.get(pkg).every((dep) => placed.has(dep)));
+    if (level.length === 0)
+      throw new Error(`dependency cycle among ${packages.filter((p) => !placed.has(p)).join(', ')}`);
+    for (const pkg of level) placed.add(pkg);
+    levels.push(level);
+  }
+  return levels;
+}
+
+async function build(pkg) {
+  try {
+    await promisify(execFile)('npm', ['run', 'build', '-w', `@streamshare/${pkg}`], {
+      cwd: ROOT,
+      maxBuffer: 32 * 1024 * 1024,
+    });
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`npm run build -w @streamshare/${pkg} failed (exit code ${error.code}):\n${output}`);
+  }
+}
+
+/**
  * Builds the stale packages of {@link DEMO_PACKAGES}.
  * @param {{ onBuild?: (pkg: string) => void }} [options] `onBuild` is told before each build
  * @returns {Promise<string[]>} the packages built
@@ -77,20 +118,16 @@ export async function ensureBuilt(options = {}) {
   await lock();
   const built = [];
   try {
-    // Checked again under the lock, one by one: another process may have built some meanwhile.
-    for (const pkg of DEMO_PACKAGES) {
-      if (!(await isStale(pkg))) continue;
-      options.onBuild?.(pkg);
-      try {
-        await promisify(execFile)('npm', ['run', 'build', '-w', `@streamshare/${pkg}`], {
-          cwd: ROOT,
-          maxBuffer: 32 * 1024 * 1024,
-        });
-      } catch (error) {
-        const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-        throw new Error(`npm run build -w @streamshare/${pkg} failed (exit code ${error.code}):\n${output}`);
-      }
-      built.push(pkg);
+    // Checked again under the lock: another process may have built some meanwhile.
+    for (const level of await buildLevels(DEMO_PACKAGES)) {
+      const todo = (await Promise.all(level.map(async (pkg) => ((await isStale(pkg)) ? pkg : undefined)))).filter(
+        Boolean,
+      );
+      for (const pkg of todo) options.onBuild?.(pkg);
+      const results = await Promise.allSettled(todo.map(build));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+      built.push(...todo);
     }
   } finally {
     await rmdir(LOCK).catch(() => undefined);
