@@ -219,21 +219,17 @@ describe('streamshare poll against kinesis-mock (cross-account by ARN)', () => {
     );
   }, 90_000);
 
-  it('runs a Lambda handler made by kinesisHandler unchanged (--handler module#handler)', async () => {
+  it('runs a Lambda handler made by kinesisHandler unchanged, configured by environment only (as in the container)', async () => {
     const { arn, put } = await filledStream('cli-lambda', 40);
     const output = join(work, 'lambda.jsonl');
     const cli = start(
-      [
-        '--stream-arn',
-        arn,
-        '--handler',
-        'lambda-handler.mjs#handler',
-        '--checkpoint-dir',
-        join(work, 'lambda-checkpoints'),
-        '--metrics-port',
-        '0',
-      ],
-      consumerEnv(output),
+      [],
+      consumerEnv(output, {
+        STREAMSHARE_STREAM_ARN: arn,
+        STREAMSHARE_HANDLER: `${join(fixtures, 'lambda-handler.mjs')}#handler`,
+        STREAMSHARE_CHECKPOINT_DIR: join(work, 'lambda-checkpoints'),
+        STREAMSHARE_METRICS_PORT: '0',
+      }),
     );
     await waitFor('40 records', () => readDelivered(output).length >= 40, 30_000, cli);
     cli.child.kill('SIGTERM');
