@@ -4,6 +4,7 @@ import {
   compareSequenceNumbers,
   deaggregate,
   type Handler,
+  isAggregated,
   AggregateError as KplAggregateError,
   type ProcessBatchOptions,
   processBatch,
@@ -20,7 +21,8 @@ export function expandAndSkip(inputs: readonly BatchInput[], resumeFrom: Checkpo
   const out: BatchInput[] = [];
   const partial = resumeFrom && !resumeFrom.complete ? resumeFrom : undefined;
   for (const input of inputs) {
-    if ('kind' in input) {
+    // Rejected inputs and plain records (the common case) pass as they are.
+    if ('kind' in input || !isAggregated(input.data)) {
       out.push(input);
       continue;
     }
