@@ -9,22 +9,26 @@ import { kinesisHandler } from '@streamshare/lambda-adapter';
  * @param {import('@streamshare/lambda-adapter').KinesisHandlerOptions} [options]
  */
 export function createHandler(options = {}) {
-  return kinesisHandler(
-    async (record, { logger }) => {
-      // The logger is bound to the invocation (awsRequestId, shardId) and redacts credentials.
-      logger.info(
-        {
-          stream: record.streamArn,
-          partitionKey: record.partitionKey,
-          sequenceNumber: record.sequenceNumber,
-          subSequenceNumber: record.subSequenceNumber,
-          arrivedAt: record.approximateArrivalTimestamp.toISOString(),
-          data: record.data,
-        },
-        'kds-reader1 got a record',
-      );
+  return kinesisHandler(handleRecord, { codec: 'auto', ...options });
+}
+
+/**
+ * The record handler itself (any transport can run it: a Kinesis trigger, the poller, an EventBridge rule).
+ * @param {import('@streamshare/core').StreamRecord<unknown>} record
+ * @param {import('@streamshare/core').RecordContext} context
+ */
+export async function handleRecord(record, { logger }) {
+  // The logger is bound to the invocation (awsRequestId, shardId) and redacts credentials.
+  logger.info(
+    {
+      stream: record.streamArn,
+      partitionKey: record.partitionKey,
+      sequenceNumber: record.sequenceNumber,
+      subSequenceNumber: record.subSequenceNumber,
+      arrivedAt: record.approximateArrivalTimestamp.toISOString(),
+      data: record.data,
     },
-    { codec: 'auto', ...options },
+    'kds-reader1 got a record',
   );
 }
 

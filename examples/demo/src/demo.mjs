@@ -17,8 +17,6 @@ import {
   TEST_RECORD,
 } from './scenario.mjs';
 
-const CONSUMER = `consumer account ${CONSUMER_ACCOUNT}, role kds-reader1-role-q6zcv9kq`;
-
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -66,13 +64,13 @@ export async function runDemo(hooks = {}) {
   const producer = kinesisClient({ endpoint: servers.kinesis.endpoint, account: PRODUCER_ACCOUNT });
   const consumer = consumerIdentity(servers.sts.endpoint);
   try {
-    field('kinesis-mock', `${servers.kinesis.endpoint} (child process, pid ${servers.kinesis.pid})`);
-    field('STS        ', `${servers.sts.endpoint} (AssumeRole of ${CONSUMER_ROLE_ARN})`);
-    field('EventBridge', `${servers.eventBridge.endpoint} (PutEvents)`);
+    say(`kinesis-mock  ${servers.kinesis.endpoint}  (child process, pid ${servers.kinesis.pid})`, 2);
+    say(`STS           ${servers.sts.endpoint}  (AssumeRole)`, 2);
+    say(`EventBridge   ${servers.eventBridge.endpoint}  (PutEvents)`, 2);
     // The poller builds its Kinesis client as in production (region from the ARN, the assumed
     // role's credentials); the SDK's standard variable points it at kinesis-mock.
     process.env.AWS_ENDPOINT_URL_KINESIS = servers.kinesis.endpoint;
-    say("AWS_ENDPOINT_URL_KINESIS points the consumer's SDK clients at kinesis-mock.", 2);
+    say("AWS_ENDPOINT_URL_KINESIS points the poller's own Kinesis client at kinesis-mock.", 2);
 
     section('2', `Producer account ${PRODUCER_ACCOUNT}: stream ${STREAM_NAME} and its resource-based policy`);
     const { streamArn, policy } = await createSharedStream(producer);
@@ -90,7 +88,11 @@ export async function runDemo(hooks = {}) {
     const put = await putTestRecord(producer);
     json(put, 2);
 
-    section('4a', `${CONSUMER}: the poller with a record handler`);
+    section('4', `Consumer account ${CONSUMER_ACCOUNT} reads it three ways`);
+    say(`Each reader is a poller that assumes ${CONSUMER_ROLE_ARN}`, 2);
+    say("(the Principal of the stream's policy) and names the stream by its ARN in every call.", 2);
+
+    section('4a', 'The poller with a record handler');
     say(`createPoller({ streamArn: '${streamArn}',`, 2);
     say("  handler: async (record) => { ... }, assumeRole: { roleArn }, startingPosition: 'TRIM_HORIZON' })", 2);
     const a = await readWithRecordHandler({ streamArn, consumer });
@@ -98,7 +100,7 @@ export async function runDemo(hooks = {}) {
     for (const record of a.records) printRecord(record);
     printCheckpoints(a.checkpoints);
 
-    section('4b', `${CONSUMER}: kds-reader1's Lambda handler, run by the poller`);
+    section('4b', "kds-reader1's Lambda handler (examples/cross-account-lambda), run by the poller");
     say('createPoller({ streamArn, handler: kds-reader1 handler (kinesisHandler of @streamshare/lambda-adapter) })', 2);
     const b = await readWithLambdaHandler({ streamArn, consumer });
     for (const { event, response } of b.invocations) {
@@ -110,7 +112,7 @@ export async function runDemo(hooks = {}) {
     }
     printCheckpoints(b.checkpoints);
 
-    section('4c', `${CONSUMER}: the EventBridge forwarder to a bus in ap-northeast-1, and the receiving handler`);
+    section('4c', 'The EventBridge forwarder to a bus in ap-northeast-1, and the receiving handler');
     say(
       `createPoller({ streamArn, handler: kinesisHandler(eventBridgeForwarder({ eventBusArn: '${EVENT_BUS_ARN}' })) })`,
       2,
@@ -122,7 +124,10 @@ export async function runDemo(hooks = {}) {
       field('PutEvents', `call ${call.call}: ${call.entryCount} entry(ies), HTTP ${call.status}`);
     say('event as the bus delivers it to the rule target (the receiving Lambda function):', 2);
     for (const event of c.delivered) json(event, 4);
-    say('eventBridgeHandler unwrapped it and ran the record handler, which logged "record handled":', 2);
+    say(
+      'eventBridgeHandler(kds-reader1\'s record handler) unwrapped it; the handler logged "kds-reader1 got a record":',
+      2,
+    );
     for (const line of c.handled) printLogged(line);
     printCheckpoints(c.checkpoints);
 

@@ -32,7 +32,7 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
   });
 
   it('prints every section, in order', () => {
-    expect([...parts.keys()]).toEqual(['1', '2', '3', '4a', '4b', '4c', '5']);
+    expect([...parts.keys()]).toEqual(['1', '2', '3', '4', '4a', '4b', '4c', '5']);
   });
 
   it("attaches the stream policy naming kds-reader1's role with the five actions", () => {
@@ -106,7 +106,7 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
   });
 
   it('leaves no child process behind', () => {
-    const pid = Number(/kinesis-mock: \S+ \(child process, pid (\d+)\)/.exec(parts.get('1') ?? '')?.[1]);
+    const pid = Number(/kinesis-mock +\S+ +\(child process, pid (\d+)\)/.exec(parts.get('1') ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(false);
     expect(parts.get('5')).toContain(`kinesis-mock (pid ${pid}) has exited`);

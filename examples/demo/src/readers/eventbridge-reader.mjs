@@ -1,11 +1,12 @@
-// 4c. The EventBridge hop of examples/cross-region-eventbridge: the forwarder (kinesisHandler around
-// eventBridgeForwarder) run by the poller sends each record to a bus in ap-northeast-1; the bus's
-// rule target, eventBridgeHandler, unwraps each event back into the record and runs the same
-// record handler as kds-reader1.
+// 4c. The EventBridge hop of examples/cross-region-eventbridge: its forwarder (kinesisHandler around
+// eventBridgeForwarder), run by the poller, sends each record to a bus in ap-northeast-1; the bus's
+// rule target, eventBridgeHandler, unwraps each event back into the record and runs kds-reader1's
+// record handler, unchanged.
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KINESIS_LAMBDA_HANDLER, silentLogger } from '@streamshare/core';
+import { handleRecord } from '@streamshare/example-cross-account-lambda/src/kds-reader1.mjs';
 import { createForwarder } from '@streamshare/example-cross-region-eventbridge/src/forwarder.mjs';
-import { createReceiver } from '@streamshare/example-cross-region-eventbridge/src/receiver.mjs';
+import { eventBridgeHandler } from '@streamshare/lambda-adapter';
 import { assumeRoleProvider } from '@streamshare/poller';
 import { toDeliveredEvent } from '@streamshare/testkit';
 import { captureLogger } from '../capture-logger.mjs';
@@ -48,14 +49,14 @@ export async function readThroughEventBridge({ streamArn, consumer, eventBridge 
   }
 
   const log = captureLogger();
-  const receiver = createReceiver({ logger: log.logger });
+  const receiver = eventBridgeHandler(handleRecord, { codec: 'auto', logger: log.logger });
   const delivered = eventBridge.events.map(toDeliveredEvent);
   for (const event of delivered) await receiver(event);
   return {
     forwarded,
     calls: [...eventBridge.calls],
     delivered,
-    handled: log.lines('record handled'),
+    handled: log.lines('kds-reader1 got a record'),
     checkpoints,
   };
 }
