@@ -5,6 +5,7 @@ import { checkpointOrderKey, compareCheckpointPositions } from '../src/leases/ch
 import { ExpiryTracker } from '../src/leases/expiry-tracker.js';
 import type { Lease } from '../src/leases/lease.js';
 import { backoffDelay } from '../src/leases/retry.js';
+import { KeyedSerializer, mapLimit } from '../src/leases/serial.js';
 
 function lease(shardId: string, owner?: string, extra: Partial<Lease> = {}): Lease {
   return {
@@ -191,5 +192,41 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1, 100, 2000, () => 0.999)).toBeLessThan(100);
     expect(backoffDelay(4, 100, 2000, () => 0.999)).toBeLessThan(800);
     expect(backoffDelay(20, 100, 2000, () => 0.999)).toBeLessThan(2000);
+  });
+});
+
+describe('KeyedSerializer and mapLimit', () => {
+  it('runs tasks of one key one after another, even when one fails, and keys side by side', async () => {
+    const serial = new KeyedSerializer();
+    const log: string[] = [];
+    const task =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        log.push(`${name}+`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        log.push(`${name}-`);
+        if (fail) throw new Error(name);
+      };
+    const a1 = serial.run('a', task('a1', 30, true));
+    const a2 = serial.run('a', task('a2', 1));
+    const b1 = serial.run('b', task('b1', 5));
+    await expect(a1).rejects.toThrow('a1');
+    await Promise.all([a2, b1]);
+    expect(log.indexOf('a2+')).toBeGreaterThan(log.indexOf('a1-'));
+    expect(log.indexOf('b1-')).toBeLessThan(log.indexOf('a1-'));
+  });
+
+  it('keeps at most `limit` calls in flight and results in order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, n * 3));
+      inFlight--;
+      return n * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(peak).toBe(2);
   });
 });
