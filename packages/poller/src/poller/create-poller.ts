@@ -60,6 +60,8 @@ class StreamPoller implements Poller {
   #syncing: Promise<void> | undefined;
   #resync = false;
   #stopping: Promise<void> | undefined;
+  /** The lease table's client, when the poller created it (destroyed on stop). */
+  #ownedDynamoDb: DynamoDBClient | undefined;
 
   constructor(options: PollerOptions, region: string, account: string) {
     this.#options = options;
@@ -128,13 +130,15 @@ class StreamPoller implements Poller {
   #defaultCoordinator(region: string): ShardCoordinator {
     const { leaseTable, streamArn } = this.#options;
     if (leaseTable) {
+      if (!leaseTable.client) {
+        // The poller's own identity and account (not the stream's assumed role); AWS_ENDPOINT_URL_DYNAMODB is honoured.
+        this.#ownedDynamoDb = new DynamoDBClient({
+          region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
+          requestHandler: keepAliveHandler(8),
+        });
+      }
       return new DynamoDbLeaseCoordinator({
-        client:
-          leaseTable.client ??
-          new DynamoDBClient({
-            region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
-            requestHandler: keepAliveHandler(8),
-          }),
+        client: leaseTable.client ?? this.#ownedDynamoDb!,
         tableName: leaseTable.tableName,
         streamArn,
         ...(leaseTable.workerId === undefined ? {} : { workerId: leaseTable.workerId }),
@@ -312,6 +316,7 @@ class StreamPoller implements Poller {
       }
     }
     if (this.#ownsClient) this.#client.destroy();
+    this.#ownedDynamoDb?.destroy();
     this.#state = 'stopped';
     this.#logger.info({ error: error === undefined ? undefined : errorFields(error) }, 'poller stopped');
     if (error === undefined) this.#resolveDone();
