@@ -96,6 +96,8 @@ async function build(pkg) {
   try {
     await promisify(execFile)('npm', ['run', 'build', '-w', `@streamshare/${pkg}`], {
       cwd: ROOT,
+      // JavaScript only: the demo runs dist/*.js; `npm run build` makes the .d.ts files (a minute more).
+      env: { ...process.env, STREAMSHARE_BUILD_JS_ONLY: '1' },
       maxBuffer: 32 * 1024 * 1024,
     });
   } catch (error) {
