@@ -15,7 +15,11 @@ const { mock, producer } = await startEmulator();
 try {
   const { arn, perShard, fillSeconds } = await filledStream(producer, 'bench-e2e', SHARDS, RECORDS);
 
+  let bareCalls = 0;
+  let pollerCalls = 0;
+  let pollerStart = 0;
   async function bare() {
+    bareCalls = 0;
     const client = kinesisClient({ endpoint: mock.endpoint, account: CONSUMER_ACCOUNT });
     const started = performance.now();
     const decoder = new TextDecoder();
@@ -26,6 +30,7 @@ try {
         );
         let n = 0;
         while (n < expected) {
+          bareCalls++;
           const page = await client.send(
             new GetRecordsCommand({ StreamARN: arn, ShardIterator: iterator, Limit: 10_000 }),
           );
@@ -42,6 +47,7 @@ try {
   async function poller() {
     const dir = mkdtempSync(join(tmpdir(), 'streamshare-bench-'));
     let n = 0;
+    pollerCalls = 0;
     let finish;
     const all = new Promise((resolve) => {
       finish = resolve;
@@ -50,12 +56,14 @@ try {
       streamArn: arn,
       checkpointDir: dir,
       codec: 'json',
+      observer: { onGetRecords: () => pollerCalls++ },
       handler: (record) => {
         if (record.data.i >= 0 && ++n === RECORDS) finish();
       },
     });
     const started = performance.now();
     await p.start();
+    pollerStart = (performance.now() - started) / 1000;
     await Promise.race([all, bound(120_000, 'poller drain')]);
     const seconds = (performance.now() - started) / 1000;
     await p.stop();
@@ -85,6 +93,8 @@ try {
       bareLoopRuns: bareRuns.map((s) => round(s, 3)),
       pollerRecordsPerSec: Math.round(RECORDS / pollerBest),
       bareLoopRecordsPerSec: Math.round(RECORDS / bareBest),
+      pollerStartSecondsLastRun: round(pollerStart, 3),
+      getRecordsCallsLastRun: { poller: pollerCalls, bareLoop: bareCalls },
       ratio: round(bareBest / pollerBest, 3),
       target: 0.9,
     }),
