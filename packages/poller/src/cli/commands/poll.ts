@@ -83,6 +83,9 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
 
   let startedAt: number | undefined;
   let http: HttpServer | undefined;
+  // Keeps the process up until a signal or the poller's end, whatever handles the engine holds
+  // (without the HTTP server, idle keep-alive sockets and unref'd timers would let Node exit early).
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const shutdown = onShutdownSignal(io.signals, (signal) => {
     logger.error({ signal }, 'second signal during shutdown: exiting now without waiting');
     process.exit(EXIT_FAILURE);
@@ -176,6 +179,7 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
     logger.info({ signal: ended.signal }, 'stopped cleanly');
     return 0;
   } finally {
+    clearInterval(keepAlive);
     shutdown.dispose();
     await http?.close();
   }
