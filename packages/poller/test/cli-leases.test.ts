@@ -17,7 +17,7 @@ import {
 } from '@streamshare/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, spawnCli } from './fixtures-cli/cli-process.js';
-import { checkDelivery, expectedByShard, readDelivered } from './fixtures-cli/delivery.js';
+import { checkPerWorker, expectedByShard, readDelivered } from './fixtures-cli/delivery.js';
 import { ensureBuilt } from './fixtures-cli/ensure-built.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures-cli/', import.meta.url));
@@ -67,7 +67,7 @@ describe('streamshare poll --lease-table', () => {
     running.push(...workers);
     const expected = expectedByShard(put);
     const deadline = Date.now() + 40_000;
-    while (!checkDelivery(readDelivered(output), expected, 10).complete) {
+    while (!checkPerWorker(readDelivered(output), expected).complete) {
       if (Date.now() > deadline) {
         throw new Error(`not every record arrived:\n${workers.map((w) => w.stdout() + w.stderr()).join('\n---\n')}`);
       }
@@ -77,8 +77,9 @@ describe('streamshare poll --lease-table', () => {
     const exits = await Promise.all(workers.map((w) => w.exited));
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
 
-    const check = checkDelivery(readDelivered(output), expected, 10);
+    const check = checkPerWorker(readDelivered(output), expected);
     expect(check.problems).toEqual([]);
+    expect(check.complete).toBe(true);
     // The lease table was created in the poller's own account (dynalite), one lease item per shard.
     const ddb = dynamoDbClient(dynalite.endpoint);
     const { Items } = await ddb.send(new ScanCommand({ TableName: table }));

@@ -79,3 +79,42 @@ export function checkDelivery(
   for (const [shard, seqs] of expected) if ((seen.get(shard)?.size ?? 0) !== seqs.length) complete = false;
   return { problems, duplicates, complete };
 }
+
+/**
+ * For several workers at once (leases): every record delivered, nothing unexpected, and each
+ * worker process saw each shard's records in sequence order. (During a lease handover the old
+ * owner may still finish its batch in hand while the new owner starts, so lines of two workers
+ * can interleave in the file.)
+ */
+export function checkPerWorker(
+  delivered: readonly Delivered[],
+  expected: ReadonlyMap<string, readonly string[]>,
+): { problems: string[]; complete: boolean; workersPerShard: Record<string, number> } {
+  const problems: string[] = [];
+  const position = new Map<string, Map<string, number>>();
+  for (const [shard, seqs] of expected) position.set(shard, new Map(seqs.map((s, i) => [s, i])));
+  const last = new Map<string, number>();
+  const seen = new Map<string, Set<string>>();
+  const workers = new Map<string, Set<number>>();
+  for (const line of delivered) {
+    const pos = position.get(line.shardId)?.get(line.seq);
+    if (pos === undefined) {
+      problems.push(`unexpected record ${line.seq} of ${line.shardId}`);
+      continue;
+    }
+    const key = `${line.pid}/${line.shardId}`;
+    const prev = last.get(key);
+    if (prev !== undefined && pos <= prev)
+      problems.push(`pid ${line.pid} went back on ${line.shardId}: ${prev} then ${pos}`);
+    last.set(key, pos);
+    seen.set(line.shardId, (seen.get(line.shardId) ?? new Set()).add(line.seq));
+    workers.set(line.shardId, (workers.get(line.shardId) ?? new Set()).add(line.pid));
+  }
+  let complete = true;
+  for (const [shard, seqs] of expected) if ((seen.get(shard)?.size ?? 0) !== seqs.length) complete = false;
+  return {
+    problems,
+    complete,
+    workersPerShard: Object.fromEntries([...workers].map(([shard, pids]) => [shard, pids.size])),
+  };
+}
