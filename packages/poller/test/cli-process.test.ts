@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCliToEnd } from './fixtures-cli/cli-process.js';
@@ -40,6 +41,15 @@ describe('the streamshare executable', () => {
     }
     expect(stdout).toContain('auto|json|text|bytes|gzip|cloudwatch-logs');
     expect(stdout).toContain('Exit codes');
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const { code, stdout } = await runCliToEnd(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
   });
 
   it('exits 2 on an unknown command, naming the commands', async () => {

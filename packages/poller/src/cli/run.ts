@@ -1,10 +1,6 @@
 import { type CliIo, COMMANDS, type Command } from './commands/index.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './usage-error.js';
 
-/** Version printed by `streamshare --version` (set at build time by tsup, else `dev`). */
-declare const __STREAMSHARE_VERSION__: string | undefined;
-const VERSION = typeof __STREAMSHARE_VERSION__ === 'string' ? __STREAMSHARE_VERSION__ : 'dev';
-
 /** `streamshare --help`. */
 export function mainHelp(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -30,6 +26,8 @@ export async function runCli(
   argv: readonly string[],
   io: CliIo,
   commands: readonly Command[] = COMMANDS,
+  /** Printed by `--version`. */
+  version = 'dev',
 ): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
@@ -42,7 +40,7 @@ export async function runCli(
     return 0;
   }
   if (first === '--version' || first === '-v') {
-    io.stdout.write(`${VERSION}\n`);
+    io.stdout.write(`${version}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === first);
