@@ -7,7 +7,13 @@
 export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './arn/index.js';
 export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls/index.js';
 export { createKinesisClient, createStsClient, type KinesisClientDefaults, keepAliveHandler } from './clients/index.js';
-export { parentsOf, readyShards } from './coordination/lineage.js';
+export {
+  ancestorsOf,
+  parentsOf,
+  readyShards,
+  startingPositionOf,
+  unreadUnderLatest,
+} from './coordination/lineage.js';
 export {
   isShardEnd,
   LocalCoordinator,

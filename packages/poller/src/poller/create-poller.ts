@@ -6,6 +6,7 @@ import { parseStreamArn } from '../arn/stream-arn.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../clients/kinesis-client.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
+import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
@@ -48,6 +49,7 @@ class StreamPoller implements Poller {
   readonly #coordinator: ShardCoordinator;
   readonly #delivery: Delivery;
   readonly #discovery: ShardDiscovery;
+  readonly #planner: StartPlanner;
   readonly #principal: string | undefined;
   readonly #readers = new Map<string, RunningReader>();
   readonly #lifetime = new AbortController();
@@ -101,6 +103,12 @@ class StreamPoller implements Poller {
     }
 
     this.#coordinator = options.coordinator ?? this.#defaultCoordinator(region);
+    this.#planner = new StartPlanner({
+      streamArn: options.streamArn,
+      startingPosition: options.startingPosition ?? 'TRIM_HORIZON',
+      checkpoints: this.#coordinator.checkpoints,
+      logger: this.#logger,
+    });
     this.#delivery = isKinesisLambdaHandler(options.handler)
       ? lambdaDelivery(options.handler as LambdaKinesisHandler, {
           awsRegion: region,
@@ -203,7 +211,7 @@ class StreamPoller implements Poller {
           forceList = false;
         }
         if (this.#state === 'stopping' || this.#state === 'stopped') return;
-        const ready = await this.#coordinator.sync(this.#shards);
+        const ready = await this.#coordinator.sync(await this.#planner.shardsToRead(this.#shards));
         this.#options.observer?.onLeasesHeld?.(this.#coordinator.held().length);
         this.#reconcile(ready);
       } while (this.#resync);
@@ -248,6 +256,7 @@ class StreamPoller implements Poller {
       coordinator: this.#coordinator,
       delivery: this.#delivery,
       startingPosition: o.startingPosition ?? 'TRIM_HORIZON',
+      initialPosition: () => this.#planner.startingPositionOf(shardId, this.#shards),
       maxRecordsPerCall: o.maxRecordsPerCall,
       idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
       failureBackoff: o.failureBackoff,

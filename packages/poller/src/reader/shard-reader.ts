@@ -36,7 +36,13 @@ export interface ShardReaderOptions {
   readonly shardId: string;
   readonly coordinator: ShardCoordinator;
   readonly delivery: Delivery;
+  /** The configured starting position, for a shard without a checkpoint. */
   readonly startingPosition: StartingPosition;
+  /**
+   * Where this shard starts when it has no checkpoint, when it depends on its lineage (with LATEST, the
+   * child of a consumed shard starts at TRIM_HORIZON); default `startingPosition`.
+   */
+  readonly initialPosition?: (() => Promise<StartingPosition>) | undefined;
   /** GetRecords Limit (default 10 000). */
   readonly maxRecordsPerCall?: number | undefined;
   /** Wait after an empty read at the tip of the shard (default 1 000 ms). */
@@ -112,7 +118,11 @@ export class ShardReader {
       await coordinator.markFinished(shardId);
       return 'finished';
     }
-    if (checkpoint) this.#position = { kind: 'checkpoint', checkpoint };
+    if (checkpoint) {
+      this.#position = { kind: 'checkpoint', checkpoint };
+    } else if (this.options.initialPosition) {
+      this.#position = { kind: 'start', startingPosition: await this.options.initialPosition() };
+    }
     log.info({ position: describePosition(this.#position) }, 'shard reader started');
 
     let iterator: string | undefined;

@@ -1,0 +1,184 @@
+import { SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import {
+  ancestorsOf,
+  createPoller,
+  type Poller,
+  type ShardDescriptor,
+  startingPositionOf,
+  unreadUnderLatest,
+} from '@streamshare/poller';
+import { type FaultProxy, putRecords, startFaultProxy, waitForStreamActive } from '@streamshare/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { consumerClient, kinesisEndpoint, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
+
+const SHARD_0 = 'shardId-000000000000';
+const HALF = (2n ** 127n).toString();
+
+let proxy: FaultProxy | undefined;
+const pollers: Poller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
+  await proxy?.stop();
+  proxy = undefined;
+});
+
+function records(tag: string, count: number) {
+  return Array.from({ length: count }, (_, i) => ({ data: `${tag}-${i}`, partitionKey: `${tag}-key-${i}` }));
+}
+
+async function split(streamArn: string, shardId = SHARD_0): Promise<void> {
+  const producer = producerClient();
+  await producer.send(new SplitShardCommand({ StreamARN: streamArn, ShardToSplit: shardId, NewStartingHashKey: HALF }));
+  await waitForStreamActive(producer, streamArn);
+}
+
+/** Resolves once every shard reader of `poller` polled at least once (its first iterator is in hand). */
+async function polled(poller: Poller, shards: number): Promise<void> {
+  await waitFor(() => poller.status().shards.filter((s) => s.lastPollAt).length >= shards, `${shards} shard(s) polled`);
+}
+
+describe('the starting-position rule (pure)', () => {
+  // 0 split into 1 and 2 (closed); 1 and 2 merged into 3 (open); 4 is a root (open); 9 was trimmed,
+  // 5 is its child (closed) and 6 the child of 5 (open).
+  const shards: ShardDescriptor[] = [
+    { shardId: 's0', endingSequenceNumber: '10' },
+    { shardId: 's1', parentShardId: 's0', endingSequenceNumber: '20' },
+    { shardId: 's2', parentShardId: 's0', endingSequenceNumber: '20' },
+    { shardId: 's3', parentShardId: 's1', adjacentParentShardId: 's2' },
+    { shardId: 's4' },
+    { shardId: 's5', parentShardId: 's9', endingSequenceNumber: '30' },
+    { shardId: 's6', parentShardId: 's5' },
+  ];
+  const byId = new Map(shards.map((s) => [s.shardId, s]));
+  const tracked =
+    (...ids: string[]) =>
+    (id: string) =>
+      ids.includes(id);
+
+  it('ancestors: listed ones transitively, trimmed parents by id', () => {
+    expect(ancestorsOf('s3', byId).sort()).toEqual(['s0', 's1', 's2']);
+    expect(ancestorsOf('s6', byId)).toEqual(['s5', 's9']);
+    expect(ancestorsOf('s4', byId)).toEqual([]);
+  });
+
+  it('LATEST: a descendant of a consumed shard starts at TRIM_HORIZON, an open leaf at LATEST', () => {
+    expect(startingPositionOf('s3', byId, 'LATEST', tracked())).toBe('LATEST');
+    expect(startingPositionOf('s3', byId, 'LATEST', tracked('s0'))).toBe('TRIM_HORIZON');
+    expect(startingPositionOf('s3', byId, 'LATEST', tracked('s2'))).toBe('TRIM_HORIZON');
+    // A trimmed parent's checkpoint still counts.
+    expect(startingPositionOf('s6', byId, 'LATEST', tracked('s9'))).toBe('TRIM_HORIZON');
+    expect(startingPositionOf('s4', byId, 'LATEST', tracked('s0', 's1', 's2', 's3'))).toBe('LATEST');
+  });
+
+  it('TRIM_HORIZON and AT_TIMESTAMP apply to every shard of the lineage', () => {
+    const at = { timestamp: new Date('2024-02-28T06:00:00Z') };
+    expect(startingPositionOf('s3', byId, 'TRIM_HORIZON', tracked('s0'))).toBe('TRIM_HORIZON');
+    expect(startingPositionOf('s3', byId, at, tracked('s0'))).toBe(at);
+    expect(unreadUnderLatest(shards, 'TRIM_HORIZON', tracked()).size).toBe(0);
+    expect(unreadUnderLatest(shards, at, tracked()).size).toBe(0);
+  });
+
+  it('LATEST leaves unread the closed shards with no checkpoint and no consumed ancestor', () => {
+    expect([...unreadUnderLatest(shards, 'LATEST', tracked())].sort()).toEqual(['s0', 's1', 's2', 's5']);
+    expect([...unreadUnderLatest(shards, 'LATEST', tracked('s0'))]).toEqual(['s5']);
+    expect([...unreadUnderLatest(shards, 'LATEST', tracked('s1', 's9'))]).toEqual(['s0', 's2']);
+  });
+});
+
+describe('starting position and shard lineage', () => {
+  it('LATEST: children of a shard split during consumption start at TRIM_HORIZON (nothing skipped)', async () => {
+    const streamArn = await producerStream('engine-lineage-live', 1);
+    proxy = await startFaultProxy({ target: kinesisEndpoint(), rules: [] });
+    const seen: string[] = [];
+    const started: string[] = [];
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(proxy.endpoint),
+      checkpointStore: new MemoryCheckpointStore(),
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+      shardSyncIntervalMs: 200,
+      observer: { onShardStarted: (shardId) => started.push(shardId) },
+    });
+    pollers.push(poller);
+    await poller.start();
+    await polled(poller, 1);
+    await putRecords(producerClient(), streamArn, records('parent', 3));
+    await waitFor(() => seen.length >= 3, 'the parent records');
+
+    // Children's iterators are obtained late (as when the poller is busy): the records written to them
+    // in the meantime must not be skipped.
+    proxy.setRules([{ actions: 'GetShardIterator', fault: 'delay', delayMs: 3_000 }]);
+    await split(streamArn);
+    const child = records('child', 12);
+    await putRecords(producerClient(), streamArn, child);
+    proxy.setRules([]);
+    await waitFor(() => seen.length >= 15, 'the records written to the children', 30_000);
+    expect(seen.slice(3).sort()).toEqual(child.map((r) => r.data).sort());
+    expect(started.slice(0, 1)).toEqual([SHARD_0]);
+    expect(new Set(started).size).toBe(3);
+  });
+
+  it('LATEST at first start: only the open leaves are read, at LATEST; closed ancestors are not read', async () => {
+    const streamArn = await producerStream('engine-lineage-leaves', 1);
+    await putRecords(producerClient(), streamArn, records('old', 3));
+    await split(streamArn);
+    await putRecords(producerClient(), streamArn, records('old-child', 4));
+
+    const seen: string[] = [];
+    const started: string[] = [];
+    const store = new MemoryCheckpointStore();
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(),
+      checkpointStore: store,
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+      observer: { onShardStarted: (shardId) => started.push(shardId) },
+    });
+    pollers.push(poller);
+    await poller.start();
+    await polled(poller, 2);
+    const fresh = records('new', 6);
+    await putRecords(producerClient(), streamArn, fresh);
+    await waitFor(() => seen.length >= 6, 'the records written after start');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.sort()).toEqual(fresh.map((r) => r.data).sort());
+    expect(started.sort()).toEqual(['shardId-000000000001', 'shardId-000000000002']);
+    expect(await store.get(streamArn, SHARD_0)).toBeUndefined();
+  });
+
+  it('TRIM_HORIZON at first start: the whole lineage is read, parents first', async () => {
+    const streamArn = await producerStream('engine-lineage-th', 1);
+    const old = records('old', 3);
+    await putRecords(producerClient(), streamArn, old);
+    await split(streamArn);
+    const child = records('child', 4);
+    await putRecords(producerClient(), streamArn, child);
+    const seen: string[] = [];
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(),
+      checkpointStore: new MemoryCheckpointStore(),
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(poller);
+    await poller.start();
+    await waitFor(() => seen.length >= 7, 'all 7 records');
+    expect(seen.slice(0, 3)).toEqual(old.map((r) => r.data));
+    expect(seen.slice(3).sort()).toEqual(child.map((r) => r.data).sort());
+  });
+});
