@@ -1,5 +1,5 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { compareCheckpoints, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
 import {
   ancestorsOf,
   createPoller,
@@ -10,6 +10,9 @@ import {
 } from '@streamshare/poller';
 import { type FaultProxy, putRecords, startFaultProxy, waitForStreamActive } from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isShardEnd } from '../src/coordination/local-coordinator.js';
+import { startMarker, startMarkerTime } from '../src/coordination/start-marker.js';
+import { checkpointOrderKey } from '../src/leases/checkpoint-order.js';
 import { consumerClient, kinesisEndpoint, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
 
 const SHARD_0 = 'shardId-000000000000';
@@ -86,6 +89,25 @@ describe('the starting-position rule (pure)', () => {
   });
 });
 
+describe('the start marker checkpoint (pure)', () => {
+  it('keeps the time, is before every real checkpoint in every store order, and is not a shard end', () => {
+    const since = new Date('2024-02-28T06:15:11.667Z');
+    const marker = startMarker(since);
+    expect(startMarkerTime(marker)).toEqual(since);
+    const real = {
+      sequenceNumber: '49649683864473953433843496278632352517587667908684677122',
+      subSequenceNumber: 0,
+      complete: true,
+    };
+    expect(startMarkerTime(real)).toBeUndefined();
+    expect(startMarkerTime({ ...real, complete: false, subSequenceNumber: 3 })).toBeUndefined();
+    expect(startMarkerTime(undefined)).toBeUndefined();
+    expect(compareCheckpoints(marker, real)).toBeLessThan(0);
+    expect(checkpointOrderKey(marker) < checkpointOrderKey(real)).toBe(true);
+    expect(isShardEnd(marker)).toBe(false);
+  });
+});
+
 describe('starting position and shard lineage', () => {
   it('LATEST: children of a shard split during consumption start at TRIM_HORIZON (nothing skipped)', async () => {
     const streamArn = await producerStream('engine-lineage-live', 1);
@@ -122,6 +144,53 @@ describe('starting position and shard lineage', () => {
     expect(seen.slice(3).sort()).toEqual(child.map((r) => r.data).sort());
     expect(started.slice(0, 1)).toEqual([SHARD_0]);
     expect(new Set(started).size).toBe(3);
+  });
+
+  it('LATEST: a restart after a reshard delivers what was written while stopped (no checkpoint yet)', async () => {
+    const streamArn = await producerStream('engine-lineage-restart', 1);
+    const store = new MemoryCheckpointStore();
+    const first = createPoller({
+      streamArn,
+      handler: () => {
+        throw new Error('no record expected in the first run');
+      },
+      kinesisClient: consumerClient(),
+      checkpointStore: store,
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(first);
+    await first.start();
+    await polled(first, 1);
+    await first.stop();
+
+    // While stopped: records to the open shard, a split, records to the children.
+    const gap = records('gap', 4);
+    await putRecords(producerClient(), streamArn, gap);
+    await split(streamArn);
+    const child = records('child', 8);
+    await putRecords(producerClient(), streamArn, child);
+
+    const seen: string[] = [];
+    const second = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(),
+      checkpointStore: store,
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+      shardSyncIntervalMs: 200,
+    });
+    pollers.push(second);
+    await second.start();
+    await waitFor(() => seen.length >= 12, 'the 12 records written while stopped', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.slice(0, 4)).toEqual(gap.map((r) => r.data));
+    expect(seen.slice(4).sort()).toEqual(child.map((r) => r.data).sort());
+    expect(seen).toHaveLength(12);
   });
 
   it('LATEST at first start: only the open leaves are read, at LATEST; closed ancestors are not read', async () => {
@@ -180,5 +249,39 @@ describe('starting position and shard lineage', () => {
     await waitFor(() => seen.length >= 7, 'all 7 records');
     expect(seen.slice(0, 3)).toEqual(old.map((r) => r.data));
     expect(seen.slice(3).sort()).toEqual(child.map((r) => r.data).sort());
+  });
+
+  it('LATEST: an iterator that expires before the first checkpoint is re-created at the start time', async () => {
+    const streamArn = await producerStream('engine-lineage-expired', 1);
+    proxy = await startFaultProxy({ target: kinesisEndpoint(), rules: [] });
+    const seen: string[] = [];
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(proxy.endpoint),
+      checkpointStore: new MemoryCheckpointStore(),
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(poller);
+    await poller.start();
+    await polled(poller, 1);
+    // Every GetRecords now says the iterator expired; records arrive meanwhile; fresh iterators are
+    // taken after they arrived.
+    proxy.setRules([{ actions: 'GetRecords', fault: 'expired-iterator' }]);
+    await waitFor(() => (proxy?.stats.injected['expired-iterator'] ?? 0) >= 1, 'an expired iterator');
+    const written = records('during', 5);
+    await putRecords(producerClient(), streamArn, written);
+    const iterators = proxy.stats.byAction.GetShardIterator?.requests ?? 0;
+    await waitFor(
+      () => (proxy?.stats.byAction.GetShardIterator?.requests ?? 0) >= iterators + 2,
+      'fresh iterators after the records were written',
+    );
+    proxy.setRules([]);
+    await waitFor(() => seen.length >= 5, 'the records written while the iterator was expired', 20_000);
+    expect(seen).toEqual(written.map((r) => r.data));
   });
 });

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
 import { isShardEnd } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
+import { startMarker, startMarkerTime } from '../coordination/start-marker.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
@@ -64,6 +65,13 @@ export interface ReaderStatus {
   readonly position: string;
 }
 
+/**
+ * How far before the moment a LATEST iterator was taken an expired or restarted shard is read again
+ * (AT_TIMESTAMP), for clock differences between this host and Kinesis. The records of that margin may
+ * be delivered although LATEST had not included them (at least once, never a skip).
+ */
+export const LATEST_REPLAY_MARGIN_MS = 5_000;
+
 function byteLength(records: readonly _Record[]): number {
   let bytes = 0;
   for (const record of records) bytes += record.Data?.byteLength ?? 0;
@@ -79,7 +87,10 @@ function byteLength(records: readonly _Record[]): number {
  * - a blocked batch (a record failed after processBatch's retries, poison policy "block"): the
  *   checkpoint of what was done is written, the failure is logged with the record's identity, and the
  *   shard is read again from the checkpoint after a growing backoff;
- * - ExpiredIteratorException: a fresh iterator from the checkpoint;
+ * - ExpiredIteratorException: a fresh iterator from the checkpoint; before the first checkpoint of a
+ *   shard started at LATEST, AT_TIMESTAMP the time the first LATEST iterator was taken (less
+ *   {@link LATEST_REPLAY_MARGIN_MS}), which is also written as a start marker checkpoint so that a
+ *   restart does the same: a new LATEST iterator would skip what was written in between;
  * - throttling, network errors, 5xx: retried with backoff (see callWithRetries);
  * - no NextShardIterator: the shard is closed and fully read: `coordinator.markFinished`;
  * - `stopSignal` aborted: no new fetch; the batch in hand is finished and checkpointed;
@@ -93,6 +104,8 @@ export class ShardReader {
   #lastPollAt: Date | undefined;
   #millisBehindLatest: number | undefined;
   readonly #pacer: Pacer;
+  /** When the last GetShardIterator was sent (the moment a LATEST iterator stands for). */
+  #latestAskedAt: number | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -118,7 +131,10 @@ export class ShardReader {
       await coordinator.markFinished(shardId);
       return 'finished';
     }
-    if (checkpoint) {
+    const readingSince = startMarkerTime(checkpoint);
+    if (readingSince) {
+      this.#position = { kind: 'start', startingPosition: { timestamp: readingSince } };
+    } else if (checkpoint) {
       this.#position = { kind: 'checkpoint', checkpoint };
     } else if (this.options.initialPosition) {
       this.#position = { kind: 'start', startingPosition: await this.options.initialPosition() };
@@ -131,7 +147,10 @@ export class ShardReader {
       if (stopSignal.aborted) return 'stopped';
       if (!coordinator.owns(shardId)) return 'lost';
       try {
-        iterator ??= await this.#getIterator(stopSignal);
+        if (iterator === undefined) {
+          iterator = await this.#getIterator(stopSignal);
+          if ((await this.#rememberLatest(log)) === 'lost') return 'lost';
+        }
         await sleep(this.#pacer.delay(), stopSignal);
         if (stopSignal.aborted) return 'stopped';
         this.#pacer.started();
@@ -187,6 +206,33 @@ export class ShardReader {
     }
   }
 
+  /**
+   * After the first LATEST iterator of a shard without a checkpoint: from now on (expiry, restart) the
+   * shard is read AT_TIMESTAMP the time that iterator was asked for, less a margin; a start marker
+   * checkpoint keeps that time for a restart or another worker.
+   */
+  async #rememberLatest(log: Logger): Promise<'ok' | 'lost'> {
+    if (this.#position.kind !== 'start' || this.#position.startingPosition !== 'LATEST') return 'ok';
+    const since = new Date((this.#latestAskedAt ?? Date.now()) - LATEST_REPLAY_MARGIN_MS);
+    this.#position = { kind: 'start', startingPosition: { timestamp: since } };
+    const { coordinator, streamArn, shardId } = this.options;
+    try {
+      await coordinator.checkpoints.put(streamArn, shardId, startMarker(since));
+    } catch (error) {
+      if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
+        log.warn({ err: error.message }, 'lease lost before the first batch');
+        return 'lost';
+      }
+      // Kept in memory all the same: only a restart before the first checkpoint would start at LATEST again.
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not write the start marker checkpoint',
+      );
+    }
+    log.debug({ readingSince: since.toISOString() }, 'LATEST iterator taken; start time kept for a fresh iterator');
+    return 'ok';
+  }
+
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
     records: readonly _Record[],
@@ -232,6 +278,7 @@ export class ShardReader {
   }
 
   async #getIterator(signal: AbortSignal): Promise<string> {
+    this.#latestAskedAt = Date.now();
     const request = iteratorRequest(this.options.streamArn, this.shardId, this.#position);
     const output = await callWithRetries(
       (abortSignal) => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
