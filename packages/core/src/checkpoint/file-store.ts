@@ -13,6 +13,22 @@ export interface FileCheckpointStoreOptions {
   readonly directory: string;
 }
 
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The newest checkpoint asked for a shard, and every put waiting for it to be on disk. */
+interface PendingShard {
+  checkpoint: Checkpoint;
+  readonly waiters: Waiter[];
+}
+
+interface PendingBatch {
+  readonly streamArn: string;
+  readonly shards: Map<string, PendingShard>;
+}
+
 /** What a stream's checkpoint file holds. */
 export interface CheckpointFile {
   readonly version: 1;
@@ -24,13 +40,17 @@ export interface CheckpointFile {
  * Checkpoints on local disk: one JSON file per stream holding all its shards. Every write goes
  * to a temporary file that is fsynced, renamed over the old file, then the directory is fsynced,
  * so a crash (even SIGKILL or power loss) leaves the old or the new checkpoint, never a broken file.
- * Writes to one file are serialised within the process; a checkpoint that goes backwards is
+ * Writes to one file are serialised within the process, and puts that arrive while a write is in
+ * flight are written together by the next one (group commit); a checkpoint that goes backwards is
  * refused (`CHECKPOINT_BACKWARDS`); an unreadable file is `CHECKPOINT_CORRUPT`, never reset.
  * One process per directory (use the DynamoDB lease store of @streamshare/poller for several workers).
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly directory: string;
-  readonly #queues = new Map<string, Promise<unknown>>();
+  /** Checkpoints waiting to be written, per file. */
+  readonly #pending = new Map<string, PendingBatch>();
+  /** The write loop of each file that has one running. */
+  readonly #flushing = new Map<string, Promise<void>>();
   #ready: Promise<void> | undefined;
 
   constructor(options: FileCheckpointStoreOptions) {
@@ -66,33 +86,69 @@ export class FileCheckpointStore implements CheckpointStore {
   async put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
     const next = validateCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
     const path = this.fileOf(streamArn);
-    const previous = this.#queues.get(path) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.#write(path, streamArn, shardId, next),
-      () => this.#write(path, streamArn, shardId, next),
-    );
-    const tail = run.catch(() => undefined);
-    this.#queues.set(path, tail);
-    void tail.then(() => {
-      if (this.#queues.get(path) === tail) this.#queues.delete(path);
+    let batch = this.#pending.get(path);
+    if (batch === undefined) {
+      batch = { streamArn, shards: new Map() };
+      this.#pending.set(path, batch);
+    }
+    const waiting = batch.shards.get(shardId);
+    if (waiting !== undefined && compareCheckpoints(next, waiting.checkpoint) < 0) {
+      throw backwards(streamArn, shardId, waiting.checkpoint, next);
+    }
+    const done = new Promise<void>((resolve, reject) => {
+      const waiters = waiting?.waiters ?? [];
+      waiters.push({ resolve, reject });
+      batch.shards.set(shardId, { checkpoint: next, waiters });
     });
-    return run;
+    if (!this.#flushing.has(path)) this.#flushing.set(path, this.#flush(path));
+    return done;
   }
 
-  async #write(path: string, streamArn: string, shardId: string, next: Checkpoint): Promise<void> {
+  /**
+   * Writes the pending checkpoints of one file, batch after batch: puts that arrive while a write
+   * is in flight (other shards of the stream, or a newer checkpoint of the same shard) are written
+   * together by the next one (group commit), so N shards cost one fsync, not N in a row. Every put
+   * resolves only once its checkpoint is on disk.
+   */
+  async #flush(path: string): Promise<void> {
+    for (;;) {
+      const batch = this.#pending.get(path);
+      if (batch === undefined) {
+        // In the same tick as the check, so a put never finds a loop that is about to end.
+        this.#flushing.delete(path);
+        return;
+      }
+      this.#pending.delete(path);
+      try {
+        await this.#write(path, batch);
+      } catch (error) {
+        for (const { waiters } of batch.shards.values()) for (const w of waiters) w.reject(error);
+      }
+    }
+  }
+
+  async #write(path: string, batch: PendingBatch): Promise<void> {
+    const { streamArn } = batch;
     await this.#prepare();
     const current = await this.#read(path, streamArn);
-    const stored = current?.shards[shardId];
-    if (stored !== undefined) {
-      const order = compareCheckpoints(next, stored);
-      if (order < 0) throw backwards(streamArn, shardId, stored, next);
-      if (order === 0) return;
+    const shards: CheckpointFile['shards'] = { ...current?.shards };
+    const writing: PendingShard[] = [];
+    const updatedAt = new Date().toISOString();
+    for (const [shardId, pending] of batch.shards) {
+      const stored = current?.shards[shardId];
+      const order = stored === undefined ? 1 : compareCheckpoints(pending.checkpoint, stored);
+      if (order < 0) {
+        const error = backwards(streamArn, shardId, stored!, pending.checkpoint);
+        for (const w of pending.waiters) w.reject(error);
+      } else if (order === 0) {
+        for (const w of pending.waiters) w.resolve();
+      } else {
+        shards[shardId] = { ...pending.checkpoint, updatedAt };
+        writing.push(pending);
+      }
     }
-    const content: CheckpointFile = {
-      version: 1,
-      streamArn,
-      shards: { ...current?.shards, [shardId]: { ...next, updatedAt: new Date().toISOString() } },
-    };
+    if (writing.length === 0) return;
+    const content: CheckpointFile = { version: 1, streamArn, shards };
     const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const handle = await open(temp, 'w', 0o600);
@@ -106,12 +162,16 @@ export class FileCheckpointStore implements CheckpointStore {
       await this.#syncDirectory();
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw new CheckpointError(
+      const shardIds = [...batch.shards.keys()].join(', ');
+      const failure = new CheckpointError(
         'CHECKPOINT_IO',
-        `could not write checkpoint of ${shardId} in ${streamArn} to ${path}: ${(error as Error).message}`,
+        `could not write checkpoint of ${shardIds} in ${streamArn} to ${path}: ${(error as Error).message}`,
         { cause: error, retryable: true },
       );
+      for (const pending of writing) for (const w of pending.waiters) w.reject(failure);
+      return;
     }
+    for (const pending of writing) for (const w of pending.waiters) w.resolve();
   }
 
   /** Creates the directory and removes temp files left by a killed writer (once per store). */
