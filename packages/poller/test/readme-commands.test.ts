@@ -14,6 +14,7 @@ import { DOCTOR_FLAGS } from '../src/cli/commands/doctor.js';
 import { readFlags } from '../src/cli/flags.js';
 import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { runCli } from '../src/cli/run.js';
+import { LEASE_TABLE_ACTIONS } from '../src/leases/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -117,5 +118,14 @@ describe('commands shown in the READMEs', () => {
       return;
     }
     throw new Error(`a README shows \`streamshare ${argv[0]}\`, which is not a command the tests know`);
+  });
+});
+
+describe('the poller README', () => {
+  it('lists the DynamoDB actions the lease table needs, as the code calls them', () => {
+    const readme = readFileSync(join(ROOT, 'packages/poller/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Leases'), readme.indexOf('\n## ', readme.indexOf('## Leases') + 1));
+    for (const action of LEASE_TABLE_ACTIONS) expect(section).toContain(action.replace('dynamodb:', ''));
+    expect(section).not.toMatch(/DeleteItem|Scan/);
   });
 });
