@@ -6,7 +6,12 @@
 
 export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './arn/index.js';
 export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls/index.js';
-export { createKinesisClient, createStsClient, type KinesisClientDefaults, keepAliveHandler } from './clients/index.js';
+export {
+  createKinesisClient,
+  createStsClient,
+  type KinesisClientDefaults,
+  keepAliveHandler,
+} from './clients/index.js';
 export {
   ancestorsOf,
   parentsOf,
@@ -112,5 +117,11 @@ export {
   ShardReader,
   type ShardReaderOptions,
 } from './reader/index.js';
-export { type DiscoveryMethod, ShardDiscovery, type ShardDiscoveryOptions, toShardDescriptor } from './shards/index.js';
+export {
+  type DiscoveryMethod,
+  type ListingLimits,
+  ShardDiscovery,
+  type ShardDiscoveryOptions,
+  toShardDescriptor,
+} from './shards/index.js';
 export { type BackoffOptions, backoffDelay } from './util/backoff.js';

@@ -22,6 +22,11 @@ export interface RetryingCallOptions {
   readonly transientBackoff?: BackoffOptions | undefined;
   /** Give up after this many attempts (default: never, while not aborted). */
   readonly maxAttempts?: number | undefined;
+  /**
+   * Give up (throwing the last, retryable, error) rather than wait past this time (epoch ms).
+   * Default: no deadline.
+   */
+  readonly deadline?: number | undefined;
   readonly onThrottle?: ((action: string) => void) | undefined;
   readonly onRetry?: ((action: string, error: unknown) => void) | undefined;
 }
@@ -31,7 +36,8 @@ const TRANSIENT_BACKOFF: BackoffOptions = { minMs: 100, maxMs: 10_000 };
 
 /**
  * Runs one Kinesis call, retrying throttling (backoff with jitter) and transient failures (network,
- * 5xx) until it succeeds or `signal` aborts. Throws the typed error of anything else (AccessDenied,
+ * 5xx) until it succeeds, `signal` aborts, or `maxAttempts` / `deadline` is reached (then the last,
+ * retryable, error is thrown). Throws the typed error of anything else (AccessDenied,
  * not found, KMS, ExpiredIterator: the caller decides) and {@link AbortedError} when stopped.
  */
 export async function callWithRetries<T>(
@@ -50,10 +56,15 @@ export async function callWithRetries<T>(
       const retry = classified.kind === 'throttled' || classified.kind === 'transient';
       if (!retry || attempt >= (options.maxAttempts ?? Number.POSITIVE_INFINITY)) throw classified.error;
       const throttled = classified.kind === 'throttled';
-      const delay = backoffDelay(
+      let delay = backoffDelay(
         attempt,
         throttled ? (options.throttleBackoff ?? THROTTLE_BACKOFF) : (options.transientBackoff ?? TRANSIENT_BACKOFF),
       );
+      if (options.deadline !== undefined) {
+        const left = options.deadline - Date.now();
+        if (left <= 0) throw classified.error;
+        delay = Math.min(delay, left);
+      }
       if (throttled) options.onThrottle?.(action);
       else options.onRetry?.(action, classified.error);
       const level = attempt >= 5 ? 'warn' : 'debug';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { FileCheckpointStore, type Handler, isKinesisLambdaHandler } from '@streamshare/core';
+import { FileCheckpointStore, type Handler, isKinesisLambdaHandler, isRetryable } from '@streamshare/core';
 import { type Logger, pino } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../clients/kinesis-client.js';
@@ -13,9 +13,13 @@ import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
-import { ShardDiscovery } from '../shards/discover-shards.js';
+import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
+import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
+
+/** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
+const SYNC_LISTING_ATTEMPTS = 4;
 
 interface RunningReader {
   readonly reader: ShardReader;
@@ -61,6 +65,8 @@ class StreamPoller implements Poller {
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #resync = false;
+  /** Periodic syncs that failed in a row (transient errors), for the backoff. */
+  #syncFailures = 0;
   #stopping: Promise<void> | undefined;
   /** The lease table's client, when the poller created it (destroyed on stop). */
   #ownedDynamoDb: DynamoDBClient | undefined;
@@ -166,7 +172,7 @@ class StreamPoller implements Poller {
     this.#state = 'starting';
     try {
       await this.#coordinator.start();
-      await this.#sync(true);
+      await this.#sync(true, {});
     } catch (error) {
       await this.#fail(error);
       throw error;
@@ -187,16 +193,46 @@ class StreamPoller implements Poller {
     if (this.#state !== 'running') return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#sync(false).then(
-        () => this.#schedule(),
-        (error) => void this.#fail(error),
+      this.#sync(false, { maxAttempts: SYNC_LISTING_ATTEMPTS }).then(
+        () => {
+          this.#syncFailures = 0;
+          this.#schedule();
+        },
+        (error) => this.#syncFailed(error),
       );
     }, delayMs);
     this.#timer.unref?.();
   }
 
-  /** Lists shards (when due), syncs the coordinator and starts/stops readers to match. */
-  #sync(forceList: boolean): Promise<void> {
+  /**
+   * A periodic sync failed. Fatal errors (AccessDenied on every listing method, stream not found,
+   * lease table access denied, a corrupt checkpoint) stop the poller; anything retryable (throttling,
+   * 5xx, network, lease table or checkpoint store unavailable) is logged and the sync tried again
+   * after a backoff, while the readers keep going.
+   */
+  #syncFailed(error: unknown): void {
+    if (this.#state !== 'running') return;
+    if (!isRetryable(error)) {
+      this.#logger.error({ err: errorFields(error) }, 'shard sync failed with a fatal error: stopping the poller');
+      void this.#fail(error);
+      return;
+    }
+    this.#syncFailures++;
+    const delay = backoffDelay(this.#syncFailures, { minMs: 1_000, maxMs: Math.max(1_000, this.#tickMs) });
+    this.#logger.warn(
+      { err: errorFields(error), failures: this.#syncFailures, delayMs: delay },
+      'shard sync failed; the shards in hand keep being read; trying again after a pause',
+    );
+    this.#options.observer?.onRetry?.(undefined, 'shard-sync', error);
+    this.#schedule(delay);
+  }
+
+  /**
+   * Lists shards (when due), syncs the coordinator and starts/stops readers to match. A retryable
+   * listing failure after start does not hold the coordinator back: it syncs with the shards last
+   * listed (lease renewal, takeover, children of finished parents go on), then the error is thrown.
+   */
+  #sync(forceList: boolean, limits: ListingLimits): Promise<void> {
     if (this.#syncing) {
       this.#resync = true;
       return this.#syncing;
@@ -205,15 +241,22 @@ class StreamPoller implements Poller {
       do {
         this.#resync = false;
         const listEvery = this.#options.shardSyncIntervalMs ?? 30_000;
+        let listingError: unknown;
         if (forceList || Date.now() - this.#listedAt >= listEvery) {
-          this.#shards = await this.#discovery.list();
-          this.#listedAt = Date.now();
-          forceList = false;
+          try {
+            this.#shards = await this.#discovery.list(limits);
+            this.#listedAt = Date.now();
+            forceList = false;
+          } catch (error) {
+            if (this.#state === 'starting' || !isRetryable(error) || this.#shards.length === 0) throw error;
+            listingError = error;
+          }
         }
         if (this.#state === 'stopping' || this.#state === 'stopped') return;
         const ready = await this.#coordinator.sync(await this.#planner.shardsToRead(this.#shards));
         this.#options.observer?.onLeasesHeld?.(this.#coordinator.held().length);
         this.#reconcile(ready);
+        if (listingError !== undefined) throw listingError;
       } while (this.#resync);
     })().finally(() => {
       this.#syncing = undefined;

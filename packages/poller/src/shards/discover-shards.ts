@@ -24,6 +24,14 @@ export interface ShardDiscoveryOptions {
   readonly largeStreamShards?: number;
 }
 
+/** Bounds of one listing (see {@link ShardDiscovery.list}). */
+export interface ListingLimits {
+  /** Attempts per Kinesis call before the listing fails with the last (retryable) error. Default: no limit. */
+  readonly maxAttempts?: number | undefined;
+  /** Epoch ms after which the listing fails with the last (retryable) error rather than wait. Default: none. */
+  readonly deadline?: number | undefined;
+}
+
 /** Maps a Kinesis `Shard` (DescribeStream or ListShards) to a {@link ShardDescriptor}. Pure. */
 export function toShardDescriptor(shard: Shard): ShardDescriptor {
   if (!shard.ShardId) throw new TypeError('a shard without ShardId');
@@ -44,6 +52,9 @@ export function toShardDescriptor(shard: Shard): ShardDescriptor {
  */
 export class ShardDiscovery {
   private method: DiscoveryMethod = 'DescribeStream';
+  /** DescribeStream was refused with AccessDenied (ListShards is then the only way). */
+  private describeDenied = false;
+  private limits: ListingLimits = {};
 
   constructor(private readonly options: ShardDiscoveryOptions) {}
 
@@ -52,8 +63,22 @@ export class ShardDiscovery {
     return this.method;
   }
 
-  /** Every shard of the stream (open and closed, not expired), in the order Kinesis lists them. */
-  async list(): Promise<ShardDescriptor[]> {
+  /**
+   * Every shard of the stream (open and closed, not expired), in the order Kinesis lists them.
+   * Throttling and transient failures are retried within `limits` (default: until the signal aborts);
+   * AccessDenied on DescribeStream falls back to ListShards; AccessDenied on both is thrown (fatal).
+   */
+  async list(limits: ListingLimits = {}): Promise<ShardDescriptor[]> {
+    this.limits = limits;
+    if (this.method === 'ListShards' && !this.describeDenied) {
+      // Chosen for a large stream: DescribeStream may still be allowed when ListShards is not.
+      try {
+        return await this.listShards();
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        this.method = 'DescribeStream';
+      }
+    }
     if (this.method === 'DescribeStream') {
       try {
         const shards = await this.describeStream();
@@ -61,6 +86,7 @@ export class ShardDiscovery {
         return shards;
       } catch (error) {
         if (!(error instanceof AccessDeniedError)) throw error;
+        this.describeDenied = true;
         this.options.logger?.warn(
           {
             action: error.action,
@@ -78,7 +104,15 @@ export class ShardDiscovery {
 
   private retrying(action: string): RetryingCallOptions {
     const { streamArn, region, principal, logger, signal, onThrottle, onRetry } = this.options;
-    return { context: { action, streamArn, region, principal }, logger, signal, onThrottle, onRetry };
+    return {
+      context: { action, streamArn, region, principal },
+      logger,
+      signal,
+      onThrottle,
+      onRetry,
+      maxAttempts: this.limits.maxAttempts,
+      deadline: this.limits.deadline,
+    };
   }
 
   private async describeStream(): Promise<ShardDescriptor[]> {

@@ -1,5 +1,6 @@
 export {
   type DiscoveryMethod,
+  type ListingLimits,
   ShardDiscovery,
   type ShardDiscoveryOptions,
   toShardDescriptor,
