@@ -9,6 +9,7 @@ export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls
 export {
   createKinesisClient,
   createStsClient,
+  describeKinesisEndpoint,
   type KinesisClientDefaults,
   keepAliveHandler,
 } from './clients/index.js';
@@ -47,6 +48,7 @@ export {
   KmsError,
   PollerError,
   principalFromMessage,
+  StartTimeoutError,
   StreamNotFoundError,
 } from './errors/index.js';
 export {

@@ -1,7 +1,14 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
-import { AccessDeniedError, createPoller, type Poller } from '@streamshare/poller';
-import { type FaultProxy, putRecords, startFaultProxy, waitForStreamActive } from '@streamshare/testkit';
+import { AccessDeniedError, createPoller, type Poller, StartTimeoutError } from '@streamshare/poller';
+import {
+  dynamoDbClient,
+  type FaultProxy,
+  freePort,
+  putRecords,
+  startFaultProxy,
+  waitForStreamActive,
+} from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   consumerClient,
@@ -132,5 +139,93 @@ describe('periodic shard sync failures', () => {
     expect(error).toBeInstanceOf(AccessDeniedError);
     expect((error as AccessDeniedError).action).toBe('kinesis:ListShards');
     expect((error as Error).message).toContain(streamArn);
+  });
+});
+
+describe('start() is bounded', () => {
+  it('an unreachable Kinesis endpoint: StartTimeoutError naming the endpoint, the region and the cause', async () => {
+    const streamArn = await producerStream('engine-sync-unreachable', 1);
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const poller = createPoller({
+      streamArn,
+      handler: () => {},
+      kinesisClient: consumerClient(endpoint),
+      checkpointStore: new MemoryCheckpointStore(),
+      startTimeoutMs: 1_500,
+    });
+    pollers.push(poller);
+    const startedAt = Date.now();
+    const error = await within(
+      poller.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      15_000,
+      'poller.start()',
+    );
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_400);
+    expect(error).toBeInstanceOf(StartTimeoutError);
+    const timeout = error as StartTimeoutError;
+    expect(timeout.code).toBe('START_TIMEOUT');
+    expect(timeout.retryable).toBe(false);
+    expect(timeout.endpoint).toBe(endpoint);
+    expect(timeout.message).toContain(endpoint);
+    expect(timeout.message).toContain('region us-east-1');
+    expect(timeout.message).toContain('ECONNREFUSED');
+    expect(timeout.message).toContain('startTimeoutMs');
+    await expect(poller.done).rejects.toBe(error);
+  });
+
+  it('an unreachable lease table: StartTimeoutError saying so', async () => {
+    const streamArn = await producerStream('engine-sync-nolease', 1);
+    const port = await freePort();
+    const poller = createPoller({
+      streamArn,
+      handler: () => {},
+      kinesisClient: consumerClient(),
+      leaseTable: { tableName: 'unreachable-leases', client: dynamoDbClient(`http://127.0.0.1:${port}`) },
+      startTimeoutMs: 1_500,
+    });
+    pollers.push(poller);
+    const error = await within(
+      poller.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      15_000,
+      'poller.start()',
+    );
+    expect(error).toBeInstanceOf(StartTimeoutError);
+    expect((error as Error).message).toContain('lease table');
+  });
+
+  it('listing throttled or failing for a while at start: start() rides it out within the bound', async () => {
+    const streamArn = await producerStream('engine-sync-slowstart', 1);
+    await putRecords(producerClient(), streamArn, records('r', 2));
+    proxy = await startFaultProxy({
+      target: kinesisEndpoint(),
+      rules: [
+        { actions: 'DescribeStream', fault: 'limit-exceeded', count: 2 },
+        { actions: 'DescribeStream', fault: 'internal-failure', count: 2 },
+        { actions: 'DescribeStream', fault: 'drop', count: 1 },
+      ],
+    });
+    const seen: string[] = [];
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(proxy.endpoint),
+      checkpointStore: new MemoryCheckpointStore(),
+      idleTimeBetweenReadsMs: 50,
+      startTimeoutMs: 20_000,
+    });
+    pollers.push(poller);
+    await within(poller.start(), 20_000, 'poller.start()');
+    await waitFor(() => seen.length >= 2, 'the records');
+    expect(proxy.stats.injected['limit-exceeded'] + proxy.stats.injected['internal-failure']).toBe(4);
   });
 });

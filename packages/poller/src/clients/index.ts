@@ -1,6 +1,7 @@
 export {
   createKinesisClient,
   createStsClient,
+  describeKinesisEndpoint,
   type KinesisClientDefaults,
   keepAliveHandler,
 } from './kinesis-client.js';

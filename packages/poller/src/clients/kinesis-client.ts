@@ -52,3 +52,25 @@ export function createStsClient(streamRegion: string): STSClient {
     requestHandler: keepAliveHandler(4),
   });
 }
+
+/**
+ * The endpoint a Kinesis client calls, for messages: the configured one (`endpoint` option), else
+ * AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL, else the regional AWS endpoint. Never throws.
+ */
+export async function describeKinesisEndpoint(client: KinesisClient, region: string): Promise<string> {
+  try {
+    const provider = (client.config as { endpoint?: unknown }).endpoint;
+    if (typeof provider === 'function') {
+      const e = (await provider()) as { protocol?: string; hostname?: string; port?: number; path?: string };
+      if (e?.hostname) {
+        const path = e.path && e.path !== '/' ? e.path : '';
+        return `${e.protocol ?? 'https:'}//${e.hostname}${e.port ? `:${e.port}` : ''}${path}`;
+      }
+    }
+  } catch {
+    // fall through to the environment
+  }
+  return (
+    process.env.AWS_ENDPOINT_URL_KINESIS ?? process.env.AWS_ENDPOINT_URL ?? `https://kinesis.${region}.amazonaws.com`
+  );
+}

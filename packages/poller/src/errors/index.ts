@@ -12,5 +12,6 @@ export {
   KinesisCallError,
   KmsError,
   PollerError,
+  StartTimeoutError,
   StreamNotFoundError,
 } from './poller-error.js';

@@ -135,3 +135,41 @@ export class KinesisCallError extends PollerError {
     this.awsError = options.awsError;
   }
 }
+
+/**
+ * `start()` could not list the stream's shards (or prepare the lease table) within `startTimeoutMs`:
+ * the endpoint was unreachable, or kept throttling or failing. Not retryable by the poller; the
+ * message names the endpoint, the region and the last cause (also in `cause`).
+ */
+export class StartTimeoutError extends PollerError {
+  /** The Kinesis endpoint the poller called (the regional AWS endpoint unless one was configured). */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly streamArn: string;
+  /** The bound that was reached, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(options: {
+    streamArn: string;
+    region: string;
+    endpoint: string;
+    timeoutMs: number;
+    cause: unknown;
+    /** What was being done: e.g. `listing the shards of ...` or `preparing lease table T`. */
+    doing: string;
+  }) {
+    const { streamArn, region, endpoint, timeoutMs, cause, doing } = options;
+    const last = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'START_TIMEOUT',
+      `poller.start() gave up after ${timeoutMs} ms (startTimeoutMs) ${doing} for stream ${streamArn}: ` +
+        `Kinesis endpoint ${endpoint}, region ${region}. Last error: ${last}. Is the endpoint reachable from here ` +
+        `(network, proxy, VPC endpoint, AWS_ENDPOINT_URL_KINESIS), and the region right?`,
+      { cause, retryable: false },
+    );
+    this.endpoint = endpoint;
+    this.region = region;
+    this.streamArn = streamArn;
+    this.timeoutMs = timeoutMs;
+  }
+}

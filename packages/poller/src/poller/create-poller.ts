@@ -3,11 +3,18 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FileCheckpointStore, type Handler, isKinesisLambdaHandler, isRetryable } from '@streamshare/core';
 import { type Logger, pino } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
-import { createKinesisClient, createStsClient, keepAliveHandler } from '../clients/kinesis-client.js';
+import { AbortedError } from '../calls/call-with-retries.js';
+import {
+  createKinesisClient,
+  createStsClient,
+  describeKinesisEndpoint,
+  keepAliveHandler,
+} from '../clients/kinesis-client.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
+import { StartTimeoutError } from '../errors/poller-error.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
@@ -171,8 +178,7 @@ class StreamPoller implements Poller {
     if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
     this.#state = 'starting';
     try {
-      await this.#coordinator.start();
-      await this.#sync(true, {});
+      await this.#startWithin(this.#options.startTimeoutMs ?? 60_000);
     } catch (error) {
       await this.#fail(error);
       throw error;
@@ -180,6 +186,44 @@ class StreamPoller implements Poller {
     if (this.#state !== 'starting') return;
     this.#state = 'running';
     this.#schedule();
+  }
+
+  /**
+   * Prepares the coordinator and runs the first sync, retrying transient failures (unreachable
+   * endpoint, throttling, 5xx, lease table unavailable) until `timeoutMs`; then a StartTimeoutError.
+   * Fatal errors are thrown at once.
+   */
+  async #startWithin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let doing = 'preparing the checkpoint store / lease table';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        doing = 'preparing the checkpoint store / lease table';
+        await this.#coordinator.start();
+        doing = 'listing the shards';
+        await this.#sync(true, { deadline });
+        return;
+      } catch (error) {
+        if (error instanceof AbortedError || this.#lifetime.signal.aborted || !isRetryable(error)) throw error;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new StartTimeoutError({
+            streamArn: this.#options.streamArn,
+            region: this.#region,
+            endpoint: await describeKinesisEndpoint(this.#client, this.#region),
+            timeoutMs,
+            cause: error,
+            doing,
+          });
+        }
+        const delay = Math.min(left, backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }));
+        this.#logger.warn(
+          { err: errorFields(error), attempt, delayMs: delay, startTimeoutMs: timeoutMs },
+          `start: ${doing} failed; retrying`,
+        );
+        await sleep(delay, this.#lifetime.signal);
+      }
+    }
   }
 
   /** Period of coordinator syncs: the lease coordinator's renewal period when it has one. */

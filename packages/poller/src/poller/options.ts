@@ -104,6 +104,13 @@ export interface PollerOptions {
    * what was done is still checkpointed). Default 30_000 ms.
    */
   readonly stopTimeoutMs?: number;
+  /**
+   * How long `start()` keeps retrying when Kinesis (or the lease table) cannot be reached, throttles or
+   * fails with 5xx before it rejects with a `StartTimeoutError` (code `START_TIMEOUT`) naming the endpoint, the region and
+   * the last error. Default 60_000 ms. Fatal errors (AccessDenied, stream not found) reject at once.
+   * After start, failed shard syncs never stop the poller: they are logged and retried with backoff.
+   */
+  readonly startTimeoutMs?: number;
 }
 
 /** A running poller. */
