@@ -1,6 +1,16 @@
 /**
  * @streamshare/poller: reads a Kinesis stream of another account (or region) by ARN, with
  * checkpoints or DynamoDB leases, and runs the same handlers as the Lambda adapter.
+ *
+ * The API for users: `createPoller` with `PollerOptions`, `Poller`, `PollerStatus` and
+ * `StartingPosition`; the errors it raises (`PollerError` and its subclasses, `CredentialsError`,
+ * `LeaseTableError`); the coordinators (`LocalCoordinator`, `DynamoDbLeaseCoordinator`, the
+ * `ShardCoordinator` interface); the client helpers; the policy helpers; the doctor; the health and
+ * metrics helpers of the container.
+ *
+ * Exports tagged `@internal` at their declaration (the pacer, the shard reader, deliveries, positions,
+ * shard discovery, lineage, retries and error classification) are the engine's building blocks,
+ * exported for the `streamshare` CLI, the tests and the benchmarks; they may change in any release.
  * @packageDocumentation
  */
 
@@ -51,6 +61,7 @@ export {
   StartTimeoutError,
   StreamNotFoundError,
 } from './errors/index.js';
+
 export {
   defaultMaxPollAgeMs,
   type HealthInput,

@@ -4,14 +4,20 @@ import { PollerError } from '../errors/poller-error.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 
-/** The call was abandoned because the poller (or the shard) is stopping. */
+/**
+ * The call was abandoned because the poller (or the shard) is stopping.
+ * @internal
+ */
 export class AbortedError extends PollerError {
   constructor(action: string) {
     super('ABORTED', `${action} was abandoned: stopping`, { retryable: false });
   }
 }
 
-/** Options of {@link callWithRetries}. */
+/**
+ * Options of {@link callWithRetries}.
+ * @internal
+ */
 export interface RetryingCallOptions {
   readonly context: CallContext;
   readonly signal?: AbortSignal | undefined;
@@ -39,6 +45,7 @@ const TRANSIENT_BACKOFF: BackoffOptions = { minMs: 100, maxMs: 10_000 };
  * 5xx) until it succeeds, `signal` aborts, or `maxAttempts` / `deadline` is reached (then the last,
  * retryable, error is thrown). Throws the typed error of anything else (AccessDenied,
  * not found, KMS, ExpiredIterator: the caller decides) and {@link AbortedError} when stopped.
+ * @internal
  */
 export async function callWithRetries<T>(
   call: (signal: AbortSignal | undefined) => Promise<T>,

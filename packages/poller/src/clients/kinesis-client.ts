@@ -56,6 +56,7 @@ export function createStsClient(streamRegion: string): STSClient {
 /**
  * The endpoint a Kinesis client calls, for messages: the configured one (`endpoint` option), else
  * AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL, else the regional AWS endpoint. Never throws.
+ * @internal
  */
 export async function describeKinesisEndpoint(client: KinesisClient, region: string): Promise<string> {
   try {

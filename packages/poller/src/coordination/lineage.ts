@@ -1,7 +1,10 @@
 import type { StartingPosition } from '../poller/options.js';
 import type { ShardDescriptor } from './shard-coordinator.js';
 
-/** The parent ids of a shard (ParentShardId and AdjacentParentShardId, when set). */
+/**
+ * The parent ids of a shard (ParentShardId and AdjacentParentShardId, when set).
+ * @internal
+ */
 export function parentsOf(shard: ShardDescriptor): string[] {
   const parents: string[] = [];
   if (shard.parentShardId) parents.push(shard.parentShardId);
@@ -12,6 +15,7 @@ export function parentsOf(shard: ShardDescriptor): string[] {
 /**
  * The shards to process now: not finished, and every parent finished. A parent that is no longer
  * listed (expired after the retention period) counts as finished. Keeps the order of `shards`. Pure.
+ * @internal
  */
 export function readyShards(shards: readonly ShardDescriptor[], isFinished: (shardId: string) => boolean): string[] {
   const listed = new Set(shards.map((shard) => shard.shardId));
@@ -25,6 +29,7 @@ export function readyShards(shards: readonly ShardDescriptor[], isFinished: (sha
  * Every ancestor id of a shard that can be known: its parents, their parents (as long as they are
  * listed), and so on. A parent that is no longer listed (trimmed) is included, but its own parents
  * cannot be known. Pure.
+ * @internal
  */
 export function ancestorsOf(shardId: string, byId: ReadonlyMap<string, ShardDescriptor>): string[] {
   const out: string[] = [];
@@ -56,6 +61,7 @@ export function ancestorsOf(shardId: string, byId: ReadonlyMap<string, ShardDesc
  *   (an open leaf when this consumer first met the stream).
  *
  * Pure.
+ * @internal
  */
 export function startingPositionOf(
   shardId: string,
@@ -73,6 +79,7 @@ export function startingPositionOf(
  * from the open leaves on. Leaving them out of the shard list lets their children start at once (a
  * parent that is not listed counts as finished). With TRIM_HORIZON or AT_TIMESTAMP nothing is left
  * out: the whole lineage is read, roots first. Pure.
+ * @internal
  */
 export function unreadUnderLatest(
   shards: readonly ShardDescriptor[],

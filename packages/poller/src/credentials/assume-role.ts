@@ -36,6 +36,7 @@ export interface AssumeRoleCredentialProvider extends AwsCredentialIdentityProvi
 /**
  * When cached credentials must be refreshed: 5 minutes before they expire, or half-way through
  * their lifetime when they live less than 10 minutes (short test credentials). Pure.
+ * @internal
  */
 export function refreshTime(obtainedAt: number, expiration: number): number {
   const lifetime = Math.max(0, expiration - obtainedAt);

@@ -1,7 +1,10 @@
 import { isRetryable, StreamshareError } from '@streamshare/core';
 import { AccessDeniedError, KinesisCallError, KmsError, StreamNotFoundError } from './poller-error.js';
 
-/** What the poller does about a failed Kinesis call. */
+/**
+ * What the poller does about a failed Kinesis call.
+ * @internal
+ */
 export type ErrorKind =
   /** Back off with jitter and call again (ProvisionedThroughputExceededException, LimitExceededException). */
   | 'throttled'
@@ -12,13 +15,20 @@ export type ErrorKind =
   /** Stop the poller with `error` (AccessDenied, not found, KMS, invalid arguments). */
   | 'fatal';
 
+/**
+ * A Kinesis call's error as the poller sees it: what to do, and the typed error.
+ * @internal
+ */
 export interface ClassifiedError {
   readonly kind: ErrorKind;
   /** A StreamshareError with `code` and `retryable`, naming the action and the stream. */
   readonly error: StreamshareError;
 }
 
-/** What the classifier knows about the call. */
+/**
+ * What the classifier knows about the call.
+ * @internal
+ */
 export interface CallContext {
   /** The API action without prefix, e.g. `GetRecords`. */
   readonly action: string;
@@ -74,6 +84,7 @@ interface SdkLikeError {
 /**
  * Extracts the principal ARN from an AccessDenied message ("User: arn:aws:sts::1:assumed-role/R/s is
  * not authorized ..."); an assumed-role session becomes its role ARN (without path).
+ * @internal
  */
 export function principalFromMessage(message: string): string | undefined {
   const match = /User: (arn:[^\s]+)/.exec(message);
@@ -87,6 +98,7 @@ export function principalFromMessage(message: string): string | undefined {
 /**
  * Maps an error thrown by a Kinesis call of the AWS SDK v3 to what the poller does about it and a
  * typed error with `code` and `retryable`. Pure: no I/O.
+ * @internal
  */
 export function classifyKinesisError(error: unknown, context: CallContext): ClassifiedError {
   if (error instanceof StreamshareError) {

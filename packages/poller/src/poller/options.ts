@@ -13,12 +13,28 @@ import type {
 import type { Logger } from 'pino';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 
-/** Where a shard without a checkpoint starts. */
+/**
+ * Where a shard without a checkpoint starts (a shard with a checkpoint always resumes after it).
+ *
+ * - `'TRIM_HORIZON'` (default): the oldest record kept; every shard of the stream's lineage is read,
+ *   parents before their children.
+ * - `{ timestamp }` (AT_TIMESTAMP): from that time, on every shard of the lineage (parents first); a
+ *   child created after the time is read whole.
+ * - `'LATEST'`: only what is written from now on. At the first start, the open shards (the leaves of
+ *   the lineage) are read from LATEST and their closed ancestors are not read. A shard created later
+ *   by a reshard of a shard being read (a child of a shard that has a checkpoint) starts at
+ *   TRIM_HORIZON, so that nothing written to it between the reshard and the poller reaching it is
+ *   skipped (the Java KCL's rule). Until a LATEST shard's first checkpoint, the time its first
+ *   iterator was taken is kept (a start marker checkpoint); an expired iterator or a restart reads
+ *   AT_TIMESTAMP that time (less 5 s for clock differences) rather than at a new LATEST.
+ */
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | { readonly timestamp: Date };
 
 /** A role to assume for the Kinesis calls (the producer account's role, or the consumer's). */
 export interface AssumeRoleOptions {
+  /** The role to assume, e.g. `arn:aws:iam::999900009999:role/kds-reader`. */
   readonly roleArn: string;
+  /** The external id the role's trust policy requires, if any. */
   readonly externalId?: string;
   /** Default `streamshare-poller`. */
   readonly sessionName?: string;
@@ -33,6 +49,7 @@ export type LambdaKinesisHandler = (event: any, context: any) => Promise<unknown
 
 /** Lease-table settings for several workers sharing one stream. */
 export interface LeaseTableOptions {
+  /** The table name (one table can serve several streams). */
   readonly tableName: string;
   /** Default: a random id per process (hostname + pid + random). */
   readonly workerId?: string;
@@ -46,12 +63,22 @@ export interface LeaseTableOptions {
 
 /** Observer of the poller, for metrics (prom-client in the CLI). Every method optional, must not throw. */
 export interface PollerObserver {
+  /** A batch was processed (and its checkpoint written); `bytes` is the size of its Kinesis records. */
   onBatch?(shardId: string, result: BatchResult, bytes: number): void;
+  /** A GetRecords call returned. */
   onGetRecords?(shardId: string, records: number, bytes: number, millisBehindLatest: number | undefined): void;
+  /** A call was throttled (`action` e.g. `kinesis:GetRecords`; `shardId` empty for listing calls). */
   onThrottle?(shardId: string, action: string): void;
+  /**
+   * A call failed with a transient error and is retried; `action` e.g. `kinesis:GetRecords`, or
+   * `shard-sync` when a whole periodic shard sync failed and is tried again later.
+   */
   onRetry?(shardId: string | undefined, action: string, error: unknown): void;
+  /** A shard reader started. */
   onShardStarted?(shardId: string): void;
+  /** A shard reader ended: read to its end, lease lost, or stopped. */
   onShardStopped?(shardId: string, reason: 'finished' | 'lost' | 'stopped'): void;
+  /** Leases held after a sync (the shards this worker processes). */
   onLeasesHeld?(count: number): void;
 }
 
@@ -61,13 +88,19 @@ export interface PollerOptions {
   readonly streamArn: string;
   /** A record handler, a batch handler (core), or a Lambda handler made by `kinesisHandler`. */
   readonly handler: Handler<any> | LambdaKinesisHandler;
+  /** How record data is decoded for a record/batch handler (core codecs; default `auto`). Not used for a Lambda handler. */
   readonly codec?: Codec<unknown> | CodecName;
+  /** Expand KPL aggregates into user records (default true). */
   readonly deaggregate?: boolean;
+  /** Partition keys handled at once per shard (default 1: strict sequence order); order is kept per key. */
   readonly concurrency?: number;
+  /** Retries of a failed record before the poison policy applies (core's RetryOptions). */
   readonly retry?: RetryOptions;
+  /** Where a record that still fails after its retries goes; without it the shard blocks at that record. */
   readonly deadLetter?: DeadLetterHandler<any>;
-  /** Default TRIM_HORIZON. */
+  /** Where a shard without a checkpoint starts (default TRIM_HORIZON); see {@link StartingPosition} for lineage. */
   readonly startingPosition?: StartingPosition;
+  /** A role to assume for the Kinesis calls (refreshed before expiry); ignored when `kinesisClient` is given. */
   readonly assumeRole?: AssumeRoleOptions;
   /** Kinesis client for the stream (default: built for the ARN's region, HTTP/1.1 keep-alive, assumed-role credentials if any). */
   readonly kinesisClient?: KinesisClient;
@@ -87,7 +120,9 @@ export interface PollerOptions {
   readonly idleTimeBetweenReadsMs?: number;
   /** Shard list re-sync period (default 30_000 ms). */
   readonly shardSyncIntervalMs?: number;
+  /** A pino logger (default: silent). Never given secrets. */
   readonly logger?: Logger;
+  /** Callbacks for metrics (the CLI's Prometheus metrics use them). */
   readonly observer?: PollerObserver;
   /**
    * Per-shard GetRecords limits the poller keeps to (default Kinesis': 5 calls/s and 2 MiB/s per
@@ -125,14 +160,21 @@ export interface Poller {
   status(): PollerStatus;
 }
 
+/** One shard being read, as `status()` reports it. */
 export interface ShardStatus {
   readonly shardId: string;
+  /** When its last GetRecords call returned. */
   readonly lastPollAt?: Date;
+  /** MillisBehindLatest of its last GetRecords call. */
   readonly millisBehindLatest?: number;
+  /** Where reading stands, for people: e.g. `after 4964...`, `TRIM_HORIZON`, `AT_TIMESTAMP <iso>`. */
   readonly checkpoint?: string;
 }
 
+/** What `status()` reports (for /healthz and metrics). */
 export interface PollerStatus {
+  /** True while starting or running (false once stopping). */
   readonly running: boolean;
+  /** The shards being read now. */
   readonly shards: readonly ShardStatus[];
 }

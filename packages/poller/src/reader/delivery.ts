@@ -1,6 +1,9 @@
 import type { BatchInput, BatchResult, Checkpoint } from '@streamshare/core';
 
-/** One GetRecords page of a shard, normalized, handed to a delivery. */
+/**
+ * One GetRecords page of a shard, normalized, handed to a delivery.
+ * @internal
+ */
 export interface ShardBatch {
   readonly shardId: string;
   /**
@@ -12,11 +15,17 @@ export interface ShardBatch {
   readonly resumeFrom: Checkpoint | undefined;
 }
 
-/** What a delivery reports, following the checkpoint invariant. */
+/**
+ * What a delivery reports, following the checkpoint invariant.
+ * @internal
+ */
 export interface DeliveryOutcome {
   /** `checkpoint` is the last record done (or undefined); `failed` set means the shard is blocked there. */
   readonly result: BatchResult;
 }
 
-/** Hands a shard batch to the user's handler and reports how far it got. Never rejects because of a record. */
+/**
+ * Hands a shard batch to the user's handler and reports how far it got. Never rejects because of a record.
+ * @internal
+ */
 export type Delivery = (batch: ShardBatch, signal: AbortSignal) => Promise<DeliveryOutcome>;

@@ -19,7 +19,10 @@ export interface LambdaContextOptions {
   readonly remainingTimeMs?: number;
 }
 
-/** A Lambda context object (the shape of `Context` of @types/aws-lambda) for a handler run by the poller. */
+/**
+ * A Lambda context object (the shape of `Context` of @types/aws-lambda) for a handler run by the poller.
+ * @internal
+ */
 export function lambdaContext(options: LambdaContextOptions): Record<string, unknown> {
   const functionName = options.functionName ?? 'streamshare-poller';
   const remaining = options.remainingTimeMs ?? 900_000;
@@ -55,6 +58,7 @@ export interface LambdaDeliveryOptions {
  * the event in order. `batchItemFailures` names the first record not done (the earliest listed one
  * counts); the checkpoint is the record just before it. An identifier that matches no record fails
  * the whole batch, as Lambda does. Nothing (or an empty list) means all done. Pure.
+ * @internal
  */
 export function outcomeOfLambdaResponse(
   records: readonly StreamRecord<Uint8Array>[],
@@ -96,6 +100,7 @@ function checkpointAfter(
  * records only); a thrown error means nothing was done. A partly done aggregate is delivered whole
  * again (Lambda events carry whole Kinesis records). A record that could not be normalized ends the
  * event before it.
+ * @internal
  */
 export function lambdaDelivery(handler: LambdaKinesisHandler, options: LambdaDeliveryOptions): Delivery {
   return async (batch) => {

@@ -9,7 +9,10 @@ export interface ReadLimits {
 /** The limits of Kinesis Data Streams: 5 GetRecords calls and 2 MB per second per shard. */
 export const KINESIS_READ_LIMITS: ReadLimits = { callsPerSecond: 5, bytesPerSecond: 2 * 1024 * 1024 };
 
-/** What the pacer remembers of the last call. */
+/**
+ * What the pacer remembers of the last call.
+ * @internal
+ */
 export interface PacerState {
   /** When the last GetRecords call started (epoch ms), or undefined before the first. */
   readonly lastCallAt: number | undefined;
@@ -22,6 +25,7 @@ export interface PacerState {
  * and, after a large read, at least bytes/bytesPerSecond after it (a 10 MB read waits 5 s), so the
  * shard stays within both limits on average. Time spent processing the batch counts towards the wait.
  * Pure.
+ * @internal
  */
 export function nextCallAt(state: PacerState, limits: ReadLimits = KINESIS_READ_LIMITS): number {
   if (state.lastCallAt === undefined) return 0;
@@ -30,7 +34,10 @@ export function nextCallAt(state: PacerState, limits: ReadLimits = KINESIS_READ_
   return state.lastCallAt + Math.max(callGap, byteGap);
 }
 
-/** A small stateful wrapper of {@link nextCallAt} for one shard. */
+/**
+ * A small stateful wrapper of {@link nextCallAt} for one shard.
+ * @internal
+ */
 export class Pacer {
   private state: PacerState = { lastCallAt: undefined, lastBytes: 0 };
 

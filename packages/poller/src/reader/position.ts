@@ -2,7 +2,10 @@ import type { GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
 import type { Checkpoint } from '@streamshare/core';
 import type { StartingPosition } from '../poller/options.js';
 
-/** Where a shard's reading (re)starts. */
+/**
+ * Where a shard's reading (re)starts.
+ * @internal
+ */
 export type ReadPosition =
   /** From the checkpoint: after it when complete, at it (skipping done user records) when not. */
   | { readonly kind: 'checkpoint'; readonly checkpoint: Checkpoint }
@@ -11,7 +14,10 @@ export type ReadPosition =
   /** No checkpoint: the starting position. */
   | { readonly kind: 'start'; readonly startingPosition: StartingPosition };
 
-/** The GetShardIterator request for a position (by StreamARN). Pure. */
+/**
+ * The GetShardIterator request for a position (by StreamARN). Pure.
+ * @internal
+ */
 export function iteratorRequest(
   streamArn: string,
   shardId: string,
@@ -35,7 +41,10 @@ export function iteratorRequest(
   }
 }
 
-/** The position after a batch: its checkpoint when there is one, else unchanged. Pure. */
+/**
+ * The position after a batch: its checkpoint when there is one, else unchanged. Pure.
+ * @internal
+ */
 export function advance(position: ReadPosition, checkpoint: Checkpoint | undefined): ReadPosition {
   return checkpoint ? { kind: 'checkpoint', checkpoint } : position;
 }
@@ -44,13 +53,17 @@ export function advance(position: ReadPosition, checkpoint: Checkpoint | undefin
  * The position to re-read from after a batch that failed with nothing done: unchanged when it is a
  * checkpoint or a sequence number; from a starting position (LATEST would skip the failed records),
  * at the first record of the batch. Pure.
+ * @internal
  */
 export function retryPosition(position: ReadPosition, firstSequenceNumber: string | undefined): ReadPosition {
   if (position.kind !== 'start' || firstSequenceNumber === undefined) return position;
   return { kind: 'at', sequenceNumber: firstSequenceNumber };
 }
 
-/** Human-readable form of a position for logs and status. */
+/**
+ * Human-readable form of a position for logs and status.
+ * @internal
+ */
 export function describePosition(position: ReadPosition): string {
   switch (position.kind) {
     case 'checkpoint':

@@ -16,6 +16,7 @@ import type { Delivery } from './delivery.js';
  * Expands KPL aggregates and drops the user records a partly done aggregate already delivered
  * (those with the checkpoint's sequence number and a subSequenceNumber <= the checkpoint's). A corrupt
  * aggregate becomes a rejected input at its place. Pure.
+ * @internal
  */
 export function expandAndSkip(inputs: readonly BatchInput[], resumeFrom: Checkpoint | undefined): BatchInput[] {
   const out: BatchInput[] = [];
@@ -60,6 +61,7 @@ export type RecordDeliveryOptions = Omit<ProcessBatchOptions<unknown>, 'signal' 
  * Delivery through core's processBatch (codec, concurrency by partition key, retries, dead letter).
  * KPL aggregates are expanded here (not in processBatch), so that a partly done aggregate resumes at
  * its first user record not done.
+ * @internal
  */
 export function recordDelivery(handler: Handler<unknown>, options: RecordDeliveryOptions = {}): Delivery {
   const { deaggregate: expand = true, ...rest } = options;

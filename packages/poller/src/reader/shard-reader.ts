@@ -29,7 +29,10 @@ import { advance, describePosition, iteratorRequest, type ReadPosition, retryPos
 /** Why a shard reader ended. */
 export type ReaderEnd = 'finished' | 'lost' | 'stopped';
 
-/** Options of {@link ShardReader}. */
+/**
+ * Options of {@link ShardReader}.
+ * @internal
+ */
 export interface ShardReaderOptions {
   readonly client: KinesisClient;
   readonly streamArn: string;
@@ -57,7 +60,10 @@ export interface ShardReaderOptions {
   readonly observer?: PollerObserver | undefined;
 }
 
-/** A shard reader's live numbers, for `status()`. */
+/**
+ * A shard reader's live numbers, for `status()`.
+ * @internal
+ */
 export interface ReaderStatus {
   readonly shardId: string;
   readonly lastPollAt?: Date;
@@ -97,6 +103,7 @@ function byteLength(records: readonly _Record[]): number {
  * - `processSignal` aborted (lease lost, or stop timeout): processBatch starts no new record.
  *
  * Fatal errors (AccessDenied, not found, KMS) reject `run()`.
+ * @internal
  */
 export class ShardReader {
   readonly shardId: string;

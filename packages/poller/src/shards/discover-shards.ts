@@ -4,10 +4,16 @@ import { callWithRetries, type RetryingCallOptions } from '../calls/call-with-re
 import type { ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { AccessDeniedError } from '../errors/poller-error.js';
 
-/** How shards are listed. */
+/**
+ * How shards are listed.
+ * @internal
+ */
 export type DiscoveryMethod = 'DescribeStream' | 'ListShards';
 
-/** Options of {@link ShardDiscovery}. */
+/**
+ * Options of {@link ShardDiscovery}.
+ * @internal
+ */
 export interface ShardDiscoveryOptions {
   readonly client: KinesisClient;
   readonly streamArn: string;
@@ -24,7 +30,10 @@ export interface ShardDiscoveryOptions {
   readonly largeStreamShards?: number;
 }
 
-/** Bounds of one listing (see {@link ShardDiscovery.list}). */
+/**
+ * Bounds of one listing (see {@link ShardDiscovery.list}).
+ * @internal
+ */
 export interface ListingLimits {
   /** Attempts per Kinesis call before the listing fails with the last (retryable) error. Default: no limit. */
   readonly maxAttempts?: number | undefined;
@@ -32,7 +41,10 @@ export interface ListingLimits {
   readonly deadline?: number | undefined;
 }
 
-/** Maps a Kinesis `Shard` (DescribeStream or ListShards) to a {@link ShardDescriptor}. Pure. */
+/**
+ * Maps a Kinesis `Shard` (DescribeStream or ListShards) to a {@link ShardDescriptor}. Pure.
+ * @internal
+ */
 export function toShardDescriptor(shard: Shard): ShardDescriptor {
   if (!shard.ShardId) throw new TypeError('a shard without ShardId');
   const ending = shard.SequenceNumberRange?.EndingSequenceNumber;
@@ -49,6 +61,7 @@ export function toShardDescriptor(shard: Shard): ShardDescriptor {
  * HasMoreShards) as the Lambda service does, or ListShards (paginated with NextToken) when
  * DescribeStream is denied or the stream is large (paginated with ExclusiveStartShardId, always by
  * StreamARN). Remembers which method works.
+ * @internal
  */
 export class ShardDiscovery {
   private method: DiscoveryMethod = 'DescribeStream';

@@ -1,4 +1,7 @@
-/** Exponential backoff settings. */
+/**
+ * Exponential backoff settings.
+ * @internal
+ */
 export interface BackoffOptions {
   /** First delay in ms. */
   readonly minMs: number;
@@ -11,6 +14,7 @@ export interface BackoffOptions {
 /**
  * Delay before retry number `attempt` (1-based): exponential, capped, with "equal jitter" (a random
  * point in the upper half), so that shards throttled together do not retry together. Pure given `random`.
+ * @internal
  */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
   const factor = options.factor ?? 2;
