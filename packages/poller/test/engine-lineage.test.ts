@@ -8,7 +8,15 @@ import {
   startingPositionOf,
   unreadUnderLatest,
 } from '@streamshare/poller';
-import { type FaultProxy, putRecords, startFaultProxy, waitForStreamActive } from '@streamshare/testkit';
+import {
+  type Dynalite,
+  dynamoDbClient,
+  type FaultProxy,
+  putRecords,
+  startDynalite,
+  startFaultProxy,
+  waitForStreamActive,
+} from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isShardEnd } from '../src/coordination/local-coordinator.js';
 import { startMarker, startMarkerTime } from '../src/coordination/start-marker.js';
@@ -19,11 +27,14 @@ const SHARD_0 = 'shardId-000000000000';
 const HALF = (2n ** 127n).toString();
 
 let proxy: FaultProxy | undefined;
+let dynalite: Dynalite | undefined;
 const pollers: Poller[] = [];
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
   await proxy?.stop();
   proxy = undefined;
+  await dynalite?.stop();
+  dynalite = undefined;
 });
 
 function records(tag: string, count: number) {
@@ -283,5 +294,48 @@ describe('starting position and shard lineage', () => {
     proxy.setRules([]);
     await waitFor(() => seen.length >= 5, 'the records written while the iterator was expired', 20_000);
     expect(seen).toEqual(written.map((r) => r.data));
+  });
+
+  it('LATEST with a lease table: the start marker lives in the lease, a restart delivers the gap', async () => {
+    const streamArn = await producerStream('engine-lineage-lease', 1);
+    dynalite = await startDynalite();
+    const leaseTable = {
+      tableName: 'lineage-leases',
+      client: dynamoDbClient(dynalite.endpoint),
+      failoverTimeMs: 3_000,
+    };
+    const first = createPoller({
+      streamArn,
+      handler: () => {
+        throw new Error('no record expected in the first run');
+      },
+      kinesisClient: consumerClient(),
+      leaseTable,
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(first);
+    await first.start();
+    await polled(first, 1);
+    await first.stop();
+
+    const gap = records('gap', 5);
+    await putRecords(producerClient(), streamArn, gap);
+    const seen: string[] = [];
+    const second = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<unknown>) => {
+        seen.push(String(record.data));
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(),
+      leaseTable,
+      startingPosition: 'LATEST',
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(second);
+    await second.start();
+    await waitFor(() => seen.length >= 5, 'the records written between the runs');
+    expect(seen).toEqual(gap.map((r) => r.data));
   });
 });
