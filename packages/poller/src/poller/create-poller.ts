@@ -222,6 +222,7 @@ class StreamPoller implements Poller {
           `start: ${doing} failed; retrying`,
         );
         await sleep(delay, this.#lifetime.signal);
+        if (this.#lifetime.signal.aborted) throw new AbortedError('poller.start()');
       }
     }
   }
