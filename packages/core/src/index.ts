@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export { batchHandler, isBatchHandler, processBatch } from './batch/index.js';
+export { batchHandler, isBatchHandler, lambdaRecords, processBatch } from './batch/index.js';
 export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 export {

@@ -1,3 +1,4 @@
 export { batchHandler, isBatchHandler } from './batch-handler.js';
+export { lambdaRecords } from './lambda-records.js';
 export { processBatch } from './process-batch.js';
 export type * from './types.js';

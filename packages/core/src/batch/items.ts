@@ -1,7 +1,15 @@
-import { AggregateError as KplAggregateError } from '../errors/record-errors.js';
+import { DecodeError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
 import { deaggregate, isAggregated } from '../kpl/deaggregate.js';
+import {
+  type LambdaKinesisRecord,
+  type LambdaReadCache,
+  lambdaReadCache,
+  lambdaStreamRecord,
+  readLambdaRecord,
+} from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import type { BatchInput, FailedRecord } from './types.js';
+import { mayBeAggregate } from './lambda-records.js';
+import type { BatchInput, FailedRecord, LambdaRecords } from './types.js';
 
 /** An input that fails before decoding: rejected by the transport, or a corrupt KPL aggregate. */
 export interface PreFailure {
@@ -16,43 +24,119 @@ export interface PreFailure {
 
 /** A batch laid out in walking order: one entry per user record (or per input that failed whole). */
 export interface Items {
-  readonly records: StreamRecord<Uint8Array>[];
+  /**
+   * The raw records. In a deferred layout (see {@link layOutLambda}) an entry may instead be the
+   * checked Lambda record itself, read (base64-decoded) only at its turn: see {@link deferredAt}.
+   */
+  readonly records: (StreamRecord<Uint8Array> | LambdaKinesisRecord)[];
   /** Pre-failures by index into `records` (undefined when there are none: the common case). */
   readonly failures: Map<number, PreFailure> | undefined;
+  /** Set for a deferred layout: what its records share (shard id, arrival Date). */
+  readonly lambda: LambdaReadCache | undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The Lambda record at `index` when it is still to be read, else undefined. */
+export function deferredAt(items: Items, index: number): LambdaKinesisRecord | undefined {
+  if (items.lambda === undefined) return undefined;
+  const entry = items.records[index] as StreamRecord<Uint8Array> | LambdaKinesisRecord;
+  return (entry as Partial<LambdaKinesisRecord>).kinesis === undefined ? undefined : (entry as LambdaKinesisRecord);
+}
+
+/**
+ * The record at `index` for reports: a deferred Lambda record is read now (with empty data when its
+ * data is not base64), or, with `identityOnly` (for a checkpoint), built without its data.
+ */
+export function recordAt(items: Items, index: number, identityOnly = false): StreamRecord<Uint8Array> {
+  const deferred = deferredAt(items, index);
+  if (deferred === undefined) return items.records[index] as StreamRecord<Uint8Array>;
+  if (identityOnly) return lambdaStreamRecord(deferred, EMPTY, items.lambda);
+  try {
+    return readLambdaRecord(deferred, items.lambda);
+  } catch {
+    return lambdaStreamRecord(deferred, EMPTY, items.lambda);
+  }
+}
+
+/** A Lambda record read now: the record, or the rejected input of a record whose data is not base64. */
+function readNow(record: LambdaKinesisRecord, cache: LambdaReadCache): BatchInput {
+  try {
+    return readLambdaRecord(record, cache);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return { kind: 'rejected', record: lambdaStreamRecord(record, EMPTY, cache), error };
+  }
+}
+
+/**
+ * Lays out the checked records of a Lambda event, deferring the reading of each to its turn: only
+ * the record being handled holds its bytes. Records that may be KPL aggregates (when `expand`) are
+ * read now, to be expanded; with `eager` (concurrency by key, where an unreadable record must be a
+ * barrier known up front) every record is read now, exactly as {@link layOut} would have it.
+ */
+export function layOutLambda(lambda: LambdaRecords, expand: boolean, eager: boolean): Items {
+  const cache = lambdaReadCache(lambda.shardId);
+  const inputs = lambda.records;
+  // The common case: nothing to read now, the event's array is the layout.
+  if (!eager && !(expand && lambda.aggregates))
+    return { records: inputs as LambdaKinesisRecord[], failures: undefined, lambda: cache };
+  const layout = new Layout(expand, []);
+  for (let i = 0; i < inputs.length; i++) {
+    const record = inputs[i] as LambdaKinesisRecord;
+    if (!eager && !(expand && mayBeAggregate(record.kinesis.data))) layout.records.push(record);
+    else layout.place(readNow(record, cache));
+  }
+  return { records: layout.records, failures: layout.failures, lambda: cache };
 }
 
 /** Expands KPL aggregates (when asked) and marks rejected inputs and corrupt aggregates. */
 export function layOut(inputs: readonly BatchInput[], expand: boolean): Items {
-  const records: StreamRecord<Uint8Array>[] = [];
-  let failures: Map<number, PreFailure> | undefined;
-  for (let i = 0; i < inputs.length; i++) {
-    const input = inputs[i] as BatchInput;
+  const layout = new Layout(expand, []);
+  for (let i = 0; i < inputs.length; i++) layout.place(inputs[i] as BatchInput);
+  return { records: layout.records, failures: layout.failures, lambda: undefined };
+}
+
+/** Items being laid out, one input after the other. */
+class Layout {
+  failures: Map<number, PreFailure> | undefined;
+
+  constructor(
+    readonly expand: boolean,
+    readonly records: (StreamRecord<Uint8Array> | LambdaKinesisRecord)[],
+  ) {}
+
+  /** Adds an input (its user records, for an aggregate expanded). */
+  place(input: BatchInput): void {
+    const records = this.records;
     if ((input as { kind?: unknown }).kind === 'rejected') {
       const rejected = input as Extract<BatchInput, { kind: 'rejected' }>;
-      failures ??= new Map();
-      failures.set(records.length, { error: rejected.error, reason: 'decode', barrier: expand });
+      this.fail(records.length, { error: rejected.error, reason: 'decode', barrier: this.expand });
       records.push(rejected.record);
-      continue;
+      return;
     }
     const record = input as StreamRecord<Uint8Array>;
-    if (!expand || !(record.data instanceof Uint8Array) || !isAggregated(record.data)) {
+    if (!this.expand || !(record.data instanceof Uint8Array) || !isAggregated(record.data)) {
       records.push(record);
-      continue;
+      return;
     }
     let users: StreamRecord<Uint8Array>[];
     try {
       users = deaggregate(record);
     } catch (error) {
-      failures ??= new Map();
       const wrapped =
         error instanceof KplAggregateError
           ? error
           : new KplAggregateError(record, 'MALFORMED', error instanceof Error ? error.message : String(error));
-      failures.set(records.length, { error: wrapped, reason: 'aggregate', barrier: true });
+      this.fail(records.length, { error: wrapped, reason: 'aggregate', barrier: true });
       records.push(record);
-      continue;
+      return;
     }
     for (const user of users) records.push(user);
   }
-  return { records, failures };
+
+  fail(index: number, failure: PreFailure): void {
+    this.failures ??= new Map();
+    this.failures.set(index, failure);
+  }
 }

@@ -2,11 +2,12 @@ import { resolveCodec } from '../codec/resolve-codec.js';
 import { silentLogger } from '../logging/logger.js';
 import { isBatchHandler } from './batch-handler.js';
 import { walkBatch } from './batch-walk.js';
-import { layOut } from './items.js';
+import { layOut, layOutLambda } from './items.js';
+import { asLambdaRecords } from './lambda-records.js';
 import { walkByKey, walkInOrder } from './record-walk.js';
 import { resultOf } from './result.js';
 import { retryPolicy } from './retry.js';
-import type { BatchInput, BatchResult, Handler, ProcessBatchOptions } from './types.js';
+import type { BatchInput, BatchResult, Handler, LambdaRecords, ProcessBatchOptions } from './types.js';
 import { Walker } from './walker.js';
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -22,11 +23,12 @@ const MAX_TIMER_MS = 2_147_483_647;
  * or dead-letters the record and goes on. Never rejects because of a record: every failure is in
  * the result.
  *
- * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected inputs
+ * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected
+ *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, read at their turn
  * @param handler a per-record handler `(record, context) => void | Promise<void>`, or a `batchHandler(...)`
  */
 export async function processBatch<T = unknown>(
-  inputs: readonly BatchInput[],
+  inputs: readonly BatchInput[] | LambdaRecords,
   handler: Handler<T>,
   options: ProcessBatchOptions<T> = {},
 ): Promise<BatchResult> {
@@ -64,7 +66,14 @@ export async function processBatch<T = unknown>(
     }
   }
 
-  const walker = new Walker<T>(layOut(inputs, options.deaggregate ?? true), {
+  const expand = options.deaggregate ?? true;
+  // With concurrency, an unreadable Lambda record must be known up front (a barrier): read them all now.
+  const lambda = asLambdaRecords(inputs);
+  const items =
+    lambda === undefined
+      ? layOut(inputs as readonly BatchInput[], expand)
+      : layOutLambda(lambda, expand, !batch && concurrency > 1);
+  const walker = new Walker<T>(items, {
     codec,
     policy,
     deadLetter: options.deadLetter,

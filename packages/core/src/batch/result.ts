@@ -1,6 +1,6 @@
 import { checkpointOf } from '../checkpoint/compare.js';
 import { DeadlineError } from '../errors/record-errors.js';
-import type { StreamRecord } from '../record/stream-record.js';
+import { recordAt } from './items.js';
 import { DEAD_LETTERED, DONE } from './outcome.js';
 import type { BatchResult, FailedRecord } from './types.js';
 import type { Walker } from './walker.js';
@@ -11,7 +11,7 @@ export function resultOf<T>(walker: Walker<T>, startedAt: number): BatchResult {
   const states = walker.states;
   let low = 0;
   while (low < records.length && (states[low] === DONE || states[low] === DEAD_LETTERED)) low++;
-  const checkpoint = low === 0 ? undefined : checkpointOf(records[low - 1] as StreamRecord<Uint8Array>);
+  const checkpoint = low === 0 ? undefined : checkpointOf(recordAt(walker.items, low - 1, true));
   return {
     checkpoint,
     failed: low < records.length ? failedAt(walker, low) : undefined,
@@ -34,7 +34,7 @@ function failedAt<T>(walker: Walker<T>, index: number): FailedRecord {
     };
   }
   // Never started: the walk stopped before it.
-  const record = walker.items.records[index] as StreamRecord<Uint8Array>;
+  const record = recordAt(walker.items, index);
   const { deadline, external } = walker.settings;
   if (walker.stopReason === 'deadline' && deadline !== undefined) {
     return { record, error: new DeadlineError(record, deadline), reason: 'deadline', attempts: 0 };

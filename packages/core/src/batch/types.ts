@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { Codec, CodecName } from '../codec/codec.js';
+import type { LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
 /** What a record handler gets beside the record. */
@@ -59,6 +60,22 @@ export interface RejectedRecord {
 
 /** What processBatch takes: records (raw bytes, possibly KPL aggregates) or rejected inputs. */
 export type BatchInput = StreamRecord<Uint8Array> | RejectedRecord;
+
+/**
+ * The records of a Lambda Kinesis event, checked, for processBatch to read (base64-decode) one at
+ * a time, at its turn: a batch then holds one record's bytes at a time instead of all of them.
+ * Make it with `lambdaRecords(event.Records)`.
+ */
+export interface LambdaRecords {
+  readonly kind: 'lambda-records';
+  readonly records: readonly LambdaKinesisRecord[];
+  /** The stream of every record (`eventSourceARN`), undefined when there are none. */
+  readonly streamArn: string | undefined;
+  /** The shard of every record (from `eventID`), undefined when there are none. */
+  readonly shardId: string | undefined;
+  /** True when some record may be a KPL aggregate (its data starts as one does). */
+  readonly aggregates: boolean;
+}
 
 /** Either kind of handler. */
 export type Handler<T = unknown> = RecordHandler<T> | BatchHandler<T>;

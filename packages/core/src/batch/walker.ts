@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Codec } from '../codec/codec.js';
-import { decodeRecord } from '../codec/decode-record.js';
+import { decodeData, decodeRecord } from '../codec/decode-record.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
+import { decodeBase64Strict } from '../record/base64.js';
+import { base64Error, type LambdaKinesisRecord, lambdaStreamRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import type { Items } from './items.js';
+import { deferredAt, type Items } from './items.js';
 import { DEAD_LETTERED, DONE, FAILED, isThenable, type Outcome, RUNNING, stateOf } from './outcome.js';
 import { type RetryPolicy, retryAfter } from './retry.js';
 import type { DeadLetterHandler, FailedRecord, RecordContext, RecordEvent, RecordHandler } from './types.js';
@@ -24,6 +26,8 @@ export interface WalkSettings<T> {
   readonly logger: Logger;
   readonly onRecord: ((event: RecordEvent) => void) | undefined;
 }
+
+const EMPTY = new Uint8Array(0);
 
 class Context implements RecordContext {
   constructor(
@@ -91,6 +95,8 @@ export class Walker<T> {
 
   /** Decodes item `index` and runs `handler` on it, with retries and the poison policy. */
   runRecord(index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+    const deferred = deferredAt(this.items, index);
+    if (deferred !== undefined) return this.runDeferred(deferred, handler);
     const raw = this.items.records[index] as StreamRecord<Uint8Array>;
     const pre = this.items.failures?.get(index);
     if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
@@ -109,8 +115,37 @@ export class Walker<T> {
     return this.handle(decoded, handler);
   }
 
+  /**
+   * A Lambda record read at its turn: base64 (a failure is a decode failure of this record, as a
+   * rejected input would be), then the codec. The records are built field by field (no spread):
+   * both share the batch's shard id string and arrival Date.
+   */
+  runDeferred(lambda: LambdaKinesisRecord, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+    const cache = this.items.lambda;
+    const bytes = decodeBase64Strict(lambda.kinesis.data);
+    if (bytes === undefined) {
+      return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
+    }
+    const raw = lambdaStreamRecord(lambda, bytes, cache);
+    let value: T | Promise<T>;
+    try {
+      value = decodeData(raw, this.settings.codec);
+    } catch (error) {
+      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+    }
+    if (isThenable<T>(value)) {
+      return value.then(
+        (data) => this.handle(lambdaStreamRecord(lambda, data, cache), handler),
+        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+      );
+    }
+    return this.handle(lambdaStreamRecord(lambda, value, cache), handler);
+  }
+
   /** Decodes item `index` (no handler): the record, or the outcome of its poison policy. */
   decodeOnly(index: number): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
+    const deferred = deferredAt(this.items, index);
+    if (deferred !== undefined) return this.decodeDeferred(deferred);
     const raw = this.items.records[index] as StreamRecord<Uint8Array>;
     const pre = this.items.failures?.get(index);
     if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
@@ -127,6 +162,31 @@ export class Walker<T> {
       );
     }
     return { record: decoded };
+  }
+
+  /** {@link decodeOnly} of a Lambda record read at its turn. */
+  decodeDeferred(
+    lambda: LambdaKinesisRecord,
+  ): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
+    const cache = this.items.lambda;
+    const bytes = decodeBase64Strict(lambda.kinesis.data);
+    if (bytes === undefined) {
+      return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
+    }
+    const raw = lambdaStreamRecord(lambda, bytes, cache);
+    let value: T | Promise<T>;
+    try {
+      value = decodeData(raw, this.settings.codec);
+    } catch (error) {
+      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+    }
+    if (isThenable<T>(value)) {
+      return value.then(
+        (data) => ({ record: lambdaStreamRecord(lambda, data, cache) }),
+        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+      );
+    }
+    return { record: lambdaStreamRecord(lambda, value, cache) };
   }
 
   decodeError(raw: StreamRecord<Uint8Array>, error: unknown): unknown {

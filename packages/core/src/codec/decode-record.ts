@@ -16,6 +16,27 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
+ * Decodes a record's bytes with a codec: the value, or a Promise of it when the codec returns one.
+ *
+ * @throws DecodeError naming the record and the codec, with the codec's error as `cause`;
+ *   asynchronous codecs reject with it.
+ */
+export function decodeData<T>(record: StreamRecord<Uint8Array>, codec: Codec<T>): T | Promise<T> {
+  let value: T | Promise<T>;
+  try {
+    value = codec.decode(record.data, record);
+  } catch (error) {
+    throw wrap(record, codec, error);
+  }
+  if (isThenable(value)) {
+    return Promise.resolve(value).then(undefined, (error: unknown) => {
+      throw wrap(record, codec, error);
+    });
+  }
+  return value;
+}
+
+/**
  * Decodes a record's bytes with a codec, keeping the rest of the record. Synchronous when the codec
  * is (no Promise is made); a Promise when the codec returns one (async schema validators).
  *

@@ -50,6 +50,126 @@ function preview(value: unknown): string {
 }
 
 /**
+ * Checks that `record` has every field of a Lambda Kinesis record that {@link fromLambdaRecord}
+ * needs, with the right type, without decoding its data.
+ *
+ * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) naming the field, what arrived and what
+ *   was expected.
+ */
+export function checkLambdaRecord(record: unknown): asserts record is LambdaKinesisRecord {
+  if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record);
+  const kinesis = (record as Partial<LambdaKinesisRecord>).kinesis;
+  if (typeof kinesis !== 'object' || kinesis === null) throw fieldError('kinesis', 'an object', kinesis);
+  const { partitionKey, sequenceNumber, data, approximateArrivalTimestamp, encryptionType } = kinesis;
+  const { eventID, eventSourceARN } = record as Partial<LambdaKinesisRecord>;
+  if (typeof partitionKey !== 'string') throw fieldError('kinesis.partitionKey', 'a string', partitionKey);
+  if (typeof sequenceNumber !== 'string' || !isDecimal(sequenceNumber)) {
+    throw fieldError('kinesis.sequenceNumber', 'a decimal string', sequenceNumber);
+  }
+  if (typeof data !== 'string') throw fieldError('kinesis.data', 'a base64 string', data);
+  if (typeof approximateArrivalTimestamp !== 'number' || !Number.isFinite(approximateArrivalTimestamp)) {
+    throw fieldError('kinesis.approximateArrivalTimestamp', 'a number of seconds', approximateArrivalTimestamp);
+  }
+  if (typeof eventSourceARN !== 'string' || !eventSourceARN.startsWith('arn:')) {
+    throw fieldError('eventSourceARN', 'a Kinesis stream ARN', eventSourceARN);
+  }
+  if (typeof eventID !== 'string' || eventID.indexOf(':') <= 0) {
+    throw fieldError('eventID', 'a string "<shardId>:<sequenceNumber>"', eventID);
+  }
+  if (encryptionType !== undefined && encryptionType !== 'NONE' && encryptionType !== 'KMS') {
+    throw fieldError('kinesis.encryptionType', '"NONE" or "KMS"', encryptionType);
+  }
+}
+
+/** One or more ASCII digits (cheaper than a regular expression on a hot path). */
+function isDecimal(text: string): boolean {
+  const length = text.length;
+  if (length === 0) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * What records of one batch share, reused from one record to the next: the shard id string and
+ * the arrival Date (records put together arrive in the same millisecond), as the user records of
+ * a KPL aggregate share their aggregate's.
+ */
+export interface LambdaReadCache {
+  shardId: string | undefined;
+  /** Every record read with this cache is of `shardId`. */
+  readonly oneShard: boolean;
+  seconds: number;
+  arrival: Date | undefined;
+}
+
+/**
+ * A cache for {@link readLambdaRecord}, one per batch. With `shardId`, the caller vouches that every
+ * record read with it is of that shard (as `lambdaRecords` checks): their `eventID` is not read again.
+ */
+export function lambdaReadCache(shardId?: string): LambdaReadCache {
+  return { shardId, seconds: Number.NaN, arrival: undefined, oneShard: shardId !== undefined };
+}
+
+function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
+  if (cache?.oneShard) return cache.shardId as string;
+  const known = cache?.shardId;
+  if (known !== undefined && eventID.charCodeAt(known.length) === 0x3a && eventID.startsWith(known)) return known;
+  const shardId = eventID.slice(0, eventID.indexOf(':'));
+  if (cache !== undefined) cache.shardId = shardId;
+  return shardId;
+}
+
+function arrivalOf(seconds: number, cache: LambdaReadCache | undefined): Date {
+  if (cache === undefined) return new Date(Math.round(seconds * 1000));
+  if (cache.arrival === undefined || cache.seconds !== seconds) {
+    cache.seconds = seconds;
+    cache.arrival = new Date(Math.round(seconds * 1000));
+  }
+  return cache.arrival;
+}
+
+/**
+ * The record of a checked Lambda record (see {@link checkLambdaRecord}) with the given data: its
+ * bytes (empty for data that could not be decoded) or a codec's value.
+ */
+export function lambdaStreamRecord<D>(record: LambdaKinesisRecord, data: D, cache?: LambdaReadCache): StreamRecord<D> {
+  const kinesis = record.kinesis;
+  const encryptionType = kinesis.encryptionType;
+  const streamArn = record.eventSourceARN;
+  const shardId = shardOf(record.eventID, cache);
+  const partitionKey = kinesis.partitionKey;
+  const sequenceNumber = kinesis.sequenceNumber;
+  const approximateArrivalTimestamp = arrivalOf(kinesis.approximateArrivalTimestamp, cache);
+  return encryptionType === undefined
+    ? { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data }
+    : { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data, encryptionType };
+}
+
+/** The DecodeError of a checked Lambda record whose data is not valid base64. */
+export function base64Error(record: LambdaKinesisRecord, cache?: LambdaReadCache): DecodeError {
+  const { partitionKey, sequenceNumber, data } = record.kinesis;
+  return new DecodeError(
+    { streamArn: record.eventSourceARN, shardId: shardOf(record.eventID, cache), partitionKey, sequenceNumber },
+    'base64',
+    `kinesis.data is not valid base64 (${data.length} characters)`,
+  );
+}
+
+/**
+ * Normalizes a checked Lambda record (see {@link checkLambdaRecord}): base64-decodes its data.
+ *
+ * @throws DecodeError (codec `base64`) when `kinesis.data` is not valid base64.
+ */
+export function readLambdaRecord(record: LambdaKinesisRecord, cache?: LambdaReadCache): StreamRecord<Uint8Array> {
+  const bytes = decodeBase64Strict(record.kinesis.data);
+  if (bytes === undefined) throw base64Error(record, cache);
+  return lambdaStreamRecord(record, bytes, cache);
+}
+
+/**
  * Normalizes a record of a Lambda Kinesis event into a {@link StreamRecord} with the raw bytes:
  * `data` is base64-decoded (strictly), `approximateArrivalTimestamp` (seconds) becomes a Date,
  * the shard id is the part of `eventID` before `:`, the stream ARN is `eventSourceARN`.
@@ -60,43 +180,6 @@ function preview(value: unknown): string {
  *   the record, so the caller can report it as a rejected record of the batch.
  */
 export function fromLambdaRecord(record: LambdaKinesisRecord): StreamRecord<Uint8Array> {
-  if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record);
-  const kinesis = (record as Partial<LambdaKinesisRecord>).kinesis;
-  if (typeof kinesis !== 'object' || kinesis === null) throw fieldError('kinesis', 'an object', kinesis);
-  const { partitionKey, sequenceNumber, data, approximateArrivalTimestamp, encryptionType } = kinesis;
-  const { eventID, eventSourceARN } = record;
-  if (typeof partitionKey !== 'string') throw fieldError('kinesis.partitionKey', 'a string', partitionKey);
-  if (typeof sequenceNumber !== 'string' || !/^\d+$/.test(sequenceNumber)) {
-    throw fieldError('kinesis.sequenceNumber', 'a decimal string', sequenceNumber);
-  }
-  if (typeof data !== 'string') throw fieldError('kinesis.data', 'a base64 string', data);
-  if (typeof approximateArrivalTimestamp !== 'number' || !Number.isFinite(approximateArrivalTimestamp)) {
-    throw fieldError('kinesis.approximateArrivalTimestamp', 'a number of seconds', approximateArrivalTimestamp);
-  }
-  if (typeof eventSourceARN !== 'string' || !eventSourceARN.startsWith('arn:')) {
-    throw fieldError('eventSourceARN', 'a Kinesis stream ARN', eventSourceARN);
-  }
-  const colon = typeof eventID === 'string' ? eventID.indexOf(':') : -1;
-  if (colon <= 0) throw fieldError('eventID', 'a string "<shardId>:<sequenceNumber>"', eventID);
-  const shardId = eventID.slice(0, colon);
-  if (encryptionType !== undefined && encryptionType !== 'NONE' && encryptionType !== 'KMS') {
-    throw fieldError('kinesis.encryptionType', '"NONE" or "KMS"', encryptionType);
-  }
-  const bytes = decodeBase64Strict(data);
-  if (bytes === undefined) {
-    throw new DecodeError(
-      { streamArn: eventSourceARN, shardId, partitionKey, sequenceNumber },
-      'base64',
-      `kinesis.data is not valid base64 (${data.length} characters)`,
-    );
-  }
-  const result: StreamRecord<Uint8Array> = {
-    streamArn: eventSourceARN,
-    shardId,
-    partitionKey,
-    sequenceNumber,
-    approximateArrivalTimestamp: new Date(Math.round(approximateArrivalTimestamp * 1000)),
-    data: bytes,
-  };
-  return encryptionType === undefined ? result : { ...result, encryptionType };
+  checkLambdaRecord(record);
+  return readLambdaRecord(record);
 }

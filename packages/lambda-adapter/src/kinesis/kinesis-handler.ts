@@ -3,6 +3,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { readKinesisEvent } from '../event/read-kinesis-event.js';
+import { scanKinesisEvent } from '../event/scan-kinesis-event.js';
 import {
   type AdapterOptions,
   checkHandler,
@@ -95,9 +96,9 @@ async function handleKinesisEvent<T>(
   settings: ResolvedOptions<T>,
   context: Context | undefined,
 ) {
-  const batch = readEventOrLog(event, settings);
+  const batch = logInvalid(settings, () => scanKinesisEvent(event));
   const run = await runBatch(batch.inputs, handler, settings, context, batch.shardId);
-  logRun(settings, { transport: 'kinesis', ...origin(batch), eventRecords: batch.inputs.length }, run);
+  logRun(settings, { transport: 'kinesis', ...origin(batch), eventRecords: batch.count }, run);
   return run.result;
 }
 
@@ -107,8 +108,13 @@ export function readEventOrLog(
   settings: { readonly logger: ResolvedOptions<unknown>['logger'] },
   expected?: string,
 ) {
+  return logInvalid(settings, () => readKinesisEvent(event, expected));
+}
+
+/** Runs `read`; an InvalidEventError it throws is logged (without payloads) before it is thrown. */
+function logInvalid<R>(settings: { readonly logger: ResolvedOptions<unknown>['logger'] }, read: () => R): R {
   try {
-    return readKinesisEvent(event, expected);
+    return read();
   } catch (error) {
     if (error instanceof InvalidEventError) {
       settings.logger.error({ code: error.code, received: error.received }, error.message);
@@ -118,7 +124,7 @@ export function readEventOrLog(
 }
 
 /** The origin fields of a read event, for the log line. */
-export function origin(batch: ReturnType<typeof readKinesisEvent>) {
+export function origin(batch: Omit<ReturnType<typeof readKinesisEvent>, 'inputs'>) {
   return {
     streamArn: batch.streamArn,
     shardId: batch.shardId,

@@ -6,6 +6,7 @@ import {
   createLogger,
   type DeadLetterHandler,
   type Handler,
+  type LambdaRecords,
   type ProcessBatchOptions,
   processBatch,
   type RecordEvent,
@@ -112,7 +113,7 @@ export interface BatchRun {
 
 /** Runs one batch through core's processBatch with the invocation's deadline and a child logger. */
 export async function runBatch<T>(
-  inputs: readonly BatchInput[],
+  inputs: readonly BatchInput[] | LambdaRecords,
   handler: Handler<T>,
   settings: ResolvedOptions<T>,
   context: InvocationContext | undefined,
