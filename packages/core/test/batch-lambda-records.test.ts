@@ -115,7 +115,8 @@ const codeOf = (error: unknown) => (error as { code?: unknown }).code;
 
 async function run(inputs: Parameters<typeof processBatch>[0], concurrency: number, deadLetter: boolean) {
   const seen: unknown[] = [];
-  const deadLettered: unknown[] = [];
+  // Records as handed over, looked at only once the batch is done (bytes must outlive the walk).
+  const deadLettered: { record: StreamRecord<unknown>; code: unknown }[] = [];
   const result: BatchResult = await processBatch(
     inputs,
     async (record: StreamRecord<{ fail?: boolean }>) => {
@@ -129,7 +130,7 @@ async function run(inputs: Parameters<typeof processBatch>[0], concurrency: numb
       ...(deadLetter
         ? {
             deadLetter: async (record, error) => {
-              deadLettered.push({ record: view(record), code: codeOf(error) });
+              deadLettered.push({ record, code: codeOf(error) });
             },
           }
         : {}),
@@ -137,7 +138,7 @@ async function run(inputs: Parameters<typeof processBatch>[0], concurrency: numb
   );
   return {
     seen,
-    deadLettered,
+    deadLettered: deadLettered.map(({ record, code }) => ({ record: view(record), code })),
     checkpoint: result.checkpoint,
     failed:
       result.failed === undefined

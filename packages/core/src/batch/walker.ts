@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { Codec } from '../codec/codec.js';
 import { decodeData, decodeRecord } from '../codec/decode-record.js';
+import { json } from '../codec/json.js';
+import { text } from '../codec/text.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
-import { decodeBase64Strict } from '../record/base64.js';
+import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import { base64Error, type LambdaKinesisRecord, lambdaStreamRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { deferredAt, type Items } from './items.js';
@@ -48,11 +50,20 @@ export class Walker<T> {
   deadLettered = 0;
   stopReason: StopReason | undefined;
 
+  /**
+   * Lambda records read at their turn may be base64-decoded into a scratch buffer: the built-in
+   * json and text codecs are synchronous and keep nothing of the bytes (a record that fails to
+   * decode gets a copy).
+   */
+  readonly transient: boolean;
+
   constructor(
     readonly items: Items,
     readonly settings: WalkSettings<T>,
   ) {
     this.states = new Uint8Array(items.records.length);
+    const codec: unknown = settings.codec;
+    this.transient = codec === json || codec === text;
   }
 
   /** True (and remembers why) when no new record may start: caller aborted or deadline passed. */
@@ -122,7 +133,8 @@ export class Walker<T> {
    */
   runDeferred(lambda: LambdaKinesisRecord, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
     const cache = this.items.lambda;
-    const bytes = decodeBase64Strict(lambda.kinesis.data);
+    const transient = this.transient;
+    const bytes = transient ? decodeBase64Transient(lambda.kinesis.data) : decodeBase64Strict(lambda.kinesis.data);
     if (bytes === undefined) {
       return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
     }
@@ -131,7 +143,9 @@ export class Walker<T> {
     try {
       value = decodeData(raw, this.settings.codec);
     } catch (error) {
-      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+      // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
+      const kept = transient ? lambdaStreamRecord(lambda, bytes.slice(), cache) : raw;
+      return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
     }
     if (isThenable<T>(value)) {
       return value.then(
@@ -169,7 +183,8 @@ export class Walker<T> {
     lambda: LambdaKinesisRecord,
   ): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
     const cache = this.items.lambda;
-    const bytes = decodeBase64Strict(lambda.kinesis.data);
+    const transient = this.transient;
+    const bytes = transient ? decodeBase64Transient(lambda.kinesis.data) : decodeBase64Strict(lambda.kinesis.data);
     if (bytes === undefined) {
       return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
     }
@@ -178,7 +193,9 @@ export class Walker<T> {
     try {
       value = decodeData(raw, this.settings.codec);
     } catch (error) {
-      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+      // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
+      const kept = transient ? lambdaStreamRecord(lambda, bytes.slice(), cache) : raw;
+      return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
     }
     if (isThenable<T>(value)) {
       return value.then(
