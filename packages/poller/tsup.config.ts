@@ -1,14 +1,11 @@
-import { defineConfig } from 'tsup';
+import { readFileSync } from 'node:fs';
+import { packageBuild } from '../../tsup.base.js';
 
-// STREAMSHARE_BUILD_JS_ONLY=1 (used by `npm run demo`): JavaScript only, no .d.ts, and keep dist/ as it is.
-const jsOnly = process.env.STREAMSHARE_BUILD_JS_ONLY === '1';
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
-export default defineConfig({
+export default packageBuild({
   // dist/cli.js is the `streamshare` bin: its source starts with a shebang, which esbuild keeps (and tsup makes executable).
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
-  format: ['esm', 'cjs'],
-  dts: !jsOnly,
-  sourcemap: true,
-  clean: !jsOnly,
-  target: 'node20',
+  // `streamshare --version`
+  define: { __STREAMSHARE_VERSION__: JSON.stringify(version) },
 });

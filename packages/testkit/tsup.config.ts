@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-// STREAMSHARE_BUILD_JS_ONLY=1 (used by `npm run demo`): JavaScript only, no .d.ts, and keep dist/ as it is.
-const jsOnly = process.env.STREAMSHARE_BUILD_JS_ONLY === '1';
-
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: !jsOnly,
-  sourcemap: true,
-  clean: !jsOnly,
-  target: 'node20',
-});
+// Private: used by the tests (from src) and by the demo (from dist), ESM only.
+export default packageBuild({ format: ['esm'] });

@@ -1,11 +1,4 @@
-import { describeRecord, type RecordIdentity, StreamshareError } from '@streamshare/core';
-
-function identityOf(record: RecordIdentity): RecordIdentity {
-  const { streamArn, shardId, partitionKey, sequenceNumber, subSequenceNumber } = record;
-  return subSequenceNumber === undefined
-    ? { streamArn, shardId, partitionKey, sequenceNumber }
-    : { streamArn, shardId, partitionKey, sequenceNumber, subSequenceNumber };
-}
+import { describeRecord, identityOf, type RecordIdentity, StreamshareError } from '@streamshare/core';
 
 /**
  * An option of `eventBridgeForwarder` is wrong (thrown when the forwarder is made). `code` is

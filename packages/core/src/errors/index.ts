@@ -7,5 +7,6 @@ export {
   describeRecord,
   HandlerError,
   InvalidInputError,
+  identityOf,
 } from './record-errors.js';
 export { FatalError, isRetryable, RetryableError, StreamshareError } from './streamshare-error.js';

@@ -7,7 +7,8 @@ export function describeRecord(record: RecordIdentity): string {
   return `record ${record.sequenceNumber}${sub} (partition key ${JSON.stringify(record.partitionKey)}) of ${record.shardId} in ${record.streamArn}`;
 }
 
-function identityOf(record: RecordIdentity): RecordIdentity {
+/** The identity fields of a record (no data), as errors keep them. */
+export function identityOf(record: RecordIdentity): RecordIdentity {
   const { streamArn, shardId, partitionKey, sequenceNumber, subSequenceNumber } = record;
   return subSequenceNumber === undefined
     ? { streamArn, shardId, partitionKey, sequenceNumber }
