@@ -37,6 +37,11 @@ export interface Items {
 
 const EMPTY = new Uint8Array(0);
 
+/** Items with no records (same shape as a layout's), for a retired walker. */
+export function emptyItems(lambda: LambdaReadCache | undefined): Items {
+  return { records: [], failures: undefined, lambda };
+}
+
 /** The Lambda record at `index` when it is still to be read, else undefined. */
 export function deferredAt(items: Items, index: number): LambdaKinesisRecord | undefined {
   if (items.lambda === undefined) return undefined;

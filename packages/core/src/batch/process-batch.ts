@@ -94,6 +94,7 @@ export async function processBatch<T = unknown>(
     external?.removeEventListener('abort', onAbort);
   }
   const result = resultOf(walker, startedAt);
+  walker.retire();
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;
     logger.warn(

@@ -7,7 +7,7 @@ import { DecodeError, HandlerError } from '../errors/record-errors.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import { base64Error, type LambdaKinesisRecord, lambdaStreamRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import { deferredAt, type Items } from './items.js';
+import { deferredAt, emptyItems, type Items } from './items.js';
 import { DEAD_LETTERED, DONE, FAILED, isThenable, type Outcome, RUNNING, stateOf } from './outcome.js';
 import { type RetryPolicy, retryAfter } from './retry.js';
 import type { DeadLetterHandler, FailedRecord, RecordContext, RecordEvent, RecordHandler } from './types.js';
@@ -40,6 +40,15 @@ class Context implements RecordContext {
 }
 
 /**
+ * The walker of the last batch, emptied by {@link Walker.retire} and kept alive on purpose. V8's
+ * optimized code holds the hidden classes (maps) of the objects it handles weakly: when a full GC
+ * finds no walker, items or record cache left alive (they all die with their batch), it throws
+ * that code away, and the next batch runs unoptimized while the walk is compiled again (tens of
+ * ms). One emptied walker keeps those shapes alive between batches. It holds no records.
+ */
+const retired: { last?: Walker<unknown> } = {};
+
+/**
  * The state of one batch walk and the per-item pipeline: pre-failure, decode, handler with
  * retries, poison policy. Strategies (in order, per key, whole batch) decide what starts when.
  */
@@ -64,6 +73,18 @@ export class Walker<T> {
     this.states = new Uint8Array(items.records.length);
     const codec: unknown = settings.codec;
     this.transient = codec === json || codec === text;
+  }
+
+  /**
+   * Empties this walker once its result is taken (no records, states or failures kept, the same
+   * kinds of values so that its shape does not change) and keeps it as the last walker.
+   */
+  retire(): void {
+    const self = this as { items: Items; states: Uint8Array };
+    self.items = emptyItems(this.items.lambda);
+    self.states = new Uint8Array(0);
+    this.failures.clear();
+    retired.last = this as Walker<unknown>;
   }
 
   /** True (and remembers why) when no new record may start: caller aborted or deadline passed. */
