@@ -31,6 +31,7 @@ export {
   unreadUnderLatest,
 } from './coordination/lineage.js';
 export {
+  describeCheckpointStore,
   isShardEnd,
   LocalCoordinator,
   type LocalCoordinatorOptions,
@@ -49,8 +50,11 @@ export { type DoctorCheck, type DoctorOptions, formatCheck, runDoctor } from './
 export {
   AccessDeniedError,
   type CallContext,
+  type CheckpointFailureKind,
+  type CheckpointOperation,
   type ClassifiedError,
   type ConsumerStatement,
+  classifyCheckpointFailure,
   classifyKinesisError,
   consumerPolicyStatement,
   type ErrorKind,
@@ -58,6 +62,7 @@ export {
   KmsError,
   PollerError,
   principalFromMessage,
+  ShardCheckpointError,
   StartTimeoutError,
   StreamNotFoundError,
 } from './errors/index.js';
@@ -109,6 +114,9 @@ export type {
 } from './poller/options.js';
 export {
   advance,
+  CHECKPOINT_BACKOFF,
+  type CheckpointCallOptions,
+  checkpointCall,
   type Delivery,
   type DeliveryOutcome,
   describePosition,

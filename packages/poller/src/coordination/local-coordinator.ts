@@ -1,4 +1,10 @@
-import { type Checkpoint, type CheckpointStore, compareSequenceNumbers } from '@streamshare/core';
+import {
+  type Checkpoint,
+  type CheckpointStore,
+  compareSequenceNumbers,
+  FileCheckpointStore,
+  MemoryCheckpointStore,
+} from '@streamshare/core';
 import type { Logger } from 'pino';
 import { readyShards } from './lineage.js';
 import type { ShardCoordinator, ShardDescriptor } from './shard-coordinator.js';
@@ -36,6 +42,19 @@ export function isShardEnd(checkpoint: Checkpoint | undefined): boolean {
 }
 
 /**
+ * Where `store` keeps the checkpoints of `streamArn`, for logs and messages: the file of a
+ * FileCheckpointStore, "memory", or the store's own `description` (a string property) or class name.
+ */
+export function describeCheckpointStore(store: CheckpointStore, streamArn: string): string {
+  const own = (store as { description?: unknown }).description;
+  if (typeof own === 'string' && own !== '') return own;
+  if (store instanceof FileCheckpointStore) return `checkpoint file ${store.fileOf(streamArn)}`;
+  if (store instanceof MemoryCheckpointStore) return 'memory checkpoint store';
+  const name = (store as { constructor?: { name?: unknown } }).constructor?.name;
+  return `checkpoint store ${typeof name === 'string' && name !== '' && name !== 'Object' ? name : '(custom)'}`;
+}
+
+/**
  * The coordinator of a single worker: it owns every shard and keeps checkpoints in a
  * {@link CheckpointStore} (the file store by default).
  *
@@ -47,6 +66,7 @@ export function isShardEnd(checkpoint: Checkpoint | undefined): boolean {
  */
 export class LocalCoordinator implements ShardCoordinator {
   readonly checkpoints: CheckpointStore;
+  readonly storeDescription: string;
   readonly #streamArn: string;
   readonly #logger: Logger | undefined;
   readonly #finished = new Set<string>();
@@ -54,6 +74,7 @@ export class LocalCoordinator implements ShardCoordinator {
 
   constructor(checkpoints: CheckpointStore, options: LocalCoordinatorOptions) {
     this.checkpoints = checkpoints;
+    this.storeDescription = describeCheckpointStore(checkpoints, options.streamArn);
     this.#streamArn = options.streamArn;
     this.#logger = options.logger;
   }

@@ -36,4 +36,9 @@ export interface ShardCoordinator {
   readonly checkpoints: CheckpointStore;
   /** Shard ids currently held, for metrics. */
   held(): readonly string[];
+  /**
+   * Where the checkpoints are kept, for logs and error messages (e.g. `checkpoint file /data/x.json`,
+   * `lease table leases`). Never a secret.
+   */
+  readonly storeDescription?: string;
 }

@@ -1,4 +1,10 @@
 export {
+  type CheckpointFailureKind,
+  type CheckpointOperation,
+  classifyCheckpointFailure,
+  ShardCheckpointError,
+} from './checkpoint-failure.js';
+export {
   type CallContext,
   type ClassifiedError,
   classifyKinesisError,

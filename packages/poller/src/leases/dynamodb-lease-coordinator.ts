@@ -84,6 +84,8 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
    */
   readonly syncIntervalMs: number;
   readonly checkpoints: CheckpointStore;
+  /** `lease table <name> (worker <id>)`, for logs and messages. */
+  readonly storeDescription: string;
 
   private readonly table: LeaseTable;
   private readonly createIfMissing: boolean;
@@ -127,6 +129,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
       tableName: options.tableName,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
     });
+    this.storeDescription = `lease table ${options.tableName} (worker ${this.workerId})`;
     this.checkpoints = {
       get: (streamArn, shardId) => this.getCheckpoint(streamArn, shardId),
       put: (streamArn, shardId, checkpoint) => this.putCheckpoint(streamArn, shardId, checkpoint),

@@ -1,3 +1,4 @@
+export { CHECKPOINT_BACKOFF, type CheckpointCallOptions, checkpointCall } from './checkpoint-calls.js';
 export type { Delivery, DeliveryOutcome, ShardBatch } from './delivery.js';
 export {
   type LambdaContextOptions,

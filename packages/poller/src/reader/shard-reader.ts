@@ -22,6 +22,7 @@ import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
+import { CHECKPOINT_BACKOFF, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
 import { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
@@ -55,6 +56,8 @@ export interface ShardReaderOptions {
   readonly readLimits?: ReadLimits | undefined;
   /** Backoff between re-reads of a blocked shard (default 1 s .. 30 s). */
   readonly failureBackoff?: BackoffOptions | undefined;
+  /** Backoff between attempts of a failing checkpoint store call (default 250 ms .. 10 s). */
+  readonly checkpointBackoff?: BackoffOptions | undefined;
   readonly principal?: string | undefined;
   readonly logger: Logger;
   readonly observer?: PollerObserver | undefined;
@@ -98,11 +101,18 @@ function byteLength(records: readonly _Record[]): number {
  *   {@link LATEST_REPLAY_MARGIN_MS}), which is also written as a start marker checkpoint so that a
  *   restart does the same: a new LATEST iterator would skip what was written in between;
  * - throttling, network errors, 5xx: retried with backoff (see callWithRetries);
+ * - the checkpoint store failing for a while (unavailable or throttled lease table, disk or network
+ *   errors): the same store call is retried with backoff (see checkpointCall): the get at start until
+ *   `stopSignal` aborts, the put after a batch until `processSignal` aborts; the batch is not handled
+ *   again (should the process die meanwhile, it is delivered again from the last checkpoint);
+ * - LEASE_LOST from the store (the shard moved to another worker): this reader ends with `'lost'`,
+ *   writes no further checkpoint, and the others go on;
  * - no NextShardIterator: the shard is closed and fully read: `coordinator.markFinished`;
  * - `stopSignal` aborted: no new fetch; the batch in hand is finished and checkpointed;
  * - `processSignal` aborted (lease lost, or stop timeout): processBatch starts no new record.
  *
- * Fatal errors (AccessDenied, not found, KMS) reject `run()`.
+ * Fatal errors (AccessDenied, not found, KMS; a checkpoint going backwards or a corrupt checkpoint
+ * store, as a ShardCheckpointError naming the shard and the store) reject `run()`.
  * @internal
  */
 export class ShardReader {
@@ -130,12 +140,33 @@ export class ShardReader {
   }
 
   async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
-    const { coordinator, streamArn, shardId, logger } = this.options;
-    const log = logger.child({ shardId });
-    const checkpoint = await coordinator.checkpoints.get(streamArn, shardId);
+    const log = this.options.logger.child({ shardId: this.shardId });
+    try {
+      return await this.#read(stopSignal, processSignal, log);
+    } catch (error) {
+      if (error instanceof AbortedError) return 'stopped';
+      if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
+        log.warn(
+          { err: error.message, store: this.#store },
+          'lease lost: the shard is left to its new owner; this reader stops and writes no further checkpoint',
+        );
+        return 'lost';
+      }
+      throw error;
+    }
+  }
+
+  async #read(stopSignal: AbortSignal, processSignal: AbortSignal, log: Logger): Promise<ReaderEnd> {
+    const { coordinator, streamArn, shardId } = this.options;
+    const checkpoint = await this.#checkpointCall(
+      'get',
+      () => coordinator.checkpoints.get(streamArn, shardId),
+      stopSignal,
+      log,
+    );
     if (isShardEnd(checkpoint)) {
       // Read to its end in an earlier run (the shard-end checkpoint of LocalCoordinator).
-      await coordinator.markFinished(shardId);
+      await this.#finish(stopSignal, log);
       return 'finished';
     }
     const readingSince = startMarkerTime(checkpoint);
@@ -144,7 +175,12 @@ export class ShardReader {
     } else if (checkpoint) {
       this.#position = { kind: 'checkpoint', checkpoint };
     } else if (this.options.initialPosition) {
-      this.#position = { kind: 'start', startingPosition: await this.options.initialPosition() };
+      // With LATEST this reads the checkpoints of the shard's ancestors.
+      const initial = this.options.initialPosition;
+      this.#position = {
+        kind: 'start',
+        startingPosition: await this.#checkpointCall('get', () => initial(), stopSignal, log),
+      };
     }
     log.info({ position: describePosition(this.#position) }, 'shard reader started');
 
@@ -187,7 +223,7 @@ export class ShardReader {
           blocked = 0;
         }
         if (!page.NextShardIterator) {
-          await coordinator.markFinished(shardId);
+          await this.#finish(stopSignal, log);
           log.info('shard finished (closed and read to its end)');
           return 'finished';
         }
@@ -205,7 +241,7 @@ export class ShardReader {
         if (error instanceof StreamNotFoundError && /shard/i.test(String((error.cause as Error)?.message))) {
           // The shard itself is gone (trimmed after the retention period): nothing left to read.
           log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
-          await coordinator.markFinished(shardId);
+          await this.#finish(stopSignal, log);
           return 'finished';
         }
         throw error;
@@ -252,16 +288,16 @@ export class ShardReader {
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
     const { result } = await this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
     this.options.observer?.onBatch?.(shardId, result, bytes);
-    if (result.checkpoint && !sameCheckpoint(result.checkpoint, resumeFrom)) {
-      try {
-        await coordinator.checkpoints.put(streamArn, shardId, result.checkpoint);
-      } catch (error) {
-        if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
-          log.warn({ err: error.message }, 'lease lost: the batch is left to the new owner');
-          return 'lost';
-        }
-        throw error;
-      }
+    const done = result.checkpoint;
+    if (done && !sameCheckpoint(done, resumeFrom)) {
+      // Tried at least once even when the batch was abandoned (what was done is checkpointed); retried
+      // until it succeeds or the batch in hand is abandoned. LEASE_LOST ends the reader (see run()).
+      await this.#checkpointCall(
+        'put',
+        () => coordinator.checkpoints.put(streamArn, shardId, done),
+        processSignal,
+        log,
+      );
     }
     this.#position = advance(this.#position, result.checkpoint);
     if (!result.failed) return 'ok';
@@ -282,6 +318,36 @@ export class ShardReader {
       `shard blocked at ${describeRecord(record)}: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 'blocked';
+  }
+
+  /** Where the checkpoints are kept, for logs and messages. */
+  get #store(): string {
+    return this.options.coordinator.storeDescription ?? 'checkpoint store';
+  }
+
+  /** A checkpoint store call, retried while it fails transiently and `signal` is not aborted (see checkpointCall). */
+  #checkpointCall<T>(
+    operation: 'get' | 'put' | 'finish',
+    call: () => Promise<T>,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<T> {
+    const { coordinator, streamArn, shardId, observer } = this.options;
+    return checkpointCall(operation, call, {
+      streamArn,
+      shardId,
+      store: this.#store,
+      signal,
+      logger: log,
+      backoff: this.options.checkpointBackoff ?? CHECKPOINT_BACKOFF,
+      owns: () => coordinator.owns(shardId),
+      onRetry: (action, error) => observer?.onRetry?.(shardId, action, error),
+    });
+  }
+
+  /** Records that the shard was read to its end (retried like a checkpoint write while not stopping). */
+  #finish(stopSignal: AbortSignal, log: Logger): Promise<void> {
+    return this.#checkpointCall('finish', () => this.options.coordinator.markFinished(this.shardId), stopSignal, log);
   }
 
   async #getIterator(signal: AbortSignal): Promise<string> {

@@ -1,0 +1,116 @@
+import { CheckpointError } from '@streamshare/core';
+import type { Logger } from 'pino';
+import { AbortedError } from '../calls/call-with-retries.js';
+import {
+  type CheckpointOperation,
+  classifyCheckpointFailure,
+  ShardCheckpointError,
+} from '../errors/checkpoint-failure.js';
+import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+
+/** Default backoff between attempts of a failed checkpoint call: 250 ms growing to 10 s. */
+export const CHECKPOINT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 10_000 };
+
+/** Attempts after which a failing checkpoint call is logged at error level (it is still retried). */
+const LOUD_AFTER = 5;
+
+/**
+ * Options of {@link checkpointCall}.
+ * @internal
+ */
+export interface CheckpointCallOptions {
+  readonly streamArn: string;
+  readonly shardId: string;
+  /** Where the checkpoints are kept, for logs and messages. */
+  readonly store: string;
+  /** Stops the retries: the call then throws {@link AbortedError}. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** Default {@link CHECKPOINT_BACKOFF}. */
+  readonly backoff?: BackoffOptions | undefined;
+  /** False once the shard is no longer this worker's: retrying stops with LEASE_LOST. */
+  readonly owns?: (() => boolean) | undefined;
+  /** Called before each retry, with the action `checkpoint:<operation>`. */
+  readonly onRetry?: ((action: string, error: unknown) => void) | undefined;
+}
+
+/**
+ * Runs one call of the checkpoint store for a shard reader, retrying what may go away by itself (store
+ * unavailable or throttled, disk or network errors: see {@link classifyCheckpointFailure}) with backoff
+ * and jitter until it succeeds or `signal` aborts (the first attempt is made in any case). Only the store call is repeated: a batch already
+ * handled is not handled again.
+ *
+ * @throws CheckpointError with code LEASE_LOST when the shard moved to another worker (as the store says,
+ *   or `owns` turns false while retrying).
+ * @throws ShardCheckpointError for a checkpoint going backwards, a corrupt store, or another
+ *   non-retryable CheckpointError; other fatal errors (e.g. lease table access denied) as they are.
+ * @throws AbortedError when `signal` aborted before the call succeeded.
+ * @internal
+ */
+export async function checkpointCall<T>(
+  operation: CheckpointOperation,
+  call: () => Promise<T>,
+  options: CheckpointCallOptions,
+): Promise<T> {
+  const { signal, logger, shardId, streamArn, store } = options;
+  const action = `checkpoint:${operation}`;
+  for (let attempt = 1; ; attempt++) {
+    // The first attempt is made even when `signal` already aborted: the checkpoint of what was done
+    // in an abandoned batch is still written; only the retries stop.
+    try {
+      return await call();
+    } catch (error) {
+      const kind = classifyCheckpointFailure(error);
+      if (kind === 'lease-lost') throw error;
+      if (kind === 'fatal') {
+        if (error instanceof CheckpointError && !(error instanceof ShardCheckpointError)) {
+          throw new ShardCheckpointError({
+            code: error.code as ConstructorParameters<typeof CheckpointError>[0],
+            shardId,
+            streamArn,
+            store,
+            operation,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      if (options.owns && !options.owns()) {
+        throw new CheckpointError(
+          'LEASE_LOST',
+          `the lease of ${shardId} in ${streamArn} was lost while the checkpoint store (${store}) was failing`,
+          { cause: error },
+        );
+      }
+      if (signal.aborted) throw aborted(operation, options);
+      const delayMs = backoffDelay(attempt, options.backoff ?? CHECKPOINT_BACKOFF);
+      options.onRetry?.(action, error);
+      logger[attempt >= LOUD_AFTER ? 'error' : 'warn'](
+        {
+          shardId,
+          store,
+          action,
+          attempt,
+          delayMs,
+          err: error instanceof Error ? { message: error.message, code: (error as { code?: unknown }).code } : error,
+        },
+        `checkpoint ${operation} of ${shardId} failed (${store}); trying again after a pause` +
+          (operation === 'put' ? ' (the batch is not handled again)' : ''),
+      );
+      await sleep(delayMs, signal);
+      if (signal.aborted) throw aborted(operation, options);
+    }
+  }
+}
+
+function aborted(operation: CheckpointOperation, options: CheckpointCallOptions): AbortedError {
+  if (operation === 'put') {
+    options.logger.warn(
+      { shardId: options.shardId, store: options.store },
+      `stopping before the checkpoint of ${options.shardId} could be written: the records after the last ` +
+        'checkpoint will be delivered again (at least once)',
+    );
+  }
+  return new AbortedError(`checkpoint ${operation} of ${options.shardId}`);
+}
