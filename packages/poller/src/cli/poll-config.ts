@@ -25,6 +25,8 @@ export const POLL_DEFAULTS = {
   metricsHost: '0.0.0.0',
   logLevel: 'info' as LogLevel,
   shutdownTimeoutMs: 25_000,
+  /** createPoller's own default (startTimeoutMs), shown in the help. */
+  startTimeoutMs: 60_000,
   idleMs: 1_000,
   sessionName: 'streamshare-poller',
 } as const;
@@ -154,6 +156,14 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     description:
       'On SIGTERM/SIGINT the batch in hand is finished, checkpointed and leases are released; past this bound the process exits with code 1. Keep it below the orchestrator\u2019s kill delay (ECS stopTimeout, Kubernetes terminationGracePeriodSeconds).',
   },
+  {
+    name: 'start-timeout-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: String(POLL_DEFAULTS.startTimeoutMs),
+    description:
+      'How long the start keeps retrying while Kinesis (or the lease table) cannot be reached, throttles or fails with 5xx; then the process exits 1 with START_TIMEOUT naming the endpoint, the region and the last error. Access denied or a missing stream fail at once.',
+  },
   { name: 'help', type: 'boolean', description: 'Show this help.' },
 ];
 
@@ -183,6 +193,8 @@ export interface PollConfig {
   readonly metricsHost: string;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /** createPoller's `startTimeoutMs`; absent: the poller's default (60 s). */
+  readonly startTimeoutMs?: number;
 }
 
 function definition(name: string): FlagDefinition {
@@ -256,6 +268,7 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
   const port = value('metrics-port');
   const level = value('log-level');
   const shutdown = value('shutdown-timeout-ms');
+  const startTimeout = value('start-timeout-ms');
   const codec = value('codec');
   const from = value('from');
   return {
@@ -272,5 +285,6 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
     metricsHost: value('metrics-host')?.value ?? POLL_DEFAULTS.metricsHost,
     logLevel: level ? parseChoice(level, LOG_LEVELS) : POLL_DEFAULTS.logLevel,
     shutdownTimeoutMs: shutdown ? parseInteger(shutdown, 100, 3_600_000) : POLL_DEFAULTS.shutdownTimeoutMs,
+    ...(startTimeout ? { startTimeoutMs: parseInteger(startTimeout, 100, 86_400_000) } : {}),
   };
 }

@@ -37,6 +37,7 @@ export function pollerOptionsFrom(
     stopTimeoutMs: stopTimeoutOf(config.shutdownTimeoutMs),
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     ...(config.batchSize === undefined ? {} : { maxRecordsPerCall: config.batchSize }),
+    ...(config.startTimeoutMs === undefined ? {} : { startTimeoutMs: config.startTimeoutMs }),
     ...(config.assumeRole ? { assumeRole: config.assumeRole } : {}),
     ...(checkpoint.kind === 'file'
       ? { checkpointDir: resolve(extra.cwd, checkpoint.dir) }
@@ -203,7 +204,7 @@ export const pollCommand: Command = {
         'AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_DYNAMODB.',
         '',
         'Exit codes: 0 stopped cleanly (signal, or every shard read to its end); 1 failure at run time',
-        '(access denied, stream not found, shutdown timeout); 2 bad flag, variable or handler module.',
+        '(access denied, stream not found, start or shutdown timeout); 2 bad flag, variable or handler module.',
       ].join('\n'),
     }),
   run: poll,
