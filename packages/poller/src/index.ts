@@ -83,7 +83,7 @@ export {
   defaultWorkerId,
   LeaseTableError,
 } from './leases/index.js';
-export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } from './metrics/index.js';
+export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions, RETRY_ACTIONS } from './metrics/index.js';
 export {
   type AccessDeniedExplanation,
   type ArnKind,

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { BatchResult } from '@streamshare/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../src/http/server.js';
-import { createPollerMetrics } from '../src/metrics/poller-metrics.js';
+import { createPollerMetrics, RETRY_ACTIONS } from '../src/metrics/poller-metrics.js';
 import type { PollerStatus } from '../src/poller/options.js';
 
 const servers: { close(): Promise<void> }[] = [];
@@ -59,6 +60,36 @@ describe('metrics observer and HTTP server', () => {
     expect(text).toContain('streamshare_process_resident_memory_bytes');
     o.onShardStopped?.('shardId-000000000000', 'lost');
     expect(await metrics.render()).not.toContain(`streamshare_millis_behind_latest{${shard}}`);
+  });
+
+  it('counts a failed periodic shard sync and checkpoint store retries in retries_total by action', async () => {
+    const metrics = createPollerMetrics({ processMetrics: false });
+    const o = metrics.observer;
+    // As the poller reports them: a stream-wide sync has no shard.
+    o.onRetry?.(undefined, 'shard-sync', new Error('DescribeStream: InternalFailure'));
+    o.onRetry?.(undefined, 'shard-sync', new Error('ListShards: LimitExceededException'));
+    o.onRetry?.('shardId-000000000001', 'checkpoint:put', new Error('lease table throttled'));
+    o.onRetry?.('shardId-000000000002', 'kinesis:GetRecords', new Error('socket hang up'));
+    const text = await metrics.render();
+    expect(text).toContain('streamshare_retries_total{action="shard-sync"} 2');
+    expect(text).toContain('streamshare_retries_total{action="checkpoint:put"} 1');
+    expect(text).toContain('streamshare_retries_total{action="kinesis:GetRecords"} 1');
+    // No shard label: the sync is stream-wide, and per-shard retries stay one series per action.
+    expect(text).not.toMatch(/streamshare_retries_total\{[^}]*shard=/);
+    const help = text.split('\n').find((line) => line.startsWith('# HELP streamshare_retries_total'));
+    for (const action of ['shard-sync', 'checkpoint:put', 'kinesis:GetRecords']) expect(help).toContain(action);
+  });
+
+  it("the README's metrics table lists every metric, and every action of retries_total", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| metric | type | labels |'));
+    const metrics = createPollerMetrics({ processMetrics: false });
+    const names = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(table, `README metrics table lacks ${name}`).toContain(`| \`${name}\` |`);
+    const row = table.split('\n').find((line) => line.startsWith('| `streamshare_retries_total` |'));
+    for (const action of RETRY_ACTIONS)
+      expect(row, `README retries_total row lacks ${action}`).toContain(`\`${action}\``);
   });
 
   it('keeps two pollers apart (own registries, not the global one)', async () => {

@@ -1,6 +1,12 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
-import { AccessDeniedError, createPoller, type Poller, StartTimeoutError } from '@streamshare/poller';
+import {
+  AccessDeniedError,
+  createPoller,
+  createPollerMetrics,
+  type Poller,
+  StartTimeoutError,
+} from '@streamshare/poller';
 import {
   dynamoDbClient,
   type FaultProxy,
@@ -55,6 +61,7 @@ describe('periodic shard sync failures', () => {
     let holding = false;
     const seen: string[] = [];
     const { logger, lines } = memoryLogger();
+    const metrics = createPollerMetrics({ processMetrics: false });
     const poller = createPoller({
       streamArn,
       handler: async (record: StreamRecord<unknown>) => {
@@ -70,6 +77,7 @@ describe('periodic shard sync failures', () => {
       idleTimeBetweenReadsMs: 50,
       shardSyncIntervalMs: 200,
       logger,
+      observer: metrics.observer,
     });
     pollers.push(poller);
     await poller.start();
@@ -104,6 +112,11 @@ describe('periodic shard sync failures', () => {
     expect(seen.slice(3).sort()).toEqual(child.map((r) => r.data).sort());
     expect(poller.status().running).toBe(true);
     await waitFor(() => lines.some((l) => l.includes('shard sync failed')), 'the sync failure in the log');
+    // Each failed sync is one retry of action shard-sync (the listing calls' own retries are counted apart).
+    const syncFailures = lines.filter((l) => l.includes('shard sync failed')).length;
+    const retried = /streamshare_retries_total\{action="shard-sync"\} (\d+)/.exec(await metrics.render());
+    expect(Number(retried?.[1])).toBeGreaterThanOrEqual(syncFailures);
+    expect(Number(retried?.[1])).toBeGreaterThan(0);
     expect(proxy.stats.injected['internal-failure'] + proxy.stats.injected['limit-exceeded']).toBeGreaterThan(0);
 
     // The listing comes back: nothing was stopped.

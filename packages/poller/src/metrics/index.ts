@@ -1,1 +1,1 @@
-export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } from './poller-metrics.js';
+export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions, RETRY_ACTIONS } from './poller-metrics.js';

@@ -23,6 +23,21 @@ export interface PollerMetrics {
   readonly contentType: string;
 }
 
+/**
+ * The `action` label values of `streamshare_retries_total`: a Kinesis call retried (`kinesis:<Action>`,
+ * e.g. `kinesis:GetRecords`), a checkpoint store call of a shard reader retried (`checkpoint:get`,
+ * `checkpoint:put`, `checkpoint:finish`), or a whole periodic shard sync (listing and lease sync) that
+ * failed and is tried again after a backoff (`shard-sync`; the poller reports it as
+ * `onRetry(undefined, 'shard-sync', error)`).
+ */
+export const RETRY_ACTIONS = [
+  'kinesis:<Action>',
+  'checkpoint:get',
+  'checkpoint:put',
+  'checkpoint:finish',
+  'shard-sync',
+] as const;
+
 function failureReason(result: BatchResult): string | undefined {
   return result.failed?.reason;
 }
@@ -40,7 +55,7 @@ function failureReason(result: BatchResult): string | undefined {
  * | `streamshare_getrecords_calls_total` | counter | shard |
  * | `streamshare_records_fetched_total` | counter: Kinesis records returned by GetRecords | shard |
  * | `streamshare_throttles_total` | counter | shard, action |
- * | `streamshare_retries_total` | counter | action |
+ * | `streamshare_retries_total` | counter: retries after a transient error | action (see {@link RETRY_ACTIONS}) |
  * | `streamshare_millis_behind_latest` | gauge | shard |
  * | `streamshare_shards_active` | gauge | |
  * | `streamshare_leases_held` | gauge | |
@@ -101,7 +116,9 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
   });
   const retries = new Counter({
     name: `${prefix}retries_total`,
-    help: 'Calls retried after a transient error.',
+    help:
+      'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
+      '(checkpoint:get, checkpoint:put, checkpoint:finish), or a whole periodic shard sync (shard-sync).',
     labelNames: ['action'],
     registers,
   });
@@ -145,6 +162,7 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
       if (millisBehindLatest !== undefined) behind.set({ shard: shardId }, millisBehindLatest);
     }),
     onThrottle: safe((shardId: string, action: string) => throttles.inc({ shard: shardId, action })),
+    // Per action only: a shard label would mix per-shard calls with the stream-wide shard sync (no shard).
     onRetry: safe((_shardId: string | undefined, action: string) => retries.inc({ action })),
     onShardStarted: safe(() => active.inc()),
     onShardStopped: safe((shardId: string) => {

@@ -70,8 +70,10 @@ export interface PollerObserver {
   /** A call was throttled (`action` e.g. `kinesis:GetRecords`; `shardId` empty for listing calls). */
   onThrottle?(shardId: string, action: string): void;
   /**
-   * A call failed with a transient error and is retried; `action` e.g. `kinesis:GetRecords`, or
-   * `shard-sync` when a whole periodic shard sync failed and is tried again later.
+   * Something failed with a transient error and is tried again; `action` is a Kinesis call
+   * (`kinesis:GetRecords`, ...), a checkpoint store call of a shard reader (`checkpoint:get`,
+   * `checkpoint:put`, `checkpoint:finish`), or `shard-sync` (with `shardId` undefined) when a whole
+   * periodic shard sync failed and is tried again after a backoff.
    */
   onRetry?(shardId: string | undefined, action: string, error: unknown): void;
   /** A shard reader started. */
