@@ -31,6 +31,16 @@ export interface WalkSettings<T> {
 
 const EMPTY = new Uint8Array(0);
 
+/** What the json and text codecs get as their (unread) record argument in a transient walk. */
+const UNREAD_RECORD: StreamRecord<Uint8Array> = Object.freeze({
+  streamArn: '',
+  shardId: '',
+  partitionKey: '',
+  sequenceNumber: '',
+  approximateArrivalTimestamp: new Date(0),
+  data: EMPTY,
+});
+
 class Context implements RecordContext {
   constructor(
     readonly attempt: number,
@@ -61,8 +71,8 @@ export class Walker<T> {
 
   /**
    * Lambda records read at their turn may be base64-decoded into a scratch buffer: the built-in
-   * json and text codecs are synchronous and keep nothing of the bytes (a record that fails to
-   * decode gets a copy).
+   * json and text codecs are synchronous, keep nothing of the bytes and do not look at the record
+   * (a record that fails to decode gets a copy of its bytes).
    */
   readonly transient: boolean;
 
@@ -154,8 +164,23 @@ export class Walker<T> {
    */
   runDeferred(lambda: LambdaKinesisRecord, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
     const cache = this.items.lambda;
-    const transient = this.transient;
-    const bytes = transient ? decodeBase64Transient(lambda.kinesis.data) : decodeBase64Strict(lambda.kinesis.data);
+    if (this.transient) {
+      const bytes = decodeBase64Transient(lambda.kinesis.data);
+      if (bytes === undefined) {
+        return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
+      }
+      let value: T;
+      try {
+        // json and text look at the bytes only: no record is built for them.
+        value = this.settings.codec.decode(bytes, UNREAD_RECORD) as T;
+      } catch (error) {
+        // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
+        const kept = lambdaStreamRecord(lambda, bytes.slice(), cache);
+        return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
+      }
+      return this.handle(lambdaStreamRecord(lambda, value, cache), handler);
+    }
+    const bytes = decodeBase64Strict(lambda.kinesis.data);
     if (bytes === undefined) {
       return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
     }
@@ -164,9 +189,7 @@ export class Walker<T> {
     try {
       value = decodeData(raw, this.settings.codec);
     } catch (error) {
-      // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
-      const kept = transient ? lambdaStreamRecord(lambda, bytes.slice(), cache) : raw;
-      return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
+      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
     }
     if (isThenable<T>(value)) {
       return value.then(

@@ -21,6 +21,8 @@ export function parseJsonBytes(data: Uint8Array): unknown {
  * UTF-8 JSON, typed `unknown` (validate it with `schema(validator)` for a precise type).
  * Numbers beyond 2^53 lose precision, as with `JSON.parse`.
  */
+// Synchronous, keeps nothing of the bytes, never looks at the record: processBatch relies on it
+// (Walker.transient) to decode Lambda records over one scratch buffer.
 export const json: Codec<unknown> = {
   name: 'json',
   decode: parseJsonBytes,
