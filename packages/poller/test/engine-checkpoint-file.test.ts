@@ -17,12 +17,27 @@ import {
 import { createPoller, type Poller, ShardCheckpointError } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consumerClient, memoryLogger, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
+import {
+  consumerClient,
+  producerStream as createProducerStream,
+  deleteProducerStream,
+  memoryLogger,
+  producerClient,
+  waitFor,
+} from './helpers/engine-env.js';
 
 const pollers: Poller[] = [];
+/** Streams of this file, deleted after each test (kinesis-mock's shard limit is shared by the project). */
+const streams: string[] = [];
+async function producerStream(prefix: string, shards: number): Promise<string> {
+  const arn = await createProducerStream(prefix, shards);
+  streams.push(arn);
+  return arn;
+}
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
+  await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 

@@ -10,7 +10,14 @@ import { putRecords } from '@streamshare/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ATTR, leaseKey } from '../src/leases/lease.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
-import { consumerClient, memoryLogger, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
+import {
+  consumerClient,
+  producerStream as createProducerStream,
+  deleteProducerStream,
+  memoryLogger,
+  producerClient,
+  waitFor,
+} from './helpers/engine-env.js';
 import {
   dynamoClient,
   type FaultProxy,
@@ -27,6 +34,13 @@ let proxy: FaultProxy;
 let viaProxy: DynamoDBClient;
 let direct: DynamoDBClient;
 const pollers: Poller[] = [];
+/** Streams of this file, deleted after each test (kinesis-mock's shard limit is shared by the project). */
+const streams: string[] = [];
+async function producerStream(prefix: string, shards: number): Promise<string> {
+  const arn = await createProducerStream(prefix, shards);
+  streams.push(arn);
+  return arn;
+}
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -43,6 +57,7 @@ beforeEach(() => {
 afterEach(async () => {
   proxy.faults.splice(0);
   await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
+  await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
 });
 
 afterAll(async () => {

@@ -106,6 +106,26 @@ describe('checkpointCall', () => {
     expect(retried).toEqual(['checkpoint:put', 'checkpoint:put', 'checkpoint:put']);
   });
 
+  it('logs retries at warn, at error once the call has failed for loudAfterMs', async () => {
+    const { logger, lines } = memoryLogger('warn');
+    let calls = 0;
+    await checkpointCall(
+      'put',
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new CheckpointError('CHECKPOINT_IO', 'disk busy', { retryable: true });
+        if (calls === 2) {
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          throw new CheckpointError('CHECKPOINT_IO', 'disk busy', { retryable: true });
+        }
+      },
+      { ...base(new AbortController().signal), logger, loudAfterMs: 50 },
+    );
+    const levels = lines.map((l) => (JSON.parse(l) as { level: number; store: string }).level);
+    expect(levels).toEqual([40, 50]);
+    expect(lines[0]).toContain('lease table leases (worker w1)');
+  });
+
   it('makes the first attempt even when already aborted, then stops retrying with AbortedError', async () => {
     const stop = new AbortController();
     stop.abort();

@@ -12,8 +12,8 @@ import { sleep } from '../util/sleep.js';
 /** Default backoff between attempts of a failed checkpoint call: 250 ms growing to 10 s. */
 export const CHECKPOINT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 10_000 };
 
-/** Attempts after which a failing checkpoint call is logged at error level (it is still retried). */
-const LOUD_AFTER = 5;
+/** How long a checkpoint call may keep failing before its retries are logged at error level (still retried). */
+export const CHECKPOINT_FAILING_LOUD_AFTER_MS = 30_000;
 
 /**
  * Options of {@link checkpointCall}.
@@ -31,6 +31,8 @@ export interface CheckpointCallOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** False once the shard is no longer this worker's: retrying stops with LEASE_LOST. */
   readonly owns?: (() => boolean) | undefined;
+  /** Failing this long, retries are logged at error level rather than warn (default {@link CHECKPOINT_FAILING_LOUD_AFTER_MS}). */
+  readonly loudAfterMs?: number | undefined;
   /** Called before each retry, with the action `checkpoint:<operation>`. */
   readonly onRetry?: ((action: string, error: unknown) => void) | undefined;
 }
@@ -55,6 +57,7 @@ export async function checkpointCall<T>(
 ): Promise<T> {
   const { signal, logger, shardId, streamArn, store } = options;
   const action = `checkpoint:${operation}`;
+  const since = Date.now();
   for (let attempt = 1; ; attempt++) {
     // The first attempt is made even when `signal` already aborted: the checkpoint of what was done
     // in an abandoned batch is still written; only the retries stop.
@@ -86,12 +89,14 @@ export async function checkpointCall<T>(
       if (signal.aborted) throw aborted(operation, options);
       const delayMs = backoffDelay(attempt, options.backoff ?? CHECKPOINT_BACKOFF);
       options.onRetry?.(action, error);
-      logger[attempt >= LOUD_AFTER ? 'error' : 'warn'](
+      const failingMs = Date.now() - since;
+      logger[failingMs >= (options.loudAfterMs ?? CHECKPOINT_FAILING_LOUD_AFTER_MS) ? 'error' : 'warn'](
         {
           shardId,
           store,
           action,
           attempt,
+          failingMs,
           delayMs,
           err: error instanceof Error ? { message: error.message, code: (error as { code?: unknown }).code } : error,
         },

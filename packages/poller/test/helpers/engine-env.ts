@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { RecordHandler, StreamRecord } from '@streamshare/core';
 import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT } from '@streamshare/testkit';
 import { type Logger, pino } from 'pino';
@@ -29,6 +29,29 @@ export function consumerClient(endpoint = kinesisEndpoint()): KinesisClient {
 /** Creates a stream in the producer account; returns its ARN. */
 export async function producerStream(prefix: string, shards: number): Promise<string> {
   return createStream(producerClient(), uniqueName(prefix), shards);
+}
+
+/**
+ * Deletes a producer stream and waits until kinesis-mock has dropped it, so that its shards no longer
+ * count against the emulator's shard limit (50 per account) that the project's test files share.
+ */
+export async function deleteProducerStream(streamArn: string, timeoutMs = 15_000): Promise<void> {
+  const client = producerClient();
+  try {
+    await client.send(new DeleteStreamCommand({ StreamARN: streamArn, EnforceConsumerDeletion: true }));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await client.send(new DescribeStreamSummaryCommand({ StreamARN: streamArn }));
+      } catch (error) {
+        if ((error as { name?: unknown }).name === 'ResourceNotFoundException') return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Resolves when `predicate` holds, polling; rejects with `what` after `timeoutMs`. */
