@@ -16,7 +16,7 @@ export interface KinesisMockOptions {
   readonly defaultAccount?: string;
   /** Default region of the emulator. Default `'us-east-1'`. */
   readonly region?: string;
-  /** Most shards per account. Default 50 (as kinesis-mock). */
+  /** Most shards per account. Default 1000: test files share one emulator (kinesis-mock alone allows 50). */
   readonly shardLimit?: number;
   /** kinesis-mock's LOG_LEVEL (ERROR, WARN, INFO, DEBUG, TRACE). Default `'ERROR'`, or `KINESIS_MOCK_LOG_LEVEL`. */
   readonly logLevel?: string;
@@ -87,7 +87,7 @@ export function kinesisMockEnv(
     SPLIT_SHARD_DURATION: duration,
     UPDATE_SHARD_COUNT_DURATION: duration,
     UPDATE_STREAM_MODE_DURATION: duration,
-    SHARD_LIMIT: String(options.shardLimit ?? 50),
+    SHARD_LIMIT: String(options.shardLimit ?? 1000),
     AWS_ACCOUNT_ID: options.defaultAccount ?? '000000000000',
     AWS_REGION: options.region ?? 'us-east-1',
     LOG_LEVEL: options.logLevel ?? process.env.KINESIS_MOCK_LOG_LEVEL ?? 'ERROR',
