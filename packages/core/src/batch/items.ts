@@ -97,9 +97,25 @@ export function layOutLambda(lambda: LambdaRecords, expand: boolean, eager: bool
 
 /** Expands KPL aggregates (when asked) and marks rejected inputs and corrupt aggregates. */
 export function layOut(inputs: readonly BatchInput[], expand: boolean): Items {
-  const layout = new Layout(expand, []);
-  for (let i = 0; i < inputs.length; i++) layout.place(inputs[i] as BatchInput);
-  return { records: layout.records, failures: layout.failures, lambda: undefined };
+  const records: StreamRecord<Uint8Array>[] = [];
+  let layout: Layout | undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i] as BatchInput;
+    // The common case (a plain record, nothing to expand) without a call.
+    if (
+      layout === undefined &&
+      (input as { kind?: unknown }).kind !== 'rejected' &&
+      (!expand ||
+        !((input as StreamRecord<Uint8Array>).data instanceof Uint8Array) ||
+        !isAggregated((input as StreamRecord<Uint8Array>).data))
+    ) {
+      records.push(input as StreamRecord<Uint8Array>);
+      continue;
+    }
+    layout ??= new Layout(expand, records);
+    layout.place(input);
+  }
+  return { records, failures: layout?.failures, lambda: undefined };
 }
 
 /** Items being laid out, one input after the other. */
