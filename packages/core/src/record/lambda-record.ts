@@ -92,17 +92,11 @@ function isDecimal(text: string): boolean {
   return true;
 }
 
-/**
- * What records of one batch share, reused from one record to the next: the shard id string and
- * the arrival Date (records put together arrive in the same millisecond), as the user records of
- * a KPL aggregate share their aggregate's.
- */
+/** What records of one batch share, reused from one record to the next: the shard id string. */
 export interface LambdaReadCache {
   shardId: string | undefined;
   /** Every record read with this cache is of `shardId`. */
   readonly oneShard: boolean;
-  seconds: number;
-  arrival: Date | undefined;
 }
 
 /**
@@ -110,7 +104,7 @@ export interface LambdaReadCache {
  * record read with it is of that shard (as `lambdaRecords` checks): their `eventID` is not read again.
  */
 export function lambdaReadCache(shardId?: string): LambdaReadCache {
-  return { shardId, seconds: Number.NaN, arrival: undefined, oneShard: shardId !== undefined };
+  return { shardId, oneShard: shardId !== undefined };
 }
 
 function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
@@ -122,13 +116,12 @@ function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
   return shardId;
 }
 
-function arrivalOf(seconds: number, cache: LambdaReadCache | undefined): Date {
-  if (cache === undefined) return new Date(Math.round(seconds * 1000));
-  if (cache.arrival === undefined || cache.seconds !== seconds) {
-    cache.seconds = seconds;
-    cache.arrival = new Date(Math.round(seconds * 1000));
-  }
-  return cache.arrival;
+/**
+ * A Date of its own for every record: Dates are mutable, so records never share one (a handler that
+ * changed its record's timestamp would change another record's).
+ */
+function arrivalOf(seconds: number): Date {
+  return new Date(Math.round(seconds * 1000));
 }
 
 /**
@@ -142,7 +135,7 @@ export function lambdaStreamRecord<D>(record: LambdaKinesisRecord, data: D, cach
   const shardId = shardOf(record.eventID, cache);
   const partitionKey = kinesis.partitionKey;
   const sequenceNumber = kinesis.sequenceNumber;
-  const approximateArrivalTimestamp = arrivalOf(kinesis.approximateArrivalTimestamp, cache);
+  const approximateArrivalTimestamp = arrivalOf(kinesis.approximateArrivalTimestamp);
   return encryptionType === undefined
     ? { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data }
     : { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data, encryptionType };
