@@ -18,6 +18,7 @@ import { runCli } from '../src/cli/run.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { spawnCli } from './fixtures-cli/cli-process.js';
 import { ensureBuilt, ROOT } from './fixtures-cli/ensure-built.js';
+import { memoryIo } from './helpers/memory-io.js';
 
 const ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const base = ['--stream-arn', ARN, '--handler', './handler.mjs'];
@@ -70,15 +71,9 @@ describe('--start-timeout-ms', () => {
   });
 
   it('is documented in `streamshare poll --help` with its variable and default', async () => {
-    let out = '';
-    const io = {
-      env: {},
-      cwd: process.cwd(),
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: () => true },
-      signals: { on: () => undefined, off: () => undefined },
-    };
+    const { io, out: printed } = memoryIo();
     expect(await runCli(['poll', '--help'], io)).toBe(0);
+    const out = printed();
     const line = out.split('\n').find((l) => l.includes('--start-timeout-ms'));
     expect(line).toContain('--start-timeout-ms N');
     expect(line).toContain('env STREAMSHARE_START_TIMEOUT_MS');

@@ -15,25 +15,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../src/cli/run.js';
 import { runCliToEnd } from './fixtures-cli/cli-process.js';
 import { ensureBuilt } from './fixtures-cli/ensure-built.js';
+import { memoryIo as io } from './helpers/memory-io.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const ROLE = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
-
-function io(cwd = process.cwd()) {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      env: {},
-      cwd,
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (err += t) },
-      signals: { on: () => undefined, off: () => undefined },
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('streamshare policy', () => {
   it('prints the stream policy with the five actions for the role', async () => {

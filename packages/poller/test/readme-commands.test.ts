@@ -15,6 +15,7 @@ import { readFlags } from '../src/cli/flags.js';
 import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { runCli } from '../src/cli/run.js';
 import { LEASE_TABLE_ACTIONS } from '../src/leases/index.js';
+import { memoryIo as fakeIo } from './helpers/memory-io.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -63,22 +64,6 @@ export function commandsIn(markdown: string): string[][] {
     if (argv[0] === 'streamshare' && argv.length > 1) commands.push(argv.slice(1));
   }
   return commands;
-}
-
-function fakeIo(cwd: string) {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      env: {},
-      cwd,
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (err += t) },
-      signals: { on: () => undefined, off: () => undefined },
-    },
-    out: () => out,
-    err: () => err,
-  };
 }
 
 const found = readmes().flatMap((file) =>

@@ -31,7 +31,7 @@ export interface Items {
   readonly records: (StreamRecord<Uint8Array> | LambdaKinesisRecord)[];
   /** Pre-failures by index into `records` (undefined when there are none: the common case). */
   readonly failures: Map<number, PreFailure> | undefined;
-  /** Set for a deferred layout: what its records share (shard id, arrival Date). */
+  /** Set for a deferred layout: what its records share (the shard id). */
   readonly lambda: LambdaReadCache | undefined;
 }
 

@@ -160,7 +160,7 @@ export class Walker<T> {
   /**
    * A Lambda record read at its turn: base64 (a failure is a decode failure of this record, as a
    * rejected input would be), then the codec. The records are built field by field (no spread):
-   * both share the batch's shard id string and arrival Date.
+   * they share the batch's shard id string; each gets its own arrival Date.
    */
   runDeferred(lambda: LambdaKinesisRecord, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
     const cache = this.items.lambda;
