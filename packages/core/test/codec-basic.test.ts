@@ -12,6 +12,7 @@ import {
   resolveCodec,
   text,
 } from '@streamshare/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kinesisRecord } from './fixtures/kpl.js';
 import { consoleTestRecord, referenceLambdaRecord } from './fixtures/lambda-event.js';
@@ -49,6 +50,37 @@ describe('text', () => {
     expect(error.record.sequenceNumber).toBe('49649683864473953433843496278632352517587667908684677122');
     expect(error.message).toMatch(/text codec could not decode record 4964.* not valid UTF-8/);
     expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('decodes exactly as a fatal TextDecoder does, on any bytes (valid, invalid, BOM, encoded U+FFFD)', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const outcome = (decode: () => string) => {
+      try {
+        return { text: decode() };
+      } catch {
+        return { error: true };
+      }
+    };
+    const piece = fc.oneof(
+      fc.uint8Array({ maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 12 }).map((s) => enc.encode(s)),
+      fc.constantFrom(
+        Uint8Array.of(0xef, 0xbb, 0xbf), // BOM
+        Uint8Array.of(0xef, 0xbf, 0xbd), // U+FFFD itself
+        Uint8Array.of(0xed, 0xa0, 0x80), // an encoded surrogate
+        Uint8Array.of(0xc0, 0xaf), // overlong
+        Uint8Array.of(0xf0, 0x9f, 0x98), // truncated
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+        const data = Uint8Array.from(pieces.flatMap((p) => [...p]));
+        expect(outcome(() => text.decode(data, kinesisRecord(data)) as string)).toEqual(
+          outcome(() => strict.decode(data)),
+        );
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { InvalidInputError, StreamshareError } from '@streamshare/core';
-import { InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
+import { BatchFailedError, InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
 import { describe, expect, it } from 'vitest';
-import { captureLogger, fakeContext, kinesisEvent, lambdaRecord, quiet, REFERENCE_EVENT } from './fixtures.js';
+import { captureLogger, fakeContext, kinesisEvent, lambdaRecord, quiet, REFERENCE_EVENT, seq } from './fixtures.js';
 
 const SQS_EVENT = {
   Records: [
@@ -83,9 +83,17 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
     );
   });
 
-  it('names a record of another source after Kinesis records', async () => {
+  it('fails a record of another source after Kinesis records as that record, after the records before it', async () => {
+    const seen: unknown[] = [];
+    const collecting = kinesisHandler((record) => void seen.push(record.data), { logger: quiet });
     const event = { Records: [lambdaRecord({ data: 1 }, 0), { eventSource: 'aws:sqs' }] };
-    expect((await rejection(event)).received).toBe('an event whose Records[1] is from aws:sqs');
+    const error = await collecting(event as never, fakeContext()).catch((e: unknown) => e);
+    expect(seen).toEqual([1]);
+    // It has no sequence number that batchItemFailures could name: the handler throws instead.
+    expect(error).toBeInstanceOf(BatchFailedError);
+    expect((error as Error).message).toContain('Records[1]');
+    expect((error as Error).message).toContain('no sequence number');
+    expect((error as BatchFailedError).reason).toBe('decode');
   });
 
   it('names a malformed Kinesis record and the field at fault', async () => {
@@ -97,20 +105,54 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
     expect((error.cause as { code?: string }).code).toBe('INVALID_LAMBDA_RECORD');
   });
 
-  it('refuses records of several shards', async () => {
-    const event = kinesisEvent([{ data: 1 }, { data: 2, shardId: 'shardId-000000000001' }]);
-    const error = await rejection(event);
-    expect(error.received).toContain('records of 2 shards');
-    expect(error.received).toContain('shardId-000000000001');
-    expect(error.message).toContain('one shard');
+  it('fails a record of another shard as that record: the records before it are done, it is reported', async () => {
+    const seen: unknown[] = [];
+    const capture = captureLogger();
+    const collecting = kinesisHandler((record) => void seen.push(record.data), { logger: capture.logger });
+    const event = kinesisEvent([{ data: 1 }, { data: 2, shardId: 'shardId-000000000001' }, { data: 3 }]);
+    await expect(collecting(event, fakeContext())).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: seq(1) }],
+    });
+    expect(seen).toEqual([1]);
+    const line = capture.lines.find((l) => l.failedRecord !== undefined) as { failedRecord: Record<string, unknown> };
+    expect(line.failedRecord).toMatchObject({
+      sequenceNumber: seq(1),
+      reason: 'decode',
+      code: 'INVALID_LAMBDA_RECORD',
+    });
+    expect(String(line.failedRecord.error)).toContain('Records[1] has eventID "shardId-000000000001:');
+    expect(String(line.failedRecord.error)).toContain('one shard');
   });
 
-  it('refuses records of several streams', async () => {
+  it('fails a record of another stream as that record', async () => {
     const event = kinesisEvent([
       { data: 1 },
       { data: 2, streamArn: 'arn:aws:kinesis:us-east-1:999900009999:stream/other' },
     ]);
-    expect((await rejection(event)).received).toContain('records of 2 shards');
+    await expect(handler(event, fakeContext())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+  });
+
+  it('dead-letters a malformed record after the first and goes on', async () => {
+    const seen: unknown[] = [];
+    const dead: { sequenceNumber: string; message: string }[] = [];
+    const collecting = kinesisHandler((record) => void seen.push(record.data), {
+      logger: quiet,
+      deadLetter: async (record, error) => {
+        dead.push({ sequenceNumber: record.sequenceNumber, message: (error as Error).message });
+      },
+    });
+    const event = kinesisEvent([{ data: 1 }, { data: 2 }, { data: 3 }]);
+    (event.Records[1] as unknown as { kinesis: { partitionKey: unknown } }).kinesis.partitionKey = 42;
+    await expect(collecting(event, fakeContext())).resolves.toEqual({ batchItemFailures: [] });
+    expect(seen).toEqual([1, 3]);
+    expect(dead).toEqual([
+      {
+        sequenceNumber: seq(1),
+        message: expect.stringContaining(
+          'Records[1]: not a Lambda Kinesis record: kinesis.partitionKey should be a string, got number 42',
+        ),
+      },
+    ]);
   });
 
   it('logs what arrived, without the payload', async () => {

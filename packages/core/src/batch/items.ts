@@ -1,4 +1,4 @@
-import { DecodeError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
+import { DecodeError, InvalidInputError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
 import { deaggregate, isAggregated } from '../kpl/deaggregate.js';
 import {
   type LambdaKinesisRecord,
@@ -6,9 +6,10 @@ import {
   lambdaReadCache,
   lambdaStreamRecord,
   readLambdaRecord,
+  uncheckedIdentity,
 } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import { mayBeAggregate } from './lambda-records.js';
+import { checkRecordOfBatch, mayBeAggregate } from './lambda-records.js';
 import type { BatchInput, FailedRecord, LambdaRecords } from './types.js';
 
 /** An input that fails before decoding: rejected by the transport, or a corrupt KPL aggregate. */
@@ -26,9 +27,14 @@ export interface PreFailure {
 export interface Items {
   /**
    * The raw records. In a deferred layout (see {@link layOutLambda}) an entry may instead be the
-   * checked Lambda record itself, read (base64-decoded) only at its turn: see {@link deferredAt}.
+   * Lambda record itself, checked and read (base64-decoded) only at its turn: see {@link deferredAt}.
    */
   readonly records: (StreamRecord<Uint8Array> | LambdaKinesisRecord)[];
+  /**
+   * True when `records` is the event's own array, every entry a Lambda record still to be checked
+   * at its turn (its index there is its index in the event); false when the layout was built.
+   */
+  readonly raw: boolean;
   /** Pre-failures by index into `records` (undefined when there are none: the common case). */
   readonly failures: Map<number, PreFailure> | undefined;
   /** Set for a deferred layout: what its records share (the shard id). */
@@ -39,28 +45,45 @@ const EMPTY = new Uint8Array(0);
 
 /** Items with no records (same shape as a layout's), for a retired walker. */
 export function emptyItems(lambda: LambdaReadCache | undefined): Items {
-  return { records: [], failures: undefined, lambda };
+  return { records: [], failures: undefined, lambda, raw: false };
 }
 
 /** The Lambda record at `index` when it is still to be read, else undefined. */
 export function deferredAt(items: Items, index: number): LambdaKinesisRecord | undefined {
   if (items.lambda === undefined) return undefined;
+  if (items.raw) return items.records[index] as LambdaKinesisRecord;
   const entry = items.records[index] as StreamRecord<Uint8Array> | LambdaKinesisRecord;
   return (entry as Partial<LambdaKinesisRecord>).kinesis === undefined ? undefined : (entry as LambdaKinesisRecord);
 }
 
 /**
  * The record at `index` for reports: a deferred Lambda record is read now (with empty data when its
- * data is not base64), or, with `identityOnly` (for a checkpoint), built without its data.
+ * data is not base64, with what can be told of it when it is malformed), or, with `identityOnly`
+ * (for a checkpoint), built without its data.
  */
 export function recordAt(items: Items, index: number, identityOnly = false): StreamRecord<Uint8Array> {
   const deferred = deferredAt(items, index);
   if (deferred === undefined) return items.records[index] as StreamRecord<Uint8Array>;
+  if (items.raw && checkAtTurn(items, deferred, index) !== undefined) return uncheckedIdentity(deferred);
   if (identityOnly) return lambdaStreamRecord(deferred, EMPTY, items.lambda);
   try {
     return readLambdaRecord(deferred, items.lambda);
   } catch {
     return lambdaStreamRecord(deferred, EMPTY, items.lambda);
+  }
+}
+
+/**
+ * Checks a raw Lambda record at its turn against the batch's first record: the InvalidInputError
+ * that makes it fail as that record, or undefined when it is fine.
+ */
+export function checkAtTurn(items: Items, record: unknown, index: number): InvalidInputError | undefined {
+  try {
+    checkRecordOfBatch(record, index, items.lambda);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
   }
 }
 
@@ -75,24 +98,35 @@ function readNow(record: LambdaKinesisRecord, cache: LambdaReadCache): BatchInpu
 }
 
 /**
- * Lays out the checked records of a Lambda event, deferring the reading of each to its turn: only
- * the record being handled holds its bytes. Records that may be KPL aggregates (when `expand`) are
- * read now, to be expanded; with `eager` (concurrency by key, where an unreadable record must be a
- * barrier known up front) every record is read now, exactly as {@link layOut} would have it.
+ * Lays out the records of a Lambda event, deferring the checking and reading of each to its turn:
+ * only the record being handled holds its bytes. When some records may be KPL aggregates (and
+ * `expand`), every record is checked now and those are read now, to be expanded; with `eager`
+ * (concurrency by key, where an unreadable record must be a barrier known up front) every record
+ * is checked and read now, exactly as {@link layOut} would have it. A record that fails the check
+ * then is a pre-failure (a barrier: its partition key is not to be trusted).
  */
 export function layOutLambda(lambda: LambdaRecords, expand: boolean, eager: boolean): Items {
-  const cache = lambdaReadCache(lambda.shardId);
+  const cache = lambdaReadCache(lambda.shardId, lambda.streamArn);
   const inputs = lambda.records;
   // The common case: nothing to read now, the event's array is the layout.
-  if (!eager && !(expand && lambda.aggregates))
-    return { records: inputs as LambdaKinesisRecord[], failures: undefined, lambda: cache };
+  if (!eager && !(expand && lambda.aggregates)) {
+    return { records: inputs as LambdaKinesisRecord[], failures: undefined, lambda: cache, raw: true };
+  }
   const layout = new Layout(expand, []);
   for (let i = 0; i < inputs.length; i++) {
-    const record = inputs[i] as LambdaKinesisRecord;
+    const record: unknown = inputs[i];
+    try {
+      checkRecordOfBatch(record, i, cache);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      layout.fail(layout.records.length, { error, reason: 'decode', barrier: true });
+      layout.records.push(uncheckedIdentity(record));
+      continue;
+    }
     if (!eager && !(expand && mayBeAggregate(record.kinesis.data))) layout.records.push(record);
     else layout.place(readNow(record, cache));
   }
-  return { records: layout.records, failures: layout.failures, lambda: cache };
+  return { records: layout.records, failures: layout.failures, lambda: cache, raw: false };
 }
 
 /** Expands KPL aggregates (when asked) and marks rejected inputs and corrupt aggregates. */
@@ -115,7 +149,7 @@ export function layOut(inputs: readonly BatchInput[], expand: boolean): Items {
     layout ??= new Layout(expand, records);
     layout.place(input);
   }
-  return { records, failures: layout?.failures, lambda: undefined };
+  return { records, failures: layout?.failures, lambda: undefined, raw: false };
 }
 
 /** Items being laid out, one input after the other. */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/record-errors.js';
-import { checkLambdaRecord, type LambdaKinesisRecord } from '../record/lambda-record.js';
+import { checkLambdaFields, type LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { LambdaRecords } from './types.js';
 
 /**
@@ -13,54 +13,122 @@ export function mayBeAggregate(data: string): boolean {
 function notOneShard(index: number, what: string, first: string, other: string): InvalidInputError {
   return new InvalidInputError(
     'INVALID_LAMBDA_RECORD',
-    `not the records of one shard: Records[${index}] has ${what} ${JSON.stringify(other)}, Records[0] ${JSON.stringify(first)}`,
+    `not a record of this batch's shard: Records[${index}] has ${what} ${JSON.stringify(other)}, Records[0] ${JSON.stringify(first)} (a Lambda Kinesis event holds the records of one shard)`,
+  );
+}
+
+/** The stream and shard of a batch, from its first record. */
+export interface BatchOrigin {
+  readonly streamArn: string | undefined;
+  readonly shardId: string | undefined;
+}
+
+/**
+ * Checks `Records[index]` of a Lambda Kinesis event: a Lambda Kinesis record (every field
+ * `fromLambdaRecord` needs, with the right types; the digits of the sequence number only when there
+ * is no `batch`: the first record is checked whole), from `aws:kinesis`, and, with `batch`, of the
+ * batch's stream and shard.
+ *
+ * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) naming `Records[index]` and what is wrong.
+ */
+export function checkRecordOfBatch(
+  record: unknown,
+  index: number,
+  batch: BatchOrigin | undefined,
+): asserts record is LambdaKinesisRecord {
+  const streamArn = batch?.streamArn;
+  const shardId = batch?.shardId;
+  const whole = streamArn === undefined || shardId === undefined;
+  if (!whole && isRecordOfBatch(record, streamArn, shardId)) return;
+  try {
+    checkLambdaFields(record, whole);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError(error.code, `Records[${index}]: ${error.message}`, { cause: error });
+  }
+  if (record.eventSource !== 'aws:kinesis') {
+    throw new InvalidInputError(
+      'INVALID_LAMBDA_RECORD',
+      `Records[${index}]: not a Lambda Kinesis record: eventSource should be "aws:kinesis", got ${JSON.stringify(record.eventSource)}`,
+    );
+  }
+  if (whole) return;
+  if (record.eventSourceARN !== streamArn) throw notOneShard(index, 'eventSourceARN', streamArn, record.eventSourceARN);
+  const eventID = record.eventID;
+  if (eventID.charCodeAt(shardId.length) !== 0x3a || !eventID.startsWith(shardId)) {
+    throw notOneShard(index, 'eventID', `${shardId}:...`, eventID);
+  }
+  throw new InvalidInputError(
+    'INVALID_LAMBDA_RECORD',
+    `Records[${index}]: not a Lambda Kinesis record: eventID should be "${shardId}:" and its kinesis.sequenceNumber, got ${JSON.stringify(eventID)}`,
   );
 }
 
 /**
- * Checks the records of a Lambda Kinesis event (`event.Records`) in one pass, for processBatch to
- * read them at their turn: processBatch then base64-decodes each record just before decoding and
- * handling it, so that only one record's bytes are in memory at a time. The walk is the same as
- * with the records normalized up front by `fromLambdaRecord` (a record whose data is not base64
- * fails at its turn, with the same DecodeError).
+ * The check of each record at its turn, kept to comparisons that cost next to nothing on a record
+ * about to be read anyway (it runs 10,000 times per Lambda invocation): every field of the right
+ * type, `eventSource` `aws:kinesis`, the batch's `eventSourceARN`, an `eventID` that is the
+ * batch's shard id, a colon and this record's sequence number (by length), and a known
+ * `encryptionType`. A record for which it is false gets its precise error from
+ * {@link checkRecordOfBatch}.
+ */
+function isRecordOfBatch(record: unknown, streamArn: string, shardId: string): boolean {
+  if (typeof record !== 'object' || record === null) return false;
+  const r = record as Partial<LambdaKinesisRecord>;
+  const kinesis = r.kinesis;
+  if (typeof kinesis !== 'object' || kinesis === null) return false;
+  const sequenceNumber = kinesis.sequenceNumber;
+  const seconds = kinesis.approximateArrivalTimestamp;
+  const eventID = r.eventID;
+  const encryptionType = kinesis.encryptionType;
+  return (
+    typeof kinesis.partitionKey === 'string' &&
+    typeof kinesis.data === 'string' &&
+    typeof sequenceNumber === 'string' &&
+    sequenceNumber.length !== 0 &&
+    typeof seconds === 'number' &&
+    seconds - seconds === 0 && // finite
+    r.eventSourceARN === streamArn &&
+    r.eventSource === 'aws:kinesis' &&
+    typeof eventID === 'string' &&
+    eventID.length === shardId.length + 1 + sequenceNumber.length &&
+    eventID.charCodeAt(shardId.length) === 0x3a &&
+    eventID.indexOf(shardId) === 0 &&
+    (encryptionType === undefined || encryptionType === 'NONE' || encryptionType === 'KMS')
+  );
+}
+
+/**
+ * Wraps the records of a Lambda Kinesis event (`event.Records`) for processBatch, which then reads
+ * each record just before decoding and handling it: only one record's bytes are in memory at a
+ * time, and each record is touched once.
  *
- * Every record must be a Lambda Kinesis record (the fields `fromLambdaRecord` needs, with the right
- * types) with `eventSource` `aws:kinesis`, and all of one shard of one stream (as Lambda delivers
- * them).
+ * The first record is checked now, whole: it says what the event is (a Kinesis event, its stream
+ * and shard), so an event of another kind (SQS, EventBridge, ...) is refused before anything runs.
+ * Every record is checked again at its turn, against the first: one that is not a Lambda Kinesis
+ * record, or that is of another stream or shard (Lambda never mixes shards in one event), fails as
+ * that record (reason `decode`, an InvalidInputError of code `INVALID_LAMBDA_RECORD` naming
+ * `Records[i]`), exactly as a record whose data is not base64 does: the records before it are
+ * handled, and the walk stops there or, with a dead-letter callback, goes on.
  *
- * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) for the first record that is not, before
- *   anything is walked.
+ * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) when the first record is not a Lambda
+ *   Kinesis record; TypeError when `records` is not an array.
  */
 export function lambdaRecords(records: readonly LambdaKinesisRecord[]): LambdaRecords {
   if (!Array.isArray(records)) throw new TypeError('lambdaRecords(records): records must be an array');
   let shardId: string | undefined;
   let streamArn: string | undefined;
+  if (records.length > 0) {
+    const first: unknown = records[0];
+    checkRecordOfBatch(first, 0, undefined);
+    shardId = first.eventID.slice(0, first.eventID.indexOf(':'));
+    streamArn = first.eventSourceARN;
+  }
+  // Only the start of each record's data is looked at: whether it may be a KPL aggregate.
   let aggregates = false;
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i] as LambdaKinesisRecord;
-    try {
-      checkLambdaRecord(record);
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      throw new InvalidInputError(error.code, `Records[${i}]: ${error.message}`, { cause: error });
-    }
-    if (record.eventSource !== 'aws:kinesis') {
-      throw new InvalidInputError(
-        'INVALID_LAMBDA_RECORD',
-        `Records[${i}]: not a Lambda Kinesis record: eventSource should be "aws:kinesis", got ${JSON.stringify(record.eventSource)}`,
-      );
-    }
-    const eventID = record.eventID;
-    if (shardId === undefined || streamArn === undefined) {
-      shardId = eventID.slice(0, eventID.indexOf(':'));
-      streamArn = record.eventSourceARN;
-    } else {
-      if (record.eventSourceARN !== streamArn) throw notOneShard(i, 'eventSourceARN', streamArn, record.eventSourceARN);
-      if (eventID.charCodeAt(shardId.length) !== 0x3a || !eventID.startsWith(shardId)) {
-        throw notOneShard(i, 'eventID', `${shardId}:...`, eventID);
-      }
-    }
-    if (!aggregates && mayBeAggregate(record.kinesis.data)) aggregates = true;
+  for (let i = 0; i < records.length && !aggregates; i++) {
+    const data = (records[i] as { kinesis?: { data?: unknown } } | null | undefined)?.kinesis?.data;
+    if (typeof data === 'string' && mayBeAggregate(data)) aggregates = true;
   }
   const result: LambdaRecords = { kind: 'lambda-records', records, streamArn, shardId, aggregates };
   checked.add(result);
@@ -71,10 +139,10 @@ export function lambdaRecords(records: readonly LambdaKinesisRecord[]): LambdaRe
 const checked = new WeakSet<LambdaRecords>();
 
 /**
- * The checked Lambda records when `inputs` is a LambdaRecords (checking them now unless
+ * The Lambda records when `inputs` is a LambdaRecords (checking its first record now unless
  * {@link lambdaRecords} made it), else undefined.
  *
- * @throws InvalidInputError for a record that is not a Lambda Kinesis record.
+ * @throws InvalidInputError when the first record is not a Lambda Kinesis record.
  */
 export function asLambdaRecords(inputs: unknown): LambdaRecords | undefined {
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) return undefined;

@@ -62,16 +62,17 @@ export interface RejectedRecord {
 export type BatchInput = StreamRecord<Uint8Array> | RejectedRecord;
 
 /**
- * The records of a Lambda Kinesis event, checked, for processBatch to read (base64-decode) one at
- * a time, at its turn: a batch then holds one record's bytes at a time instead of all of them.
- * Make it with `lambdaRecords(event.Records)`.
+ * The records of a Lambda Kinesis event, for processBatch to check and read (base64-decode) one at
+ * a time, at its turn: a batch then holds one record's bytes at a time instead of all of them, and
+ * touches each record once. Make it with `lambdaRecords(event.Records)`, which checks the first
+ * record; a later record that is malformed or of another shard fails as that record.
  */
 export interface LambdaRecords {
   readonly kind: 'lambda-records';
   readonly records: readonly LambdaKinesisRecord[];
-  /** The stream of every record (`eventSourceARN`), undefined when there are none. */
+  /** The stream of the records (`eventSourceARN` of the first), undefined when there are none. */
   readonly streamArn: string | undefined;
-  /** The shard of every record (from `eventID`), undefined when there are none. */
+  /** The shard of the records (from `eventID` of the first), undefined when there are none. */
   readonly shardId: string | undefined;
   /** True when some record may be a KPL aggregate (its data starts as one does). */
   readonly aggregates: boolean;

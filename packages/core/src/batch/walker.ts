@@ -5,9 +5,14 @@ import { json } from '../codec/json.js';
 import { text } from '../codec/text.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
-import { base64Error, type LambdaKinesisRecord, lambdaStreamRecord } from '../record/lambda-record.js';
+import {
+  base64Error,
+  type LambdaKinesisRecord,
+  lambdaStreamRecord,
+  uncheckedIdentity,
+} from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import { deferredAt, emptyItems, type Items } from './items.js';
+import { checkAtTurn, deferredAt, emptyItems, type Items } from './items.js';
 import { DEAD_LETTERED, DONE, FAILED, isThenable, type Outcome, RUNNING, stateOf } from './outcome.js';
 import { type RetryPolicy, retryAfter } from './retry.js';
 import type { DeadLetterHandler, FailedRecord, RecordContext, RecordEvent, RecordHandler } from './types.js';
@@ -138,7 +143,7 @@ export class Walker<T> {
   /** Decodes item `index` and runs `handler` on it, with retries and the poison policy. */
   runRecord(index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
     const deferred = deferredAt(this.items, index);
-    if (deferred !== undefined) return this.runDeferred(deferred, handler);
+    if (deferred !== undefined) return this.runDeferred(deferred, index, handler);
     const raw = this.items.records[index] as StreamRecord<Uint8Array>;
     const pre = this.items.failures?.get(index);
     if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
@@ -158,11 +163,24 @@ export class Walker<T> {
   }
 
   /**
-   * A Lambda record read at its turn: base64 (a failure is a decode failure of this record, as a
-   * rejected input would be), then the codec. The records are built field by field (no spread):
-   * they share the batch's shard id string; each gets its own arrival Date.
+   * The outcome of a raw Lambda record that fails its check at its turn (malformed, or not of the
+   * batch's shard): a decode failure of that record. Undefined when it is fine (or already checked).
    */
-  runDeferred(lambda: LambdaKinesisRecord, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+  uncheckedFailure(lambda: LambdaKinesisRecord, index: number): Outcome | Promise<Outcome> | undefined {
+    if (!this.items.raw) return undefined;
+    const problem = checkAtTurn(this.items, lambda, index);
+    return problem === undefined ? undefined : this.poison(uncheckedIdentity(lambda), problem, 'decode', 0);
+  }
+
+  /**
+   * A Lambda record checked and read at its turn: a record that is malformed or of another shard, or
+   * whose data is not base64, fails to decode as that record (as a rejected input would); then the
+   * codec. The records are built field by field (no spread): they share the batch's shard id
+   * string; each gets its own arrival Date.
+   */
+  runDeferred(lambda: LambdaKinesisRecord, index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
+    const unchecked = this.uncheckedFailure(lambda, index);
+    if (unchecked !== undefined) return unchecked;
     const cache = this.items.lambda;
     if (this.transient) {
       const bytes = decodeBase64Transient(lambda.kinesis.data);
@@ -203,7 +221,7 @@ export class Walker<T> {
   /** Decodes item `index` (no handler): the record, or the outcome of its poison policy. */
   decodeOnly(index: number): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
     const deferred = deferredAt(this.items, index);
-    if (deferred !== undefined) return this.decodeDeferred(deferred);
+    if (deferred !== undefined) return this.decodeDeferred(deferred, index);
     const raw = this.items.records[index] as StreamRecord<Uint8Array>;
     const pre = this.items.failures?.get(index);
     if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
@@ -225,7 +243,10 @@ export class Walker<T> {
   /** {@link decodeOnly} of a Lambda record read at its turn. */
   decodeDeferred(
     lambda: LambdaKinesisRecord,
+    index: number,
   ): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
+    const unchecked = this.uncheckedFailure(lambda, index);
+    if (unchecked !== undefined) return unchecked;
     const cache = this.items.lambda;
     const transient = this.transient;
     const bytes = transient ? decodeBase64Transient(lambda.kinesis.data) : decodeBase64Strict(lambda.kinesis.data);

@@ -57,13 +57,21 @@ function preview(value: unknown): string {
  *   was expected.
  */
 export function checkLambdaRecord(record: unknown): asserts record is LambdaKinesisRecord {
+  checkLambdaFields(record, true);
+}
+
+/**
+ * {@link checkLambdaRecord}, optionally without looking at the digits of the sequence number (the
+ * per-record check of processBatch, which checks them on the batch's first record only).
+ */
+export function checkLambdaFields(record: unknown, digits: boolean): asserts record is LambdaKinesisRecord {
   if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record);
   const kinesis = (record as Partial<LambdaKinesisRecord>).kinesis;
   if (typeof kinesis !== 'object' || kinesis === null) throw fieldError('kinesis', 'an object', kinesis);
   const { partitionKey, sequenceNumber, data, approximateArrivalTimestamp, encryptionType } = kinesis;
   const { eventID, eventSourceARN } = record as Partial<LambdaKinesisRecord>;
   if (typeof partitionKey !== 'string') throw fieldError('kinesis.partitionKey', 'a string', partitionKey);
-  if (typeof sequenceNumber !== 'string' || !isDecimal(sequenceNumber)) {
+  if (typeof sequenceNumber !== 'string' || sequenceNumber.length === 0 || (digits && !isDecimal(sequenceNumber))) {
     throw fieldError('kinesis.sequenceNumber', 'a decimal string', sequenceNumber);
   }
   if (typeof data !== 'string') throw fieldError('kinesis.data', 'a base64 string', data);
@@ -92,19 +100,22 @@ function isDecimal(text: string): boolean {
   return true;
 }
 
-/** What records of one batch share, reused from one record to the next: the shard id string. */
+/** What the records of one batch share, reused from one record to the next: the stream and shard. */
 export interface LambdaReadCache {
   shardId: string | undefined;
-  /** Every record read with this cache is of `shardId`. */
+  /** The stream of the batch's records (`eventSourceARN`), when known. */
+  readonly streamArn: string | undefined;
+  /** Every record read with this cache is of `shardId` (checked before it is read). */
   readonly oneShard: boolean;
 }
 
 /**
  * A cache for {@link readLambdaRecord}, one per batch. With `shardId`, the caller vouches that every
- * record read with it is of that shard (as `lambdaRecords` checks): their `eventID` is not read again.
+ * record read with it is of that shard (as processBatch checks at each record's turn): their
+ * `eventID` is not read again.
  */
-export function lambdaReadCache(shardId?: string): LambdaReadCache {
-  return { shardId, oneShard: shardId !== undefined };
+export function lambdaReadCache(shardId?: string, streamArn?: string): LambdaReadCache {
+  return { shardId, streamArn, oneShard: shardId !== undefined };
 }
 
 function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
@@ -114,6 +125,36 @@ function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
   const shardId = eventID.slice(0, eventID.indexOf(':'));
   if (cache !== undefined) cache.shardId = shardId;
   return shardId;
+}
+
+/** A string field as it is, or '' when it is not a string (for the identity of a malformed record). */
+function stringOr(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * What can be told of a record that failed {@link checkLambdaRecord} (any value), for its failure
+ * report: the string fields it has ('' for those it lacks), its shard from its own `eventID` when
+ * that holds one, an arrival time (an invalid Date when it has none), and empty data.
+ */
+export function uncheckedIdentity(record: unknown): StreamRecord<Uint8Array> {
+  const r = (typeof record === 'object' && record !== null ? record : {}) as Partial<Record<string, unknown>>;
+  const kinesis = (typeof r.kinesis === 'object' && r.kinesis !== null ? r.kinesis : {}) as Partial<
+    Record<string, unknown>
+  >;
+  const eventID = stringOr(r.eventID);
+  const colon = eventID.indexOf(':');
+  const seconds = kinesis.approximateArrivalTimestamp;
+  return {
+    streamArn: stringOr(r.eventSourceARN),
+    shardId: colon > 0 ? eventID.slice(0, colon) : '',
+    partitionKey: stringOr(kinesis.partitionKey),
+    sequenceNumber: stringOr(kinesis.sequenceNumber),
+    approximateArrivalTimestamp: new Date(
+      typeof seconds === 'number' && Number.isFinite(seconds) ? Math.round(seconds * 1000) : Number.NaN,
+    ),
+    data: new Uint8Array(0),
+  };
 }
 
 /**

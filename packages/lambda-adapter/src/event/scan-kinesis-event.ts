@@ -1,7 +1,7 @@
 import { type BatchInput, type LambdaRecords, lambdaRecords } from '@streamshare/core';
 import { KINESIS_EVENT_EXPECTED, type KinesisEventBatch, readKinesisEvent } from './read-kinesis-event.js';
 
-/** A Lambda Kinesis event checked for processBatch, its records read at their turn. */
+/** A Lambda Kinesis event recognised for processBatch, its records checked and read at their turn. */
 export interface ScannedKinesisEvent extends Omit<KinesisEventBatch, 'inputs'> {
   /** The records, checked, for processBatch to read one at a time (or normalized, see below). */
   readonly inputs: LambdaRecords | BatchInput[];
@@ -14,13 +14,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks a Lambda Kinesis event as {@link readKinesisEvent} does (Kinesis records of one shard,
- * every field of every record) with core's `lambdaRecords`, in one pass and without decoding any
- * data: processBatch reads each record at its turn, so a batch holds one record's bytes at a time.
- * When anything is amiss it falls back to readKinesisEvent, so that an invalid event gets exactly
- * its error.
+ * Recognises a Lambda Kinesis event by its first record (a Kinesis record, every field checked)
+ * with core's `lambdaRecords`, without decoding any data: processBatch checks and reads each
+ * record at its turn, so a batch holds one record's bytes at a time and touches each record once.
+ * A later record that is malformed or of another shard fails as that record. When the event
+ * itself is amiss it falls back to readKinesisEvent, so that an invalid event gets exactly its
+ * error.
  *
- * @throws InvalidEventError as {@link readKinesisEvent}.
+ * @throws InvalidEventError as {@link readKinesisEvent}, for an event whose first record (or
+ *   `Records`) is not that of a Kinesis event.
  */
 export function scanKinesisEvent(event: unknown, expected: string = KINESIS_EVENT_EXPECTED): ScannedKinesisEvent {
   const records = isObject(event) && Array.isArray(event.Records) ? (event.Records as unknown[]) : undefined;
@@ -32,7 +34,9 @@ export function scanKinesisEvent(event: unknown, expected: string = KINESIS_EVEN
   } catch {
     return fallback(event, expected);
   }
-  const last = inputs.records[records.length - 1];
+  // The last record is only checked at its turn: its arrival time is read with care, for the lag.
+  const last = records[records.length - 1] as { kinesis?: { approximateArrivalTimestamp?: unknown } } | null;
+  const lastSeconds = typeof last === 'object' ? last?.kinesis?.approximateArrivalTimestamp : undefined;
   return {
     inputs,
     count: records.length,
@@ -40,7 +44,10 @@ export function scanKinesisEvent(event: unknown, expected: string = KINESIS_EVEN
     shardId: inputs.shardId,
     invokeIdentityArn: typeof first.invokeIdentityArn === 'string' ? first.invokeIdentityArn : undefined,
     awsRegion: typeof first.awsRegion === 'string' ? first.awsRegion : undefined,
-    lastArrival: last === undefined ? undefined : new Date(Math.round(last.kinesis.approximateArrivalTimestamp * 1000)),
+    lastArrival:
+      typeof lastSeconds === 'number' && Number.isFinite(lastSeconds)
+        ? new Date(Math.round(lastSeconds * 1000))
+        : undefined,
   };
 }
 

@@ -50,9 +50,9 @@ export function markKinesisHandler<F extends (...args: never[]) => unknown>(
  * Makes a Lambda handler for a Kinesis trigger (the function of the consumer account that reads
  * a shared stream). For each invocation it:
  *
- * 1. checks the event (an SQS, EventBridge or other event, or records of several shards, is an
- *    {@link InvalidEventError} that says what arrived), normalizes the records (a record whose data
- *    is not base64 fails as that record only);
+ * 1. recognises the event by its first record (an SQS, EventBridge or other event is an
+ *    {@link InvalidEventError} that says what arrived); every record is checked at its turn, and
+ *    one that is malformed, of another shard, or whose data is not base64 fails as that record only;
  * 2. runs core's `processBatch`: KPL aggregates expanded, payloads decoded with `codec`, the handler
  *    called in sequence order (per partition key with `concurrency`), retries, dead letters, and a
  *    deadline `deadlineMarginMs` before Lambda's timeout;
@@ -84,6 +84,14 @@ export function kinesisHandler<T = unknown>(
       throw new BatchFailedError(
         result.failed,
         'throwing so that Lambda retries the whole batch (reportBatchItemFailures is false)',
+      );
+    }
+    if (result.failed !== undefined && result.failed.record.sequenceNumber === '') {
+      // A malformed record without a sequence number cannot be named in batchItemFailures (Lambda
+      // would take an empty itemIdentifier as a failure of the whole batch): say so plainly.
+      throw new BatchFailedError(
+        result.failed,
+        'it has no sequence number to report in batchItemFailures, so the handler throws and Lambda retries the whole batch',
       );
     }
     return toBatchResponse(result);
