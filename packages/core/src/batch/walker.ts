@@ -81,6 +81,9 @@ export class Walker<T> {
    */
   readonly transient: boolean;
 
+  /** The context of every first attempt (its fields are the batch's): one object, not one per record. */
+  readonly firstAttempt: RecordContext;
+
   constructor(
     readonly items: Items,
     readonly settings: WalkSettings<T>,
@@ -88,6 +91,7 @@ export class Walker<T> {
     this.states = new Uint8Array(items.records.length);
     const codec: unknown = settings.codec;
     this.transient = codec === json || codec === text;
+    this.firstAttempt = Object.freeze(new Context(1, settings.signal, settings.logger));
   }
 
   /**
@@ -279,10 +283,9 @@ export class Walker<T> {
   }
 
   handle(record: StreamRecord<T>, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
-    const s = this.settings;
     let result: void | Promise<void>;
     try {
-      result = handler(record, new Context(1, s.signal, s.logger));
+      result = handler(record, this.firstAttempt);
     } catch (error) {
       return this.afterFailure(record, handler, error);
     }
