@@ -3,7 +3,7 @@ import type { StreamRecord } from '../record/stream-record.js';
 import { isThenable, type Outcome } from './outcome.js';
 import { retryAfter } from './retry.js';
 import type { BatchContext, BatchHandler, BatchHandlerResult } from './types.js';
-import type { Walker } from './walker.js';
+import { NotDecoded, type Walker } from './walker.js';
 
 /** The handler reported fewer records done than it got, without saying why. */
 function missingError(done: number, count: number): Error {
@@ -21,17 +21,16 @@ export async function walkBatch<T>(walker: Walker<T>, handler: BatchHandler<T>):
   const positions: number[] = [];
   for (let i = 0; i < count; i++) {
     const startedAt = walker.settings.onRecord === undefined ? 0 : performance.now();
-    const decodedOrPending = walker.decodeOnly(i);
-    const decoded = isThenable<{ record: StreamRecord<T> } | Outcome>(decodedOrPending)
-      ? await decodedOrPending
-      : decodedOrPending;
-    if ('kind' in decoded) {
+    const decodedOrPending = walker.decodeAt(i);
+    const decoded = decodedOrPending instanceof Promise ? await decodedOrPending : decodedOrPending;
+    if (decoded instanceof NotDecoded) {
+      const outcome = isThenable<Outcome>(decoded.outcome) ? await decoded.outcome : decoded.outcome;
       walker.start(i);
-      walker.settle(i, decoded, startedAt);
-      if (decoded.kind === 'failed') break;
+      walker.settle(i, outcome, startedAt);
+      if (outcome.kind === 'failed') break;
       continue;
     }
-    records.push(decoded.record);
+    records.push(decoded);
     positions.push(i);
   }
   if (records.length === 0 || walker.shouldStop()) return;

@@ -46,6 +46,14 @@ const UNREAD_RECORD: StreamRecord<Uint8Array> = Object.freeze({
   data: EMPTY,
 });
 
+/** An item that could not be decoded, and the outcome of its poison policy (dead-lettered or failed). */
+export class NotDecoded {
+  constructor(readonly outcome: Outcome | Promise<Outcome>) {}
+}
+
+/** What decoding an item gives: its decoded record, or why there is none. */
+export type Decoded<T> = StreamRecord<T> | NotDecoded;
+
 class Context implements RecordContext {
   constructor(
     readonly attempt: number,
@@ -146,133 +154,97 @@ export class Walker<T> {
 
   /** Decodes item `index` and runs `handler` on it, with retries and the poison policy. */
   runRecord(index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
-    const deferred = deferredAt(this.items, index);
-    if (deferred !== undefined) return this.runDeferred(deferred, index, handler);
-    const raw = this.items.records[index] as StreamRecord<Uint8Array>;
-    const pre = this.items.failures?.get(index);
-    if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
-    let decoded: StreamRecord<T> | Promise<StreamRecord<T>>;
-    try {
-      decoded = decodeRecord(raw, this.settings.codec);
-    } catch (error) {
-      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
-    }
-    if (isThenable<StreamRecord<T>>(decoded)) {
-      return decoded.then(
-        (record) => this.handle(record, handler),
-        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+    const decoded = this.decodeAt(index);
+    if (decoded instanceof NotDecoded) return decoded.outcome;
+    if (decoded instanceof Promise) {
+      return decoded.then((settled) =>
+        settled instanceof NotDecoded ? settled.outcome : this.handle(settled, handler),
       );
     }
     return this.handle(decoded, handler);
   }
 
   /**
-   * The outcome of a raw Lambda record that fails its check at its turn (malformed, or not of the
-   * batch's shard): a decode failure of that record. Undefined when it is fine (or already checked).
+   * Decodes item `index`: its record with the codec's value, or, when it cannot be decoded (a
+   * pre-failure, a Lambda record that fails its check at its turn or is not base64, a codec error),
+   * a {@link NotDecoded} holding the outcome of the poison policy. A promise only when the codec
+   * returns one.
    */
-  uncheckedFailure(lambda: LambdaKinesisRecord, index: number): Outcome | Promise<Outcome> | undefined {
-    if (!this.items.raw) return undefined;
-    const problem = checkAtTurn(this.items, lambda, index);
-    return problem === undefined ? undefined : this.poison(uncheckedIdentity(lambda), problem, 'decode', 0);
+  decodeAt(index: number): Decoded<T> | Promise<Decoded<T>> {
+    const deferred = deferredAt(this.items, index);
+    if (deferred !== undefined) return this.decodeDeferred(deferred, index);
+    const raw = this.items.records[index] as StreamRecord<Uint8Array>;
+    const pre = this.items.failures?.get(index);
+    if (pre !== undefined) return new NotDecoded(this.poison(raw, pre.error, pre.reason, 0));
+    let decoded: StreamRecord<T> | PromiseLike<StreamRecord<T>>;
+    try {
+      decoded = decodeRecord(raw, this.settings.codec);
+    } catch (error) {
+      return this.notDecoded(raw, error);
+    }
+    if (isThenable<StreamRecord<T>>(decoded)) {
+      return Promise.resolve(decoded).then(
+        (record): Decoded<T> => record,
+        (error) => this.notDecoded(raw, error),
+      );
+    }
+    return decoded;
   }
 
   /**
-   * A Lambda record checked and read at its turn: a record that is malformed or of another shard, or
-   * whose data is not base64, fails to decode as that record (as a rejected input would); then the
-   * codec. The records are built field by field (no spread): they share the batch's shard id
+   * A Lambda record checked and read at its turn: a record that is malformed or of another shard,
+   * or whose data is not base64, fails to decode as that record (as a rejected input would); then
+   * the codec. The records are built field by field (no spread): they share the batch's shard id
    * string; each gets its own arrival Date.
    */
-  runDeferred(lambda: LambdaKinesisRecord, index: number, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
-    const unchecked = this.uncheckedFailure(lambda, index);
-    if (unchecked !== undefined) return unchecked;
+  decodeDeferred(lambda: LambdaKinesisRecord, index: number): Decoded<T> | Promise<Decoded<T>> {
+    if (this.items.raw) {
+      const problem = checkAtTurn(this.items, lambda, index);
+      if (problem !== undefined) return new NotDecoded(this.poison(uncheckedIdentity(lambda), problem, 'decode', 0));
+    }
     const cache = this.items.lambda;
     if (this.transient) {
       const bytes = decodeBase64Transient(lambda.kinesis.data);
-      if (bytes === undefined) {
-        return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
-      }
+      if (bytes === undefined) return this.notBase64(lambda);
       let value: T;
       try {
         // json and text look at the bytes only: no record is built for them.
         value = this.settings.codec.decode(bytes, UNREAD_RECORD) as T;
       } catch (error) {
         // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
-        const kept = lambdaStreamRecord(lambda, bytes.slice(), cache);
-        return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
+        return this.notDecoded(lambdaStreamRecord(lambda, bytes.slice(), cache), error);
       }
-      return this.handle(lambdaStreamRecord(lambda, value, cache), handler);
+      return lambdaStreamRecord(lambda, value, cache);
     }
     const bytes = decodeBase64Strict(lambda.kinesis.data);
-    if (bytes === undefined) {
-      return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
-    }
+    if (bytes === undefined) return this.notBase64(lambda);
     const raw = lambdaStreamRecord(lambda, bytes, cache);
-    let value: T | Promise<T>;
+    let value: T | PromiseLike<T>;
     try {
       value = decodeData(raw, this.settings.codec);
     } catch (error) {
-      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
+      return this.notDecoded(raw, error);
     }
     if (isThenable<T>(value)) {
-      return value.then(
-        (data) => this.handle(lambdaStreamRecord(lambda, data, cache), handler),
-        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
+      return Promise.resolve(value).then(
+        (data): Decoded<T> => lambdaStreamRecord(lambda, data, cache),
+        (error) => this.notDecoded(raw, error),
       );
     }
-    return this.handle(lambdaStreamRecord(lambda, value, cache), handler);
+    return lambdaStreamRecord(lambda, value, cache);
   }
 
-  /** Decodes item `index` (no handler): the record, or the outcome of its poison policy. */
-  decodeOnly(index: number): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
-    const deferred = deferredAt(this.items, index);
-    if (deferred !== undefined) return this.decodeDeferred(deferred, index);
-    const raw = this.items.records[index] as StreamRecord<Uint8Array>;
-    const pre = this.items.failures?.get(index);
-    if (pre !== undefined) return this.poison(raw, pre.error, pre.reason, 0);
-    let decoded: StreamRecord<T> | Promise<StreamRecord<T>>;
-    try {
-      decoded = decodeRecord(raw, this.settings.codec);
-    } catch (error) {
-      return this.poison(raw, this.decodeError(raw, error), 'decode', 0);
-    }
-    if (isThenable<StreamRecord<T>>(decoded)) {
-      return decoded.then(
-        (record) => ({ record }),
-        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
-      );
-    }
-    return { record: decoded };
+  /** A record the codec could not decode: the poison policy with its DecodeError. */
+  notDecoded(raw: StreamRecord<Uint8Array>, error: unknown): NotDecoded {
+    return new NotDecoded(this.poison(raw, this.decodeError(raw, error), 'decode', 0));
   }
 
-  /** {@link decodeOnly} of a Lambda record read at its turn. */
-  decodeDeferred(
-    lambda: LambdaKinesisRecord,
-    index: number,
-  ): { record: StreamRecord<T> } | Outcome | Promise<{ record: StreamRecord<T> } | Outcome> {
-    const unchecked = this.uncheckedFailure(lambda, index);
-    if (unchecked !== undefined) return unchecked;
+  /** A Lambda record whose data is not base64: the poison policy with its DecodeError. */
+  notBase64(lambda: LambdaKinesisRecord): NotDecoded {
     const cache = this.items.lambda;
-    const transient = this.transient;
-    const bytes = transient ? decodeBase64Transient(lambda.kinesis.data) : decodeBase64Strict(lambda.kinesis.data);
-    if (bytes === undefined) {
-      return this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0);
-    }
-    const raw = lambdaStreamRecord(lambda, bytes, cache);
-    let value: T | Promise<T>;
-    try {
-      value = decodeData(raw, this.settings.codec);
-    } catch (error) {
-      // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
-      const kept = transient ? lambdaStreamRecord(lambda, bytes.slice(), cache) : raw;
-      return this.poison(kept, this.decodeError(kept, error), 'decode', 0);
-    }
-    if (isThenable<T>(value)) {
-      return value.then(
-        (data) => ({ record: lambdaStreamRecord(lambda, data, cache) }),
-        (error) => this.poison(raw, this.decodeError(raw, error), 'decode', 0),
-      );
-    }
-    return { record: lambdaStreamRecord(lambda, value, cache) };
+    return new NotDecoded(
+      this.poison(lambdaStreamRecord(lambda, EMPTY, cache), base64Error(lambda, cache), 'decode', 0),
+    );
   }
 
   decodeError(raw: StreamRecord<Uint8Array>, error: unknown): unknown {
