@@ -47,19 +47,7 @@ export function decodeRecord<T>(
   record: StreamRecord<Uint8Array>,
   codec: Codec<T>,
 ): StreamRecord<T> | Promise<StreamRecord<T>> {
-  let value: T | Promise<T>;
-  try {
-    value = codec.decode(record.data, record);
-  } catch (error) {
-    throw wrap(record, codec, error);
-  }
-  if (isThenable(value)) {
-    return Promise.resolve(value).then(
-      (data) => ({ ...record, data }),
-      (error: unknown) => {
-        throw wrap(record, codec, error);
-      },
-    );
-  }
-  return { ...record, data: value };
+  const value = decodeData(record, codec);
+  if (value instanceof Promise) return value.then((data: T) => ({ ...record, data }));
+  return { ...record, data: value as T };
 }
