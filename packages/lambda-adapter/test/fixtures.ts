@@ -1,57 +1,15 @@
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { createLogger } from '@streamshare/core';
+import { consoleTestKinesisEvent, referenceKinesisEvent } from '@streamshare/testkit';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
 
 /** The reference scenario's Lambda event of DESIGN.md, verbatim. */
-export const REFERENCE_EVENT: KinesisStreamEvent =
-  JSON.parse(`{"Records":[{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":"DUMMY1",
- "sequenceNumber":"49649683864473953433843496278632352517587667908684677122",
- "data":"eyJ0aGlzX2lzIjogInRlc3QgcmVjb3JkIn0=","approximateArrivalTimestamp":1709100911.667},
- "eventSource":"aws:kinesis","eventVersion":"1.0",
- "eventID":"shardId-000000000000:49649683864473953433843496278632352517587667908684677122",
- "eventName":"aws:kinesis:record",
- "invokeIdentityArn":"arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq",
- "awsRegion":"us-east-1","eventSourceARN":"arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1"}]}`);
+export const REFERENCE_EVENT: KinesisStreamEvent = referenceKinesisEvent();
 
 /** The Lambda console's Kinesis test event (template "kinesis-get-records"): plain-text data. */
-export const CONSOLE_TEST_EVENT: KinesisStreamEvent = {
-  Records: [
-    {
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: '1',
-        sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
-        data: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
-        approximateArrivalTimestamp: 1545084650.987,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: 'shardId-000000000006:49590338271490256608559692538361571095921575989136588898',
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::123456789012:role/lambda-role',
-      awsRegion: 'us-east-2',
-      eventSourceARN: 'arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream',
-    },
-    {
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: '1',
-        sequenceNumber: '49590338271490256608559692540925702759324208523137515618',
-        data: 'VGhpcyBpcyBvbmx5IGEgdGVzdC4=',
-        approximateArrivalTimestamp: 1545084711.166,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: 'shardId-000000000006:49590338271490256608559692540925702759324208523137515618',
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::123456789012:role/lambda-role',
-      awsRegion: 'us-east-2',
-      eventSourceARN: 'arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream',
-    },
-  ],
-};
+export const CONSOLE_TEST_EVENT: KinesisStreamEvent = consoleTestKinesisEvent();
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 export const ROLE_ARN = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
