@@ -97,13 +97,15 @@ contract('MemoryCheckpointStore', async () => new MemoryCheckpointStore());
 contract('FileCheckpointStore', async () => new FileCheckpointStore({ directory: join(dir, 'nested', 'checkpoints') }));
 
 describe('FileCheckpointStore', () => {
-  it('writes one readable JSON file per stream, named safely after the ARN', async () => {
+  it('writes one readable JSON file (and a journal) per stream, named safely after the ARN', async () => {
     const store = new FileCheckpointStore({ directory: dir });
     await store.put(STREAM, SHARD, cp(S1));
     await store.put(OTHER, SHARD, cp(S2));
     const names = (await readdir(dir)).sort();
-    expect(names).toHaveLength(2);
-    for (const n of names) expect(n).toMatch(/^[A-Za-z0-9._-]+\.json$/);
+    expect(names).toHaveLength(4);
+    for (const n of names) expect(n).toMatch(/^[A-Za-z0-9._-]+\.(json|journal)$/);
+    expect(names.filter((n) => n.endsWith('.json'))).toHaveLength(2);
+    expect(store.journalOf(STREAM)).toBe(store.fileOf(STREAM).replace(/\.json$/, '.journal'));
     expect(names.some((n) => n.startsWith('us-east-1.999900009999.kds-sharing-example1.'))).toBe(true);
     const content = JSON.parse(await readFile(store.fileOf(STREAM), 'utf8'));
     expect(content).toMatchObject({ version: 1, streamArn: STREAM, shards: { [SHARD]: cp(S1) } });
@@ -114,8 +116,8 @@ describe('FileCheckpointStore', () => {
     const store = new FileCheckpointStore({ directory: dir });
     await store.put('../../etc/passwd', SHARD, cp(S1));
     const names = await readdir(dir);
-    expect(names).toHaveLength(1);
-    expect(names[0]).not.toContain('/');
+    expect(names).toHaveLength(2);
+    for (const n of names) expect(n).not.toContain('/');
     expect(await store.get('../../etc/passwd', SHARD)).toEqual(cp(S1));
   });
 

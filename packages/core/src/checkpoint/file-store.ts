@@ -1,16 +1,48 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { close, constants, fdatasync, fstat, fsync, open, write } from 'node:fs';
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
 import { CheckpointError } from '../errors/record-errors.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { compareCheckpoints, isCheckpoint, validateCheckpoint } from './compare.js';
 import { checkpointFileName } from './file-name.js';
 import { backwards } from './memory-store.js';
 
+const openFd = promisify(open);
+function writeFd(fd: number, data: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, data, (error, written) => (error ? reject(error) : resolve(written)));
+  });
+}
+const fsyncFd = promisify(fsync);
+const fdatasyncFd = promisify(fdatasync);
+const closeFd = promisify(close);
+const fstatFd = promisify(fstat);
+
+/**
+ * The journal is opened O_DSYNC where the platform has it (Linux, macOS): one `write` then returns
+ * only once the appended bytes, and the file size that makes them readable, are on stable storage,
+ * with no separate fdatasync (one thread-pool round trip per group commit). Elsewhere (Windows) each
+ * append is followed by an fdatasync.
+ */
+const O_DSYNC: number = constants.O_DSYNC ?? 0;
+const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | O_DSYNC;
+
+/** Default {@link FileCheckpointStoreOptions.journalLimitBytes}: 256 KiB. */
+export const DEFAULT_JOURNAL_LIMIT_BYTES = 256 * 1024;
+
 /** Options of {@link FileCheckpointStore}. */
 export interface FileCheckpointStoreOptions {
-  /** Directory holding one JSON file per stream (created when missing). */
+  /** Directory holding the checkpoint files of each stream (created when missing). */
   readonly directory: string;
+  /**
+   * Once a stream's journal has grown past this many bytes, the next write folds it into the JSON
+   * file (a full atomic rewrite) and starts an empty journal. Default
+   * {@link DEFAULT_JOURNAL_LIMIT_BYTES} (256 KiB, a few thousand checkpoint writes of a few shards).
+   */
+  readonly journalLimitBytes?: number;
 }
 
 interface Waiter {
@@ -29,57 +61,126 @@ interface PendingBatch {
   readonly shards: Map<string, PendingShard>;
 }
 
-/** What a stream's checkpoint file holds. */
+type StoredCheckpoint = Checkpoint & { readonly updatedAt?: string };
+
+/** What a stream's checkpoint file (the JSON snapshot) holds. */
 export interface CheckpointFile {
   readonly version: 1;
   readonly streamArn: string;
-  readonly shards: Record<string, Checkpoint & { readonly updatedAt?: string }>;
+  readonly shards: Record<string, StoredCheckpoint>;
+}
+
+/** One journal entry (a line `<crc32 of the JSON, 8 hex digits> <JSON>\n`): the shards written by one group commit. */
+interface JournalEntry {
+  readonly streamArn: string;
+  readonly shards: Record<string, StoredCheckpoint>;
 }
 
 /**
- * Checkpoints on local disk: one JSON file per stream holding all its shards. Every write goes
- * to a temporary file that is fsynced, renamed over the old file, then the directory is fsynced,
- * so a crash (even SIGKILL or power loss) leaves the old or the new checkpoint, never a broken file.
- * Writes to one file are serialised within the process, and puts that arrive while a write is in
- * flight are written together by the next one (group commit); a checkpoint that goes backwards is
- * refused (`CHECKPOINT_BACKWARDS`); an unreadable file is `CHECKPOINT_CORRUPT`, never reset.
- * One process per directory (use the DynamoDB lease store of @streamshare/poller for several workers).
+ * The journal found on disk at a store's first write: none; intact (appended to as it is); or to be
+ * replaced at the next write (a torn last line, or no snapshot beside it).
+ */
+type JournalOnDisk = 'none' | 'intact' | 'rewrite';
+
+/** What a read of a stream's files found. */
+interface OnDisk {
+  readonly shards: Map<string, StoredCheckpoint>;
+  readonly journal: JournalOnDisk;
+}
+
+/** What this store (the only writer of the directory) knows is on disk for one stream. */
+interface WrittenFile {
+  readonly streamArn: string;
+  /** Every shard's durable checkpoint: the snapshot and the journal merged. */
+  readonly shards: Map<string, StoredCheckpoint>;
+  /** The journal, open for appending; undefined until the first write of this store, and after a failed append. */
+  journal: number | undefined;
+  /** Bytes in the journal. */
+  journalBytes: number;
+  /** The journal on disk when `journal` is not open: whether a rewrite must replace it. */
+  journalOnDisk: JournalOnDisk;
+}
+
+/**
+ * Checkpoints on local disk: per stream, a JSON file holding all its shards (the snapshot, e.g.
+ * `us-east-1.999900009999.kds-sharing-example1.3f2a9c1d04b7e6a8.json`) and a journal next to it
+ * (the same name ending in `.journal`).
+ *
+ * **Writes.** The first write of a store to a stream, and every write once the journal has grown past
+ * `journalLimitBytes`, rewrites the snapshot atomically (temporary file, fsync, rename, fsync of the
+ * directory) with every shard's checkpoint, then replaces the journal by an empty one (created aside,
+ * renamed, directory fsynced). Every other write appends one line to the journal, with the
+ * checkpoints of the shards it writes and a CRC-32 of that line, in one O_DSYNC `write` (data and
+ * file size on stable storage when it returns; `write` + `fdatasync` where O_DSYNC does not exist).
+ * Puts that arrive while a write is in flight are written together by the next one (group commit:
+ * the shards of a stream share one synchronous write). A put resolves only once its checkpoint is
+ * durable, so what a put acknowledged survives a process crash (SIGKILL) and a power loss alike.
+ *
+ * **Reads.** A checkpoint is the newest of the snapshot's and the journal's (the journal is read
+ * first, then the snapshot, so a read that races a rewrite is never older than what was acknowledged
+ * before it started). Only the journal's last line may be incomplete or fail its CRC: that is a
+ * write cut short by a crash or power loss, whose put never resolved, and it is ignored (the shard
+ * resumes from the checkpoint before it: duplicates, never a gap); the next write of the store
+ * rewrites the files without it. Anything else unreadable (the snapshot, a line before the last, a
+ * line of another stream) is `CHECKPOINT_CORRUPT`, left as is, never reset. A checkpoint that goes
+ * backwards is refused (`CHECKPOINT_BACKWARDS`).
+ *
+ * One process per directory (use the DynamoDB lease store of @streamshare/poller for several
+ * workers). {@link close} folds the journals into the JSON files, removes them and closes them.
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly directory: string;
+  readonly journalLimitBytes: number;
   /** Checkpoints waiting to be written, per file. */
   readonly #pending = new Map<string, PendingBatch>();
   /** The write loop of each file that has one running. */
   readonly #flushing = new Map<string, Promise<void>>();
+  /** The files this store has written, by snapshot path. */
+  readonly #written = new Map<string, WrittenFile>();
+  /** The file of each stream (its name hashes the ARN). */
+  readonly #paths = new Map<string, string>();
+  /** Reads from disk in flight, by snapshot path: concurrent gets share one. */
+  readonly #loading = new Map<string, Promise<OnDisk>>();
+  /** The directory, open for fsync (undefined until needed, or where directories cannot be opened). */
+  #directoryFd: Promise<number | undefined> | undefined;
   #ready: Promise<void> | undefined;
 
   constructor(options: FileCheckpointStoreOptions) {
     if (typeof options?.directory !== 'string' || options.directory === '') {
       throw new CheckpointError('CHECKPOINT_IO', 'FileCheckpointStore needs options.directory (a directory path)');
     }
+    const limit = options.journalLimitBytes ?? DEFAULT_JOURNAL_LIMIT_BYTES;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new CheckpointError('CHECKPOINT_IO', 'FileCheckpointStore: journalLimitBytes must be an integer >= 0');
+    }
     this.directory = options.directory;
+    this.journalLimitBytes = limit;
   }
 
-  /** Path of the file holding the checkpoints of `streamArn`. */
+  /** Path of the JSON file holding the checkpoints of `streamArn`. */
   fileOf(streamArn: string): string {
-    return join(this.directory, checkpointFileName(streamArn));
+    let path = this.#paths.get(streamArn);
+    if (path === undefined) {
+      path = join(this.directory, checkpointFileName(streamArn));
+      this.#paths.set(streamArn, path);
+    }
+    return path;
+  }
+
+  /** Path of the journal of `streamArn` (next to {@link fileOf}). */
+  journalOf(streamArn: string): string {
+    return journalPath(this.fileOf(streamArn));
   }
 
   async get(streamArn: string, shardId: string): Promise<Checkpoint | undefined> {
-    const file = await this.#read(this.fileOf(streamArn), streamArn);
-    const c = file?.shards[shardId];
-    return c === undefined
-      ? undefined
-      : { sequenceNumber: c.sequenceNumber, subSequenceNumber: c.subSequenceNumber, complete: c.complete };
+    const c = (await this.#current(streamArn)).get(shardId);
+    return c === undefined ? undefined : plain(c);
   }
 
   /** Every shard's checkpoint of a stream (empty when none was written). */
   async getAll(streamArn: string): Promise<Record<string, Checkpoint>> {
-    const file = await this.#read(this.fileOf(streamArn), streamArn);
     const out: Record<string, Checkpoint> = {};
-    for (const [shard, c] of Object.entries(file?.shards ?? {})) {
-      out[shard] = { sequenceNumber: c.sequenceNumber, subSequenceNumber: c.subSequenceNumber, complete: c.complete };
-    }
+    for (const [shard, c] of await this.#current(streamArn)) out[shard] = plain(c);
     return out;
   }
 
@@ -105,10 +206,47 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /**
+   * Waits for the writes in flight and closes the files this store keeps open (each stream's journal
+   * and the directory). The store can still be used afterwards: the next write opens them again.
+   * The poller calls it when it stops.
+   */
+  async close(): Promise<void> {
+    for (;;) {
+      const loops = [...this.#flushing.values()];
+      if (loops.length === 0) break;
+      await Promise.all(loops);
+    }
+    const fds: Promise<number | undefined>[] = [];
+    for (const file of this.#written.values()) if (file.journal !== undefined) fds.push(Promise.resolve(file.journal));
+    this.#written.clear();
+    if (this.#directoryFd !== undefined) fds.push(this.#directoryFd.catch(() => undefined));
+    this.#directoryFd = undefined;
+    await Promise.all(
+      fds.map(async (pending) => {
+        const fd = await pending;
+        if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** The checkpoints of a stream: what this store wrote, or else what is on disk now. */
+  async #current(streamArn: string): Promise<Map<string, StoredCheckpoint>> {
+    const path = this.fileOf(streamArn);
+    const written = this.#written.get(path);
+    if (written !== undefined) return written.shards;
+    let loading = this.#loading.get(path);
+    if (loading === undefined) {
+      loading = this.#load(path, streamArn).finally(() => this.#loading.delete(path));
+      this.#loading.set(path, loading);
+    }
+    return (await loading).shards;
+  }
+
+  /**
    * Writes the pending checkpoints of one file, batch after batch: puts that arrive while a write
    * is in flight (other shards of the stream, or a newer checkpoint of the same shard) are written
-   * together by the next one (group commit), so N shards cost one fsync, not N in a row. Every put
-   * resolves only once its checkpoint is on disk.
+   * together by the next one (group commit), so N shards cost one synchronous write, not N in a
+   * row. Every put resolves only once its checkpoint is on disk.
    */
   async #flush(path: string): Promise<void> {
     for (;;) {
@@ -130,12 +268,18 @@ export class FileCheckpointStore implements CheckpointStore {
   async #write(path: string, batch: PendingBatch): Promise<void> {
     const { streamArn } = batch;
     await this.#prepare();
-    const current = await this.#read(path, streamArn);
-    const shards: CheckpointFile['shards'] = { ...current?.shards };
+    let file = this.#written.get(path);
+    if (file === undefined) {
+      // The first write of this store: what is on disk (a corrupt file rejects, and is left alone).
+      const disk = await this.#load(path, streamArn);
+      file = { streamArn, shards: disk.shards, journal: undefined, journalBytes: 0, journalOnDisk: disk.journal };
+      this.#written.set(path, file);
+    }
     const writing: PendingShard[] = [];
+    const entry: Record<string, StoredCheckpoint> = {};
     const updatedAt = new Date().toISOString();
     for (const [shardId, pending] of batch.shards) {
-      const stored = current?.shards[shardId];
+      const stored = file.shards.get(shardId);
       const order = stored === undefined ? 1 : compareCheckpoints(pending.checkpoint, stored);
       if (order < 0) {
         const error = backwards(streamArn, shardId, stored!, pending.checkpoint);
@@ -143,35 +287,113 @@ export class FileCheckpointStore implements CheckpointStore {
       } else if (order === 0) {
         for (const w of pending.waiters) w.resolve();
       } else {
-        shards[shardId] = { ...pending.checkpoint, updatedAt };
+        entry[shardId] = { ...pending.checkpoint, updatedAt };
         writing.push(pending);
       }
     }
     if (writing.length === 0) return;
-    const content: CheckpointFile = { version: 1, streamArn, shards };
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
+      if (file.journal === undefined && file.journalOnDisk === 'intact') await this.#reopen(path, file);
+      if (file.journal === undefined || file.journalBytes >= this.journalLimitBytes) {
+        await this.#rewrite(path, file, entry);
+      } else {
+        await this.#append(file, entry);
       }
-      await rename(temp, path);
-      await this.#syncDirectory();
     } catch (error) {
-      await unlink(temp).catch(() => undefined);
       const shardIds = [...batch.shards.keys()].join(', ');
-      const failure = new CheckpointError(
-        'CHECKPOINT_IO',
-        `could not write checkpoint of ${shardIds} in ${streamArn} to ${path}: ${(error as Error).message}`,
-        { cause: error, retryable: true },
-      );
+      const failure = ioError(`could not write checkpoint of ${shardIds} in ${streamArn} to ${path}`, error);
       for (const pending of writing) for (const w of pending.waiters) w.reject(failure);
       return;
     }
+    for (const [shardId, c] of Object.entries(entry)) file.shards.set(shardId, c);
     for (const pending of writing) for (const w of pending.waiters) w.resolve();
+  }
+
+  /** Opens an intact journal found on disk for appending (once: after a failure, the files are rewritten). */
+  async #reopen(path: string, file: WrittenFile): Promise<void> {
+    file.journalOnDisk = 'rewrite';
+    const journal = journalPath(path);
+    const fd = await openFd(journal, constants.O_WRONLY | constants.O_APPEND | O_DSYNC);
+    try {
+      file.journalBytes = (await fstatFd(fd)).size;
+    } catch (error) {
+      await closeFd(fd).catch(() => undefined);
+      throw error;
+    }
+    file.journal = fd;
+  }
+
+  /** Appends one journal line; after a failure (maybe a partial line) the next write rewrites the files. */
+  async #append(file: WrittenFile, entry: Record<string, StoredCheckpoint>): Promise<void> {
+    const fd = file.journal!;
+    const line = journalLine({ streamArn: file.streamArn, shards: entry });
+    try {
+      let written = 0;
+      while (written < line.byteLength) written += await writeFd(fd, line.subarray(written));
+      if (O_DSYNC === 0) await fdatasyncFd(fd);
+      file.journalBytes += line.byteLength;
+    } catch (error) {
+      file.journal = undefined;
+      await closeFd(fd).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Rewrites the snapshot with every checkpoint (the stored ones and `entry`), then replaces the
+   * journal by an empty one. The snapshot is durable before the journal is replaced, so a crash in
+   * between leaves the new snapshot beside the old journal, whose entries are older: nothing lost.
+   */
+  async #rewrite(path: string, file: WrittenFile, entry: Record<string, StoredCheckpoint>): Promise<void> {
+    const shards = { ...Object.fromEntries(file.shards), ...entry };
+    const replacing = file.journalOnDisk !== 'none';
+    // Should this fail half-way, the next attempt replaces whatever journal there is.
+    file.journalOnDisk = 'rewrite';
+    // With no journal yet, one directory fsync (below) serves the snapshot and the new journal.
+    await this.#writeSnapshot(path, file.streamArn, shards, replacing);
+    const journal = journalPath(path);
+    const temp = replacing ? tempOf(journal) : journal;
+    let fd: number | undefined;
+    try {
+      fd = await openFd(temp, JOURNAL_FLAGS, 0o600);
+      if (replacing) await rename(temp, journal);
+      await this.#syncDirectory();
+    } catch (error) {
+      if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    const old = file.journal;
+    file.journal = fd;
+    file.journalBytes = 0;
+    if (old !== undefined) await closeFd(old).catch(() => undefined);
+  }
+
+  /** Writes the JSON file atomically: temporary file, fsync, rename, fsync of the directory. */
+  async #writeSnapshot(
+    path: string,
+    streamArn: string,
+    shards: Record<string, StoredCheckpoint>,
+    syncDirectory = true,
+  ): Promise<void> {
+    const content: CheckpointFile = { version: 1, streamArn, shards };
+    const temp = tempOf(path);
+    try {
+      const fd = await openFd(temp, 'w', 0o600);
+      try {
+        const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
+        let written = 0;
+        while (written < bytes.byteLength) written += await writeFd(fd, bytes.subarray(written));
+        await fsyncFd(fd);
+      } finally {
+        await closeFd(fd);
+      }
+      await rename(temp, path);
+      if (syncDirectory) await this.#syncDirectory();
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Creates the directory and removes temp files left by a killed writer (once per store). */
@@ -193,54 +415,167 @@ export class FileCheckpointStore implements CheckpointStore {
     return this.#ready;
   }
 
+  /** Makes the renames and file creations in the directory durable (kept open between calls). */
   async #syncDirectory(): Promise<void> {
-    let dir: Awaited<ReturnType<typeof open>> | undefined;
+    this.#directoryFd ??= openFd(this.directory, 'r').catch((error: NodeJS.ErrnoException) => {
+      this.#directoryFd = undefined;
+      // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
+      if (error.code === 'EISDIR' || error.code === 'EPERM') return undefined;
+      throw error;
+    });
+    const fd = await this.#directoryFd;
+    if (fd === undefined) return;
     try {
-      dir = await open(this.directory, 'r');
-      await dir.sync();
+      await fsyncFd(fd);
     } catch (error) {
-      // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-      if ((error as NodeJS.ErrnoException).code !== 'EISDIR' && (error as NodeJS.ErrnoException).code !== 'EPERM') {
-        throw error;
-      }
-    } finally {
-      await dir?.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL') return;
+      // The directory may have been replaced: open it again next time.
+      this.#directoryFd = undefined;
+      await closeFd(fd).catch(() => undefined);
+      throw error;
     }
   }
 
-  async #read(path: string, streamArn: string): Promise<CheckpointFile | undefined> {
-    let text: string;
+  /**
+   * What is on disk for a stream: the journal's entries over the snapshot, newest checkpoint per
+   * shard. The journal is read first: a rewrite that lands between the two reads only makes the
+   * snapshot newer.
+   */
+  async #load(path: string, streamArn: string): Promise<OnDisk> {
+    const journal = journalPath(path);
+    const text = await readText(journal);
+    const { entries, torn } = parseJournal(journal, streamArn, text);
+    const snapshot = parseSnapshot(path, streamArn, await readText(path));
+    const shards = new Map<string, StoredCheckpoint>(Object.entries(snapshot?.shards ?? {}));
+    for (const entry of entries) {
+      for (const [shard, c] of Object.entries(entry.shards)) {
+        const known = shards.get(shard);
+        if (known === undefined || compareCheckpoints(c, known) > 0) shards.set(shard, c);
+      }
+    }
+    // A fresh stream starts with a snapshot, so that its JSON file exists from the first write.
+    const state = text === undefined ? 'none' : torn || snapshot === undefined ? 'rewrite' : 'intact';
+    return { shards, journal: state };
+  }
+}
+
+function plain(c: Checkpoint): Checkpoint {
+  return { sequenceNumber: c.sequenceNumber, subSequenceNumber: c.subSequenceNumber, complete: c.complete };
+}
+
+/** The journal next to a stream's JSON file: `<name>.journal` instead of `<name>.json`. */
+function journalPath(path: string): string {
+  return `${path.replace(/\.json$/, '')}.journal`;
+}
+
+/** A temporary file next to `path`, named so that {@link isStaleTemp} recognises it once its writer is gone. */
+function tempOf(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** One journal line: `<crc32 of the JSON, 8 hex digits> <JSON>\n`. */
+function journalLine(entry: JournalEntry): Buffer {
+  const json = Buffer.from(JSON.stringify(entry));
+  const head = Buffer.from(`${crc32(json).toString(16).padStart(8, '0')} `);
+  return Buffer.concat([head, json, NEWLINE]);
+}
+
+const NEWLINE = Buffer.from('\n');
+const LINE = /^([0-9a-f]{8}) (.*)$/s;
+
+/**
+ * The entries of a journal, in order. Only the last line may be cut short or fail its CRC (a write
+ * interrupted by a crash or power loss, never acknowledged): it is ignored. Any other bad line, or a
+ * well-formed line that is not an entry of this stream, is CHECKPOINT_CORRUPT.
+ */
+function parseJournal(
+  path: string,
+  streamArn: string,
+  text: string | undefined,
+): { entries: JournalEntry[]; torn: boolean } {
+  if (text === undefined || text === '') return { entries: [], torn: false };
+  const lines = text.split('\n');
+  // A complete journal ends with '\n': the last piece is then empty; otherwise it is a cut-short line.
+  const last = lines.length - 1;
+  const entries: JournalEntry[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (i === last && line === '') break;
+    const match = LINE.exec(line);
+    const intact = match !== null && crc32(Buffer.from(match[2]!)) === Number.parseInt(match[1]!, 16);
+    if (!intact) {
+      // The torn tail of an interrupted write.
+      if (i === last || (i === last - 1 && lines[last] === '')) return { entries, torn: true };
+      throw corrupt(path, `line ${i + 1} of the journal is damaged (bad checksum), and lines follow it`);
+    }
+    let entry: unknown;
     try {
-      text = await readFile(path, 'utf8');
+      entry = JSON.parse(match[2]!);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CheckpointError(
-        'CHECKPOINT_IO',
-        `could not read checkpoint file ${path}: ${(error as Error).message}`,
-        {
-          cause: error,
-          retryable: true,
-        },
+      throw corrupt(path, `line ${i + 1} of the journal is not JSON (${(error as Error).message})`, error);
+    }
+    const e = entry as Partial<JournalEntry> | null;
+    if (typeof e !== 'object' || e === null || typeof e.shards !== 'object' || e.shards === null) {
+      throw corrupt(path, `line ${i + 1} of the journal is not { streamArn, shards: { <shardId>: checkpoint } }`);
+    }
+    if (e.streamArn !== streamArn) {
+      throw corrupt(
+        path,
+        `line ${i + 1} of the journal is of stream ${JSON.stringify(e.streamArn)}, expected ${JSON.stringify(streamArn)}`,
       );
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw corrupt(path, `not JSON (${(error as Error).message})`, error);
+    for (const [shard, c] of Object.entries(e.shards)) {
+      if (!isCheckpoint(c)) {
+        throw corrupt(
+          path,
+          `line ${i + 1} of the journal has a malformed checkpoint of ${shard}: ${JSON.stringify(c)}`,
+        );
+      }
     }
-    const file = parsed as Partial<CheckpointFile> | null;
-    if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.shards !== 'object') {
-      throw corrupt(path, 'expected { version: 1, streamArn, shards: { <shardId>: checkpoint } }');
-    }
-    if (file.streamArn !== streamArn) {
-      throw corrupt(path, `it holds stream ${JSON.stringify(file.streamArn)}, expected ${JSON.stringify(streamArn)}`);
-    }
-    for (const [shard, c] of Object.entries(file.shards ?? {})) {
-      if (!isCheckpoint(c)) throw corrupt(path, `the checkpoint of ${shard} is malformed: ${JSON.stringify(c)}`);
-    }
-    return file as CheckpointFile;
+    entries.push(e as JournalEntry);
   }
+  // A last line without its newline (even when intact) must not have lines appended to it.
+  return { entries, torn: !text.endsWith('\n') };
+}
+
+function parseSnapshot(path: string, streamArn: string, text: string | undefined): CheckpointFile | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(path, `not JSON (${(error as Error).message})`, error);
+  }
+  const file = parsed as Partial<CheckpointFile> | null;
+  if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.shards !== 'object') {
+    throw corrupt(path, 'expected { version: 1, streamArn, shards: { <shardId>: checkpoint } }');
+  }
+  if (file.streamArn !== streamArn) {
+    throw corrupt(path, `it holds stream ${JSON.stringify(file.streamArn)}, expected ${JSON.stringify(streamArn)}`);
+  }
+  for (const [shard, c] of Object.entries(file.shards ?? {})) {
+    if (!isCheckpoint(c)) throw corrupt(path, `the checkpoint of ${shard} is malformed: ${JSON.stringify(c)}`);
+  }
+  return file as CheckpointFile;
+}
+
+/** The text of a file, or undefined when it does not exist. */
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(`could not read checkpoint file ${path}`, error);
+  }
+}
+
+function ioError(what: string, error: unknown): CheckpointError {
+  if (error instanceof CheckpointError) return error;
+  return new CheckpointError('CHECKPOINT_IO', `${what}: ${(error as Error).message}`, {
+    cause: error,
+    retryable: true,
+  });
 }
 
 /** A temp file (`<file>.<pid>.<random>.tmp`) of a writer process that is gone. */

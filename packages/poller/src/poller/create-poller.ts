@@ -75,6 +75,8 @@ class StreamPoller implements Poller {
   /** Periodic syncs that failed in a row (transient errors), for the backoff. */
   #syncFailures = 0;
   #stopping: Promise<void> | undefined;
+  /** The file checkpoint store, when the poller created it (closed on stop). */
+  #ownedStore: FileCheckpointStore | undefined;
   /** The lease table's client, when the poller created it (destroyed on stop). */
   #ownedDynamoDb: DynamoDBClient | undefined;
 
@@ -168,9 +170,11 @@ class StreamPoller implements Poller {
         logger: this.#logger,
       });
     }
-    const store =
-      this.#options.checkpointStore ??
-      new FileCheckpointStore({ directory: this.#options.checkpointDir ?? './.streamshare' });
+    let store = this.#options.checkpointStore;
+    if (store === undefined) {
+      this.#ownedStore = new FileCheckpointStore({ directory: this.#options.checkpointDir ?? './.streamshare' });
+      store = this.#ownedStore;
+    }
     return new LocalCoordinator(store, { streamArn, logger: this.#logger });
   }
 
@@ -411,6 +415,12 @@ class StreamPoller implements Poller {
       } catch (releaseError) {
         this.#logger.warn({ err: errorFields(releaseError) }, 'releasing leases failed');
       }
+    }
+    try {
+      // Folds the checkpoint journal into the JSON file and closes it.
+      await this.#ownedStore?.close();
+    } catch (closeError) {
+      this.#logger.warn({ err: errorFields(closeError) }, 'closing the checkpoint files failed');
     }
     if (this.#ownsClient) this.#client.destroy();
     this.#ownedDynamoDb?.destroy();
