@@ -523,6 +523,25 @@ describe('processBatch, batch handler', () => {
     expect(thrown.failed?.record.sequenceNumber).toBe(seq(0));
   });
 
+  it('never calls a handler with its own retries again in place: its retryable error ends the batch', async () => {
+    let calls = 0;
+    const result = await processBatch(
+      records(4),
+      batchHandler(
+        () => {
+          calls++;
+          return { done: 1, error: new RetryableError('gave up after my own retries') };
+        },
+        { ownRetries: true },
+      ),
+      { retry: fast },
+    );
+    expect(calls).toBe(1);
+    expectCheckpointAt(result, 0);
+    expect(result.failed?.record.sequenceNumber).toBe(seq(1));
+    expect(() => batchHandler(() => {}, { ownRetries: 'yes' as never })).toThrow(/ownRetries must be a boolean/);
+  });
+
   it('decodes up to the first undecodable record, or dead-letters it and goes on', async () => {
     const inputs = [record(0), record(1, { data: '{' }), record(2)];
     let got: number[] = [];

@@ -54,19 +54,25 @@ describe('the first failed entry becomes the checkpoint', () => {
     expect(dead).toEqual([seq(6)]);
   });
 
-  it('through processBatch: a transient failure is retried by core as well, then succeeds', async () => {
-    // Fails the entry on its first 3 sends (the forwarder's 3 attempts); core's retry of the batch sends it again.
+  it('through processBatch: only the forwarder retries; a transient failure that outlives it ends the batch there', async () => {
+    // Fails the entry on its first 3 sends: all of the forwarder's 3 attempts.
     server.setFailures([{ ...failN(4, 'ThrottlingException')[0]!, times: 3 }]);
     const result = await processBatch(jsonRecords(8), forwarder(), {
       codec: 'bytes',
-      retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 1 },
+      // core would retry a retryable batch handler error 3 times; the forwarder has its own retries.
+      retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 1 },
     });
-    expect(result.failed).toBeUndefined();
-    expect(result.checkpoint?.sequenceNumber).toBe(seq(7));
-    // Redelivery sends 4..7 again: duplicates, which the envelope id lets the receiver drop.
+    expect(result.failed?.record.sequenceNumber).toBe(seq(4));
+    expect((result.failed?.error as HandlerError).cause).toBeInstanceOf(PutEventsEntryError);
+    expect(result.checkpoint?.sequenceNumber).toBe(seq(3));
+    // One call with all 8 entries, then two re-sends of entry 4 alone: 3 calls, not 3 x 3.
+    expect(server.calls.map((c) => c.entryCount)).toEqual([8, 1, 1]);
+    // The redelivery (Lambda's retry, the poller's next read) sends 4..7 again: the entry the
+    // forwarder gave up on goes through now.
+    const again = await processBatch(jsonRecords(8).slice(4), forwarder(), { codec: 'bytes' });
+    expect(again.failed).toBeUndefined();
     const ids = server.events.map((e) => JSON.parse(e.detail).id as string);
     expect(new Set(ids).size).toBe(8);
-    expect(ids.length).toBe(8 + 3);
   });
 
   it("through kinesisHandler: batchItemFailures names the first failed record's sequence number", async () => {

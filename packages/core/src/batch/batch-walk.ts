@@ -13,7 +13,8 @@ function missingError(done: number, count: number): Error {
 /**
  * Whole-batch walk: decode in order up to the first record that cannot be decoded (dead-letter it
  * and go on when there is a dead-letter callback), hand the decoded records to the batch handler,
- * map `{ done, error }` to the checkpoint. A retryable error retries the records not yet done.
+ * map `{ done, error }` to the checkpoint. A retryable error retries the records not yet done
+ * (unless the handler has its own retries).
  */
 export async function walkBatch<T>(walker: Walker<T>, handler: BatchHandler<T>): Promise<void> {
   const count = walker.items.records.length;
@@ -78,7 +79,7 @@ export async function walkBatch<T>(walker: Walker<T>, handler: BatchHandler<T>):
     failure = error;
   }
   let interrupted = false;
-  if (s.policy.attempts > 1 && s.policy.isRetryable(failure)) {
+  if (handler.ownRetries !== true && s.policy.attempts > 1 && s.policy.isRetryable(failure)) {
     if (s.signal.aborted) interrupted = true;
     else {
       const r = await retryAfter(s.policy, failure, call, s.signal, (cause, n) =>

@@ -38,9 +38,24 @@ export interface BatchHandlerResult {
   readonly error?: unknown;
 }
 
+/** Options of `batchHandler`. */
+export interface BatchHandlerOptions {
+  /**
+   * The handler retries transient failures itself (default false): processBatch then never calls
+   * it again in place, whatever its `retry` option says. A retryable error it reports still ends
+   * the batch there, for the transport to redeliver (Lambda's retry, the poller's next read).
+   */
+  readonly ownRetries?: boolean;
+}
+
 /** A handler that takes the whole decoded batch at once (e.g. the EventBridge forwarder). Make one with `batchHandler`. */
 export interface BatchHandler<T = unknown> {
   readonly kind: 'batch';
+  /**
+   * True when the handler retries transient failures itself: processBatch never calls it again in
+   * place (see `BatchHandlerOptions.ownRetries`).
+   */
+  readonly ownRetries?: boolean;
   handle(
     records: readonly StreamRecord<T>[],
     context: BatchContext,

@@ -63,7 +63,9 @@ function groupByShard<T>(records: readonly StreamRecord<T>[]): IndexedRecord<T>[
  *   `maxRequestBytes` bytes (EventBridge's entry size formula). The calls of one shard go one after
  *   another; the shards of one batch go in parallel.
  * - Only failed entries are re-sent (`ThrottlingException`, `InternalFailure`), with backoff; a call
- *   that failed transiently is re-sent whole. Other error codes, and entries too large for any
+ *   that failed transiently is re-sent whole. These are the only retries: the handler is marked
+ *   `ownRetries`, so processBatch does not call it again in place; what still fails after
+ *   `retry.attempts` ends the batch there, for the transport to redeliver. Other error codes, and entries too large for any
  *   call, go to the poison policy: the batch's dead-letter handler (then the record is done), or
  *   the batch stops there.
  * - The result is the longest prefix of records done: `{ done, error }` with `done` the position of
@@ -125,6 +127,9 @@ export function eventBridgeForwarder<T = unknown>(options: EventBridgeForwarderO
 
   return {
     kind: 'batch',
+    // Throttling and transient failures are re-sent here, entry by entry: processBatch must not
+    // call the forwarder again on top of that.
+    ownRetries: true,
     eventBus: bus.eventBusName,
     region: bus.region,
     client,
