@@ -63,7 +63,7 @@ describe('the first failed entry becomes the checkpoint', () => {
       retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 1 },
     });
     expect(result.failed?.record.sequenceNumber).toBe(seq(4));
-    expect((result.failed?.error as HandlerError).cause).toBeInstanceOf(PutEventsEntryError);
+    expect((result.failed?.error as HandlerError | undefined)?.cause).toBeInstanceOf(PutEventsEntryError);
     expect(result.checkpoint?.sequenceNumber).toBe(seq(3));
     // One call with all 8 entries, then two re-sends of entry 4 alone: 3 calls, not 3 x 3.
     expect(server.calls.map((c) => c.entryCount)).toEqual([8, 1, 1]);
