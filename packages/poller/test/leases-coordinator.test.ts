@@ -353,4 +353,30 @@ describe('resharding', () => {
     // a finished shard reads as the shard-end checkpoint
     expect(isShardEnd(await c.checkpoints.get(STREAM_ARN, 'parent-a'))).toBe(true);
   });
+
+  it('deletes the leases of finished shards once the stream no longer lists them, and only those', async () => {
+    const tableName = uniqueTableName();
+    const shards = [
+      { shardId: 'parent', endingSequenceNumber: '100' },
+      { shardId: 'child', parentShardId: 'parent' },
+      { shardId: 'other' },
+    ];
+    const a = worker(tableName, 'a');
+    await a.sync(shards);
+    await a.markFinished('parent');
+    expect(await a.sync(shards)).toContain('child');
+    const table = new LeaseTable({ client, tableName });
+    const ids = async () => (await table.list(STREAM_ARN)).map((lease) => lease.shardId).sort();
+
+    // Still listed (closed, within the retention period): the finished lease stays.
+    expect(await ids()).toEqual(['child', 'other', 'parent']);
+    // Trimmed: 'parent' and 'other' are gone from the listing. The finished lease goes; the
+    // unfinished one (held by a) stays; the child is still read (an unlisted parent counts as finished).
+    expect(await a.sync([{ shardId: 'child', parentShardId: 'parent' }])).toEqual(['child']);
+    expect(await ids()).toEqual(['child', 'other']);
+    // An empty listing deletes nothing.
+    await a.release();
+    await a.sync([]);
+    expect(await ids()).toEqual(['child', 'other']);
+  });
 });

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLeaseCoordinator } from '../src/leases/index.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
@@ -110,6 +111,32 @@ describe('lease table faults', () => {
     expect(message).toContain("poller's OWN identity");
     expect(message).toContain('us-east-1');
     expect(proxy.injected.get(operation)).toBe(1); // not retried
+  });
+
+  it('AccessDenied on DeleteItem keeps the leases of gone shards and the worker going (one warning)', async () => {
+    const tableName = uniqueTableName('denied');
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const a = new DynamoDbLeaseCoordinator({
+      client,
+      tableName,
+      streamArn: STREAM_ARN,
+      workerId: 'a',
+      failoverTimeMs: 3000,
+      logger,
+    });
+    const shards = [{ shardId: 'gone', endingSequenceNumber: '1' }, { shardId: shardId(1) }];
+    await a.sync(shards);
+    await a.markFinished('gone');
+    proxy.faults.push({ operation: 'DeleteItem', type: 'AccessDeniedException', status: 400, tableName });
+    expect(await a.sync([{ shardId: shardId(1) }])).toEqual([shardId(1)]);
+    expect(await a.sync([{ shardId: shardId(1) }])).toEqual([shardId(1)]);
+    a.close();
+    expect(proxy.injected.get('DeleteItem')).toBe(1); // asked once, then left alone
+    const warnings = lines.filter((line) => line.level === 40 && line.msg.includes('dynamodb:DeleteItem'));
+    expect(warnings).toHaveLength(1);
+    const table = new LeaseTable({ client, tableName });
+    expect((await table.list(STREAM_ARN)).map((lease) => lease.shardId).sort()).toEqual(['gone', shardId(1)]);
   });
 
   it('AccessDenied on GetItem is reported by checkpoints.get', async () => {

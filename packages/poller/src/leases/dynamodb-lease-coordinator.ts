@@ -8,6 +8,7 @@ import { SHARD_END_CHECKPOINT } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { isProcessable, parentsOf, planTakes } from './balance.js';
 import { assertCheckpoint, checkpointOrderKey, compareCheckpointPositions } from './checkpoint-order.js';
+import { LeaseTableError } from './errors.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { type Lease, leaseFromItem, newLeaseItem } from './lease.js';
 import { LeaseTable } from './lease-table.js';
@@ -101,6 +102,8 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
   private ticking = false;
   private syncing: Promise<unknown> = Promise.resolve();
   private lastProcessable = new Set<string>();
+  /** False once DeleteItem was denied: the leases of gone shards are then kept. */
+  private deletesGone = true;
 
   constructor(options: DynamoDbLeaseCoordinatorOptions) {
     this.streamArn = options.streamArn;
@@ -243,6 +246,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     }
 
     await this.renewAll(true);
+    leases = await this.deleteGone(leases, shardMap);
 
     const leaseMap = new Map(leases.map((lease) => [lease.shardId, lease]));
     const processable = leases.filter(
@@ -263,6 +267,44 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
 
     this.lastProcessable = new Set(processable.map((lease) => lease.shardId));
     return this.held().filter((shardId) => this.lastProcessable.has(shardId));
+  }
+
+  /**
+   * Deletes the leases of finished shards that the stream no longer lists (trimmed after the
+   * retention period): nothing is left to read there, and an unlisted parent counts as finished for
+   * its children. Only finished, free leases go (the write is conditional on it), and only against a
+   * non-empty listing. Best effort: without `dynamodb:DeleteItem` the items stay, with one warning.
+   * Returns the leases left.
+   */
+  private async deleteGone(leases: Lease[], shards: ReadonlyMap<string, ShardDescriptor>): Promise<Lease[]> {
+    if (!this.deletesGone || shards.size === 0) return leases;
+    const gone = leases.filter((lease) => lease.finished && lease.owner === undefined && !shards.has(lease.shardId));
+    if (gone.length === 0) return leases;
+    const deleted = new Set<string>();
+    await mapLimit(gone, this.concurrency, async (lease) => {
+      try {
+        if (await this.table.deleteFinished(this.streamArn, lease.shardId)) deleted.add(lease.shardId);
+      } catch (error) {
+        if (error instanceof LeaseTableError && error.code === 'LEASE_TABLE_ACCESS_DENIED') {
+          if (this.deletesGone) {
+            this.deletesGone = false;
+            this.logger.warn(
+              { err: error },
+              'leases of finished shards gone from the stream are kept: allow dynamodb:DeleteItem on the lease table to delete them',
+            );
+          }
+          return;
+        }
+        this.logger.warn(
+          { shardId: lease.shardId, err: error },
+          'could not delete the lease of a finished shard; will try again',
+        );
+      }
+    });
+    if (deleted.size > 0) {
+      this.logger.info({ shardIds: [...deleted] }, 'leases of finished shards gone from the stream deleted');
+    }
+    return leases.filter((lease) => !deleted.has(lease.shardId));
   }
 
   /** Reads the stream's leases and records them for expiry decisions. */

@@ -7,7 +7,8 @@ export type LeaseTableAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:Query';
+  | 'dynamodb:Query'
+  | 'dynamodb:DeleteItem';
 
 /** Every action the poller's own identity needs on the lease table (CreateTable only with createIfMissing). */
 export const LEASE_TABLE_ACTIONS: readonly LeaseTableAction[] = [
@@ -18,6 +19,12 @@ export const LEASE_TABLE_ACTIONS: readonly LeaseTableAction[] = [
   'dynamodb:UpdateItem',
   'dynamodb:Query',
 ];
+
+/**
+ * Actions the poller uses when allowed: `DeleteItem` removes the leases of finished shards that are
+ * gone from the stream (trimmed after the retention period). Without it those items stay.
+ */
+export const LEASE_TABLE_OPTIONAL_ACTIONS: readonly LeaseTableAction[] = ['dynamodb:DeleteItem'];
 
 /** Codes of {@link LeaseTableError}. */
 export type LeaseTableErrorCode =

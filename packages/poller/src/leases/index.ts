@@ -21,7 +21,13 @@ export {
   type DynamoDbLeaseCoordinatorOptions,
   defaultWorkerId,
 } from './dynamodb-lease-coordinator.js';
-export { LEASE_TABLE_ACTIONS, type LeaseTableAction, LeaseTableError, type LeaseTableErrorCode } from './errors.js';
+export {
+  LEASE_TABLE_ACTIONS,
+  LEASE_TABLE_OPTIONAL_ACTIONS,
+  type LeaseTableAction,
+  LeaseTableError,
+  type LeaseTableErrorCode,
+} from './errors.js';
 export { ExpiryTracker } from './expiry-tracker.js';
 export { ATTR as LEASE_ATTRIBUTES, type Lease } from './lease.js';
 export { LeaseTable, type LeaseTableSettings } from './lease-table.js';

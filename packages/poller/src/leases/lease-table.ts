@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -180,6 +181,24 @@ export class LeaseTable {
   /** Frees a held lease (owner removed, counter + 1) so another worker can take it at once. */
   release(streamArn: string, shardId: string, workerId: string, counter: number): Promise<boolean> {
     return this.ownedUpdate(streamArn, shardId, workerId, counter, 'SET #counter = #counter + :one REMOVE #owner');
+  }
+
+  /**
+   * Deletes the lease of a finished shard, conditional on it being finished and free (a finished
+   * lease is never taken again). `false` when the item is not, or no longer, such a lease.
+   */
+  deleteFinished(streamArn: string, shardId: string): Promise<boolean> {
+    return this.conditional('dynamodb:DeleteItem', () =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: leaseKey(streamArn, shardId),
+          ConditionExpression: '#finished = :true AND attribute_not_exists(#owner)',
+          ExpressionAttributeNames: { '#finished': ATTR.finished, '#owner': ATTR.owner },
+          ExpressionAttributeValues: { ':true': { BOOL: true } },
+        }),
+      ),
+    );
   }
 
   /** Marks a held lease finished (SHARD_END) and frees it. */
