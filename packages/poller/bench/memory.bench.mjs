@@ -47,7 +47,7 @@ const started = performance.now();
 await poller.start();
 await Promise.race([
   poller.done,
-  new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 180 s')), 180_000)),
+  new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 180 s')), 180_000).unref()),
 ]);
 const seconds = (performance.now() - started) / 1000;
 await poller.stop();

@@ -197,17 +197,24 @@ export class ShardReader {
         await sleep(this.#pacer.delay(), stopSignal);
         if (stopSignal.aborted) return 'stopped';
         this.#pacer.started();
-        const page = await this.#getRecords(iterator, stopSignal);
-        const records = page.Records ?? [];
+        // Only what is needed after the delivery is kept from the page: its records are let go as
+        // soon as they are handled (not through the checkpoint write).
+        let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
+        const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
+        let records: readonly _Record[] | undefined = page.Records ?? [];
+        page = undefined;
+        const count = records.length;
         const bytes = byteLength(records);
         this.#pacer.returned(bytes);
         this.#lastPollAt = new Date();
-        this.#millisBehindLatest = page.MillisBehindLatest;
-        this.options.observer?.onGetRecords?.(shardId, records.length, bytes, page.MillisBehindLatest);
+        this.#millisBehindLatest = behind;
+        this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
 
-        if (records.length > 0) {
+        if (count > 0) {
           if (!coordinator.owns(shardId)) return 'lost';
-          const ok = await this.#deliver(records, bytes, processSignal, log);
+          const inputs = this.#inputs(records);
+          records = undefined;
+          const ok = await this.#deliver(inputs, bytes, processSignal, log);
           if (ok === 'lost') return 'lost';
           if (ok === 'blocked') {
             blocked++;
@@ -222,13 +229,13 @@ export class ShardReader {
           }
           blocked = 0;
         }
-        if (!page.NextShardIterator) {
+        if (!nextIterator) {
           await this.#finish(stopSignal, log);
           log.info('shard finished (closed and read to its end)');
           return 'finished';
         }
-        iterator = page.NextShardIterator;
-        if (records.length === 0 && !(page.MillisBehindLatest && page.MillisBehindLatest > 0)) {
+        iterator = nextIterator;
+        if (count === 0 && !(behind && behind > 0)) {
           await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
         }
       } catch (error) {
@@ -276,17 +283,29 @@ export class ShardReader {
     return 'ok';
   }
 
+  /** A page's records as batch inputs. */
+  #inputs(records: readonly _Record[]): BatchInput[] {
+    const { streamArn, shardId } = this.options;
+    return records.map((record) => toInput(record, streamArn, shardId));
+  }
+
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
-    records: readonly _Record[],
+    batchInputs: BatchInput[],
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
   ): Promise<'ok' | 'blocked' | 'lost'> {
     const { streamArn, shardId, coordinator } = this.options;
-    const inputs: BatchInput[] = records.map((record) => toInput(record, streamArn, shardId));
+    // The inputs are not kept through the checkpoint write below: the batch's records are let go as
+    // soon as the delivery is done with them.
+    let inputs: BatchInput[] | undefined = batchInputs;
+    const first = inputs[0];
+    const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
-    const { result } = await this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
+    const delivered = this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
+    inputs = undefined;
+    const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
     const done = result.checkpoint;
     if (done && !sameCheckpoint(done, resumeFrom)) {
@@ -301,8 +320,6 @@ export class ShardReader {
     }
     this.#position = advance(this.#position, result.checkpoint);
     if (!result.failed) return 'ok';
-    const first = inputs[0];
-    const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
     this.#position = retryPosition(this.#position, firstSequence);
     const { record, error, reason } = result.failed;
     log.warn(
