@@ -3,13 +3,16 @@
 // generated) pages, with no network and no SDK serialization. Its shards are closed: the last
 // page has no NextShardIterator, so a poller finishes every shard and resolves `done`.
 
-const encoder = new TextEncoder();
-
-/** A 1 KiB JSON payload (as bytes) for record `i`. */
+/**
+ * A 1 KiB JSON payload (as bytes) for record `i`, allocated as the AWS SDK allocates a record's
+ * `Data` when it deserializes a GetRecords response (`fromBase64` of @smithy/core: `Buffer.from`,
+ * so payloads under 4 KiB share Node's 8 KiB pool slabs, viewed as a plain Uint8Array).
+ */
 export function payload(i, size = 1024) {
   const head = `{"i":${i},"pad":"`;
   const tail = '"}';
-  return encoder.encode(head + 'x'.repeat(size - head.length - tail.length) + tail);
+  const buffer = Buffer.from(head + 'x'.repeat(size - head.length - tail.length) + tail);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** Sequence number of record `i` of shard `s` (56 digits, increasing within a shard). */

@@ -20,8 +20,11 @@ export const DEFAULT_FAILOVER_TIME_MS = 15_000;
 
 /** Options of {@link DynamoDbLeaseCoordinator}. */
 export interface DynamoDbLeaseCoordinatorOptions {
-  /** DynamoDB client of the poller's OWN account (not the stream's assumed role). */
-  readonly client: DynamoDBClient;
+  /**
+   * DynamoDB client of the poller's OWN account (not the stream's assumed role), or a function that
+   * makes it on first use (the DynamoDB SDK is then loaded only when the table is first called).
+   */
+  readonly client: DynamoDBClient | (() => Promise<DynamoDBClient>);
   /** The lease table; one table can hold the leases of several streams. */
   readonly tableName: string;
   /** The stream whose shards are leased. */

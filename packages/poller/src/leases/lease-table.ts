@@ -1,15 +1,4 @@
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type TableDescription,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
 import {
   describeAwsError,
@@ -20,13 +9,15 @@ import {
   isTransient,
 } from './aws-errors.js';
 import { checkpointOrderKey } from './checkpoint-order.js';
+import { type DynamoDbModule, loadDynamoDbSdk } from './dynamodb-sdk.js';
 import { LEASE_TABLE_ACTIONS, type LeaseTableAction, LeaseTableError } from './errors.js';
 import { ATTR, type Lease, leaseFromItem, leaseKey, newLeaseItem } from './lease.js';
 import { type LeaseRetryOptions, withRetry } from './retry.js';
 
 /** Settings of {@link LeaseTable}. */
 export interface LeaseTableSettings {
-  readonly client: DynamoDBClient;
+  /** The client, or a function making it on first use (then the SDK is loaded only when needed). */
+  readonly client: DynamoDBClient | (() => Promise<DynamoDBClient>);
   readonly tableName: string;
   readonly retry?: LeaseRetryOptions;
   /** How long `ensure` waits for the table to become ACTIVE (default 60_000 ms). */
@@ -40,12 +31,17 @@ export interface LeaseTableSettings {
  */
 export class LeaseTable {
   readonly tableName: string;
-  private readonly client: DynamoDBClient;
+  private readonly clientSource: DynamoDBClient | (() => Promise<DynamoDBClient>);
+  /** Set by {@link ready}, before any call is sent. */
+  private client!: DynamoDBClient;
+  /** The DynamoDB SDK module, loaded by {@link ready}. */
+  private sdk!: DynamoDbModule;
+  private loaded: Promise<void> | undefined;
   private readonly retry: LeaseRetryOptions | undefined;
   private readonly activeTimeoutMs: number;
 
   constructor(settings: LeaseTableSettings) {
-    this.client = settings.client;
+    this.clientSource = settings.client;
     this.tableName = settings.tableName;
     this.retry = settings.retry;
     this.activeTimeoutMs = settings.activeTimeoutMs ?? 60_000;
@@ -87,7 +83,7 @@ export class LeaseTable {
     do {
       const page = await this.call('dynamodb:Query', () =>
         this.client.send(
-          new QueryCommand({
+          new this.sdk.QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: '#arn = :arn',
             ExpressionAttributeNames: { '#arn': ATTR.streamArn },
@@ -110,7 +106,11 @@ export class LeaseTable {
   async get(streamArn: string, shardId: string): Promise<Lease | undefined> {
     const out = await this.call('dynamodb:GetItem', () =>
       this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: leaseKey(streamArn, shardId), ConsistentRead: true }),
+        new this.sdk.GetItemCommand({
+          TableName: this.tableName,
+          Key: leaseKey(streamArn, shardId),
+          ConsistentRead: true,
+        }),
       ),
     );
     return leaseFromItem(out.Item);
@@ -120,7 +120,7 @@ export class LeaseTable {
   createLease(streamArn: string, shardId: string, parentShardIds: readonly string[]): Promise<boolean> {
     return this.conditional('dynamodb:PutItem', () =>
       this.client.send(
-        new PutItemCommand({
+        new this.sdk.PutItemCommand({
           TableName: this.tableName,
           Item: newLeaseItem(streamArn, shardId, parentShardIds),
           ConditionExpression: 'attribute_not_exists(#shard)',
@@ -150,7 +150,7 @@ export class LeaseTable {
     let attributes: Record<string, AttributeValue> | undefined;
     const ok = await this.conditional('dynamodb:UpdateItem', async () => {
       const out = await this.client.send(
-        new UpdateItemCommand({
+        new this.sdk.UpdateItemCommand({
           TableName: this.tableName,
           Key: leaseKey(observed.streamArn, observed.shardId),
           UpdateExpression: 'SET #owner = :me, #counter = #counter + :one, #renewed = :now ADD #switches :one',
@@ -190,7 +190,7 @@ export class LeaseTable {
   deleteFinished(streamArn: string, shardId: string): Promise<boolean> {
     return this.conditional('dynamodb:DeleteItem', () =>
       this.client.send(
-        new DeleteItemCommand({
+        new this.sdk.DeleteItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
           ConditionExpression: '#finished = :true AND attribute_not_exists(#owner)',
@@ -227,7 +227,7 @@ export class LeaseTable {
   ): Promise<boolean> {
     return this.conditional('dynamodb:UpdateItem', () =>
       this.client.send(
-        new UpdateItemCommand({
+        new this.sdk.UpdateItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
           UpdateExpression: 'SET #seq = :seq, #sub = :sub, #complete = :complete, #order = :order, #switches = :zero',
@@ -278,7 +278,7 @@ export class LeaseTable {
     }
     return this.conditional('dynamodb:UpdateItem', () =>
       this.client.send(
-        new UpdateItemCommand({
+        new this.sdk.UpdateItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
           UpdateExpression: update,
@@ -293,7 +293,7 @@ export class LeaseTable {
   private async describe(): Promise<TableDescription | undefined> {
     try {
       const out = await this.call('dynamodb:DescribeTable', () =>
-        this.client.send(new DescribeTableCommand({ TableName: this.tableName })),
+        this.client.send(new this.sdk.DescribeTableCommand({ TableName: this.tableName })),
       );
       return out.Table;
     } catch (error) {
@@ -306,7 +306,7 @@ export class LeaseTable {
     try {
       await this.call('dynamodb:CreateTable', () =>
         this.client.send(
-          new CreateTableCommand({
+          new this.sdk.CreateTableCommand({
             TableName: this.tableName,
             BillingMode: 'PAY_PER_REQUEST',
             AttributeDefinitions: [
@@ -351,8 +351,20 @@ export class LeaseTable {
     }
   }
 
+  /** Loads the SDK and makes the client (once), before the first call. */
+  private ready(): Promise<void> {
+    this.loaded ??= (async () => {
+      const source = this.clientSource;
+      const [sdk, client] = await Promise.all([loadDynamoDbSdk(), typeof source === 'function' ? source() : source]);
+      this.sdk = sdk;
+      this.client = client;
+    })();
+    return this.loaded;
+  }
+
   /** Sends one call with retries, turning AWS errors into LeaseTableError (condition failures pass through when asked). */
   private async call<T>(action: LeaseTableAction, send: () => Promise<T>, passConditionFailure = false): Promise<T> {
+    await this.ready();
     try {
       return await withRetry(send, this.retry);
     } catch (error) {
@@ -390,7 +402,7 @@ export class LeaseTable {
   private async where(): Promise<string> {
     let region = 'unknown region';
     try {
-      region = await this.client.config.region();
+      region = (await this.client?.config.region()) ?? region;
     } catch {
       // keep the placeholder
     }

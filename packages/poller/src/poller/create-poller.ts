@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FileCheckpointStore, type Handler, isKinesisLambdaHandler, isRetryable } from '@streamshare/core';
 import { type Logger, pino } from 'pino';
@@ -15,6 +15,7 @@ import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-co
 import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
 import { StartTimeoutError } from '../errors/poller-error.js';
+import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
@@ -77,8 +78,8 @@ class StreamPoller implements Poller {
   #stopping: Promise<void> | undefined;
   /** The file checkpoint store, when the poller created it (closed on stop). */
   #ownedStore: FileCheckpointStore | undefined;
-  /** The lease table's client, when the poller created it (destroyed on stop). */
-  #ownedDynamoDb: DynamoDBClient | undefined;
+  /** The lease-table client this poller made (on first use), to destroy on stop. */
+  #ownedDynamoDb: Promise<DynamoDBClient> | undefined;
 
   constructor(options: PollerOptions, region: string, account: string) {
     this.#options = options;
@@ -153,15 +154,20 @@ class StreamPoller implements Poller {
   #defaultCoordinator(region: string): ShardCoordinator {
     const { leaseTable, streamArn } = this.#options;
     if (leaseTable) {
-      if (!leaseTable.client) {
-        // The poller's own identity and account (not the stream's assumed role); AWS_ENDPOINT_URL_DYNAMODB is honoured.
-        this.#ownedDynamoDb = new DynamoDBClient({
-          region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
-          requestHandler: keepAliveHandler(8),
-        });
-      }
+      // The poller's own identity and account (not the stream's assumed role); AWS_ENDPOINT_URL_DYNAMODB is
+      // honoured. Made on first use: the DynamoDB SDK is loaded only by pollers with a lease table.
+      const ownClient = () => {
+        this.#ownedDynamoDb ??= loadDynamoDbSdk().then(
+          ({ DynamoDBClient }) =>
+            new DynamoDBClient({
+              region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
+              requestHandler: keepAliveHandler(8),
+            }),
+        );
+        return this.#ownedDynamoDb;
+      };
       return new DynamoDbLeaseCoordinator({
-        client: leaseTable.client ?? this.#ownedDynamoDb!,
+        client: leaseTable.client ?? ownClient,
         tableName: leaseTable.tableName,
         streamArn,
         ...(leaseTable.workerId === undefined ? {} : { workerId: leaseTable.workerId }),
@@ -423,7 +429,10 @@ class StreamPoller implements Poller {
       this.#logger.warn({ err: errorFields(closeError) }, 'closing the checkpoint files failed');
     }
     if (this.#ownsClient) this.#client.destroy();
-    this.#ownedDynamoDb?.destroy();
+    await this.#ownedDynamoDb?.then(
+      (client) => client.destroy(),
+      () => {},
+    );
     this.#state = 'stopped';
     this.#logger.info({ error: error === undefined ? undefined : errorFields(error) }, 'poller stopped');
     if (error === undefined) this.#resolveDone();
