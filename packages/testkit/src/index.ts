@@ -38,12 +38,7 @@ export {
   type StreamRef,
   waitForStreamActive,
 } from './kinesis/streams.js';
-export {
-  consoleTestKinesisEvent,
-  type LambdaKinesisEventRecord,
-  type LambdaKinesisEventShape,
-  referenceKinesisEvent,
-} from './lambda/kinesis-events.js';
+export { consoleTestKinesisEvent, referenceKinesisEvent } from './lambda/kinesis-events.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';
 export {
   accessKeyIdOf,

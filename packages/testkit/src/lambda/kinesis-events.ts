@@ -1,25 +1,4 @@
-/** One record of a Lambda Kinesis event, as the Lambda service sends it (plain JSON). */
-export interface LambdaKinesisEventRecord {
-  kinesis: {
-    kinesisSchemaVersion: string;
-    partitionKey: string;
-    sequenceNumber: string;
-    data: string;
-    approximateArrivalTimestamp: number;
-  };
-  eventSource: string;
-  eventVersion: string;
-  eventID: string;
-  eventName: string;
-  invokeIdentityArn: string;
-  awsRegion: string;
-  eventSourceARN: string;
-}
-
-/** A Lambda Kinesis event (structurally `KinesisStreamEvent` of @types/aws-lambda). */
-export interface LambdaKinesisEventShape {
-  Records: LambdaKinesisEventRecord[];
-}
+import type { LambdaKinesisEvent } from '@streamshare/core';
 
 /** The reference scenario's event of DESIGN.md, verbatim: `kds-reader1` reading `kds-sharing-example1`. */
 const REFERENCE_EVENT_JSON = `{"Records":[{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":"DUMMY1",
@@ -32,8 +11,8 @@ const REFERENCE_EVENT_JSON = `{"Records":[{"kinesis":{"kinesisSchemaVersion":"1.
  "awsRegion":"us-east-1","eventSourceARN":"arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1"}]}`;
 
 /** The reference event of DESIGN.md (one record, data `{"this_is": "test record"}`), a fresh copy each call. */
-export function referenceKinesisEvent(): LambdaKinesisEventShape {
-  return JSON.parse(REFERENCE_EVENT_JSON) as LambdaKinesisEventShape;
+export function referenceKinesisEvent(): LambdaKinesisEvent {
+  return JSON.parse(REFERENCE_EVENT_JSON) as LambdaKinesisEvent;
 }
 
 function consoleRecord(sequenceNumber: string, data: string, approximateArrivalTimestamp: number) {
@@ -53,7 +32,7 @@ function consoleRecord(sequenceNumber: string, data: string, approximateArrivalT
  * The Lambda console's Kinesis test event (template "kinesis-get-records"): two records whose data
  * is plain text, "Hello, this is a test." and "This is only a test.". A fresh copy each call.
  */
-export function consoleTestKinesisEvent(): LambdaKinesisEventShape {
+export function consoleTestKinesisEvent(): LambdaKinesisEvent {
   return {
     Records: [
       consoleRecord(
