@@ -188,6 +188,26 @@ describe('kinesisWindowHandler', () => {
     expect((sqs as InvalidEventError).received).toBe('an SQS event (Records[0].eventSource aws:sqs)');
   });
 
+  it('refuses, as a whole and before the reducer runs, records of several shards or a malformed later record', async () => {
+    let reduced = 0;
+    const handler = kinesisWindowHandler(
+      ({ state }) => {
+        reduced++;
+        return state;
+      },
+      { logger: quiet },
+    );
+    const mixed = windowEvent([{ data: 1 }, { data: 2, shardId: 'shardId-000000000001' }], {});
+    const several = await handler(mixed, fakeContext()).catch((e: unknown) => e);
+    expect(several).toBeInstanceOf(InvalidEventError);
+    expect((several as InvalidEventError).received).toContain('records of 2 shards');
+    const malformed = windowEvent([{ data: 1 }, { data: 2 }], {});
+    delete (malformed.Records[1] as unknown as { kinesis: { sequenceNumber?: string } }).kinesis.sequenceNumber;
+    const error = await handler(malformed, fakeContext()).catch((e: unknown) => e);
+    expect((error as InvalidEventError).received).toBe('a Kinesis event whose Records[1] is malformed');
+    expect(reduced).toBe(0);
+  });
+
   it('refuses a reducer that is not a function', () => {
     expect(() => kinesisWindowHandler('sum' as never)).toThrow(InvalidOptionError);
   });
