@@ -1,5 +1,5 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { compareCheckpoints, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { compareCheckpoints, MemoryCheckpointStore } from '@streamshare/core';
 import {
   ancestorsOf,
   createPoller,
@@ -21,7 +21,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isShardEnd } from '../src/coordination/local-coordinator.js';
 import { startMarker, startMarkerTime } from '../src/coordination/start-marker.js';
 import { checkpointOrderKey } from '../src/leases/checkpoint-order.js';
-import { consumerClient, kinesisEndpoint, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
+import {
+  consumerClient,
+  kinesisEndpoint,
+  producerClient,
+  producerStream,
+  textPoller,
+  waitFor,
+} from './helpers/engine-env.js';
 
 const SHARD_0 = 'shardId-000000000000';
 const HALF = (2n ** 127n).toString();
@@ -123,18 +130,10 @@ describe('starting position and shard lineage', () => {
   it('LATEST: children of a shard split during consumption start at TRIM_HORIZON (nothing skipped)', async () => {
     const streamArn = await producerStream('engine-lineage-live', 1);
     proxy = await startFaultProxy({ target: kinesisEndpoint(), rules: [] });
-    const seen: string[] = [];
     const started: string[] = [];
-    const poller = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
+    const { poller, seen } = textPoller(streamArn, {
       kinesisClient: consumerClient(proxy.endpoint),
-      checkpointStore: new MemoryCheckpointStore(),
       startingPosition: 'LATEST',
-      idleTimeBetweenReadsMs: 50,
       shardSyncIntervalMs: 200,
       observer: { onShardStarted: (shardId) => started.push(shardId) },
     });
@@ -182,17 +181,9 @@ describe('starting position and shard lineage', () => {
     const child = records('child', 8);
     await putRecords(producerClient(), streamArn, child);
 
-    const seen: string[] = [];
-    const second = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
-      kinesisClient: consumerClient(),
+    const { poller: second, seen } = textPoller(streamArn, {
       checkpointStore: store,
       startingPosition: 'LATEST',
-      idleTimeBetweenReadsMs: 50,
       shardSyncIntervalMs: 200,
     });
     pollers.push(second);
@@ -210,19 +201,11 @@ describe('starting position and shard lineage', () => {
     await split(streamArn);
     await putRecords(producerClient(), streamArn, records('old-child', 4));
 
-    const seen: string[] = [];
     const started: string[] = [];
     const store = new MemoryCheckpointStore();
-    const poller = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
-      kinesisClient: consumerClient(),
+    const { poller, seen } = textPoller(streamArn, {
       checkpointStore: store,
       startingPosition: 'LATEST',
-      idleTimeBetweenReadsMs: 50,
       observer: { onShardStarted: (shardId) => started.push(shardId) },
     });
     pollers.push(poller);
@@ -244,17 +227,7 @@ describe('starting position and shard lineage', () => {
     await split(streamArn);
     const child = records('child', 4);
     await putRecords(producerClient(), streamArn, child);
-    const seen: string[] = [];
-    const poller = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
-      kinesisClient: consumerClient(),
-      checkpointStore: new MemoryCheckpointStore(),
-      idleTimeBetweenReadsMs: 50,
-    });
+    const { poller, seen } = textPoller(streamArn);
     pollers.push(poller);
     await poller.start();
     await waitFor(() => seen.length >= 7, 'all 7 records');
@@ -265,17 +238,9 @@ describe('starting position and shard lineage', () => {
   it('LATEST: an iterator that expires before the first checkpoint is re-created at the start time', async () => {
     const streamArn = await producerStream('engine-lineage-expired', 1);
     proxy = await startFaultProxy({ target: kinesisEndpoint(), rules: [] });
-    const seen: string[] = [];
-    const poller = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
+    const { poller, seen } = textPoller(streamArn, {
       kinesisClient: consumerClient(proxy.endpoint),
-      checkpointStore: new MemoryCheckpointStore(),
       startingPosition: 'LATEST',
-      idleTimeBetweenReadsMs: 50,
     });
     pollers.push(poller);
     await poller.start();
@@ -321,17 +286,9 @@ describe('starting position and shard lineage', () => {
 
     const gap = records('gap', 5);
     await putRecords(producerClient(), streamArn, gap);
-    const seen: string[] = [];
-    const second = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
-      kinesisClient: consumerClient(),
+    const { poller: second, seen } = textPoller(streamArn, {
       leaseTable,
       startingPosition: 'LATEST',
-      idleTimeBetweenReadsMs: 50,
     });
     pollers.push(second);
     await second.start();

@@ -22,6 +22,7 @@ import {
   memoryLogger,
   producerClient,
   producerStream,
+  textPoller,
   waitFor,
 } from './helpers/engine-env.js';
 
@@ -224,16 +225,8 @@ describe('start() is bounded', () => {
         { actions: 'DescribeStream', fault: 'drop', count: 1 },
       ],
     });
-    const seen: string[] = [];
-    const poller = createPoller({
-      streamArn,
-      handler: (record: StreamRecord<unknown>) => {
-        seen.push(String(record.data));
-      },
-      codec: 'text',
+    const { poller, seen } = textPoller(streamArn, {
       kinesisClient: consumerClient(proxy.endpoint),
-      checkpointStore: new MemoryCheckpointStore(),
-      idleTimeBetweenReadsMs: 50,
       startTimeoutMs: 20_000,
     });
     pollers.push(poller);

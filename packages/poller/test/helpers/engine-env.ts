@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { RecordHandler, StreamRecord } from '@streamshare/core';
+import { MemoryCheckpointStore, type RecordHandler, type StreamRecord } from '@streamshare/core';
+import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
 import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT } from '@streamshare/testkit';
 import { type Logger, pino } from 'pino';
 import { inject } from 'vitest';
@@ -61,6 +62,29 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * A poller whose handler keeps each record's text in `seen`, in the order handled: codec `text`, the
+ * consumer's client, in-memory checkpoints, 50 ms between idle reads; `options` override any of them.
+ */
+export function textPoller(
+  streamArn: string,
+  options: Partial<PollerOptions> = {},
+): { readonly poller: Poller; readonly seen: string[] } {
+  const seen: string[] = [];
+  const poller = createPoller({
+    streamArn,
+    handler: (record: StreamRecord<unknown>) => {
+      seen.push(String(record.data));
+    },
+    codec: 'text',
+    kinesisClient: consumerClient(),
+    checkpointStore: new MemoryCheckpointStore(),
+    idleTimeBetweenReadsMs: 50,
+    ...options,
+  } as PollerOptions);
+  return { poller, seen };
 }
 
 /** A record handler that keeps what it saw, by shard, as text. */
