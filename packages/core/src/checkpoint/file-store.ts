@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { close, constants, fdatasync, fstat, fsync, open, write } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
@@ -59,6 +59,8 @@ interface PendingShard {
 interface PendingBatch {
   readonly streamArn: string;
   readonly shards: Map<string, PendingShard>;
+  /** {@link FileCheckpointStore.open} calls waiting for the files to be ready for appending. */
+  readonly opens: Waiter[];
 }
 
 type StoredCheckpoint = Checkpoint & { readonly updatedAt?: string };
@@ -88,6 +90,14 @@ interface OnDisk {
   readonly journal: JournalOnDisk;
 }
 
+/** Which file a path held when this store last wrote it, to tell whether anyone else changed it since. */
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
 /** What this store (the only writer of the directory) knows is on disk for one stream. */
 interface WrittenFile {
   readonly streamArn: string;
@@ -99,6 +109,10 @@ interface WrittenFile {
   journalBytes: number;
   /** The journal on disk when `journal` is not open: whether a rewrite must replace it. */
   journalOnDisk: JournalOnDisk;
+  /** The open journal's device and inode (its size is `journalBytes`). */
+  journalFile: { readonly dev: number; readonly ino: number } | undefined;
+  /** The snapshot as this store last wrote (or found) it. */
+  snapshotFile: FileIdentity | undefined;
 }
 
 /**
@@ -125,8 +139,19 @@ interface WrittenFile {
  * line of another stream) is `CHECKPOINT_CORRUPT`, left as is, never reset. A checkpoint that goes
  * backwards is refused (`CHECKPOINT_BACKWARDS`).
  *
- * One process per directory (use the DynamoDB lease store of @streamshare/poller for several
- * workers). {@link close} folds the journals into the JSON files, removes them and closes them.
+ * **One writer per directory** (use the DynamoDB lease store of @streamshare/poller for several
+ * workers). With each append the store checks that the stream's files are still the ones it last
+ * wrote (device, inode, size and modification time of the snapshot; device, inode and size of the
+ * journal: two `stat` calls, made while the line is written). When another process or a person
+ * changed, replaced or removed them, the put is not acknowledged yet: the store reads the files again
+ * as at a first write and does the put again against them: a checkpoint on disk that is ahead of the one
+ * being written is `CHECKPOINT_BACKWARDS`, an unreadable file `CHECKPOINT_CORRUPT` (left as is), a
+ * missing directory a retryable `CHECKPOINT_IO`; otherwise the files are rewritten with every
+ * checkpoint this store acknowledged, so that none is lost with a replaced journal.
+ *
+ * {@link open} makes a stream's files ready before the first put (the poller calls it at start, so
+ * that their creation overlaps the shard listing and the first checkpoint is an append).
+ * {@link close} waits for the writes in flight and closes the files.
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly directory: string;
@@ -189,7 +214,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const path = this.fileOf(streamArn);
     let batch = this.#pending.get(path);
     if (batch === undefined) {
-      batch = { streamArn, shards: new Map() };
+      batch = { streamArn, shards: new Map(), opens: [] };
       this.#pending.set(path, batch);
     }
     const waiting = batch.shards.get(shardId);
@@ -203,6 +228,26 @@ export class FileCheckpointStore implements CheckpointStore {
     });
     if (!this.#flushing.has(path)) this.#flushing.set(path, this.#flush(path));
     return done;
+  }
+
+  /**
+   * Makes the checkpoint files of `streamArn` ready for appending, as the first write would: creates
+   * the directory, reads what is on disk (a corrupt file rejects with `CHECKPOINT_CORRUPT` and is
+   * left alone), then opens the journal, or writes the snapshot and an empty journal when there are
+   * none (or a torn journal to replace). Optional: the first put does the same. Calling it early
+   * takes the file creations and directory fsync off the first checkpoint's path.
+   */
+  open(streamArn: string): Promise<void> {
+    const path = this.fileOf(streamArn);
+    let batch = this.#pending.get(path);
+    if (batch === undefined) {
+      batch = { streamArn, shards: new Map(), opens: [] };
+      this.#pending.set(path, batch);
+    }
+    const pending = batch;
+    const ready = new Promise<void>((resolve, reject) => pending.opens.push({ resolve, reject }));
+    if (!this.#flushing.has(path)) this.#flushing.set(path, this.#flush(path));
+    return ready;
   }
 
   /**
@@ -259,8 +304,10 @@ export class FileCheckpointStore implements CheckpointStore {
       this.#pending.delete(path);
       try {
         await this.#write(path, batch);
+        for (const w of batch.opens) w.resolve();
       } catch (error) {
         for (const { waiters } of batch.shards.values()) for (const w of waiters) w.reject(error);
+        for (const w of batch.opens) w.reject(error);
       }
     }
   }
@@ -268,45 +315,92 @@ export class FileCheckpointStore implements CheckpointStore {
   async #write(path: string, batch: PendingBatch): Promise<void> {
     const { streamArn } = batch;
     await this.#prepare();
-    let file = this.#written.get(path);
-    if (file === undefined) {
-      // The first write of this store: what is on disk (a corrupt file rejects, and is left alone).
-      const disk = await this.#load(path, streamArn);
-      file = { streamArn, shards: disk.shards, journal: undefined, journalBytes: 0, journalOnDisk: disk.journal };
-      this.#written.set(path, file);
-    }
-    const writing: PendingShard[] = [];
-    const entry: Record<string, StoredCheckpoint> = {};
-    const updatedAt = new Date().toISOString();
-    for (const [shardId, pending] of batch.shards) {
-      const stored = file.shards.get(shardId);
-      const order = stored === undefined ? 1 : compareCheckpoints(pending.checkpoint, stored);
-      if (order < 0) {
-        const error = backwards(streamArn, shardId, stored!, pending.checkpoint);
-        for (const w of pending.waiters) w.reject(error);
-      } else if (order === 0) {
-        for (const w of pending.waiters) w.resolve();
-      } else {
-        entry[shardId] = { ...pending.checkpoint, updatedAt };
-        writing.push(pending);
+    // The first write of this store: what is on disk (a corrupt file rejects, and is left alone).
+    let file = this.#written.get(path) ?? (await this.#adopt(path, streamArn, undefined));
+    const settled = new Set<PendingShard>();
+    for (;;) {
+      const writing: PendingShard[] = [];
+      const entry: Record<string, StoredCheckpoint> = {};
+      const updatedAt = new Date().toISOString();
+      for (const [shardId, pending] of batch.shards) {
+        if (settled.has(pending)) continue;
+        const stored = file.shards.get(shardId);
+        const order = stored === undefined ? 1 : compareCheckpoints(pending.checkpoint, stored);
+        if (order > 0) {
+          entry[shardId] = { ...pending.checkpoint, updatedAt };
+          writing.push(pending);
+          continue;
+        }
+        settled.add(pending);
+        if (order < 0) {
+          const error = backwards(streamArn, shardId, stored!, pending.checkpoint);
+          for (const w of pending.waiters) w.reject(error);
+        } else {
+          for (const w of pending.waiters) w.resolve();
+        }
       }
-    }
-    if (writing.length === 0) return;
-    try {
-      if (file.journal === undefined && file.journalOnDisk === 'intact') await this.#reopen(path, file);
-      if (file.journal === undefined || file.journalBytes >= this.journalLimitBytes) {
-        await this.#rewrite(path, file, entry);
-      } else {
-        await this.#append(file, entry);
+      if (writing.length === 0 && (batch.opens.length === 0 || file.journal !== undefined)) return;
+      try {
+        if (file.journal === undefined && file.journalOnDisk === 'intact') await this.#reopen(path, file);
+        if (file.journal === undefined || (writing.length > 0 && file.journalBytes >= this.journalLimitBytes)) {
+          await this.#rewrite(path, file, entry);
+        } else if (writing.length > 0) {
+          const line = journalLine({ streamArn, shards: entry });
+          const before = file.journalBytes;
+          // The files are checked while the line is written (the check costs no time): when someone
+          // else changed them, the put is not acknowledged but done again against what is on disk
+          // now (the line went to a journal no longer read alone, or that is gone: harmless).
+          const [, ours] = await Promise.all([
+            this.#append(file, line),
+            unchanged(path, file, before, before + line.byteLength),
+          ]);
+          if (!ours) {
+            file = await this.#adopt(path, streamArn, file);
+            continue;
+          }
+        }
+      } catch (error) {
+        const shardIds = [...batch.shards.keys()].join(', ');
+        // The puts and opens of the batch reject with it (see #flush).
+        throw ioError(
+          shardIds === ''
+            ? `could not open the checkpoint files of ${streamArn} at ${path}`
+            : `could not write checkpoint of ${shardIds} in ${streamArn} to ${path}`,
+          error,
+        );
       }
-    } catch (error) {
-      const shardIds = [...batch.shards.keys()].join(', ');
-      const failure = ioError(`could not write checkpoint of ${shardIds} in ${streamArn} to ${path}`, error);
-      for (const pending of writing) for (const w of pending.waiters) w.reject(failure);
+      for (const [shardId, c] of Object.entries(entry)) file.shards.set(shardId, c);
+      for (const pending of writing) for (const w of pending.waiters) w.resolve();
       return;
     }
-    for (const [shardId, c] of Object.entries(entry)) file.shards.set(shardId, c);
-    for (const pending of writing) for (const w of pending.waiters) w.resolve();
+  }
+
+  /**
+   * What this store knows of a stream's files from now on: what is on disk, at its first write or
+   * once someone else changed the files (`previous`: what it knew before). In the second case every
+   * checkpoint it acknowledged that the disk no longer has is kept, and the files are rewritten.
+   */
+  async #adopt(path: string, streamArn: string, previous: WrittenFile | undefined): Promise<WrittenFile> {
+    const disk = await this.#load(path, streamArn);
+    const file: WrittenFile = {
+      streamArn,
+      shards: disk.shards,
+      journal: undefined,
+      journalBytes: 0,
+      journalOnDisk: previous === undefined ? disk.journal : 'rewrite',
+      journalFile: undefined,
+      snapshotFile: undefined,
+    };
+    if (previous !== undefined) {
+      for (const [shardId, c] of previous.shards) {
+        const found = file.shards.get(shardId);
+        if (found === undefined || compareCheckpoints(c, found) > 0) file.shards.set(shardId, c);
+      }
+      if (previous.journal !== undefined) await closeFd(previous.journal).catch(() => undefined);
+      previous.journal = undefined;
+    }
+    this.#written.set(path, file);
+    return file;
   }
 
   /** Opens an intact journal found on disk for appending (once: after a failure, the files are rewritten). */
@@ -315,7 +409,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const journal = journalPath(path);
     const fd = await openFd(journal, constants.O_WRONLY | constants.O_APPEND | O_DSYNC);
     try {
-      file.journalBytes = (await fstatFd(fd)).size;
+      const [opened, snapshot] = await Promise.all([fstatFd(fd), stat(path)]);
+      file.journalBytes = opened.size;
+      file.journalFile = { dev: opened.dev, ino: opened.ino };
+      file.snapshotFile = identityOf(snapshot);
     } catch (error) {
       await closeFd(fd).catch(() => undefined);
       throw error;
@@ -324,9 +421,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /** Appends one journal line; after a failure (maybe a partial line) the next write rewrites the files. */
-  async #append(file: WrittenFile, entry: Record<string, StoredCheckpoint>): Promise<void> {
+  async #append(file: WrittenFile, line: Uint8Array): Promise<void> {
     const fd = file.journal!;
-    const line = journalLine({ streamArn: file.streamArn, shards: entry });
     try {
       let written = 0;
       while (written < line.byteLength) written += await writeFd(fd, line.subarray(written));
@@ -350,12 +446,14 @@ export class FileCheckpointStore implements CheckpointStore {
     // Should this fail half-way, the next attempt replaces whatever journal there is.
     file.journalOnDisk = 'rewrite';
     // With no journal yet, one directory fsync (below) serves the snapshot and the new journal.
-    await this.#writeSnapshot(path, file.streamArn, shards, replacing);
+    const snapshot = await this.#writeSnapshot(path, file.streamArn, shards, replacing);
     const journal = journalPath(path);
     const temp = replacing ? tempOf(journal) : journal;
     let fd: number | undefined;
+    let opened: FileIdentity;
     try {
       fd = await openFd(temp, JOURNAL_FLAGS, 0o600);
+      opened = identityOf(await fstatFd(fd));
       if (replacing) await rename(temp, journal);
       await this.#syncDirectory();
     } catch (error) {
@@ -366,30 +464,38 @@ export class FileCheckpointStore implements CheckpointStore {
     const old = file.journal;
     file.journal = fd;
     file.journalBytes = 0;
+    file.journalFile = { dev: opened.dev, ino: opened.ino };
+    file.snapshotFile = snapshot;
     if (old !== undefined) await closeFd(old).catch(() => undefined);
   }
 
-  /** Writes the JSON file atomically: temporary file, fsync, rename, fsync of the directory. */
+  /**
+   * Writes the JSON file atomically: temporary file, fsync, rename, fsync of the directory. Returns
+   * the identity of the file written (a rename keeps it).
+   */
   async #writeSnapshot(
     path: string,
     streamArn: string,
     shards: Record<string, StoredCheckpoint>,
     syncDirectory = true,
-  ): Promise<void> {
+  ): Promise<FileIdentity> {
     const content: CheckpointFile = { version: 1, streamArn, shards };
     const temp = tempOf(path);
     try {
+      let written: FileIdentity;
       const fd = await openFd(temp, 'w', 0o600);
       try {
         const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
-        let written = 0;
-        while (written < bytes.byteLength) written += await writeFd(fd, bytes.subarray(written));
+        let done = 0;
+        while (done < bytes.byteLength) done += await writeFd(fd, bytes.subarray(done));
         await fsyncFd(fd);
+        written = identityOf(await fstatFd(fd));
       } finally {
         await closeFd(fd);
       }
       await rename(temp, path);
       if (syncDirectory) await this.#syncDirectory();
+      return written;
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw error;
@@ -458,6 +564,37 @@ export class FileCheckpointStore implements CheckpointStore {
     const state = text === undefined ? 'none' : torn || snapshot === undefined ? 'rewrite' : 'intact';
     return { shards, journal: state };
   }
+}
+
+function identityOf(stats: { dev: number; ino: number; size: number; mtimeMs: number }): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+/**
+ * True when a stream's snapshot and journal are still the files this store last wrote: nobody
+ * replaced, removed, truncated or appended to them (the journal's size is one of `journalSizes`: a
+ * line being appended may or may not be in yet). A path that cannot be looked at (a directory gone
+ * or replaced) counts as changed.
+ */
+async function unchanged(path: string, file: WrittenFile, ...journalSizes: number[]): Promise<boolean> {
+  const { journalFile, snapshotFile } = file;
+  if (journalFile === undefined || snapshotFile === undefined) return false;
+  let journal: { dev: number; ino: number; size: number };
+  let snapshot: { dev: number; ino: number; size: number; mtimeMs: number };
+  try {
+    [journal, snapshot] = await Promise.all([stat(journalPath(path)), stat(path)]);
+  } catch {
+    return false;
+  }
+  return (
+    journal.dev === journalFile.dev &&
+    journal.ino === journalFile.ino &&
+    journalSizes.includes(journal.size) &&
+    snapshot.dev === snapshotFile.dev &&
+    snapshot.ino === snapshotFile.ino &&
+    snapshot.size === snapshotFile.size &&
+    snapshot.mtimeMs === snapshotFile.mtimeMs
+  );
 }
 
 function plain(c: Checkpoint): Checkpoint {

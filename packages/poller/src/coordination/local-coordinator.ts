@@ -79,7 +79,22 @@ export class LocalCoordinator implements ShardCoordinator {
     this.#logger = options.logger;
   }
 
-  async start(): Promise<void> {}
+  /**
+   * Opens the stream's checkpoint files (FileCheckpointStore) without waiting: their creation and
+   * the directory fsync then overlap the shard listing, and the first checkpoint is an append. A
+   * failure here is not reported here: the first get or put of a shard meets it again and reports it
+   * with its shard.
+   */
+  async start(): Promise<void> {
+    if (this.checkpoints instanceof FileCheckpointStore) {
+      this.checkpoints.open(this.#streamArn).catch((error: unknown) => {
+        this.#logger?.debug(
+          { err: error instanceof Error ? error.message : String(error) },
+          'could not open the checkpoint files at start; the first checkpoint call will try again',
+        );
+      });
+    }
+  }
 
   async sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]> {
     for (const shard of shards) {

@@ -1,0 +1,158 @@
+/**
+ * FileCheckpointStore.open() and the check before every write that the stream's files are still the
+ * ones the store last wrote: another writer, a person editing or removing the files, a directory
+ * moved away are noticed at the next put, not only at the store's first write.
+ */
+import { appendFile, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Checkpoint, CheckpointError, FileCheckpointStore } from '../src/index.js';
+
+const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
+const SHARD = 'shardId-000000000000';
+const OTHER_SHARD = 'shardId-000000000001';
+const at = (n: number): Checkpoint => ({ sequenceNumber: String(1000 + n), subSequenceNumber: 0, complete: true });
+
+let dir: string;
+const stores: FileCheckpointStore[] = [];
+function store(directory = dir): FileCheckpointStore {
+  const s = new FileCheckpointStore({ directory });
+  stores.push(s);
+  return s;
+}
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'streamshare-writers-'));
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close().catch(() => {})));
+  await rm(dir, { recursive: true, force: true });
+  await rm(`${dir}.away`, { recursive: true, force: true });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<CheckpointError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CheckpointError);
+  return error as CheckpointError;
+}
+
+describe('FileCheckpointStore.open', () => {
+  it('creates the files before the first put, which is then an append', async () => {
+    const nested = join(dir, 'nested', 'checkpoints');
+    const s = store(nested);
+    await s.open(STREAM);
+    expect(JSON.parse(await readFile(s.fileOf(STREAM), 'utf8'))).toEqual({ version: 1, streamArn: STREAM, shards: {} });
+    expect((await stat(s.journalOf(STREAM))).size).toBe(0);
+    const snapshotBefore = await stat(s.fileOf(STREAM));
+
+    await s.put(STREAM, SHARD, at(1));
+    expect((await stat(s.fileOf(STREAM))).ino).toBe(snapshotBefore.ino);
+    expect((await readFile(s.journalOf(STREAM), 'utf8')).split('\n').filter(Boolean)).toHaveLength(1);
+    expect(await store(nested).get(STREAM, SHARD)).toEqual(at(1));
+  });
+
+  it('opens intact files as they are, and twice is the same as once', async () => {
+    const first = store();
+    await first.put(STREAM, SHARD, at(1));
+    await first.put(STREAM, SHARD, at(2));
+    await first.close();
+    const journal = await readFile(first.journalOf(STREAM), 'utf8');
+
+    const second = store();
+    await Promise.all([second.open(STREAM), second.open(STREAM)]);
+    await second.open(STREAM);
+    expect(await readFile(second.journalOf(STREAM), 'utf8')).toBe(journal);
+    expect(await second.get(STREAM, SHARD)).toEqual(at(2));
+  });
+
+  it('rejects with CHECKPOINT_CORRUPT for a corrupt file and leaves it alone; puts meet it again', async () => {
+    const s = store();
+    await writeFile(s.fileOf(STREAM), '{"version": 1, ');
+    const error = await rejection(s.open(STREAM));
+    expect(error.code).toBe('CHECKPOINT_CORRUPT');
+    expect(error.message).toContain(s.fileOf(STREAM));
+    expect(await readFile(s.fileOf(STREAM), 'utf8')).toBe('{"version": 1, ');
+    expect((await rejection(s.put(STREAM, SHARD, at(1)))).code).toBe('CHECKPOINT_CORRUPT');
+  });
+
+  it('rejects with a retryable CHECKPOINT_IO naming the stream when the directory cannot be made', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'not a directory');
+    const s = store(join(blocker, 'checkpoints'));
+    const error = await rejection(s.open(STREAM));
+    expect(error.code).toBe('CHECKPOINT_IO');
+    expect(error.retryable).toBe(true);
+  });
+});
+
+describe('FileCheckpointStore: files changed by someone else after its first write', () => {
+  it('another store appending to the journal: a put behind it is CHECKPOINT_BACKWARDS', async () => {
+    const s = store();
+    await s.open(STREAM);
+    await s.put(STREAM, SHARD, at(1));
+    // A second writer on the same directory (which the store does not support): it appends.
+    const intruder = store();
+    await intruder.put(STREAM, SHARD, at(9));
+
+    const error = await rejection(s.put(STREAM, SHARD, at(2)));
+    expect(error.code).toBe('CHECKPOINT_BACKWARDS');
+    expect(error.message).toContain(SHARD);
+    // Nothing was written over the other writer's checkpoint.
+    expect(await store().get(STREAM, SHARD)).toEqual(at(9));
+  });
+
+  it('another store rewriting the files (new inodes): noticed the same way', async () => {
+    const s = store();
+    await s.put(STREAM, SHARD, at(1));
+    // Another writer that finds a torn journal rewrites both files.
+    await appendFile(s.journalOf(STREAM), '0000 {"torn');
+    const intruder = store();
+    await intruder.put(STREAM, SHARD, at(9));
+
+    expect((await rejection(s.put(STREAM, SHARD, at(2)))).code).toBe('CHECKPOINT_BACKWARDS');
+  });
+
+  it('the JSON file edited in place into garbage: CHECKPOINT_CORRUPT, the file left as is', async () => {
+    const s = store();
+    await s.put(STREAM, SHARD, at(1));
+    await writeFile(s.fileOf(STREAM), '{"version": 1, ');
+    const error = await rejection(s.put(STREAM, SHARD, at(2)));
+    expect(error.code).toBe('CHECKPOINT_CORRUPT');
+    expect(error.message).toContain('fix or remove');
+    expect(await readFile(s.fileOf(STREAM), 'utf8')).toBe('{"version": 1, ');
+  });
+
+  it('the files removed: the next put writes them again with every checkpoint it acknowledged', async () => {
+    const s = store();
+    await s.put(STREAM, SHARD, at(1));
+    await s.put(STREAM, OTHER_SHARD, at(5));
+    await unlink(s.journalOf(STREAM));
+    await unlink(s.fileOf(STREAM));
+
+    await s.put(STREAM, SHARD, at(2));
+    // Before, a journal removed while open swallowed every later write without a trace.
+    expect(await store().getAll(STREAM)).toEqual({ [SHARD]: at(2), [OTHER_SHARD]: at(5) });
+    await s.put(STREAM, SHARD, at(3));
+    expect(await store().get(STREAM, SHARD)).toEqual(at(3));
+  });
+
+  it('the directory moved away: puts fail retryably until it is back, then go on', async () => {
+    const s = store();
+    await s.put(STREAM, SHARD, at(1));
+    await rename(dir, `${dir}.away`);
+    await writeFile(dir, 'not a directory');
+
+    const error = await rejection(s.put(STREAM, SHARD, at(2)));
+    expect(error.code).toBe('CHECKPOINT_IO');
+    expect(error.retryable).toBe(true);
+    await unlink(dir);
+    await rename(`${dir}.away`, dir);
+    await s.put(STREAM, SHARD, at(2));
+    expect(await store().get(STREAM, SHARD)).toEqual(at(2));
+    await s.put(STREAM, SHARD, at(3));
+    expect(await store().get(STREAM, SHARD)).toEqual(at(3));
+  });
+});
