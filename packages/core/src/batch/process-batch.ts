@@ -51,7 +51,11 @@ export async function processBatch<T = unknown>(
   // One signal for handlers and retries: aborted by the caller's signal or at the deadline.
   const controller = new AbortController();
   const external = options.signal;
-  const onAbort = () => controller.abort(external?.reason);
+  const externalAbort = { aborted: false };
+  const onAbort = () => {
+    externalAbort.aborted = true;
+    controller.abort(external?.reason);
+  };
   if (external?.aborted) onAbort();
   else external?.addEventListener('abort', onAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -79,6 +83,7 @@ export async function processBatch<T = unknown>(
     deadLetter: options.deadLetter,
     deadline: options.deadline,
     external,
+    externalAbort,
     signal: controller.signal,
     logger,
     onRecord: options.onRecord,

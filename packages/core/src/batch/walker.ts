@@ -28,6 +28,11 @@ export interface WalkSettings<T> {
   readonly deadline: number | undefined;
   /** The caller's signal: once aborted, nothing new starts. */
   readonly external: AbortSignal | undefined;
+  /**
+   * Set by an abort listener on `external` (a plain field: reading `AbortSignal.aborted` before
+   * every record costs more than the records' own work in a tight walk).
+   */
+  readonly externalAbort: { aborted: boolean };
   /** Aborted at the deadline or with the caller's signal: what handlers and retries see. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
@@ -118,7 +123,7 @@ export class Walker<T> {
   shouldStop(): boolean {
     if (this.stopReason !== undefined) return true;
     const s = this.settings;
-    if (s.external?.aborted) this.stopReason = 'aborted';
+    if (s.externalAbort.aborted) this.stopReason = 'aborted';
     else if (s.deadline !== undefined && Date.now() >= s.deadline) this.stopReason = 'deadline';
     return this.stopReason !== undefined;
   }

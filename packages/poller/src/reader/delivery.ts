@@ -11,6 +11,11 @@ export interface ShardBatch {
    * GetRecords returned that could not be normalized is a `RejectedRecord` at its place.
    */
   readonly inputs: readonly BatchInput[];
+  /**
+   * False when no input's data starts with the KPL magic (nothing to expand: the reader looked while
+   * it read the page); true or absent when some may.
+   */
+  readonly aggregates?: boolean;
   /** The position reading resumed from: with a partly done aggregate, its done user records are skipped. */
   readonly resumeFrom: Checkpoint | undefined;
 }

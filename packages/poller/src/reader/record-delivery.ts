@@ -66,7 +66,7 @@ export type RecordDeliveryOptions = Omit<ProcessBatchOptions<unknown>, 'signal' 
 export function recordDelivery(handler: Handler<unknown>, options: RecordDeliveryOptions = {}): Delivery {
   const { deaggregate: expand = true, ...rest } = options;
   return async (batch, signal) => {
-    const inputs = expand ? expandAndSkip(batch.inputs, batch.resumeFrom) : batch.inputs;
+    const inputs = expand && batch.aggregates !== false ? expandAndSkip(batch.inputs, batch.resumeFrom) : batch.inputs;
     const result = await processBatch(inputs, handler, { ...rest, deaggregate: false, signal });
     return { result };
   };

@@ -11,6 +11,7 @@ import {
   CheckpointError,
   describeRecord,
   fromKinesisRecord,
+  isAggregated,
   type StreamRecord,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -81,10 +82,34 @@ export interface ReaderStatus {
  */
 export const LATEST_REPLAY_MARGIN_MS = 5_000;
 
-function byteLength(records: readonly _Record[]): number {
+/** A GetRecords page as batch inputs, read in one pass. */
+interface PageInputs {
+  readonly inputs: BatchInput[];
+  /** The records' payload bytes. */
+  readonly bytes: number;
+  /** True when some record's data starts with the KPL magic (an aggregate to expand). */
+  readonly aggregates: boolean;
+}
+
+/**
+ * Normalizes a page's records (a record that cannot be is a rejected input at its place), adding
+ * up their bytes and looking for KPL aggregates on the way: one pass, so that each record is
+ * touched once before its turn.
+ */
+function pageInputs(records: readonly _Record[], streamArn: string, shardId: string): PageInputs {
+  const inputs = new Array<BatchInput>(records.length);
   let bytes = 0;
-  for (const record of records) bytes += record.Data?.byteLength ?? 0;
-  return bytes;
+  let aggregates = false;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as _Record;
+    const data = record.Data;
+    if (data !== undefined) {
+      bytes += data.byteLength;
+      if (!aggregates && data instanceof Uint8Array && isAggregated(data)) aggregates = true;
+    }
+    inputs[i] = toInput(record, streamArn, shardId);
+  }
+  return { inputs, bytes, aggregates };
 }
 
 /**
@@ -204,17 +229,19 @@ export class ShardReader {
         let records: readonly _Record[] | undefined = page.Records ?? [];
         page = undefined;
         const count = records.length;
-        const bytes = byteLength(records);
+        let read: PageInputs | undefined = count > 0 ? pageInputs(records, streamArn, shardId) : undefined;
+        records = undefined;
+        const bytes = read?.bytes ?? 0;
         this.#pacer.returned(bytes);
         this.#lastPollAt = new Date();
         this.#millisBehindLatest = behind;
         this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
 
-        if (count > 0) {
+        if (read !== undefined) {
           if (!coordinator.owns(shardId)) return 'lost';
-          const inputs = this.#inputs(records);
-          records = undefined;
-          const ok = await this.#deliver(inputs, bytes, processSignal, log);
+          const { inputs, aggregates } = read;
+          read = undefined;
+          const ok = await this.#deliver(inputs, aggregates, bytes, processSignal, log);
           if (ok === 'lost') return 'lost';
           if (ok === 'blocked') {
             blocked++;
@@ -283,15 +310,10 @@ export class ShardReader {
     return 'ok';
   }
 
-  /** A page's records as batch inputs. */
-  #inputs(records: readonly _Record[]): BatchInput[] {
-    const { streamArn, shardId } = this.options;
-    return records.map((record) => toInput(record, streamArn, shardId));
-  }
-
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
     batchInputs: BatchInput[],
+    aggregates: boolean,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
@@ -303,7 +325,7 @@ export class ShardReader {
     const first = inputs[0];
     const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
-    const delivered = this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
+    const delivered = this.options.delivery({ shardId, inputs, aggregates, resumeFrom }, processSignal);
     inputs = undefined;
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
