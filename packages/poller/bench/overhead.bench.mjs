@@ -9,7 +9,7 @@ import { createPoller } from '../dist/index.js';
 import { fakeKinesis, makePage, round } from './lib/fake-kinesis.mjs';
 
 const SHARDS = 4;
-const PAGES = 10;
+const PAGES = +(process.env.BENCH_PAGES ?? 10);
 const PER_PAGE = 1000;
 const TOTAL = SHARDS * PAGES * PER_PAGE;
 const streamArn = 'arn:aws:kinesis:us-east-1:999900009999:stream/bench-overhead';

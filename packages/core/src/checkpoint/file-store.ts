@@ -169,6 +169,8 @@ export class FileCheckpointStore implements CheckpointStore {
   /** The directory, open for fsync (undefined until needed, or where directories cannot be opened). */
   #directoryFd: Promise<number | undefined> | undefined;
   #ready: Promise<void> | undefined;
+  /** True once `#ready` resolved. */
+  #prepared = false;
 
   constructor(options: FileCheckpointStoreOptions) {
     if (typeof options?.directory !== 'string' || options.directory === '') {
@@ -292,29 +294,53 @@ export class FileCheckpointStore implements CheckpointStore {
    * is in flight (other shards of the stream, or a newer checkpoint of the same shard) are written
    * together by the next one (group commit), so N shards cost one synchronous write, not N in a
    * row. Every put resolves only once its checkpoint is on disk.
+   *
+   * The next group's write is issued before the puts of the one just written resolve: their
+   * continuations (the shards' next batches) would otherwise run first and hold the thread while
+   * the disk waits.
    */
   async #flush(path: string): Promise<void> {
-    for (;;) {
-      const batch = this.#pending.get(path);
-      if (batch === undefined) {
-        // In the same tick as the check, so a put never finds a loop that is about to end.
-        this.#flushing.delete(path);
-        return;
-      }
-      this.#pending.delete(path);
-      try {
-        await this.#write(path, batch);
-        for (const w of batch.opens) w.resolve();
-      } catch (error) {
-        for (const { waiters } of batch.shards.values()) for (const w of waiters) w.reject(error);
-        for (const w of batch.opens) w.reject(error);
-      }
+    let writing = this.#writeNext(path);
+    while (writing !== undefined) {
+      const settle = await writing;
+      writing = this.#writeNext(path);
+      settle();
     }
   }
 
-  async #write(path: string, batch: PendingBatch): Promise<void> {
+  /**
+   * Starts writing the file's pending batch: what settles its puts and opens once written (never
+   * rejects). Undefined when nothing is pending: the write loop ends then, in the same tick as the
+   * check, so that a put never finds a loop that is about to end.
+   */
+  #writeNext(path: string): Promise<() => void> | undefined {
+    const batch = this.#pending.get(path);
+    if (batch === undefined) {
+      this.#flushing.delete(path);
+      return undefined;
+    }
+    this.#pending.delete(path);
+    return this.#write(path, batch).then(
+      (settle) => () => {
+        settle();
+        for (const w of batch.opens) w.resolve();
+      },
+      (error: unknown) => () => {
+        for (const { waiters } of batch.shards.values()) for (const w of waiters) w.reject(error);
+        for (const w of batch.opens) w.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Writes one batch (settling at once the puts with nothing new to write or going backwards);
+   * resolves to what resolves the puts it wrote.
+   */
+  async #write(path: string, batch: PendingBatch): Promise<() => void> {
     const { streamArn } = batch;
-    await this.#prepare();
+    // No await once prepared: an append is then issued within the put() call that starts it, not a
+    // turn later, when other shards' work may hold the thread.
+    if (!this.#prepared) await this.#prepare();
     // The first write of this store: what is on disk (a corrupt file rejects, and is left alone).
     let file = this.#written.get(path) ?? (await this.#adopt(path, streamArn, undefined));
     const settled = new Set<PendingShard>();
@@ -339,7 +365,7 @@ export class FileCheckpointStore implements CheckpointStore {
           for (const w of pending.waiters) w.resolve();
         }
       }
-      if (writing.length === 0 && (batch.opens.length === 0 || file.journal !== undefined)) return;
+      if (writing.length === 0 && (batch.opens.length === 0 || file.journal !== undefined)) return NOTHING;
       try {
         if (file.journal === undefined && file.journalOnDisk === 'intact') await this.#reopen(path, file);
         if (file.journal === undefined || (writing.length > 0 && file.journalBytes >= this.journalLimitBytes)) {
@@ -370,8 +396,9 @@ export class FileCheckpointStore implements CheckpointStore {
         );
       }
       for (const [shardId, c] of Object.entries(entry)) file.shards.set(shardId, c);
-      for (const pending of writing) for (const w of pending.waiters) w.resolve();
-      return;
+      return () => {
+        for (const pending of writing) for (const w of pending.waiters) w.resolve();
+      };
     }
   }
 
@@ -517,6 +544,7 @@ export class FileCheckpointStore implements CheckpointStore {
       }
       const names = await readdir(this.directory).catch(() => [] as string[]);
       await Promise.all(names.filter(isStaleTemp).map((n) => unlink(join(this.directory, n)).catch(() => undefined)));
+      this.#prepared = true;
     })();
     return this.#ready;
   }
@@ -565,6 +593,8 @@ export class FileCheckpointStore implements CheckpointStore {
     return { shards, journal: state };
   }
 }
+
+const NOTHING = (): void => {};
 
 function identityOf(stats: { dev: number; ino: number; size: number; mtimeMs: number }): FileIdentity {
   return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
