@@ -1,9 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { KinesisClient, NodeHttpHandler, STSClient } from '../deps/commonjs.cjs';
 
 /** Options of {@link createKinesisClient}. */
 export interface KinesisClientDefaults {

@@ -1,7 +1,8 @@
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
+import type { AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StreamshareError } from '@streamshare/core';
 import type { Logger } from 'pino';
+import { AssumeRoleCommand, type STSClient } from '../deps/commonjs.cjs';
 
 /** AssumeRole failed: the message names the role and what to check; never contains credentials. */
 export class CredentialsError extends StreamshareError {

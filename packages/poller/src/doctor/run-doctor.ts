@@ -1,13 +1,14 @@
+import { parseStreamArn } from '../arn/index.js';
 import {
   DescribeStreamCommand,
   DescribeStreamSummaryCommand,
+  GetCallerIdentityCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { parseStreamArn } from '../arn/index.js';
+  type STSClient,
+} from '../deps/commonjs.cjs';
 import { explainAccessDenied } from '../policy/explain-access-denied.js';
 import type { DoctorCheck } from './doctor-check.js';
 

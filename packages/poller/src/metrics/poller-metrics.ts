@@ -1,5 +1,5 @@
 import type { BatchResult } from '@streamshare/core';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from '../deps/commonjs.cjs';
 import type { PollerObserver } from '../poller/options.js';
 
 /** Options of {@link createPollerMetrics}. */

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FileCheckpointStore, type Handler, isKinesisLambdaHandler, isRetryable } from '@streamshare/core';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {
@@ -14,6 +14,7 @@ import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
+import { pino } from '../deps/commonjs.cjs';
 import { StartTimeoutError } from '../errors/poller-error.js';
 import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';

@@ -1,10 +1,4 @@
-import {
-  type _Record,
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
-  GetShardIteratorCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
+import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   type BatchInput,
   type Checkpoint,
@@ -19,6 +13,7 @@ import { AbortedError, callWithRetries, type RetryingCallOptions } from '../call
 import { isShardEnd } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 import { startMarker, startMarkerTime } from '../coordination/start-marker.js';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '../deps/commonjs.cjs';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';

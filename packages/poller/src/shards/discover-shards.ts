@@ -1,7 +1,8 @@
-import { DescribeStreamCommand, type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import type { Shard } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
 import { callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
 import type { ShardDescriptor } from '../coordination/shard-coordinator.js';
+import { DescribeStreamCommand, type KinesisClient, ListShardsCommand } from '../deps/commonjs.cjs';
 import { AccessDeniedError } from '../errors/poller-error.js';
 
 /**

@@ -1,7 +1,7 @@
-import { STSClient } from '@aws-sdk/client-sts';
 import { parseStreamArn } from '../../arn/index.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
 import { assumeRoleProvider } from '../../credentials/index.js';
+import { STSClient } from '../../deps/commonjs.cjs';
 import { formatCheck, runDoctor } from '../../doctor/index.js';
 import { type FlagDefinition, flagLabel, formatFlags, readFlags } from '../flags.js';
 import { EXIT_FAILURE, UsageError } from '../usage-error.js';
