@@ -1,5 +1,7 @@
 import type { BatchResult } from '@streamshare/core';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from '../deps/commonjs.cjs';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
+import { loadPromClient } from '../deps/commonjs.cjs';
 import type { PollerObserver } from '../poller/options.js';
 
 /** Options of {@link createPollerMetrics}. */
@@ -63,7 +65,9 @@ function failureReason(result: BatchResult): string | undefined {
  * plus prom-client's default process metrics (prefixed the same way).
  */
 export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerMetrics {
-  const registry = options.registry ?? new Registry();
+  // Loaded now, not with the package: a poller without metrics never loads prom-client.
+  const { Counter, Gauge, Registry: NewRegistry, collectDefaultMetrics } = loadPromClient() as typeof PromClient;
+  const registry = options.registry ?? new NewRegistry();
   const prefix = options.prefix ?? 'streamshare_';
   const registers = [registry];
   const records = new Counter({
