@@ -1,4 +1,4 @@
-import { FatalError, MemoryCheckpointStore } from '@streamshare/core';
+import { FatalError, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
 import { createPoller } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,39 @@ describe('KPL aggregates through the poller', () => {
     const checkpoint = await store.get(streamArn, shardId);
     expect(checkpoint?.complete).toBe(true);
     expect(checkpoint?.sequenceNumber).not.toBe(written!.sequenceNumber);
+  });
+
+  it('with deaggregate: false, an aggregate is delivered whole, as it was put', async () => {
+    const streamArn = await producerStream('engine-kpl-whole', 1);
+    const users = Array.from({ length: 3 }, (_, i) => ({ partitionKey: `w${i}`, data: `whole-${i}` }));
+    const [agg] = await aggregateRecords(users);
+    const [written] = await putRecords(producerClient(), streamArn, [
+      { partitionKey: agg!.partitionKey, data: agg!.data },
+      { partitionKey: 'plain', data: 'plain-after' },
+    ]);
+    const seen: { sequenceNumber: string; subSequenceNumber?: number; data: Uint8Array }[] = [];
+    const poller = createPoller({
+      streamArn,
+      handler: (record: StreamRecord<Uint8Array>) => {
+        seen.push({
+          sequenceNumber: record.sequenceNumber,
+          subSequenceNumber: record.subSequenceNumber,
+          data: record.data,
+        });
+      },
+      codec: 'bytes',
+      deaggregate: false,
+      kinesisClient: consumerClient(),
+      checkpointStore: new MemoryCheckpointStore(),
+      idleTimeBetweenReadsMs: 100,
+    });
+    await poller.start();
+    await waitFor(() => seen.length >= 2, 'the aggregate and the plain record');
+    await poller.stop();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.sequenceNumber).toBe(written!.sequenceNumber);
+    expect(seen[0]!.subSequenceNumber).toBeUndefined();
+    expect(Buffer.from(seen[0]!.data).equals(Buffer.from(agg!.data))).toBe(true);
+    expect(Buffer.from(seen[1]!.data).toString()).toBe('plain-after');
   });
 });

@@ -356,6 +356,7 @@ class StreamPoller implements Poller {
       delivery: this.#delivery,
       startingPosition: o.startingPosition ?? 'TRIM_HORIZON',
       initialPosition: () => this.#planner.startingPositionOf(shardId, this.#shards),
+      findAggregates: !isKinesisLambdaHandler(o.handler) && o.deaggregate !== false,
       maxRecordsPerCall: o.maxRecordsPerCall,
       idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
       failureBackoff: o.failureBackoff,

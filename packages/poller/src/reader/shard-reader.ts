@@ -44,6 +44,12 @@ export interface ShardReaderOptions {
    * child of a consumed shard starts at TRIM_HORIZON); default `startingPosition`.
    */
   readonly initialPosition?: (() => Promise<StartingPosition>) | undefined;
+  /**
+   * Look for KPL aggregates while reading each page (default true), so that a delivery that expands
+   * them is told when a page has none; false when the delivery never expands them (Lambda-shaped
+   * delivery, `deaggregate: false`): the first bytes of each record are then not read ahead of its turn.
+   */
+  readonly findAggregates?: boolean | undefined;
   /** GetRecords Limit (default 10 000). */
   readonly maxRecordsPerCall?: number | undefined;
   /** Wait after an empty read at the tip of the shard (default 1 000 ms). */
@@ -82,8 +88,8 @@ interface PageInputs {
   readonly inputs: BatchInput[];
   /** The records' payload bytes. */
   readonly bytes: number;
-  /** True when some record's data starts with the KPL magic (an aggregate to expand). */
-  readonly aggregates: boolean;
+  /** True when some record's data starts with the KPL magic (an aggregate to expand); undefined when not looked for. */
+  readonly aggregates: boolean | undefined;
 }
 
 /**
@@ -91,20 +97,26 @@ interface PageInputs {
  * up their bytes and looking for KPL aggregates on the way: one pass, so that each record is
  * touched once before its turn.
  */
-function pageInputs(records: readonly _Record[], streamArn: string, shardId: string): PageInputs {
+function pageInputs(
+  records: readonly _Record[],
+  streamArn: string,
+  shardId: string,
+  findAggregates: boolean,
+): PageInputs {
   const inputs = new Array<BatchInput>(records.length);
   let bytes = 0;
-  let aggregates = false;
+  // Once one is found (or when not looking), the rest need not be looked at.
+  let looking = findAggregates;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as _Record;
     const data = record.Data;
     if (data !== undefined) {
       bytes += data.byteLength;
-      if (!aggregates && data instanceof Uint8Array && isAggregated(data)) aggregates = true;
+      if (looking && data instanceof Uint8Array && isAggregated(data)) looking = false;
     }
     inputs[i] = toInput(record, streamArn, shardId);
   }
-  return { inputs, bytes, aggregates };
+  return { inputs, bytes, aggregates: findAggregates ? !looking : undefined };
 }
 
 /**
@@ -224,7 +236,8 @@ export class ShardReader {
         let records: readonly _Record[] | undefined = page.Records ?? [];
         page = undefined;
         const count = records.length;
-        let read: PageInputs | undefined = count > 0 ? pageInputs(records, streamArn, shardId) : undefined;
+        let read: PageInputs | undefined =
+          count > 0 ? pageInputs(records, streamArn, shardId, this.options.findAggregates ?? true) : undefined;
         records = undefined;
         const bytes = read?.bytes ?? 0;
         this.#pacer.returned(bytes);
@@ -308,7 +321,7 @@ export class ShardReader {
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
     batchInputs: BatchInput[],
-    aggregates: boolean,
+    aggregates: boolean | undefined,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
@@ -320,7 +333,10 @@ export class ShardReader {
     const first = inputs[0];
     const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
-    const delivered = this.options.delivery({ shardId, inputs, aggregates, resumeFrom }, processSignal);
+    const delivered = this.options.delivery(
+      aggregates === undefined ? { shardId, inputs, resumeFrom } : { shardId, inputs, aggregates, resumeFrom },
+      processSignal,
+    );
     inputs = undefined;
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
