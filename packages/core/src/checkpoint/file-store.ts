@@ -602,11 +602,12 @@ function identityOf(stats: { dev: number; ino: number; size: number; mtimeMs: nu
 
 /**
  * True when a stream's snapshot and journal are still the files this store last wrote: nobody
- * replaced, removed, truncated or appended to them (the journal's size is one of `journalSizes`: a
- * line being appended may or may not be in yet). A path that cannot be looked at (a directory gone
- * or replaced) counts as changed.
+ * replaced, removed, truncated or appended to them. The journal's size is from `minSize` to
+ * `maxSize`: a line being appended may be in, out, or partly in (the file system makes a write
+ * visible page by page). A path that cannot be looked at (a directory gone or replaced) counts as
+ * changed.
  */
-async function unchanged(path: string, file: WrittenFile, ...journalSizes: number[]): Promise<boolean> {
+async function unchanged(path: string, file: WrittenFile, minSize: number, maxSize: number): Promise<boolean> {
   const { journalFile, snapshotFile } = file;
   if (journalFile === undefined || snapshotFile === undefined) return false;
   let journal: { dev: number; ino: number; size: number };
@@ -619,7 +620,8 @@ async function unchanged(path: string, file: WrittenFile, ...journalSizes: numbe
   return (
     journal.dev === journalFile.dev &&
     journal.ino === journalFile.ino &&
-    journalSizes.includes(journal.size) &&
+    journal.size >= minSize &&
+    journal.size <= maxSize &&
     snapshot.dev === snapshotFile.dev &&
     snapshot.ino === snapshotFile.ino &&
     snapshot.size === snapshotFile.size &&
