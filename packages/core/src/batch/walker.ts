@@ -51,6 +51,9 @@ const UNREAD_RECORD: StreamRecord<Uint8Array> = Object.freeze({
   data: EMPTY,
 });
 
+/** The outcome of every record done at its first attempt when there is no onRecord hook (see Walker.doneAtFirstAttempt). */
+const DONE_AT_FIRST_ATTEMPT: Outcome = Object.freeze({ kind: 'done', record: UNREAD_RECORD, attempts: 1 });
+
 /** An item that could not be decoded, and the outcome of its poison policy (dead-lettered or failed). */
 export class NotDecoded {
   constructor(readonly outcome: Outcome | Promise<Outcome>) {}
@@ -268,11 +271,19 @@ export class Walker<T> {
     }
     if (isThenable<void>(result)) {
       return result.then(
-        () => ({ kind: 'done', record, attempts: 1 }),
+        () => this.doneAtFirstAttempt(record),
         (error: unknown) => this.afterFailure(record, handler, error),
       );
     }
-    return { kind: 'done', record, attempts: 1 };
+    return this.doneAtFirstAttempt(record);
+  }
+
+  /**
+   * The outcome of a record handled at its first attempt. Only the onRecord hook reads the record of
+   * a done outcome: without a hook, one shared outcome serves every record (no object per record).
+   */
+  doneAtFirstAttempt(record: StreamRecord<T>): Outcome {
+    return this.settings.onRecord === undefined ? DONE_AT_FIRST_ATTEMPT : { kind: 'done', record, attempts: 1 };
   }
 
   afterFailure(record: StreamRecord<T>, handler: RecordHandler<T>, error: unknown): Outcome | Promise<Outcome> {
