@@ -101,7 +101,6 @@ describe('FileCheckpointStore: files changed by someone else after its first wri
     expect(await store().get(STREAM, shard)).toEqual(at(400));
   });
 
-
   it('another store appending to the journal: a put behind it is CHECKPOINT_BACKWARDS', async () => {
     const s = store();
     await s.open(STREAM);
