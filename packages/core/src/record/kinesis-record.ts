@@ -45,13 +45,24 @@ export function fromKinesisRecord(record: KinesisSdkRecord, source: KinesisRecor
   if (EncryptionType !== undefined && EncryptionType !== 'NONE' && EncryptionType !== 'KMS') {
     throw fieldError('EncryptionType', '"NONE" or "KMS"', EncryptionType, source);
   }
-  const result: StreamRecord<Uint8Array> = {
-    streamArn: source.streamArn,
-    shardId: source.shardId,
-    partitionKey: PartitionKey,
-    sequenceNumber: SequenceNumber,
-    approximateArrivalTimestamp: ApproximateArrivalTimestamp,
-    data: Data,
-  };
-  return EncryptionType === undefined ? result : { ...result, encryptionType: EncryptionType };
+  const { streamArn, shardId } = source;
+  // Two literals, no spread: a page of records then shares one shape (and one object per record).
+  return EncryptionType === undefined
+    ? {
+        streamArn,
+        shardId,
+        partitionKey: PartitionKey,
+        sequenceNumber: SequenceNumber,
+        approximateArrivalTimestamp: ApproximateArrivalTimestamp,
+        data: Data,
+      }
+    : {
+        streamArn,
+        shardId,
+        partitionKey: PartitionKey,
+        sequenceNumber: SequenceNumber,
+        approximateArrivalTimestamp: ApproximateArrivalTimestamp,
+        data: Data,
+        encryptionType: EncryptionType,
+      };
 }
