@@ -4,7 +4,14 @@
  * @packageDocumentation
  */
 
-export { batchHandler, isBatchHandler, lambdaRecords, processBatch } from './batch/index.js';
+export {
+  batchHandler,
+  fromKinesisRecords,
+  isBatchHandler,
+  kinesisRecords,
+  lambdaRecords,
+  processBatch,
+} from './batch/index.js';
 export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 export {

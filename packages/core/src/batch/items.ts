@@ -1,6 +1,13 @@
 import { DecodeError, InvalidInputError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
 import { deaggregate, isAggregated } from '../kpl/deaggregate.js';
 import {
+  checkKinesisRecord,
+  type KinesisRecordSource,
+  type KinesisSdkRecord,
+  kinesisRecordIdentity,
+  kinesisStreamRecord,
+} from '../record/kinesis-record.js';
+import {
   type LambdaKinesisRecord,
   type LambdaReadCache,
   lambdaReadCache,
@@ -10,7 +17,7 @@ import {
 } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { checkRecordOfBatch, mayBeAggregate } from './lambda-records.js';
-import type { BatchInput, FailedRecord, LambdaRecords } from './types.js';
+import type { BatchInput, FailedRecord, KinesisRecords, LambdaRecords } from './types.js';
 
 /** An input that fails before decoding: rejected by the transport, or a corrupt KPL aggregate. */
 export interface PreFailure {
@@ -39,13 +46,29 @@ export interface Items {
   readonly failures: Map<number, PreFailure> | undefined;
   /** Set for a deferred layout: what its records share (the shard id). */
   readonly lambda: LambdaReadCache | undefined;
+  /**
+   * Set for a deferred GetRecords page (see {@link layOutKinesis}): `records` holds the SDK records,
+   * each checked and normalized at its turn, all of this stream and shard.
+   */
+  readonly kinesis: KinesisRecordSource | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /** Items with no records (same shape as a layout's), for a retired walker. */
-export function emptyItems(lambda: LambdaReadCache | undefined): Items {
-  return { records: [], failures: undefined, lambda, raw: false };
+export function emptyItems(lambda: LambdaReadCache | undefined, kinesis: KinesisRecordSource | undefined): Items {
+  return { records: [], failures: undefined, lambda, raw: false, kinesis };
+}
+
+/** A GetRecords page laid out as it is: each record checked and normalized at its turn. */
+export function layOutKinesis(page: KinesisRecords): Items {
+  return {
+    records: page.records as unknown as StreamRecord<Uint8Array>[],
+    failures: undefined,
+    lambda: undefined,
+    raw: false,
+    kinesis: { streamArn: page.streamArn, shardId: page.shardId },
+  };
 }
 
 /** The Lambda record at `index` when it is still to be read, else undefined. */
@@ -62,6 +85,16 @@ export function deferredAt(items: Items, index: number): LambdaKinesisRecord | u
  * (for a checkpoint), built without its data.
  */
 export function recordAt(items: Items, index: number, identityOnly = false): StreamRecord<Uint8Array> {
+  const kinesis = items.kinesis;
+  if (kinesis !== undefined) {
+    const record = items.records[index] as KinesisSdkRecord;
+    try {
+      checkKinesisRecord(record, kinesis);
+    } catch {
+      return kinesisRecordIdentity(record, kinesis);
+    }
+    return kinesisStreamRecord(record, kinesis, identityOnly ? EMPTY : record.Data);
+  }
   const deferred = deferredAt(items, index);
   if (deferred === undefined) return items.records[index] as StreamRecord<Uint8Array>;
   if (items.raw && checkAtTurn(items, deferred, index) !== undefined) return uncheckedIdentity(deferred);
@@ -110,7 +143,13 @@ export function layOutLambda(lambda: LambdaRecords, expand: boolean, eager: bool
   const inputs = lambda.records;
   // The common case: nothing to read now, the event's array is the layout.
   if (!eager && !(expand && lambda.aggregates)) {
-    return { records: inputs as LambdaKinesisRecord[], failures: undefined, lambda: cache, raw: true };
+    return {
+      records: inputs as LambdaKinesisRecord[],
+      failures: undefined,
+      lambda: cache,
+      raw: true,
+      kinesis: undefined,
+    };
   }
   const layout = new Layout(expand, []);
   for (let i = 0; i < inputs.length; i++) {
@@ -126,7 +165,7 @@ export function layOutLambda(lambda: LambdaRecords, expand: boolean, eager: bool
     if (!eager && !(expand && mayBeAggregate(record.kinesis.data))) layout.records.push(record);
     else layout.place(readNow(record, cache));
   }
-  return { records: layout.records, failures: layout.failures, lambda: cache, raw: false };
+  return { records: layout.records, failures: layout.failures, lambda: cache, raw: false, kinesis: undefined };
 }
 
 /** Expands KPL aggregates (when asked) and marks rejected inputs and corrupt aggregates. */
@@ -149,7 +188,7 @@ export function layOut(inputs: readonly BatchInput[], expand: boolean): Items {
     layout ??= new Layout(expand, records);
     layout.place(input);
   }
-  return { records, failures: layout?.failures, lambda: undefined, raw: false };
+  return { records, failures: layout?.failures, lambda: undefined, raw: false, kinesis: undefined };
 }
 
 /** Items being laid out, one input after the other. */

@@ -2,12 +2,13 @@ import { resolveCodec } from '../codec/resolve-codec.js';
 import { silentLogger } from '../logging/logger.js';
 import { isBatchHandler } from './batch-handler.js';
 import { walkBatch } from './batch-walk.js';
-import { layOut, layOutLambda } from './items.js';
+import { type Items, layOut, layOutKinesis, layOutLambda } from './items.js';
+import { asKinesisRecords, fromKinesisRecords, mayHoldAggregates } from './kinesis-records.js';
 import { asLambdaRecords } from './lambda-records.js';
 import { walkByKey, walkInOrder } from './record-walk.js';
 import { resultOf } from './result.js';
 import { retryPolicy } from './retry.js';
-import type { BatchInput, BatchResult, Handler, LambdaRecords, ProcessBatchOptions } from './types.js';
+import type { BatchInput, BatchResult, Handler, KinesisRecords, LambdaRecords, ProcessBatchOptions } from './types.js';
 import { Walker } from './walker.js';
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -24,11 +25,12 @@ const MAX_TIMER_MS = 2_147_483_647;
  * the result.
  *
  * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected
- *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, read at their turn
+ *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, or of a GetRecords
+ *   page wrapped by `kinesisRecords`, read at their turn
  * @param handler a per-record handler `(record, context) => void | Promise<void>`, or a `batchHandler(...)`
  */
 export async function processBatch<T = unknown>(
-  inputs: readonly BatchInput[] | LambdaRecords,
+  inputs: readonly BatchInput[] | LambdaRecords | KinesisRecords,
   handler: Handler<T>,
   options: ProcessBatchOptions<T> = {},
 ): Promise<BatchResult> {
@@ -73,10 +75,14 @@ export async function processBatch<T = unknown>(
   const expand = options.deaggregate ?? true;
   // With concurrency, an unreadable Lambda record must be known up front (a barrier): read them all now.
   const lambda = asLambdaRecords(inputs);
-  const items =
-    lambda === undefined
-      ? layOut(inputs as readonly BatchInput[], expand)
-      : layOutLambda(lambda, expand, !batch && concurrency > 1);
+  const page = lambda === undefined ? asKinesisRecords(inputs) : undefined;
+  let items: Items;
+  if (lambda !== undefined) items = layOutLambda(lambda, expand, !batch && concurrency > 1);
+  else if (page === undefined) items = layOut(inputs as readonly BatchInput[], expand);
+  // A page read at each record's turn, unless the walk needs every record up front (partition keys
+  // for concurrency, a batch handler, aggregates to expand).
+  else if (!batch && concurrency === 1 && !(expand && mayHoldAggregates(page.records))) items = layOutKinesis(page);
+  else items = layOut(fromKinesisRecords(page.records, page), expand);
   const walker = new Walker<T>(items, {
     codec,
     policy,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { Codec, CodecName } from '../codec/codec.js';
+import type { KinesisSdkRecord } from '../record/kinesis-record.js';
 import type { LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
@@ -91,6 +92,20 @@ export interface LambdaRecords {
   readonly shardId: string | undefined;
   /** True when some record may be a KPL aggregate (its data starts as one does). */
   readonly aggregates: boolean;
+}
+
+/**
+ * The records of one GetRecords page (AWS SDK v3 shape) of one shard, for processBatch to check and
+ * normalize one at a time, at its turn: no record object is made ahead of its turn, and each record
+ * is touched once. Make it with `kinesisRecords(records, { streamArn, shardId })`. A record that
+ * lacks a field fails as that record (reason `decode`, an InvalidInputError of code
+ * `INVALID_KINESIS_RECORD`), as a rejected input does.
+ */
+export interface KinesisRecords {
+  readonly kind: 'kinesis-records';
+  readonly records: readonly KinesisSdkRecord[];
+  readonly streamArn: string;
+  readonly shardId: string;
 }
 
 /** Either kind of handler. */

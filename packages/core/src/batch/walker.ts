@@ -6,6 +6,13 @@ import { text } from '../codec/text.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import {
+  checkKinesisRecord,
+  type KinesisRecordSource,
+  type KinesisSdkRecord,
+  kinesisRecordIdentity,
+  kinesisStreamRecord,
+} from '../record/kinesis-record.js';
+import {
   base64Error,
   type LambdaKinesisRecord,
   lambdaStreamRecord,
@@ -116,7 +123,7 @@ export class Walker<T> {
    */
   retire(): void {
     const self = this as { items: Items; states: Uint8Array };
-    self.items = emptyItems(this.items.lambda);
+    self.items = emptyItems(this.items.lambda, this.items.kinesis);
     self.states = new Uint8Array(0);
     this.failures.clear();
     retired.last = this as Walker<unknown>;
@@ -179,6 +186,7 @@ export class Walker<T> {
    * returns one.
    */
   decodeAt(index: number): Decoded<T> | Promise<Decoded<T>> {
+    if (this.items.kinesis !== undefined) return this.decodeKinesis(index);
     const deferred = deferredAt(this.items, index);
     if (deferred !== undefined) return this.decodeDeferred(deferred, index);
     const raw = this.items.records[index] as StreamRecord<Uint8Array>;
@@ -197,6 +205,45 @@ export class Walker<T> {
       );
     }
     return decoded;
+  }
+
+  /**
+   * A GetRecords record checked and normalized at its turn: one that lacks a field fails to decode
+   * as that record (as a rejected input would); then the codec. With the built-in json and text
+   * codecs (which look at the bytes only) the record is built once, with the decoded value.
+   */
+  decodeKinesis(index: number): Decoded<T> | Promise<Decoded<T>> {
+    const source = this.items.kinesis as KinesisRecordSource;
+    const record = this.items.records[index] as KinesisSdkRecord;
+    try {
+      checkKinesisRecord(record, source);
+    } catch (error) {
+      return new NotDecoded(this.poison(kinesisRecordIdentity(record, source), error, 'decode', 0));
+    }
+    const bytes = record.Data;
+    if (this.transient) {
+      let value: T;
+      try {
+        value = this.settings.codec.decode(bytes, UNREAD_RECORD) as T;
+      } catch (error) {
+        return this.notDecoded(kinesisStreamRecord(record, source, bytes), error);
+      }
+      return kinesisStreamRecord(record, source, value);
+    }
+    const raw = kinesisStreamRecord(record, source, bytes);
+    let value: T | PromiseLike<T>;
+    try {
+      value = decodeData(raw, this.settings.codec);
+    } catch (error) {
+      return this.notDecoded(raw, error);
+    }
+    if (isThenable<T>(value)) {
+      return Promise.resolve(value).then(
+        (data): Decoded<T> => kinesisStreamRecord(record, source, data),
+        (error) => this.notDecoded(raw, error),
+      );
+    }
+    return kinesisStreamRecord(record, source, value);
   }
 
   /**

@@ -27,13 +27,24 @@ function fieldError(field: string, expected: string, value: unknown, source: Kin
   );
 }
 
+/** A GetRecords record that passed {@link checkKinesisRecord}. */
+export interface CheckedKinesisRecord extends KinesisSdkRecord {
+  SequenceNumber: string;
+  ApproximateArrivalTimestamp: Date;
+  Data: Uint8Array;
+  PartitionKey: string;
+  EncryptionType?: 'NONE' | 'KMS' | undefined;
+}
+
 /**
- * Normalizes a GetRecords record of the AWS SDK v3 into a {@link StreamRecord}. `data` is the
- * SDK's `Data` as is (no copy).
+ * Checks that a GetRecords record has every field a {@link StreamRecord} needs, with the right types.
  *
  * @throws InvalidInputError (code `INVALID_KINESIS_RECORD`) naming the missing or mistyped field.
  */
-export function fromKinesisRecord(record: KinesisSdkRecord, source: KinesisRecordSource): StreamRecord<Uint8Array> {
+export function checkKinesisRecord(
+  record: KinesisSdkRecord | null | undefined,
+  source: KinesisRecordSource,
+): asserts record is CheckedKinesisRecord {
   if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record, source);
   const { SequenceNumber, ApproximateArrivalTimestamp, Data, PartitionKey, EncryptionType } = record;
   if (typeof SequenceNumber !== 'string') throw fieldError('SequenceNumber', 'a string', SequenceNumber, source);
@@ -45,24 +56,61 @@ export function fromKinesisRecord(record: KinesisSdkRecord, source: KinesisRecor
   if (EncryptionType !== undefined && EncryptionType !== 'NONE' && EncryptionType !== 'KMS') {
     throw fieldError('EncryptionType', '"NONE" or "KMS"', EncryptionType, source);
   }
-  const { streamArn, shardId } = source;
-  // Two literals, no spread: a page of records then shares one shape (and one object per record).
-  return EncryptionType === undefined
+}
+
+/**
+ * The {@link StreamRecord} of a checked GetRecords record, with `data` (its bytes, or their decoded
+ * value). Two literals, no spread: the records of a page share one shape.
+ */
+export function kinesisStreamRecord<D>(
+  record: CheckedKinesisRecord,
+  source: KinesisRecordSource,
+  data: D,
+): StreamRecord<D> {
+  const encryptionType = record.EncryptionType;
+  return encryptionType === undefined
     ? {
-        streamArn,
-        shardId,
-        partitionKey: PartitionKey,
-        sequenceNumber: SequenceNumber,
-        approximateArrivalTimestamp: ApproximateArrivalTimestamp,
-        data: Data,
+        streamArn: source.streamArn,
+        shardId: source.shardId,
+        partitionKey: record.PartitionKey,
+        sequenceNumber: record.SequenceNumber,
+        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
+        data,
       }
     : {
-        streamArn,
-        shardId,
-        partitionKey: PartitionKey,
-        sequenceNumber: SequenceNumber,
-        approximateArrivalTimestamp: ApproximateArrivalTimestamp,
-        data: Data,
-        encryptionType: EncryptionType,
+        streamArn: source.streamArn,
+        shardId: source.shardId,
+        partitionKey: record.PartitionKey,
+        sequenceNumber: record.SequenceNumber,
+        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
+        data,
+        encryptionType,
       };
+}
+
+/**
+ * What can be told of a GetRecords record that fails {@link checkKinesisRecord}, to report it: its
+ * partition key and sequence number when they are strings, no data.
+ */
+export function kinesisRecordIdentity(record: unknown, source: KinesisRecordSource): StreamRecord<Uint8Array> {
+  const r = (typeof record === 'object' && record !== null ? record : {}) as KinesisSdkRecord;
+  return {
+    streamArn: source.streamArn,
+    shardId: source.shardId,
+    partitionKey: typeof r.PartitionKey === 'string' ? r.PartitionKey : '',
+    sequenceNumber: typeof r.SequenceNumber === 'string' ? r.SequenceNumber : '0',
+    approximateArrivalTimestamp: new Date(0),
+    data: new Uint8Array(0),
+  };
+}
+
+/**
+ * Normalizes a GetRecords record of the AWS SDK v3 into a {@link StreamRecord}. `data` is the
+ * SDK's `Data` as is (no copy).
+ *
+ * @throws InvalidInputError (code `INVALID_KINESIS_RECORD`) naming the missing or mistyped field.
+ */
+export function fromKinesisRecord(record: KinesisSdkRecord, source: KinesisRecordSource): StreamRecord<Uint8Array> {
+  checkKinesisRecord(record, source);
+  return kinesisStreamRecord(record, source, record.Data);
 }
