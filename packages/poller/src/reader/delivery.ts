@@ -1,4 +1,10 @@
-import type { BatchInput, BatchResult, Checkpoint } from '@streamshare/core';
+import {
+  type BatchInput,
+  type BatchResult,
+  type Checkpoint,
+  fromKinesisRecords,
+  type KinesisRecords,
+} from '@streamshare/core';
 
 /**
  * One GetRecords page of a shard, normalized, handed to a delivery.
@@ -8,9 +14,11 @@ export interface ShardBatch {
   readonly shardId: string;
   /**
    * The Kinesis records in sequence order with raw bytes (KPL aggregates not expanded); a record
-   * GetRecords returned that could not be normalized is a `RejectedRecord` at its place.
+   * GetRecords returned that could not be normalized is a `RejectedRecord` at its place; or the
+   * page itself (`kinesisRecords`), each record to be checked and normalized at its turn (when the
+   * page holds no KPL aggregate to expand: see {@link batchInputs}).
    */
-  readonly inputs: readonly BatchInput[];
+  readonly inputs: readonly BatchInput[] | KinesisRecords;
   /**
    * False when no input's data starts with the KPL magic (nothing to expand: the reader looked while
    * it read the page); true or absent when some may.
@@ -34,3 +42,15 @@ export interface DeliveryOutcome {
  * @internal
  */
 export type Delivery = (batch: ShardBatch, signal: AbortSignal) => Promise<DeliveryOutcome>;
+
+/**
+ * A batch's records normalized now, for a delivery that needs them all at once (a page read at each
+ * record's turn is normalized here: a record that cannot be is a `RejectedRecord` at its place).
+ * @internal
+ */
+export function batchInputs(batch: ShardBatch): readonly BatchInput[] {
+  const { inputs } = batch;
+  return Array.isArray(inputs)
+    ? inputs
+    : fromKinesisRecords((inputs as KinesisRecords).records, inputs as KinesisRecords);
+}

@@ -8,7 +8,7 @@ import {
   toLambdaKinesisEvent,
 } from '@streamshare/core';
 import type { LambdaKinesisHandler } from '../poller/options.js';
-import type { Delivery } from './delivery.js';
+import { batchInputs, type Delivery } from './delivery.js';
 
 /** What the fake Lambda context says. */
 export interface LambdaContextOptions {
@@ -105,8 +105,9 @@ function checkpointAfter(
 export function lambdaDelivery(handler: LambdaKinesisHandler, options: LambdaDeliveryOptions): Delivery {
   return async (batch) => {
     const startedAt = performance.now();
-    const rejectedAt = batch.inputs.findIndex((input) => 'kind' in input);
-    const usable = (rejectedAt < 0 ? batch.inputs : batch.inputs.slice(0, rejectedAt)) as StreamRecord<Uint8Array>[];
+    const inputs = batchInputs(batch);
+    const rejectedAt = inputs.findIndex((input) => 'kind' in input);
+    const usable = (rejectedAt < 0 ? inputs : inputs.slice(0, rejectedAt)) as StreamRecord<Uint8Array>[];
     let done = 0;
     let error: unknown;
     if (usable.length > 0) {
@@ -127,13 +128,13 @@ export function lambdaDelivery(handler: LambdaKinesisHandler, options: LambdaDel
       const record = usable[done]!;
       failed = { record, error: new HandlerError(record, 1, error), reason: 'handler' };
     } else if (rejectedAt >= 0) {
-      const rejected = batch.inputs[rejectedAt] as { record: StreamRecord<Uint8Array>; error: unknown };
+      const rejected = inputs[rejectedAt] as { record: StreamRecord<Uint8Array>; error: unknown };
       failed = { record: rejected.record, error: rejected.error, reason: 'decode' };
     }
     const result: BatchResult = {
       checkpoint: checkpointAfter(usable[done - 1], batch.resumeFrom),
       failed,
-      total: batch.inputs.length,
+      total: inputs.length,
       succeeded: done,
       deadLettered: 0,
       durationMs: performance.now() - startedAt,

@@ -66,7 +66,11 @@ export type RecordDeliveryOptions = Omit<ProcessBatchOptions<unknown>, 'signal' 
 export function recordDelivery(handler: Handler<unknown>, options: RecordDeliveryOptions = {}): Delivery {
   const { deaggregate: expand = true, ...rest } = options;
   return async (batch, signal) => {
-    const inputs = expand && batch.aggregates !== false ? expandAndSkip(batch.inputs, batch.resumeFrom) : batch.inputs;
+    // A page read at each record's turn holds no aggregate (the reader looked, or none is expanded).
+    const inputs =
+      Array.isArray(batch.inputs) && expand && batch.aggregates !== false
+        ? expandAndSkip(batch.inputs, batch.resumeFrom)
+        : batch.inputs;
     const result = await processBatch(inputs, handler, { ...rest, deaggregate: false, signal });
     return { result };
   };

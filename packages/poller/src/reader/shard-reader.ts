@@ -4,8 +4,11 @@ import {
   type Checkpoint,
   CheckpointError,
   describeRecord,
-  fromKinesisRecord,
+  fromKinesisRecords,
   isAggregated,
+  type KinesisRecordSource,
+  type KinesisRecords,
+  kinesisRecords,
   type StreamRecord,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -85,7 +88,11 @@ export const LATEST_REPLAY_MARGIN_MS = 5_000;
 
 /** A GetRecords page as batch inputs, read in one pass. */
 interface PageInputs {
-  readonly inputs: BatchInput[];
+  /**
+   * The page for processBatch to read each record at its turn, or, when it holds KPL aggregates (to
+   * expand and skip before the walk), every record normalized now.
+   */
+  readonly inputs: BatchInput[] | KinesisRecords;
   /** The records' payload bytes. */
   readonly bytes: number;
   /** True when some record's data starts with the KPL magic (an aggregate to expand); undefined when not looked for. */
@@ -93,30 +100,23 @@ interface PageInputs {
 }
 
 /**
- * Normalizes a page's records (a record that cannot be is a rejected input at its place), adding
- * up their bytes and looking for KPL aggregates on the way: one pass, so that each record is
- * touched once before its turn.
+ * Adds up a page's bytes (for the pacer) and looks for KPL aggregates, in one pass that touches no
+ * more of a record than that: the records themselves are checked and normalized at their turn.
  */
-function pageInputs(
-  records: readonly _Record[],
-  streamArn: string,
-  shardId: string,
-  findAggregates: boolean,
-): PageInputs {
-  const inputs = new Array<BatchInput>(records.length);
+function pageInputs(records: readonly _Record[], source: KinesisRecordSource, findAggregates: boolean): PageInputs {
   let bytes = 0;
   // Once one is found (or when not looking), the rest need not be looked at.
   let looking = findAggregates;
   for (let i = 0; i < records.length; i++) {
-    const record = records[i] as _Record;
-    const data = record.Data;
+    const data = (records[i] as _Record | undefined)?.Data;
     if (data !== undefined) {
       bytes += data.byteLength;
       if (looking && data instanceof Uint8Array && isAggregated(data)) looking = false;
     }
-    inputs[i] = toInput(record, streamArn, shardId);
   }
-  return { inputs, bytes, aggregates: findAggregates ? !looking : undefined };
+  const aggregates = findAggregates ? !looking : undefined;
+  const inputs = aggregates === true ? fromKinesisRecords(records, source) : kinesisRecords(records, source);
+  return { inputs, bytes, aggregates };
 }
 
 /**
@@ -237,7 +237,7 @@ export class ShardReader {
         page = undefined;
         const count = records.length;
         let read: PageInputs | undefined =
-          count > 0 ? pageInputs(records, streamArn, shardId, this.options.findAggregates ?? true) : undefined;
+          count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
         records = undefined;
         const bytes = read?.bytes ?? 0;
         this.#pacer.returned(bytes);
@@ -320,7 +320,7 @@ export class ShardReader {
 
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
-    batchInputs: BatchInput[],
+    batchInputs: BatchInput[] | KinesisRecords,
     aggregates: boolean | undefined,
     bytes: number,
     processSignal: AbortSignal,
@@ -329,9 +329,8 @@ export class ShardReader {
     const { streamArn, shardId, coordinator } = this.options;
     // The inputs are not kept through the checkpoint write below: the batch's records are let go as
     // soon as the delivery is done with them.
-    let inputs: BatchInput[] | undefined = batchInputs;
-    const first = inputs[0];
-    const firstSequence = first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
+    let inputs: BatchInput[] | KinesisRecords | undefined = batchInputs;
+    const firstSequence = firstSequenceOf(inputs);
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
     const delivered = this.options.delivery(
       aggregates === undefined ? { shardId, inputs, resumeFrom } : { shardId, inputs, aggregates, resumeFrom },
@@ -449,19 +448,13 @@ function sameCheckpoint(a: Checkpoint, b: Checkpoint | undefined): boolean {
   );
 }
 
-/** A GetRecords record as a batch input: normalized, or rejected with whatever identity it has. */
-function toInput(record: _Record, streamArn: string, shardId: string): BatchInput {
-  try {
-    return fromKinesisRecord(record, { streamArn, shardId });
-  } catch (error) {
-    const placeholder: StreamRecord<Uint8Array> = {
-      streamArn,
-      shardId,
-      partitionKey: typeof record.PartitionKey === 'string' ? record.PartitionKey : '',
-      sequenceNumber: typeof record.SequenceNumber === 'string' ? record.SequenceNumber : '0',
-      approximateArrivalTimestamp: new Date(0),
-      data: new Uint8Array(0),
-    };
-    return { kind: 'rejected', record: placeholder, error };
+/** The sequence number of a batch's first record (that of its identity when it is malformed). */
+function firstSequenceOf(inputs: BatchInput[] | KinesisRecords): string | undefined {
+  if (Array.isArray(inputs)) {
+    const first = inputs[0];
+    return first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
   }
+  if (inputs.records.length === 0) return undefined;
+  const first = inputs.records[0] as _Record | null | undefined;
+  return typeof first?.SequenceNumber === 'string' ? first.SequenceNumber : '0';
 }
