@@ -9,7 +9,6 @@ import {
   type KinesisRecordSource,
   type KinesisRecords,
   kinesisRecords,
-  type StreamRecord,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
