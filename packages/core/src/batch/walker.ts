@@ -6,6 +6,7 @@ import { text } from '../codec/text.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import {
+  type CheckedKinesisRecord,
   checkKinesisRecord,
   type KinesisRecordSource,
   type KinesisSdkRecord,
@@ -15,6 +16,7 @@ import {
 import {
   base64Error,
   type LambdaKinesisRecord,
+  type LambdaReadCache,
   lambdaStreamRecord,
   uncheckedIdentity,
 } from '../record/lambda-record.js';
@@ -57,6 +59,20 @@ const UNREAD_RECORD: StreamRecord<Uint8Array> = Object.freeze({
   approximateArrivalTimestamp: new Date(0),
   data: EMPTY,
 });
+
+/** The record of a GetRecords record read at its turn, with its decoded value (see Walker.decodeThenBuild). */
+function buildKinesis(record: CheckedKinesisRecord, source: KinesisRecordSource, data: unknown): StreamRecord<unknown> {
+  return kinesisStreamRecord(record, source, data);
+}
+
+/** The record of a Lambda record read at its turn, with its decoded value (see Walker.decodeThenBuild). */
+function buildLambda(
+  record: LambdaKinesisRecord,
+  cache: LambdaReadCache | undefined,
+  data: unknown,
+): StreamRecord<unknown> {
+  return lambdaStreamRecord(record, data, cache);
+}
 
 /** The outcome of every record done at its first attempt when there is no onRecord hook (see Walker.doneAtFirstAttempt). */
 const DONE_AT_FIRST_ATTEMPT: Outcome = Object.freeze({ kind: 'done', record: UNREAD_RECORD, attempts: 1 });
@@ -230,20 +246,7 @@ export class Walker<T> {
       }
       return kinesisStreamRecord(record, source, value);
     }
-    const raw = kinesisStreamRecord(record, source, bytes);
-    let value: T | PromiseLike<T>;
-    try {
-      value = decodeData(raw, this.settings.codec);
-    } catch (error) {
-      return this.notDecoded(raw, error);
-    }
-    if (isThenable<T>(value)) {
-      return Promise.resolve(value).then(
-        (data): Decoded<T> => kinesisStreamRecord(record, source, data),
-        (error) => this.notDecoded(raw, error),
-      );
-    }
-    return kinesisStreamRecord(record, source, value);
+    return this.decodeThenBuild(kinesisStreamRecord(record, source, bytes), buildKinesis, record, source);
   }
 
   /**
@@ -273,7 +276,19 @@ export class Walker<T> {
     }
     const bytes = decodeBase64Strict(lambda.kinesis.data);
     if (bytes === undefined) return this.notBase64(lambda);
-    const raw = lambdaStreamRecord(lambda, bytes, cache);
+    return this.decodeThenBuild(lambdaStreamRecord(lambda, bytes, cache), buildLambda, lambda, cache);
+  }
+
+  /**
+   * Decodes the bytes of `raw` (a record read at its turn) with the codec; the record handed on is
+   * `build(origin, context, value)`, made from what it was read from (no copy of `raw`).
+   */
+  decodeThenBuild<O, C>(
+    raw: StreamRecord<Uint8Array>,
+    build: (origin: O, context: C, data: unknown) => StreamRecord<unknown>,
+    origin: O,
+    context: C,
+  ): Decoded<T> | Promise<Decoded<T>> {
     let value: T | PromiseLike<T>;
     try {
       value = decodeData(raw, this.settings.codec);
@@ -282,11 +297,11 @@ export class Walker<T> {
     }
     if (isThenable<T>(value)) {
       return Promise.resolve(value).then(
-        (data): Decoded<T> => lambdaStreamRecord(lambda, data, cache),
+        (data): Decoded<T> => build(origin, context, data) as StreamRecord<T>,
         (error) => this.notDecoded(raw, error),
       );
     }
-    return lambdaStreamRecord(lambda, value, cache);
+    return build(origin, context, value) as StreamRecord<T>;
   }
 
   /** A record the codec could not decode: the poison policy with its DecodeError. */
