@@ -1,4 +1,3 @@
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DeadlineError, fromEnvelope, type StreamRecord } from '@streamshare/core';
 import {
   EntryTooLargeError,
@@ -7,8 +6,8 @@ import {
   PutEventsCallError,
   PutEventsEntryError,
 } from '@streamshare/eventbridge-bridge';
-import { type EventBridgeServer, startEventBridgeServer } from '@streamshare/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEventBridgeServer } from '@streamshare/testkit';
+import { describe, expect, it } from 'vitest';
 import {
   BUS_ARN,
   clientFor,
@@ -20,23 +19,13 @@ import {
   recordOfEntrySize,
   STREAM_ARN,
   seq,
+  useEventBridgeServer,
 } from './helpers.js';
 
-let server: EventBridgeServer;
-let client: EventBridgeClient;
-
-beforeAll(async () => {
-  server = await startEventBridgeServer();
-  client = clientFor(server);
-});
-afterAll(async () => {
-  client.destroy();
-  await server.stop();
-});
-beforeEach(() => server.reset());
+const bus = useEventBridgeServer({ resetEach: true });
 
 const forwarder = (options: Partial<Parameters<typeof eventBridgeForwarder>[0]> = {}) =>
-  eventBridgeForwarder({ eventBusArn: BUS_ARN, client, retry: FAST_RETRY, ...options });
+  eventBridgeForwarder({ eventBusArn: BUS_ARN, client: bus.client, retry: FAST_RETRY, ...options });
 
 const matchN =
   (...ns: number[]) =>
@@ -47,9 +36,9 @@ describe('order and entries', () => {
   it('sends every record once, in order, as envelope events on the bus', async () => {
     const records = jsonRecords(25);
     expect(await forwarder().handle(records, context())).toBeUndefined();
-    expect(server.events.map(nOf)).toEqual(records.map((_, n) => n));
-    expect(server.calls.map((c) => c.entryCount)).toEqual([10, 10, 5]);
-    const first = server.events[0]!;
+    expect(bus.server.events.map(nOf)).toEqual(records.map((_, n) => n));
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([10, 10, 5]);
+    const first = bus.server.events[0]!;
     expect(first).toMatchObject({
       source: 'streamshare.kinesis',
       detailType: 'Kinesis Record',
@@ -76,7 +65,7 @@ describe('order and entries', () => {
   it('puts bytes that are not JSON in base64 and they come back exactly', async () => {
     const bytes = new Uint8Array([0xf3, 0x89, 0x9a, 0xc2, 0, 1, 255]);
     await forwarder().handle([record(0, bytes)], context());
-    const envelope = JSON.parse(server.events[0]!.detail);
+    const envelope = JSON.parse(bus.server.events[0]!.detail);
     expect(envelope.dataEncoding).toBe('base64');
     expect(fromEnvelope(envelope).data).toEqual(bytes);
   });
@@ -87,7 +76,7 @@ describe('order and entries', () => {
       { ...record(1, ''), data: 'plain text, not JSON' },
     ];
     await forwarder().handle(decoded, context());
-    const [a, b] = server.events.map((e) => fromEnvelope(JSON.parse(e.detail)));
+    const [a, b] = bus.server.events.map((e) => fromEnvelope(JSON.parse(e.detail)));
     expect(new TextDecoder().decode(a!.data)).toBe('{"a":[1,"é"]}');
     expect(new TextDecoder().decode(b!.data)).toBe('plain text, not JSON');
   });
@@ -101,36 +90,36 @@ describe('order and entries', () => {
       transform: (r) => ({ n: JSON.parse(new TextDecoder().decode(r.data as Uint8Array)).n, extra: true }),
     }).handle(records, context());
     expect(result).toBeUndefined();
-    expect(server.events.map((e) => JSON.parse(e.detail).sequenceNumber)).toEqual([seq(0), seq(2), seq(4)]);
-    expect(server.events[1]).toMatchObject({ source: 'app.key-2', detailType: 'Order' });
-    expect(JSON.parse(server.events[1]!.detail).data).toEqual({ n: 2, extra: true });
+    expect(bus.server.events.map((e) => JSON.parse(e.detail).sequenceNumber)).toEqual([seq(0), seq(2), seq(4)]);
+    expect(bus.server.events[1]).toMatchObject({ source: 'app.key-2', detailType: 'Order' });
+    expect(JSON.parse(bus.server.events[1]!.detail).data).toEqual({ n: 2, extra: true });
   });
 });
 
 describe('packing', () => {
   it('puts at most 10 entries in a call: 10 go in one call, 11 in two', async () => {
     await forwarder().handle(jsonRecords(10), context());
-    expect(server.calls.map((c) => c.entryCount)).toEqual([10]);
-    server.reset();
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([10]);
+    bus.server.reset();
     await forwarder().handle(jsonRecords(11), context());
-    expect(server.calls.map((c) => c.entryCount)).toEqual([10, 1]);
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([10, 1]);
   });
 
   it('honours a lower maxEntriesPerRequest', async () => {
     await forwarder({ maxEntriesPerRequest: 3 }).handle(jsonRecords(10), context());
-    expect(server.calls.map((c) => c.entryCount)).toEqual([3, 3, 3, 1]);
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([3, 3, 3, 1]);
   });
 
   it('fills a call to exactly 256 KiB (server-side size) and moves one byte more to the next call', async () => {
     await forwarder().handle([recordOfEntrySize(0, 131_072), recordOfEntrySize(1, 131_072)], context());
-    expect(server.calls).toMatchObject([{ entryCount: 2, size: 262_144, status: 200 }]);
-    server.reset();
+    expect(bus.server.calls).toMatchObject([{ entryCount: 2, size: 262_144, status: 200 }]);
+    bus.server.reset();
     await forwarder().handle([recordOfEntrySize(0, 131_072), recordOfEntrySize(1, 131_073)], context());
-    expect(server.calls).toMatchObject([
+    expect(bus.server.calls).toMatchObject([
       { entryCount: 1, size: 131_072, status: 200 },
       { entryCount: 1, size: 131_073, status: 200 },
     ]);
-    expect(server.events.map(nOf)).toEqual([0, 1]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1]);
   });
 
   it('packs greedily in order under both limits', async () => {
@@ -142,38 +131,38 @@ describe('packing', () => {
       ...Array.from({ length: 11 }, (_, k) => recordOfEntrySize(3 + k, 1_000)),
     ];
     await forwarder().handle(records, context());
-    expect(server.calls.map((c) => [c.entryCount, c.size])).toEqual([
+    expect(bus.server.calls.map((c) => [c.entryCount, c.size])).toEqual([
       [3, 262_144],
       [10, 10_000],
       [1, 1_000],
     ]);
-    expect(server.events.map(nOf)).toEqual(records.map((_, n) => n));
+    expect(bus.server.events.map(nOf)).toEqual(records.map((_, n) => n));
   });
 
   it('packs to a lower maxRequestBytes', async () => {
     const records = Array.from({ length: 6 }, (_, n) => recordOfEntrySize(n, 2_000));
     await forwarder({ maxRequestBytes: 4_000 }).handle(records, context());
-    expect(server.calls.map((c) => c.size)).toEqual([4_000, 4_000, 4_000]);
+    expect(bus.server.calls.map((c) => c.size)).toEqual([4_000, 4_000, 4_000]);
   });
 });
 
 describe('failed entries', () => {
   it('re-sends only the entries that failed with ThrottlingException or InternalFailure', async () => {
-    server.setFailures([
+    bus.server.setFailures([
       { errorCode: 'ThrottlingException', match: matchN(2), times: 2 },
       { errorCode: 'InternalFailure', match: matchN(5), times: 1 },
     ]);
     expect(await forwarder().handle(jsonRecords(10), context())).toBeUndefined();
-    expect(server.calls.map((c) => [c.entryCount, c.failedEntryCount])).toEqual([
+    expect(bus.server.calls.map((c) => [c.entryCount, c.failedEntryCount])).toEqual([
       [10, 2],
       [2, 1],
       [1, 0],
     ]);
-    expect(server.events.map(nOf)).toEqual([0, 1, 3, 4, 6, 7, 8, 9, 5, 2]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1, 3, 4, 6, 7, 8, 9, 5, 2]);
   });
 
   it('ends the batch at the first entry still failed after the retries, though later ones went through', async () => {
-    server.setFailures([
+    bus.server.setFailures([
       { errorCode: 'ThrottlingException', match: matchN(3) },
       { errorCode: 'InternalFailure', match: matchN(6) },
     ]);
@@ -190,20 +179,20 @@ describe('failed entries', () => {
     expect(error.record.sequenceNumber).toBe(seq(3));
     expect(error.message).toContain(seq(3));
     // 3 sends of the two failing entries; the second chunk is never sent.
-    expect(server.calls.map((c) => c.entryCount)).toEqual([10, 2, 2]);
-    expect(server.events.map(nOf)).toEqual([0, 1, 2, 4, 5, 7, 8, 9]);
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([10, 2, 2]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1, 2, 4, 5, 7, 8, 9]);
   });
 
   it('blocks at a permanent error code without re-sending it', async () => {
-    server.setFailures([{ errorCode: 'AccessDeniedException', match: matchN(4) }]);
+    bus.server.setFailures([{ errorCode: 'AccessDeniedException', match: matchN(4) }]);
     const result = await forwarder().handle(jsonRecords(15), context());
     expect(result?.done).toBe(4);
     expect(result?.error).toMatchObject({ errorCode: 'AccessDeniedException', retryable: false, attempts: 1 });
-    expect(server.calls.map((c) => c.entryCount)).toEqual([10]);
+    expect(bus.server.calls.map((c) => c.entryCount)).toEqual([10]);
   });
 
   it('dead-letters a permanently refused entry and goes on', async () => {
-    server.setFailures([{ errorCode: 'NotAuthorizedForSourceException', match: matchN(4, 12) }]);
+    bus.server.setFailures([{ errorCode: 'NotAuthorizedForSourceException', match: matchN(4, 12) }]);
     const dead: [string, unknown][] = [];
     const result = await forwarder().handle(
       jsonRecords(15),
@@ -212,11 +201,11 @@ describe('failed entries', () => {
     expect(result).toBeUndefined();
     expect(dead.map(([s]) => s)).toEqual([seq(4), seq(12)]);
     expect(dead[0]![1]).toMatchObject({ errorCode: 'NotAuthorizedForSourceException' });
-    expect(server.events.map(nOf)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 13, 14]);
   });
 
   it('stops at a record whose dead-letter handler throws', async () => {
-    server.setFailures([{ errorCode: 'InvalidArgument', match: matchN(1) }]);
+    bus.server.setFailures([{ errorCode: 'InvalidArgument', match: matchN(1) }]);
     const failure = new Error('dead-letter queue unavailable');
     const result = await forwarder().handle(
       jsonRecords(3),
@@ -240,9 +229,9 @@ describe('records that cannot be forwarded', () => {
     const blocked = await forwarder().handle(records, context());
     expect(blocked?.done).toBe(2);
     expect(blocked?.error).toMatchObject({ code: 'RECORD_NOT_FORWARDABLE', message: expect.stringContaining('JSON') });
-    expect(server.events.map(nOf)).toEqual([0, 1]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1]);
 
-    server.reset();
+    bus.server.reset();
     const dead: string[] = [];
     const result = await forwarder({
       source: (r) => {
@@ -252,7 +241,7 @@ describe('records that cannot be forwarded', () => {
     }).handle(records, context({ deadLetter: async (r) => void dead.push(r.sequenceNumber) }));
     expect(result).toBeUndefined();
     expect(dead).toEqual([seq(2), seq(4)]);
-    expect(server.events.map(nOf)).toEqual([0, 1, 3]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1, 3]);
   });
 
   it('makes a record poison when the filter throws', async () => {
@@ -276,7 +265,7 @@ describe('oversized entries', () => {
     expect(error).toBeInstanceOf(EntryTooLargeError);
     expect(error).toMatchObject({ code: 'ENTRY_TOO_LARGE', size: 262_145, limit: 262_144, retryable: false });
     expect(error.message).toMatch(/262145 bytes, over the 262144-byte request limit/);
-    expect(server.events.map(nOf)).toEqual([0]);
+    expect(bus.server.events.map(nOf)).toEqual([0]);
   });
 
   it('dead-letters an entry larger than the limit, keeping order around it', async () => {
@@ -287,39 +276,39 @@ describe('oversized entries', () => {
       context({
         deadLetter: async (_r, e) => {
           dead.push(e);
-          expect(server.events.map(nOf)).toEqual([0]); // record 0 was sent before 1 was dead-lettered
+          expect(bus.server.events.map(nOf)).toEqual([0]); // record 0 was sent before 1 was dead-lettered
         },
       }),
     );
     expect(result).toBeUndefined();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'ENTRY_TOO_LARGE', size: 5_000, limit: 4_000 });
-    expect(server.events.map(nOf)).toEqual([0, 2]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 2]);
   });
 });
 
 describe('failed calls', () => {
   it('re-sends a whole call after a 5xx or throttling answer', async () => {
-    server.failCalls({ status: 500, type: 'InternalException', times: 1 });
-    server.failCalls({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded', times: 1 });
+    bus.server.failCalls({ status: 500, type: 'InternalException', times: 1 });
+    bus.server.failCalls({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded', times: 1 });
     expect(await forwarder().handle(jsonRecords(4), context())).toBeUndefined();
-    expect(server.calls.map((c) => c.status)).toEqual([500, 400, 200]);
-    expect(server.events.map(nOf)).toEqual([0, 1, 2, 3]);
+    expect(bus.server.calls.map((c) => c.status)).toEqual([500, 400, 200]);
+    expect(bus.server.events.map(nOf)).toEqual([0, 1, 2, 3]);
   });
 
   it('stops at the first record of a call refused for good, naming the bus policy', async () => {
-    server.failCalls({ status: 400, type: 'AccessDeniedException', message: 'not authorized', times: 1 });
+    bus.server.failCalls({ status: 400, type: 'AccessDeniedException', message: 'not authorized', times: 1 });
     const result = await forwarder().handle(jsonRecords(4), context());
     expect(result?.done).toBe(0);
     const error = result?.error as PutEventsCallError;
     expect(error).toBeInstanceOf(PutEventsCallError);
     expect(error).toMatchObject({ code: 'PUT_EVENTS_CALL_FAILED', retryable: false, attempts: 1 });
     expect(error.message).toContain(`events:PutEvents on ${BUS_ARN}`);
-    expect(server.calls).toHaveLength(1);
+    expect(bus.server.calls).toHaveLength(1);
   });
 
   it('gives up on a call that keeps failing transiently, as retryable', async () => {
-    server.failCalls({ status: 503, type: 'ServiceUnavailable', times: 10 });
+    bus.server.failCalls({ status: 503, type: 'ServiceUnavailable', times: 10 });
     const result = await forwarder().handle(jsonRecords(2), context());
     expect(result?.done).toBe(0);
     expect(result?.error).toMatchObject({ code: 'PUT_EVENTS_CALL_FAILED', retryable: true, attempts: 3 });
@@ -346,11 +335,11 @@ describe('shards, deadline, abort', () => {
       data: new TextEncoder().encode(JSON.stringify({ n: 100 + n })),
     }));
     const interleaved = a.flatMap((r, k) => [r, b[k]!]);
-    server.setFailures([{ errorCode: 'MalformedDetail', match: matchN(102) }]);
+    bus.server.setFailures([{ errorCode: 'MalformedDetail', match: matchN(102) }]);
     const result = await forwarder().handle(interleaved, context());
     expect(result?.done).toBe(5); // b[2] is at position 5
-    expect(server.calls).toHaveLength(2);
-    expect(server.events.filter((e) => JSON.parse(e.detail).shardId === 'shardId-A').map(nOf)).toEqual([
+    expect(bus.server.calls).toHaveLength(2);
+    expect(bus.server.events.filter((e) => JSON.parse(e.detail).shardId === 'shardId-A').map(nOf)).toEqual([
       0, 1, 2, 3, 4, 5,
     ]);
   });
@@ -359,7 +348,7 @@ describe('shards, deadline, abort', () => {
     const result = await forwarder().handle(jsonRecords(3), context({ deadline: Date.now() - 1 }));
     expect(result?.done).toBe(0);
     expect(result?.error).toBeInstanceOf(DeadlineError);
-    expect(server.calls).toHaveLength(0);
+    expect(bus.server.calls).toHaveLength(0);
   });
 
   it('stops when the batch is aborted', async () => {

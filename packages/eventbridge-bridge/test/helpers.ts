@@ -1,7 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type BatchContext, type DeadLetterHandler, type StreamRecord, silentLogger } from '@streamshare/core';
 import { buildEntry, DEFAULT_DETAIL_TYPE, DEFAULT_SOURCE, putEventsEntrySize } from '@streamshare/eventbridge-bridge';
-import type { EventBridgeServer, ReceivedEvent } from '@streamshare/testkit';
+import { type EventBridgeServer, type ReceivedEvent, startEventBridgeServer } from '@streamshare/testkit';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export const BUS_ARN = 'arn:aws:events:ap-northeast-1:777700007777:event-bus/kds-shared-bus';
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
@@ -69,4 +70,40 @@ export function context(
 /** The `n` field of a received event's envelope data. */
 export function nOf(event: ReceivedEvent): number {
   return (JSON.parse(event.detail).data as { n: number }).n;
+}
+
+/** The loopback EventBridge server of a test file and a client for it (see {@link useEventBridgeServer}). */
+export interface TestBus {
+  readonly server: EventBridgeServer;
+  readonly client: EventBridgeClient;
+}
+
+/**
+ * Starts a loopback EventBridge server and a client for it before the file's tests, stops them
+ * after; with `resetEach`, the server forgets what it received (and its faults) before each test.
+ */
+export function useEventBridgeServer(options: { resetEach?: boolean } = {}): TestBus {
+  let server: EventBridgeServer | undefined;
+  let client: EventBridgeClient | undefined;
+  beforeAll(async () => {
+    server = await startEventBridgeServer();
+    client = clientFor(server);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+  if (options.resetEach) beforeEach(() => server?.reset());
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the EventBridge server is started in beforeAll');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }

@@ -1,12 +1,11 @@
 import { createRequire } from 'node:module';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type StreamRecord, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
 import { eventBridgeForwarder } from '@streamshare/eventbridge-bridge';
 import { eventBridgeHandler, kinesisHandler } from '@streamshare/lambda-adapter';
 import { type EventBridgeServer, startEventBridgeServer, toDeliveredEvent } from '@streamshare/testkit';
 import type { EventBridgeEvent, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BUS_ARN, clientFor, record, STREAM_ARN, seq } from './helpers.js';
+import { BUS_ARN, record, STREAM_ARN, seq, useEventBridgeServer } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const agg: {
@@ -33,17 +32,7 @@ function aggregate(users: { partitionKey: string; data: Buffer }[]): Promise<Buf
   });
 }
 
-let server: EventBridgeServer;
-let client: EventBridgeClient;
-
-beforeAll(async () => {
-  server = await startEventBridgeServer();
-  client = clientFor(server);
-});
-afterAll(async () => {
-  client.destroy();
-  await server.stop();
-});
+const bus = useEventBridgeServer();
 
 interface Seen {
   streamArn: string;
@@ -90,16 +79,16 @@ it('forwarder -> loopback EventBridge -> eventBridgeHandler yields the same reco
     batchItemFailures: [],
   });
 
-  const forwarderLambda = kinesisHandler(eventBridgeForwarder({ eventBusArn: BUS_ARN, client }), {
+  const forwarderLambda = kinesisHandler(eventBridgeForwarder({ eventBusArn: BUS_ARN, client: bus.client }), {
     codec: 'bytes',
     logger: silentLogger,
   });
   expect(await forwarderLambda(event)).toEqual({ batchItemFailures: [] });
-  expect(server.events).toHaveLength(6); // the KPL aggregate went as its two user records
+  expect(bus.server.events).toHaveLength(6); // the KPL aggregate went as its two user records
 
   side = 'forwarded';
   const receiverLambda = eventBridgeHandler(recordHandler, { codec: 'bytes', logger: silentLogger });
-  for (const received of server.events) {
+  for (const received of bus.server.events) {
     await receiverLambda(toDeliveredEvent(received) as unknown as EventBridgeEvent<string, unknown>);
   }
 
