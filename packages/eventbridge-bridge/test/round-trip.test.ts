@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { type StreamRecord, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
 import { eventBridgeForwarder } from '@streamshare/eventbridge-bridge';
 import { eventBridgeHandler, kinesisHandler } from '@streamshare/lambda-adapter';
-import { type EventBridgeServer, startEventBridgeServer, toDeliveredEvent } from '@streamshare/testkit';
+import { toDeliveredEvent } from '@streamshare/testkit';
 import type { EventBridgeEvent, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BUS_ARN, record, STREAM_ARN, seq, useEventBridgeServer } from './helpers.js';
 
 const require = createRequire(import.meta.url);
