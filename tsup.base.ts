@@ -15,3 +15,19 @@ export function packageBuild(overrides: Options = {}) {
     ...overrides,
   });
 }
+
+/**
+ * Builds `src/deps/commonjs.cts` of a package on its own, as `dist/deps.cjs`, and makes every chunk
+ * import it from there: the CommonJS packages it re-exports (the AWS SDK clients, ...) are then
+ * `require`d, not imported by an ES module, which spares Node 20 lexing them for named exports
+ * (tens of ms of start-up and MBs of memory; see packages/poller/src/deps/commonjs.cts).
+ */
+export function commonjsDeps(): Pick<Options, 'esbuildPlugins'> & { entry: Record<string, string> } {
+  const plugin: NonNullable<Options['esbuildPlugins']>[number] = {
+    name: 'streamshare-commonjs-deps',
+    setup(build) {
+      build.onResolve({ filter: /\/deps\/commonjs\.cjs$/ }, () => ({ path: './deps.cjs', external: true }));
+    },
+  };
+  return { entry: { deps: 'src/deps/commonjs.cts' }, esbuildPlugins: [plugin] };
+}

@@ -1,3 +1,5 @@
-import { packageBuild } from '../../tsup.base.js';
+import { commonjsDeps, packageBuild } from '../../tsup.base.js';
 
-export default packageBuild();
+const deps = commonjsDeps();
+
+export default packageBuild({ entry: { index: 'src/index.ts', ...deps.entry }, esbuildPlugins: deps.esbuildPlugins });

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { type CommonjsDepsReport, checkCommonjsDeps } from './build/commonjs-deps.js';
 export {
   type Dynalite,
   type DynaliteOptions,

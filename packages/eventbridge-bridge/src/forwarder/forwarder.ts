@@ -1,6 +1,6 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { BatchContext, BatchHandler, BatchHandlerResult, StreamRecord } from '@streamshare/core';
 import { resolveEventBus } from '../bus/event-bus.js';
+import { EventBridgeClient } from '../deps/commonjs.cjs';
 import { fieldProblem } from '../entry/build-entry.js';
 import { ForwarderOptionError } from '../errors.js';
 import { retrySchedule } from '../send/backoff.js';

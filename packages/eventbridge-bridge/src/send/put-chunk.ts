@@ -1,9 +1,5 @@
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsCommandOutput,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsCommandOutput, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '../deps/commonjs.cjs';
 import { RETRYABLE_ENTRY_ERROR_CODES } from '../errors.js';
 import { backoffDelay, type RetrySchedule, sleep } from './backoff.js';
 import { isRetryableCallError } from './classify.js';
