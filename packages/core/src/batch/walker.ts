@@ -114,9 +114,10 @@ export class Walker<T> {
   stopReason: StopReason | undefined;
 
   /**
-   * Lambda records read at their turn may be base64-decoded into a scratch buffer: the built-in
-   * json and text codecs are synchronous, keep nothing of the bytes and do not look at the record
-   * (a record that fails to decode gets a copy of its bytes).
+   * The codec is the built-in json or text: synchronous, keeps nothing of the bytes, never looks at
+   * the record. So Lambda records read at their turn may be base64-decoded into a scratch buffer (a
+   * record that fails to decode gets a copy of its bytes), and a record read at its turn (Lambda or
+   * GetRecords) is built once, with its decoded value.
    */
   readonly transient: boolean;
 

@@ -214,11 +214,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
     const next = validateCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
     const path = this.fileOf(streamArn);
-    let batch = this.#pending.get(path);
-    if (batch === undefined) {
-      batch = { streamArn, shards: new Map(), opens: [] };
-      this.#pending.set(path, batch);
-    }
+    const batch = this.#batchOf(path, streamArn);
     const waiting = batch.shards.get(shardId);
     if (waiting !== undefined && compareCheckpoints(next, waiting.checkpoint) < 0) {
       throw backwards(streamArn, shardId, waiting.checkpoint, next);
@@ -228,7 +224,7 @@ export class FileCheckpointStore implements CheckpointStore {
       waiters.push({ resolve, reject });
       batch.shards.set(shardId, { checkpoint: next, waiters });
     });
-    if (!this.#flushing.has(path)) this.#flushing.set(path, this.#flush(path));
+    this.#flushSoon(path);
     return done;
   }
 
@@ -241,15 +237,25 @@ export class FileCheckpointStore implements CheckpointStore {
    */
   open(streamArn: string): Promise<void> {
     const path = this.fileOf(streamArn);
+    const batch = this.#batchOf(path, streamArn);
+    const ready = new Promise<void>((resolve, reject) => batch.opens.push({ resolve, reject }));
+    this.#flushSoon(path);
+    return ready;
+  }
+
+  /** The batch of a file that the next write takes (made when there is none). */
+  #batchOf(path: string, streamArn: string): PendingBatch {
     let batch = this.#pending.get(path);
     if (batch === undefined) {
       batch = { streamArn, shards: new Map(), opens: [] };
       this.#pending.set(path, batch);
     }
-    const pending = batch;
-    const ready = new Promise<void>((resolve, reject) => pending.opens.push({ resolve, reject }));
+    return batch;
+  }
+
+  /** Starts the file's write loop unless it runs (it takes every batch pending before it ends). */
+  #flushSoon(path: string): void {
     if (!this.#flushing.has(path)) this.#flushing.set(path, this.#flush(path));
-    return ready;
   }
 
   /**

@@ -15,15 +15,10 @@ export interface ShardBatch {
   /**
    * The Kinesis records in sequence order with raw bytes (KPL aggregates not expanded); a record
    * GetRecords returned that could not be normalized is a `RejectedRecord` at its place; or the
-   * page itself (`kinesisRecords`), each record to be checked and normalized at its turn (when the
-   * page holds no KPL aggregate to expand: see {@link batchInputs}).
+   * page itself (`kinesisRecords`), each record to be checked and normalized at its turn: the reader
+   * hands an array only when it found KPL aggregates to expand (see {@link batchInputs}).
    */
   readonly inputs: readonly BatchInput[] | KinesisRecords;
-  /**
-   * False when no input's data starts with the KPL magic (nothing to expand: the reader looked while
-   * it read the page); true or absent when some may.
-   */
-  readonly aggregates?: boolean;
   /** The position reading resumed from: with a partly done aggregate, its done user records are skipped. */
   readonly resumeFrom: Checkpoint | undefined;
 }

@@ -67,10 +67,7 @@ export function recordDelivery(handler: Handler<unknown>, options: RecordDeliver
   const { deaggregate: expand = true, ...rest } = options;
   return async (batch, signal) => {
     // A page read at each record's turn holds no aggregate (the reader looked, or none is expanded).
-    const inputs =
-      Array.isArray(batch.inputs) && expand && batch.aggregates !== false
-        ? expandAndSkip(batch.inputs, batch.resumeFrom)
-        : batch.inputs;
+    const inputs = Array.isArray(batch.inputs) && expand ? expandAndSkip(batch.inputs, batch.resumeFrom) : batch.inputs;
     const result = await processBatch(inputs, handler, { ...rest, deaggregate: false, signal });
     return { result };
   };

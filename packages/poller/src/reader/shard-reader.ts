@@ -94,8 +94,6 @@ interface PageInputs {
   readonly inputs: BatchInput[] | KinesisRecords;
   /** The records' payload bytes. */
   readonly bytes: number;
-  /** True when some record's data starts with the KPL magic (an aggregate to expand); undefined when not looked for. */
-  readonly aggregates: boolean | undefined;
 }
 
 /**
@@ -113,9 +111,8 @@ function pageInputs(records: readonly _Record[], source: KinesisRecordSource, fi
       if (looking && data instanceof Uint8Array && isAggregated(data)) looking = false;
     }
   }
-  const aggregates = findAggregates ? !looking : undefined;
-  const inputs = aggregates === true ? fromKinesisRecords(records, source) : kinesisRecords(records, source);
-  return { inputs, bytes, aggregates };
+  const aggregates = findAggregates && !looking;
+  return { inputs: aggregates ? fromKinesisRecords(records, source) : kinesisRecords(records, source), bytes };
 }
 
 /**
@@ -246,9 +243,9 @@ export class ShardReader {
 
         if (read !== undefined) {
           if (!coordinator.owns(shardId)) return 'lost';
-          const { inputs, aggregates } = read;
+          const { inputs } = read;
           read = undefined;
-          const ok = await this.#deliver(inputs, aggregates, bytes, processSignal, log);
+          const ok = await this.#deliver(inputs, bytes, processSignal, log);
           if (ok === 'lost') return 'lost';
           if (ok === 'blocked') {
             blocked++;
@@ -320,7 +317,6 @@ export class ShardReader {
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
     batchInputs: BatchInput[] | KinesisRecords,
-    aggregates: boolean | undefined,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
@@ -331,10 +327,7 @@ export class ShardReader {
     let inputs: BatchInput[] | KinesisRecords | undefined = batchInputs;
     const firstSequence = firstSequenceOf(inputs);
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
-    const delivered = this.options.delivery(
-      aggregates === undefined ? { shardId, inputs, resumeFrom } : { shardId, inputs, aggregates, resumeFrom },
-      processSignal,
-    );
+    const delivered = this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
     inputs = undefined;
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
