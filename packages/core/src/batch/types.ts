@@ -150,9 +150,9 @@ export interface ProcessBatchOptions<T = unknown> {
   readonly signal?: AbortSignal;
   /** Pino logger (default: a silent one). Secrets are redacted by `createLogger`. */
   readonly logger?: Logger;
-  /** Called after each record settles (for metrics). Must not throw. */
+  /** Called after each record settles (for metrics). A hook that throws is logged and ignored. */
   readonly onRecord?: (event: RecordEvent) => void;
-  /** Called once with the result (for metrics). Must not throw. */
+  /** Called once with the result (for metrics). A hook that throws is logged and ignored. */
   readonly onBatch?: (result: BatchResult) => void;
 }
 
@@ -169,7 +169,11 @@ export interface RecordEvent {
 export interface FailedRecord {
   /** The record (decoded when decoding succeeded, else raw bytes). */
   readonly record: StreamRecord<unknown>;
-  /** DecodeError, AggregateError, HandlerError (wrapping the handler's error) or DeadlineError. */
+  /**
+   * DecodeError, AggregateError, HandlerError (wrapping the handler's error) or DeadlineError; for
+   * reason `aborted`, a HandlerError when the abort cut its retries short, else the reason of the
+   * caller's signal.
+   */
   readonly error: unknown;
   readonly reason: 'handler' | 'decode' | 'aggregate' | 'deadline' | 'aborted';
   /** Handler attempts made on it (0 when the handler never ran: decode failure, not started). */

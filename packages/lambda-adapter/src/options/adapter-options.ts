@@ -53,9 +53,9 @@ export interface AdapterOptions<T = unknown> {
    * reported as not done. Set it above the time your slowest record takes.
    */
   readonly deadlineMarginMs?: number;
-  /** Called after each record settles (metrics). Must not throw. */
+  /** Called after each record settles (metrics). A hook that throws is logged and ignored. */
   readonly onRecord?: (event: RecordEvent) => void;
-  /** Called once per batch with core's result (metrics). Must not throw. */
+  /** Called once per batch with core's result (metrics). A hook that throws is logged and ignored. */
   readonly onBatch?: (result: BatchResult) => void;
 }
 

@@ -92,13 +92,16 @@ export interface PollerOptions {
   readonly handler: Handler<any> | LambdaKinesisHandler;
   /** How record data is decoded for a record/batch handler (core codecs; default `auto`). Not used for a Lambda handler. */
   readonly codec?: Codec<unknown> | CodecName;
-  /** Expand KPL aggregates into user records (default true). */
+  /** Expand KPL aggregates into user records (default true). Not used for a Lambda handler (it has its own option). */
   readonly deaggregate?: boolean;
-  /** Partition keys handled at once per shard (default 1: strict sequence order); order is kept per key. */
+  /** Partition keys handled at once per shard (default 1: strict sequence order); order is kept per key. Record handlers only. */
   readonly concurrency?: number;
-  /** Retries of a failed record before the poison policy applies (core's RetryOptions). */
+  /** Retries of a failed record before the poison policy applies (core's RetryOptions). Not used for a Lambda handler. */
   readonly retry?: RetryOptions;
-  /** Where a record that still fails after its retries goes; without it the shard blocks at that record. */
+  /**
+   * Where a record that still fails after its retries goes; without it the shard blocks at that record.
+   * Not used for a Lambda handler (give `deadLetter` to `kinesisHandler` instead).
+   */
   readonly deadLetter?: DeadLetterHandler<any>;
   /** Where a shard without a checkpoint starts (default TRIM_HORIZON); see {@link StartingPosition} for lineage. */
   readonly startingPosition?: StartingPosition;
