@@ -152,7 +152,33 @@ describe('FileCheckpointStore', () => {
     await expect(store.get(STREAM, SHARD)).rejects.toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
   });
 
-  it('needs a directory', () => {
-    expect(() => new FileCheckpointStore({} as never)).toThrow(/directory/);
+  it('needs a directory: a TypeError naming the option, as for the other options of core', () => {
+    for (const options of [{}, { directory: '' }, { directory: 42 }, undefined]) {
+      const error = catchError(() => new FileCheckpointStore(options as never));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).not.toBeInstanceOf(CheckpointError);
+      expect((error as Error).message).toMatch(/^FileCheckpointStore: options\.directory must be /);
+    }
+  });
+
+  it('refuses a journalLimitBytes that is not an integer >= 0 with a RangeError naming it', () => {
+    for (const journalLimitBytes of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1024']) {
+      const error = catchError(() => new FileCheckpointStore({ directory: dir, journalLimitBytes } as never));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error).not.toBeInstanceOf(CheckpointError);
+      expect((error as Error).message).toContain(
+        `journalLimitBytes must be an integer >= 0, got ${String(journalLimitBytes)}`,
+      );
+    }
+    expect(new FileCheckpointStore({ directory: dir, journalLimitBytes: 0 }).journalLimitBytes).toBe(0);
   });
 });
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

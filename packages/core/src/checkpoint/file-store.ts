@@ -172,15 +172,25 @@ export class FileCheckpointStore implements CheckpointStore {
   /** True once `#ready` resolved. */
   #prepared = false;
 
+  /**
+   * Checks the options only; nothing touches the disk before the first call.
+   *
+   * @throws TypeError when `options.directory` is not a non-empty string.
+   * @throws RangeError when `options.journalLimitBytes` is not an integer >= 0.
+   */
   constructor(options: FileCheckpointStoreOptions) {
-    if (typeof options?.directory !== 'string' || options.directory === '') {
-      throw new CheckpointError('CHECKPOINT_IO', 'FileCheckpointStore needs options.directory (a directory path)');
+    const directory: unknown = options?.directory;
+    if (typeof directory !== 'string' || directory === '') {
+      const got = typeof directory === 'string' ? '""' : String(directory);
+      throw new TypeError(`FileCheckpointStore: options.directory must be a directory path, got ${got}`);
     }
     const limit = options.journalLimitBytes ?? DEFAULT_JOURNAL_LIMIT_BYTES;
     if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new CheckpointError('CHECKPOINT_IO', 'FileCheckpointStore: journalLimitBytes must be an integer >= 0');
+      throw new RangeError(
+        `FileCheckpointStore: journalLimitBytes must be an integer >= 0, got ${String(options.journalLimitBytes)}`,
+      );
     }
-    this.directory = options.directory;
+    this.directory = directory;
     this.journalLimitBytes = limit;
   }
 
