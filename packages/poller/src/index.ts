@@ -105,6 +105,7 @@ export type {
   AssumeRoleOptions,
   LambdaKinesisHandler,
   LeaseTableOptions,
+  MarkedLambdaHandler,
   Poller,
   PollerObserver,
   PollerOptions,

@@ -8,6 +8,7 @@ import type {
   CodecName,
   DeadLetterHandler,
   Handler,
+  KINESIS_LAMBDA_HANDLER,
   RetryOptions,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -42,10 +43,22 @@ export interface AssumeRoleOptions {
   readonly durationSeconds?: number;
 }
 
-/** A Lambda handler made by `kinesisHandler` of @streamshare/lambda-adapter (it carries core's marker). */
+/**
+ * A Lambda handler made by `kinesisHandler` of @streamshare/lambda-adapter: a function that carries
+ * core's `KINESIS_LAMBDA_HANDLER` marker (the poller tells it from a record handler by the marker alone).
+ */
 // Parameters are `any` so that a handler typed with @types/aws-lambda (KinesisStreamEvent, Context) is assignable.
 // biome-ignore lint/suspicious/noExplicitAny: see above.
-export type LambdaKinesisHandler = (event: any, context: any) => Promise<unknown>;
+export type LambdaKinesisHandler = ((event: any, context: any) => Promise<unknown>) & MarkedLambdaHandler;
+
+/**
+ * Any function that carries core's `KINESIS_LAMBDA_HANDLER` marker, as `kinesisHandler` makes them:
+ * what {@link PollerOptions.handler} takes besides core's handlers. It has no call signature of its
+ * own on purpose: TypeScript takes the parameter types of an inline
+ * `handler: async (record, context) => ...` only from a union with one call signature, core's
+ * `RecordHandler`. Without the marker, a function is run as a record handler.
+ */
+export type MarkedLambdaHandler = CallableFunction & { readonly [KINESIS_LAMBDA_HANDLER]: true };
 
 /** Lease-table settings for several workers sharing one stream. */
 export interface LeaseTableOptions {
@@ -88,8 +101,12 @@ export interface PollerObserver {
 export interface PollerOptions {
   /** `arn:aws:kinesis:<region>:<account>:stream/<name>`; every Kinesis call passes it as StreamARN. */
   readonly streamArn: string;
-  /** A record handler, a batch handler (core), or a Lambda handler made by `kinesisHandler`. */
-  readonly handler: Handler<any> | LambdaKinesisHandler;
+  /**
+   * A record handler `(record, context)`, a batch handler (core), or a Lambda handler made by
+   * `kinesisHandler` (any function carrying core's marker, see {@link MarkedLambdaHandler}). A handler
+   * written inline gets its parameter types from here.
+   */
+  readonly handler: Handler<any> | MarkedLambdaHandler;
   /** How record data is decoded for a record/batch handler (core codecs; default `auto`). Not used for a Lambda handler. */
   readonly codec?: Codec<unknown> | CodecName;
   /** Expand KPL aggregates into user records (default true). Not used for a Lambda handler (it has its own option). */
