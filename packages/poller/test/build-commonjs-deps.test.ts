@@ -11,7 +11,7 @@ it('dist: the ES build reaches its CommonJS packages through deps.cjs, which has
   const report = checkCommonjsDeps(
     fileURLToPath(new URL('../dist/', import.meta.url)),
     ['@aws-sdk/client-kinesis', '@aws-sdk/client-sts', '@smithy/node-http-handler', 'pino', 'prom-client'],
-    { loadPromClient: 'prom-client' },
+    { loadPromClient: 'prom-client', loadSts: '@aws-sdk/client-sts' },
   );
   expect(report.esModules.length).toBeGreaterThan(2);
   expect(report.imported.length).toBeGreaterThan(5);

@@ -1,7 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { KinesisClient, NodeHttpHandler, STSClient } from '../deps/commonjs.cjs';
+import { KinesisClient, NodeHttpHandler } from '../deps/commonjs.cjs';
+import { stsSdk } from './sts-sdk.js';
 
 /** Options of {@link createKinesisClient}. */
 export interface KinesisClientDefaults {
@@ -44,6 +46,7 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
  * AWS_REGION or else the stream's region (a regional STS endpoint). AWS_ENDPOINT_URL_STS is honoured.
  */
 export function createStsClient(streamRegion: string): STSClient {
+  const { STSClient } = stsSdk();
   return new STSClient({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? streamRegion,
     maxAttempts: 3,

@@ -1,8 +1,8 @@
-import type { AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
+import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StreamshareError } from '@streamshare/core';
 import type { Logger } from 'pino';
-import { AssumeRoleCommand, type STSClient } from '../deps/commonjs.cjs';
+import { stsSdk } from '../clients/sts-sdk.js';
 
 /** AssumeRole failed: the message names the role and what to check; never contains credentials. */
 export class CredentialsError extends StreamshareError {
@@ -86,6 +86,7 @@ export function assumeRoleProvider(options: AssumeRoleProviderOptions): AssumeRo
     const startedAt = now();
     let output: AssumeRoleCommandOutput;
     try {
+      const { AssumeRoleCommand } = stsSdk();
       output = await options.stsClient.send(
         new AssumeRoleCommand({
           RoleArn: options.roleArn,

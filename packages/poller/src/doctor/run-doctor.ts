@@ -1,13 +1,13 @@
+import type { STSClient } from '@aws-sdk/client-sts';
 import { parseStreamArn } from '../arn/index.js';
+import { stsSdk } from '../clients/sts-sdk.js';
 import {
   DescribeStreamCommand,
   DescribeStreamSummaryCommand,
-  GetCallerIdentityCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
-  type STSClient,
 } from '../deps/commonjs.cjs';
 import { explainAccessDenied } from '../policy/explain-access-denied.js';
 import type { DoctorCheck } from './doctor-check.js';
@@ -40,6 +40,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   let callerAccount: string | undefined;
 
   try {
+    const { GetCallerIdentityCommand } = stsSdk();
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     callerAccount = identity.Account;
     const cross = callerAccount !== streamAccount;

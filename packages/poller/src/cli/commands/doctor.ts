@@ -1,7 +1,7 @@
 import { parseStreamArn } from '../../arn/index.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
+import { stsSdk } from '../../clients/sts-sdk.js';
 import { assumeRoleProvider } from '../../credentials/index.js';
-import { STSClient } from '../../deps/commonjs.cjs';
 import { formatCheck, runDoctor } from '../../doctor/index.js';
 import { type FlagDefinition, flagLabel, formatFlags, readFlags } from '../flags.js';
 import { EXIT_FAILURE, UsageError } from '../usage-error.js';
@@ -56,7 +56,7 @@ async function doctor(argv: readonly string[], io: CliIo): Promise<number> {
     : undefined;
   const kinesis = createKinesisClient({ region, credentials, maxSockets: 2, maxAttempts: 2 });
   const sts = credentials
-    ? new STSClient({
+    ? new (stsSdk().STSClient)({
         region: io.env.AWS_REGION ?? region,
         credentials,
         requestHandler: keepAliveHandler(2),
