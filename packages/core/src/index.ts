@@ -33,7 +33,7 @@ export {
   isControlMessage,
   logEventsOf,
 } from './codec/cloudwatch-logs.js';
-export type { Codec, CodecName, CodecOutput } from './codec/codec.js';
+export type { Codec, CodecName, CodecOutput, NamedCodecOutputs } from './codec/codec.js';
 export type { DecompressOptions } from './codec/compression.js';
 export { decodeRecord } from './codec/decode-record.js';
 export { gunzip, gzip, gzipBytes, gzipText } from './codec/gzip.js';

@@ -103,12 +103,14 @@ export {
 export { createPoller } from './poller/create-poller.js';
 export type {
   AssumeRoleOptions,
+  CodecNameFor,
   LambdaKinesisHandler,
   LeaseTableOptions,
   MarkedLambdaHandler,
   Poller,
   PollerObserver,
   PollerOptions,
+  PollerRecordData,
   PollerStatus,
   ShardStatus,
   StartingPosition,

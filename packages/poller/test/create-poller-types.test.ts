@@ -1,29 +1,35 @@
 /**
  * The types of `createPoller`'s `handler` option. The root `npm run typecheck` (tsconfig.json,
  * `strict`, which includes packages/*\/test) compiles this file: a handler written inline must get
- * its parameter types from the option (no implicit any), a Lambda handler must carry core's marker,
- * and the `@ts-expect-error` lines must stay errors. At run time it only checks that createPoller
- * takes each handler (nothing is started, nothing is called).
+ * its parameter types from the option (no implicit any), its record data type from the `codec` (or
+ * the type argument), a Lambda handler must carry core's marker, and the `@ts-expect-error` lines
+ * must stay errors. At run time it only checks that createPoller takes each handler (nothing is
+ * started, nothing is called).
  */
 import {
   type BatchContext,
   type BatchHandlerResult,
   batchHandler,
+  type CloudWatchLogsData,
   KINESIS_LAMBDA_HANDLER,
   MemoryCheckpointStore,
   type RecordContext,
   type StreamRecord,
+  schema,
 } from '@streamshare/core';
 import { kinesisHandler } from '@streamshare/lambda-adapter';
 import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
 
 const streamArn = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 
-/** The record type the option gives a handler (its data is `any`, as `Handler<any>` says). */
-// biome-ignore lint/suspicious/noExplicitAny: the type under test.
-type OptionRecord = StreamRecord<any>;
+/** The record type the option gives a handler when nothing says what the data is (no codec, `auto`). */
+type OptionRecord = StreamRecord<unknown>;
+
+const Order = z.object({ id: z.string(), amount: z.number() });
+type Order = z.infer<typeof Order>;
 
 /** createPoller with a handler, and nothing else that could touch a disk or the network. */
 function pollerWith(handler: PollerOptions['handler']): Poller {
@@ -100,5 +106,132 @@ describe('createPoller: the handler option types inline handlers', () => {
     // @ts-expect-error a record handler takes a StreamRecord, not a string
     const wrong: PollerOptions = { streamArn, handler: (record: string) => void record };
     expect([options, wrong]).toHaveLength(2);
+  });
+});
+
+describe('createPoller: the record data type comes from the codec', () => {
+  const checkpointStore = new MemoryCheckpointStore();
+
+  it('takes the data type of a schema(...) codec', () => {
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: schema(Order),
+      handler: (record) => {
+        expectTypeOf(record.data).toEqualTypeOf<Order>();
+        expectTypeOf(record.data.amount).toEqualTypeOf<number>();
+      },
+      deadLetter: async (record) => {
+        expectTypeOf(record).toEqualTypeOf<StreamRecord<Order> | StreamRecord<Uint8Array>>();
+      },
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: schema(Order),
+      handler: {
+        kind: 'batch',
+        handle: (records) => {
+          expectTypeOf(records).toEqualTypeOf<readonly StreamRecord<Order>[]>();
+        },
+      },
+    });
+  });
+
+  it('takes the data type of a codec name', () => {
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: 'text',
+      handler: (record) => {
+        expectTypeOf(record.data).toEqualTypeOf<string>();
+      },
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: 'bytes',
+      handler: (record) => {
+        expectTypeOf(record.data).toEqualTypeOf<Uint8Array>();
+      },
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: 'cloudwatch-logs',
+      handler: (record) => {
+        expectTypeOf(record.data).toEqualTypeOf<CloudWatchLogsData>();
+      },
+    });
+    for (const codec of ['json', 'auto', 'gzip'] as const) {
+      createPoller({
+        streamArn,
+        checkpointStore,
+        codec,
+        handler: (record) => {
+          expectTypeOf(record.data).toEqualTypeOf<unknown>();
+        },
+      });
+    }
+  });
+
+  it('takes an explicit type argument, or the type of an annotated handler', () => {
+    createPoller<Order>({
+      streamArn,
+      checkpointStore,
+      codec: 'json',
+      handler: (record) => {
+        expectTypeOf(record.data).toEqualTypeOf<Order>();
+      },
+      deadLetter: async (record) => {
+        expectTypeOf(record).toEqualTypeOf<StreamRecord<Order> | StreamRecord<Uint8Array>>();
+      },
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: 'json',
+      handler: (record: StreamRecord<Order>) => {
+        expectTypeOf(record.data).toEqualTypeOf<Order>();
+      },
+    });
+  });
+
+  it('takes a Lambda handler whatever the codec', () => {
+    const lambda = kinesisHandler(async (record) => void record, { codec: schema(Order) });
+    createPoller({ streamArn, checkpointStore, codec: 'text', handler: lambda });
+    createPoller({ streamArn, checkpointStore, codec: schema(Order), handler: lambda });
+    createPoller<Order>({ streamArn, checkpointStore, handler: lambda });
+  });
+
+  it('refuses a handler whose record type contradicts the codec', () => {
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: schema(Order),
+      // @ts-expect-error the codec gives Order records, not strings
+      handler: (record: StreamRecord<string>) => void record,
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      // @ts-expect-error the text codec gives strings, not Order
+      codec: 'text',
+      handler: (record: StreamRecord<Order>) => void record,
+    });
+    createPoller<Order>({
+      streamArn,
+      checkpointStore,
+      // @ts-expect-error the bytes codec gives a Uint8Array, not Order
+      codec: 'bytes',
+      handler: (record) => void record,
+    });
+    createPoller({
+      streamArn,
+      checkpointStore,
+      codec: 'text',
+      // @ts-expect-error a string has no `amount`
+      handler: (record) => void record.data.amount,
+    });
   });
 });

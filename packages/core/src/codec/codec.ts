@@ -1,4 +1,5 @@
 import type { StreamRecord } from '../record/stream-record.js';
+import type { CloudWatchLogsData } from './cloudwatch-logs.js';
 
 /**
  * Turns a record's bytes into a value. `decode` throws (any error) when the bytes are not what the
@@ -14,5 +15,21 @@ export interface Codec<T> {
 /** Names accepted wherever a codec can be named by string (CLI flags, adapter options). */
 export type CodecName = 'auto' | 'bytes' | 'text' | 'json' | 'gzip' | 'cloudwatch-logs';
 
-/** The value type a codec produces. */
-export type CodecOutput<C> = C extends Codec<infer T> ? T : never;
+/**
+ * What each built-in codec produces, by the name `resolveCodec` knows it by (`unknown` where the
+ * value is whatever the payload holds: parsed JSON, or for `auto` JSON, text or bytes).
+ */
+export interface NamedCodecOutputs extends Readonly<Record<CodecName, unknown>> {
+  readonly auto: unknown;
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  readonly json: unknown;
+  readonly gzip: unknown;
+  readonly 'cloudwatch-logs': CloudWatchLogsData;
+}
+
+/**
+ * The value type a codec produces: `T` for a `Codec<T>`, and for a name what that built-in codec
+ * produces (`CodecOutput<'text'>` is `string`). Distributes over a union.
+ */
+export type CodecOutput<C> = C extends CodecName ? NamedCodecOutputs[C] : C extends Codec<infer T> ? T : never;

@@ -2,12 +2,13 @@ import { InvalidInputError } from '../errors/record-errors.js';
 import { auto } from './auto.js';
 import { bytes } from './bytes.js';
 import { cloudWatchLogs } from './cloudwatch-logs.js';
-import type { Codec, CodecName } from './codec.js';
+import type { Codec, CodecName, NamedCodecOutputs } from './codec.js';
 import { gzip } from './gzip.js';
 import { json } from './json.js';
 import { text } from './text.js';
 
-const builtIn: Readonly<Record<CodecName, Codec<unknown>>> = {
+/** Typed by name, so that {@link NamedCodecOutputs} cannot drift from the codecs. */
+const builtIn: { readonly [N in CodecName]: Codec<NamedCodecOutputs[N]> } = {
   auto,
   bytes,
   text,

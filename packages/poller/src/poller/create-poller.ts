@@ -1,6 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { FileCheckpointStore, type Handler, isKinesisLambdaHandler, isRetryable } from '@streamshare/core';
+import {
+  type DeadLetterHandler,
+  FileCheckpointStore,
+  type Handler,
+  isKinesisLambdaHandler,
+  isRetryable,
+} from '@streamshare/core';
 import type { Logger } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
 import { AbortedError } from '../calls/call-with-retries.js';
@@ -25,7 +31,7 @@ import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
-import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
+import type { CodecNameFor, LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
 const SYNC_LISTING_ATTEMPTS = 4;
@@ -42,9 +48,18 @@ interface RunningReader {
 /**
  * Creates a poller for one stream (see {@link PollerOptions}). Nothing happens until `start()`.
  *
+ * The handler's record data type `T` is inferred from the `codec` (a `schema(...)` codec gives its
+ * output type, a name what that codec produces: `string` for `'text'`, `unknown` for `'auto'`) or
+ * from an annotated handler, or given: `createPoller<Order>({ codec: 'json', ... })`. A Lambda
+ * handler made by `kinesisHandler` is taken whatever `T` is (it decodes with its own options).
+ *
+ * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
+ * @typeParam N - The codec name given, inferred (what it produces types the data when `T` is not given).
  * @throws InvalidStreamArnError when `streamArn` is malformed.
  */
-export function createPoller(options: PollerOptions): Poller {
+export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
+  options: PollerOptions<T, N>,
+): Poller {
   const arn = parseStreamArn(options.streamArn);
   if (typeof options.handler !== 'function' && (options.handler as { kind?: unknown })?.kind !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
@@ -52,9 +67,9 @@ export function createPoller(options: PollerOptions): Poller {
   return new StreamPoller(options, arn.region, arn.account);
 }
 
-class StreamPoller implements Poller {
+class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly done: Promise<void>;
-  readonly #options: PollerOptions;
+  readonly #options: PollerOptions<T, N>;
   readonly #region: string;
   readonly #logger: Logger;
   readonly #client: KinesisClient;
@@ -82,7 +97,7 @@ class StreamPoller implements Poller {
   /** The lease-table client this poller made (on first use), to destroy on stop. */
   #ownedDynamoDb: Promise<DynamoDBClient> | undefined;
 
-  constructor(options: PollerOptions, region: string, account: string) {
+  constructor(options: PollerOptions<T, N>, region: string, account: string) {
     this.#options = options;
     this.#region = region;
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ streamArn: options.streamArn });
@@ -126,6 +141,7 @@ class StreamPoller implements Poller {
       checkpoints: this.#coordinator.checkpoints,
       logger: this.#logger,
     });
+    // The record data type was matched to the codec by createPoller's signature; delivery does not use it.
     this.#delivery = isKinesisLambdaHandler(options.handler)
       ? lambdaDelivery(options.handler as LambdaKinesisHandler, {
           awsRegion: region,
@@ -137,7 +153,7 @@ class StreamPoller implements Poller {
           ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
           ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
           ...(options.retry === undefined ? {} : { retry: options.retry }),
-          ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter }),
+          ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter as DeadLetterHandler<unknown> }),
           logger: this.#logger,
         });
     this.#discovery = new ShardDiscovery({

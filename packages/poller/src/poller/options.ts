@@ -6,9 +6,11 @@ import type {
   CheckpointStore,
   Codec,
   CodecName,
+  CodecOutput,
   DeadLetterHandler,
   Handler,
   KINESIS_LAMBDA_HANDLER,
+  NamedCodecOutputs,
   RetryOptions,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -97,18 +99,47 @@ export interface PollerObserver {
   onLeasesHeld?(count: number): void;
 }
 
-/** Options of `createPoller`. */
-export interface PollerOptions {
+/**
+ * The data type of the records a poller's handler gets: `T` when something says what it is (the
+ * type argument of `createPoller<T>`, a `Codec<T>` such as `schema(...)`, the record type of an
+ * annotated handler); otherwise what the codec named `N` produces (`string` for `'text'`), which is
+ * `unknown` for `'auto'` (the default), `'json'` and `'gzip'`. An explicit `any` stays `any`.
+ */
+export type PollerRecordData<T, N extends CodecName> = 0 extends 1 & T ? T : unknown extends T ? CodecOutput<N> : T;
+
+/**
+ * The codec names that can give records of data type `T`: every name when `T` is `unknown`, else
+ * those whose output and `T` overlap one way or the other (`'json'` for any `T`, the JSON being
+ * taken for a `T`; `'text'` only for a string type; `'bytes'` only for a Uint8Array).
+ */
+export type CodecNameFor<T> = unknown extends T
+  ? CodecName
+  : {
+      [N in CodecName]: [NamedCodecOutputs[N]] extends [T] ? N : [T] extends [NamedCodecOutputs[N]] ? N : never;
+    }[CodecName];
+
+/**
+ * Options of `createPoller`. `T` is the record data type the handler gets and `N` the codec name
+ * given (see {@link PollerRecordData}); both are inferred by `createPoller`, and `PollerOptions`
+ * without type arguments takes any handler of `unknown` data.
+ */
+export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>> {
   /** `arn:aws:kinesis:<region>:<account>:stream/<name>`; every Kinesis call passes it as StreamARN. */
   readonly streamArn: string;
   /**
    * A record handler `(record, context)`, a batch handler (core), or a Lambda handler made by
    * `kinesisHandler` (any function carrying core's marker, see {@link MarkedLambdaHandler}). A handler
-   * written inline gets its parameter types from here.
+   * written inline gets its parameter types from here, its records' data typed by the `codec`.
    */
-  readonly handler: Handler<any> | MarkedLambdaHandler;
-  /** How record data is decoded for a record/batch handler (core codecs; default `auto`). Not used for a Lambda handler. */
-  readonly codec?: Codec<unknown> | CodecName;
+  readonly handler: Handler<PollerRecordData<T, N>> | MarkedLambdaHandler;
+  /**
+   * How record data is decoded for a record/batch handler (default `auto`): a core `Codec<T>` (e.g.
+   * `schema(zod)`, which types the records' data) or a name (`'text'` gives strings, `'bytes'` a
+   * Uint8Array, `'cloudwatch-logs'` core's CloudWatchLogsData, `'auto'`, `'json'` and `'gzip'` unknown
+   * data). A name that cannot give `T` (`'bytes'` for an object type) is a type error. Not used for a
+   * Lambda handler.
+   */
+  readonly codec?: Codec<T> | N;
   /** Expand KPL aggregates into user records (default true). Not used for a Lambda handler (it has its own option). */
   readonly deaggregate?: boolean;
   /** Partition keys handled at once per shard (default 1: strict sequence order); order is kept per key. Record handlers only. */
@@ -119,7 +150,7 @@ export interface PollerOptions {
    * Where a record that still fails after its retries goes; without it the shard blocks at that record.
    * Not used for a Lambda handler (give `deadLetter` to `kinesisHandler` instead).
    */
-  readonly deadLetter?: DeadLetterHandler<any>;
+  readonly deadLetter?: DeadLetterHandler<PollerRecordData<T, N>>;
   /** Where a shard without a checkpoint starts (default TRIM_HORIZON); see {@link StartingPosition} for lineage. */
   readonly startingPosition?: StartingPosition;
   /** A role to assume for the Kinesis calls (refreshed before expiry); ignored when `kinesisClient` is given. */
