@@ -116,10 +116,7 @@ interface DeliveredBatch {
   readonly checkpointed: Promise<void>;
 }
 
-/**
- * Marks a page asked for in advance as handled: its failure, if any, surfaces where it is awaited,
- * or is moot when it is dropped unread.
- */
+/** Lets go of a page asked for in advance that will not be delivered (its failure, if any, is moot). */
 function dropPage(page: Promise<FetchedPage | undefined>): void {
   page.catch(() => {});
 }
@@ -271,8 +268,6 @@ export class ShardReader {
               // to the delivery only once that write succeeded (one batch in hand; a lost lease or a
               // failed write drops it unread).
               prefetched = this.#fetch(nextIterator, stopSignal);
-              // Handled here too: it may fail (stop, network) while the write is awaited below.
-              dropPage(prefetched);
             }
             await delivered.checkpointed;
             if (this.#settle(delivered, log) === 'blocked') {
