@@ -1,7 +1,6 @@
 import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   type BatchInput,
-  type BatchResult,
   type Checkpoint,
   CheckpointError,
   describeRecord,
@@ -97,30 +96,6 @@ interface PageInputs {
   readonly bytes: number;
 }
 
-/** A GetRecords page as the reader keeps it until its delivery. */
-interface FetchedPage {
-  /** The page's records as batch inputs; `undefined` when the page is empty. */
-  readonly inputs: BatchInput[] | KinesisRecords | undefined;
-  readonly count: number;
-  readonly bytes: number;
-  readonly nextIterator: string | undefined;
-  readonly behind: number | undefined;
-}
-
-/** A delivered batch whose checkpoint is being written. */
-interface DeliveredBatch {
-  readonly result: BatchResult;
-  /** The sequence number of the batch's first record (where a blocked shard reads again). */
-  readonly firstSequence: string | undefined;
-  /** Settles when the checkpoint of what the batch did is written (at once when there is nothing new to write). */
-  readonly checkpointed: Promise<void>;
-}
-
-/** Lets go of a page asked for in advance that will not be delivered (its failure, if any, is moot). */
-function dropPage(page: Promise<FetchedPage | undefined>): void {
-  page.catch(() => {});
-}
-
 /**
  * Adds up a page's bytes (for the pacer) and looks for KPL aggregates, in one pass that touches no
  * more of a record than that: the records themselves are checked and normalized at their turn.
@@ -143,9 +118,8 @@ function pageInputs(records: readonly _Record[], source: KinesisRecordSource, fi
 /**
  * Reads one shard: GetShardIterator from the checkpoint (or the starting position), then GetRecords
  * paced within the shard's read limits, each page handed to the delivery, the checkpoint written after
- * each batch. One batch in hand at a time: the next page is asked for once the current one is
- * processed, while its checkpoint is written, and delivered only after that write succeeded; so
- * memory stays bounded whatever the backlog, and a crash repeats at most the batch in hand.
+ * each batch. One batch in hand at a time: the next page is fetched only after the current one is
+ * processed and checkpointed, so memory stays bounded whatever the backlog (no prefetch).
  *
  * - a blocked batch (a record failed after processBatch's retries, poison policy "block"): the
  *   checkpoint of what was done is written, the failure is logged with the record's identity, and the
@@ -240,109 +214,77 @@ export class ShardReader {
 
     let iterator: string | undefined;
     let blocked = 0;
-    // The next page, asked for while the last batch's checkpoint was being written.
-    let prefetched: Promise<FetchedPage | undefined> | undefined;
-    try {
-      for (;;) {
+    for (;;) {
+      if (stopSignal.aborted) return 'stopped';
+      if (!coordinator.owns(shardId)) return 'lost';
+      try {
+        if (iterator === undefined) {
+          iterator = await this.#getIterator(stopSignal);
+          if ((await this.#rememberLatest(log)) === 'lost') return 'lost';
+        }
+        await sleep(this.#pacer.delay(), stopSignal);
         if (stopSignal.aborted) return 'stopped';
-        if (!coordinator.owns(shardId)) return 'lost';
-        try {
-          if (iterator === undefined) {
-            iterator = await this.#getIterator(stopSignal);
-            if ((await this.#rememberLatest(log)) === 'lost') return 'lost';
-          }
-          const fetching = prefetched ?? this.#fetch(iterator, stopSignal);
-          prefetched = undefined;
-          let fetched: FetchedPage | undefined = await fetching;
-          if (fetched === undefined) return 'stopped';
-          const { count, bytes, nextIterator, behind } = fetched;
-          let inputs = fetched.inputs;
-          fetched = undefined;
+        this.#pacer.started();
+        // Only what is needed after the delivery is kept from the page: its records are let go as
+        // soon as they are handled (not through the checkpoint write).
+        let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
+        const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
+        let records: readonly _Record[] | undefined = page.Records ?? [];
+        page = undefined;
+        const count = records.length;
+        let read: PageInputs | undefined =
+          count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
+        records = undefined;
+        const bytes = read?.bytes ?? 0;
+        this.#pacer.returned(bytes);
+        this.#lastPollAt = new Date();
+        this.#millisBehindLatest = behind;
+        this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
 
-          if (inputs !== undefined) {
-            if (!coordinator.owns(shardId)) return 'lost';
-            const delivered = await this.#deliver(inputs, bytes, processSignal, log);
-            inputs = undefined;
-            if (delivered.result.failed === undefined && nextIterator && !stopSignal.aborted) {
-              // The batch is done: the next page is fetched while its checkpoint is written, and handed
-              // to the delivery only once that write succeeded (one batch in hand; a lost lease or a
-              // failed write drops it unread).
-              prefetched = this.#fetch(nextIterator, stopSignal);
-            }
-            await delivered.checkpointed;
-            if (this.#settle(delivered, log) === 'blocked') {
-              blocked++;
-              iterator = undefined;
-              const delay = backoffDelay(blocked, this.options.failureBackoff ?? { minMs: 1_000, maxMs: 30_000 });
-              log.info(
-                { delayMs: delay, attempt: blocked },
-                'shard blocked: reading again from the checkpoint after a pause',
-              );
-              await sleep(delay, stopSignal);
-              continue;
-            }
-            blocked = 0;
-          }
-          if (!nextIterator) {
-            await this.#finish(stopSignal, log);
-            log.info('shard finished (closed and read to its end)');
-            return 'finished';
-          }
-          iterator = nextIterator;
-          if (count === 0 && !(behind && behind > 0)) {
-            await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
-          }
-        } catch (error) {
-          if (error instanceof AbortedError) return 'stopped';
-          if (prefetched !== undefined) {
-            // Read from the position again below (or not at all): the page asked for is dropped.
-            dropPage(prefetched);
-            prefetched = undefined;
-          }
-          if (error instanceof KinesisCallError && error.code === 'ITERATOR_EXPIRED') {
-            log.info({ position: describePosition(this.#position) }, 'shard iterator expired: getting a fresh one');
+        if (read !== undefined) {
+          if (!coordinator.owns(shardId)) return 'lost';
+          const { inputs } = read;
+          read = undefined;
+          const ok = await this.#deliver(inputs, bytes, processSignal, log);
+          if (ok === 'lost') return 'lost';
+          if (ok === 'blocked') {
+            blocked++;
             iterator = undefined;
+            const delay = backoffDelay(blocked, this.options.failureBackoff ?? { minMs: 1_000, maxMs: 30_000 });
+            log.info(
+              { delayMs: delay, attempt: blocked },
+              'shard blocked: reading again from the checkpoint after a pause',
+            );
+            await sleep(delay, stopSignal);
             continue;
           }
-          if (error instanceof StreamNotFoundError && /shard/i.test(String((error.cause as Error)?.message))) {
-            // The shard itself is gone (trimmed after the retention period): nothing left to read.
-            log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
-            await this.#finish(stopSignal, log);
-            return 'finished';
-          }
-          throw error;
+          blocked = 0;
         }
+        if (!nextIterator) {
+          await this.#finish(stopSignal, log);
+          log.info('shard finished (closed and read to its end)');
+          return 'finished';
+        }
+        iterator = nextIterator;
+        if (count === 0 && !(behind && behind > 0)) {
+          await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
+        }
+      } catch (error) {
+        if (error instanceof AbortedError) return 'stopped';
+        if (error instanceof KinesisCallError && error.code === 'ITERATOR_EXPIRED') {
+          log.info({ position: describePosition(this.#position) }, 'shard iterator expired: getting a fresh one');
+          iterator = undefined;
+          continue;
+        }
+        if (error instanceof StreamNotFoundError && /shard/i.test(String((error.cause as Error)?.message))) {
+          // The shard itself is gone (trimmed after the retention period): nothing left to read.
+          log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
+          await this.#finish(stopSignal, log);
+          return 'finished';
+        }
+        throw error;
       }
-    } finally {
-      if (prefetched !== undefined) dropPage(prefetched);
     }
-  }
-
-  /**
-   * Waits for the shard's read limits, then GetRecords from `iterator`: the page as batch inputs (no
-   * inputs when it is empty), or `undefined` when `stopSignal` aborted during the wait.
-   */
-  async #fetch(iterator: string, stopSignal: AbortSignal): Promise<FetchedPage | undefined> {
-    const { streamArn, shardId } = this.options;
-    await sleep(this.#pacer.delay(), stopSignal);
-    if (stopSignal.aborted) return undefined;
-    this.#pacer.started();
-    // Only what is needed after the delivery is kept from the page: its records are let go as
-    // soon as they are handled (not through the checkpoint write).
-    let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
-    const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
-    let records: readonly _Record[] | undefined = page.Records ?? [];
-    page = undefined;
-    const count = records.length;
-    const read =
-      count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
-    records = undefined;
-    const bytes = read?.bytes ?? 0;
-    this.#pacer.returned(bytes);
-    this.#lastPollAt = new Date();
-    this.#millisBehindLatest = behind;
-    this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
-    return { inputs: read?.inputs, count, bytes, nextIterator, behind };
   }
 
   /**
@@ -372,21 +314,16 @@ export class ShardReader {
     return 'ok';
   }
 
-  /**
-   * Delivers one page and starts writing its checkpoint (not awaited: see `checkpointed`). The
-   * checkpoint write is tried at least once even when the batch was abandoned (what was done is
-   * checkpointed), and retried until it succeeds or the batch in hand is abandoned; LEASE_LOST rejects
-   * `checkpointed` and ends the reader (see run()).
-   */
+  /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
     batchInputs: BatchInput[] | KinesisRecords,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
-  ): Promise<DeliveredBatch> {
+  ): Promise<'ok' | 'blocked' | 'lost'> {
     const { streamArn, shardId, coordinator } = this.options;
-    // The inputs are not kept through the checkpoint write: the batch's records are let go as soon
-    // as the delivery is done with them.
+    // The inputs are not kept through the checkpoint write below: the batch's records are let go as
+    // soon as the delivery is done with them.
     let inputs: BatchInput[] | KinesisRecords | undefined = batchInputs;
     const firstSequence = firstSequenceOf(inputs);
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
@@ -395,15 +332,16 @@ export class ShardReader {
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
     const done = result.checkpoint;
-    const checkpointed =
-      done && !sameCheckpoint(done, resumeFrom)
-        ? this.#checkpointCall('put', () => coordinator.checkpoints.put(streamArn, shardId, done), processSignal, log)
-        : Promise.resolve();
-    return { result, firstSequence, checkpointed };
-  }
-
-  /** After a batch's checkpoint was written: moves the position; says whether the shard goes on or is blocked. */
-  #settle({ result, firstSequence }: DeliveredBatch, log: Logger): 'ok' | 'blocked' {
+    if (done && !sameCheckpoint(done, resumeFrom)) {
+      // Tried at least once even when the batch was abandoned (what was done is checkpointed); retried
+      // until it succeeds or the batch in hand is abandoned. LEASE_LOST ends the reader (see run()).
+      await this.#checkpointCall(
+        'put',
+        () => coordinator.checkpoints.put(streamArn, shardId, done),
+        processSignal,
+        log,
+      );
+    }
     this.#position = advance(this.#position, result.checkpoint);
     if (!result.failed) return 'ok';
     this.#position = retryPosition(this.#position, firstSequence);
