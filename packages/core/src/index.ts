@@ -33,7 +33,14 @@ export {
   isControlMessage,
   logEventsOf,
 } from './codec/cloudwatch-logs.js';
-export type { Codec, CodecName, CodecOutput, NamedCodecOutputs } from './codec/codec.js';
+export type {
+  Codec,
+  CodecName,
+  CodecNameFor,
+  CodecOutput,
+  NamedCodecOutputs,
+  RecordDataFor,
+} from './codec/codec.js';
 export type { DecompressOptions } from './codec/compression.js';
 export { decodeRecord } from './codec/decode-record.js';
 export { gunzip, gzip, gzipBytes, gzipText } from './codec/gzip.js';

@@ -33,3 +33,25 @@ export interface NamedCodecOutputs extends Readonly<Record<CodecName, unknown>> 
  * produces (`CodecOutput<'text'>` is `string`). Distributes over a union.
  */
 export type CodecOutput<C> = C extends CodecName ? NamedCodecOutputs[C] : C extends Codec<infer T> ? T : never;
+
+/**
+ * The data type of the records a handler gets when its options take a codec: `T` when something
+ * says what it is (a type argument, a `Codec<T>` such as `schema(...)`, the record type of an
+ * annotated handler); otherwise what the codec named `N` produces (`string` for `'text'`), which is
+ * `unknown` for `'auto'` (the default), `'json'` and `'gzip'`. An explicit `any` stays `any`.
+ *
+ * @typeParam T - The data type asked for (`unknown` when nothing says more).
+ * @typeParam N - The codec name given.
+ */
+export type RecordDataFor<T, N extends CodecName> = 0 extends 1 & T ? T : unknown extends T ? CodecOutput<N> : T;
+
+/**
+ * The codec names that can give records of data type `T`: every name when `T` is `unknown`, else
+ * those whose output and `T` overlap one way or the other (`'json'` for any `T`, the JSON being
+ * taken for a `T`; `'text'` only for a string type; `'bytes'` only for a Uint8Array).
+ */
+export type CodecNameFor<T> = unknown extends T
+  ? CodecName
+  : {
+      [N in CodecName]: [NamedCodecOutputs[N]] extends [T] ? N : [T] extends [NamedCodecOutputs[N]] ? N : never;
+    }[CodecName];

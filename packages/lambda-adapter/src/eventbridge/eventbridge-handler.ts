@@ -1,4 +1,4 @@
-import type { Handler } from '@streamshare/core';
+import type { CodecNameFor, Handler, RecordDataFor } from '@streamshare/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
@@ -12,8 +12,11 @@ import {
 } from '../options/adapter-options.js';
 import { EVENTBRIDGE_EVENT_EXPECTED, readDetail } from './read-detail.js';
 
-/** Options of {@link eventBridgeHandler} (those of every adapter; `concurrency` has nothing to do for one record). */
-export type EventBridgeHandlerOptions<T = unknown> = AdapterOptions<T>;
+/**
+ * Options of {@link eventBridgeHandler} (those of every adapter, `T` and `N` as there; `concurrency`
+ * has nothing to do for one record).
+ */
+export type EventBridgeHandlerOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>> = AdapterOptions<T, N>;
 
 /** The Lambda handler made by {@link eventBridgeHandler}. Resolves when the record is done; rejects otherwise. */
 export type EventBridgeLambdaHandler = (event: EventBridgeEvent<string, unknown>, context?: Context) => Promise<void>;
@@ -36,6 +39,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * {@link BatchFailedError}, so that EventBridge retries the event (with the rule target's retry
  * policy and dead-letter queue).
  *
+ * The records' data type is inferred from the `codec` as for `kinesisHandler` (`T` given, a
+ * `schema(...)` codec, an annotated handler, else what the codec named `N` produces).
+ *
+ * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
+ * @typeParam N - The codec name given, inferred.
  * @throws InvalidEventError (rejects) when the event is not an EventBridge event, or its detail is neither format.
  * @example
  * ```ts
@@ -44,9 +52,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * });
  * ```
  */
-export function eventBridgeHandler<T = unknown>(
-  handler: Handler<T>,
-  options: EventBridgeHandlerOptions<T> = {},
+export function eventBridgeHandler<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
+  handler: Handler<RecordDataFor<T, N>>,
+  options: EventBridgeHandlerOptions<T, N> = {},
 ): EventBridgeLambdaHandler {
   checkHandler(handler);
   const settings = resolveAdapterOptions(options, '@streamshare/lambda-adapter');

@@ -1,4 +1,4 @@
-import { type Handler, KINESIS_LAMBDA_HANDLER } from '@streamshare/core';
+import { type CodecNameFor, type Handler, KINESIS_LAMBDA_HANDLER, type RecordDataFor } from '@streamshare/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
@@ -15,8 +15,9 @@ import {
 import { booleanOption } from '../options/validate.js';
 import { toBatchResponse } from './response.js';
 
-/** Options of {@link kinesisHandler}. */
-export interface KinesisHandlerOptions<T = unknown> extends AdapterOptions<T> {
+/** Options of {@link kinesisHandler}; `T` and `N` as in {@link AdapterOptions}. */
+export interface KinesisHandlerOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>
+  extends AdapterOptions<T, N> {
   /**
    * Return Lambda's partial batch response (default true). Needs `FunctionResponseTypes:
    * ["ReportBatchItemFailures"]` on the event source mapping. When false (a trigger without it),
@@ -60,6 +61,12 @@ export function markKinesisHandler<F extends (...args: never[]) => unknown>(
  * 4. resolves to `{ batchItemFailures: [] }`, or to the sequence number of the first record not
  *    done, so that Lambda checkpoints before it and retries from it.
  *
+ * The records' data type `T` is inferred from the `codec` (a `schema(...)` codec gives its output
+ * type, a name what that codec produces: `string` for `'text'`, `unknown` for `'auto'`) or from an
+ * annotated handler, or given: `kinesisHandler<Order>(handler, { codec: 'json' })`.
+ *
+ * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
+ * @typeParam N - The codec name given, inferred (what it produces types the data when `T` is not given).
  * @param handler A record handler `(record, context) => void | Promise<void>` or a batch handler
  *   (`batchHandler` of @streamshare/core).
  * @throws InvalidOptionError (when called) for a bad option.
@@ -71,9 +78,9 @@ export function markKinesisHandler<F extends (...args: never[]) => unknown>(
  * });
  * ```
  */
-export function kinesisHandler<T = unknown>(
-  handler: Handler<T>,
-  options: KinesisHandlerOptions<T> = {},
+export function kinesisHandler<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
+  handler: Handler<RecordDataFor<T, N>>,
+  options: KinesisHandlerOptions<T, N> = {},
 ): KinesisLambdaHandler {
   checkHandler(handler);
   const settings = resolveAdapterOptions(options, '@streamshare/lambda-adapter');

@@ -2,13 +2,14 @@ import {
   type BatchInput,
   type BatchResult,
   type Codec,
-  type CodecName,
+  type CodecNameFor,
   createLogger,
   type DeadLetterHandler,
   type Handler,
   type LambdaRecords,
   type ProcessBatchOptions,
   processBatch,
+  type RecordDataFor,
   type RecordEvent,
   type RetryOptions,
   resolveCodec,
@@ -19,14 +20,23 @@ import { type BatchOrigin, logBatch, summarizeBatch } from '../logging/batch-sum
 import { DEFAULT_DEADLINE_MARGIN_MS, deadlineOf, type RemainingTime } from './deadline.js';
 import { booleanOption, nonNegative } from './validate.js';
 
-/** Options every adapter handler takes. They are handed to core's `processBatch`. */
-export interface AdapterOptions<T = unknown> {
+/**
+ * Options every adapter handler takes. They are handed to core's `processBatch`.
+ *
+ * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
+ * @typeParam N - The codec name given: what it produces types the data when `T` is not given (core's
+ *   `RecordDataFor<T, N>`). Both are inferred by the handler factories.
+ */
+export interface AdapterOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>> {
   /**
-   * How record payloads are decoded: a codec of @streamshare/core or its name, `'auto'` (default:
-   * gzip is unpacked, then JSON if it parses, else UTF-8 text, else bytes), `'json'`, `'text'`,
-   * `'bytes'`, `'gzip'`, `'cloudwatch-logs'`.
+   * How record payloads are decoded: a codec of @streamshare/core (e.g. `schema(zod)`, which types
+   * the records' data) or its name, `'auto'` (default: gzip is unpacked, then JSON if it parses, else
+   * UTF-8 text, else bytes), `'json'`, `'text'`, `'bytes'`, `'gzip'`, `'cloudwatch-logs'`. A name
+   * types the data with what it produces (`'text'` strings, `'bytes'` a Uint8Array,
+   * `'cloudwatch-logs'` core's CloudWatchLogsData, the others unknown); a name that cannot give `T`
+   * (`'bytes'` for an object type) is a type error.
    */
-  readonly codec?: Codec<T> | CodecName;
+  readonly codec?: Codec<T> | N;
   /** Expand KPL aggregated records into their user records (default true). */
   readonly deaggregate?: boolean;
   /**
@@ -41,7 +51,7 @@ export interface AdapterOptions<T = unknown> {
    * stops there and Lambda retries from it). With it, the record and its error are handed over and,
    * once the returned promise resolves, the record counts as done and the walk goes on.
    */
-  readonly deadLetter?: DeadLetterHandler<T>;
+  readonly deadLetter?: DeadLetterHandler<RecordDataFor<T, N>>;
   /**
    * Pino logger for the batch line and for handlers (`context.logger`). Default: core's
    * `createLogger`, which writes JSON to stdout (CloudWatch Logs in Lambda) and redacts credentials.
@@ -72,7 +82,10 @@ export interface InvocationContext extends RemainingTime {
 }
 
 /** Checks the options shared by every adapter and resolves the codec once. */
-export function resolveAdapterOptions<T>(options: AdapterOptions<T>, loggerName: string): ResolvedOptions<T> {
+export function resolveAdapterOptions<T, N extends CodecNameFor<T>>(
+  options: AdapterOptions<T, N>,
+  loggerName: string,
+): ResolvedOptions<RecordDataFor<T, N>> {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object', options);
   const deadlineMarginMs = nonNegative('deadlineMarginMs', options.deadlineMarginMs, DEFAULT_DEADLINE_MARGIN_MS);
   const deaggregate = booleanOption('deaggregate', options.deaggregate, true);
@@ -80,8 +93,9 @@ export function resolveAdapterOptions<T>(options: AdapterOptions<T>, loggerName:
     throw new InvalidOptionError('deadLetter', 'a function (record, error) => Promise<void>', options.deadLetter);
   }
   const logger = options.logger ?? createLogger({ name: loggerName });
-  const batch: ProcessBatchOptions<T> = {
-    codec: resolveCodec(options.codec),
+  const batch: ProcessBatchOptions<RecordDataFor<T, N>> = {
+    // A Codec<T> or the codec named N: what it decodes to is RecordDataFor<T, N> (the factories' signatures).
+    codec: resolveCodec<unknown>(options.codec) as Codec<RecordDataFor<T, N>>,
     deaggregate,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),

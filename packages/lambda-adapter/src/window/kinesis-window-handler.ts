@@ -1,4 +1,4 @@
-import type { BatchResult, FailedRecord, StreamRecord } from '@streamshare/core';
+import type { BatchResult, CodecNameFor, FailedRecord, RecordDataFor, StreamRecord } from '@streamshare/core';
 import type { Context, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
@@ -42,8 +42,15 @@ export interface WindowInput<S extends WindowState, T> {
 /** Folds a tumbling window's records into its state. Must not mutate `input.state` in place if it throws. */
 export type WindowReducer<S extends WindowState, T> = (input: WindowInput<S, T>) => S | Promise<S>;
 
-/** Options of {@link kinesisWindowHandler}. `concurrency` is ignored: a window is folded in sequence order. */
-export interface KinesisWindowHandlerOptions<S extends WindowState, T = unknown> extends AdapterOptions<T> {
+/**
+ * Options of {@link kinesisWindowHandler}; `T` and `N` as in {@link AdapterOptions}. `concurrency`
+ * is ignored: a window is folded in sequence order.
+ */
+export interface KinesisWindowHandlerOptions<
+  S extends WindowState,
+  T = unknown,
+  N extends CodecNameFor<T> = CodecNameFor<T>,
+> extends AdapterOptions<T, N> {
   /** Return `batchItemFailures` (default true); when false, a record not done throws {@link BatchFailedError}. */
   readonly reportBatchItemFailures?: boolean;
   /** The state at the start of a window, when Lambda sends none or `{}` (default: `{}`). */
@@ -80,6 +87,14 @@ const EXPECTED =
  *   returned unchanged, so the whole batch is retried on the same state; with no records (the final
  *   invocation) a {@link ReducerError} is thrown and Lambda retries the invocation.
  *
+ * The records' data type is inferred from the `codec` as for `kinesisHandler` (`T` given, a
+ * `schema(...)` codec, an annotated reducer, else what the codec named `N` produces). Giving `S`
+ * alone leaves the data `unknown` (TypeScript infers all type arguments or none): give `T` too, or
+ * let `S` be inferred from `initialState`.
+ *
+ * @typeParam S - The window state.
+ * @typeParam T - The record data type the reducer gets (`unknown` when nothing says more).
+ * @typeParam N - The codec name given, inferred.
  * @example
  * ```ts
  * export const handler = kinesisWindowHandler<{ count: number }>(({ records, state, isFinalInvokeForWindow }) => {
@@ -89,15 +104,19 @@ const EXPECTED =
  * }, { codec: 'json', initialState: () => ({ count: 0 }) });
  * ```
  */
-export function kinesisWindowHandler<S extends WindowState = WindowState, T = unknown>(
-  reducer: WindowReducer<S, T>,
-  options: KinesisWindowHandlerOptions<S, T> = {},
+export function kinesisWindowHandler<
+  S extends WindowState = WindowState,
+  T = unknown,
+  N extends CodecNameFor<T> = CodecNameFor<T>,
+>(
+  reducer: WindowReducer<S, RecordDataFor<T, N>>,
+  options: KinesisWindowHandlerOptions<S, T, N> = {},
 ): KinesisWindowLambdaHandler<S> {
   if (typeof reducer !== 'function') {
     throw new InvalidOptionError('reducer', 'a function ({ records, state, window, ... }) => newState', reducer);
   }
   const { concurrency: _ignored, ...rest } = options;
-  const settings = resolveAdapterOptions<T>(rest, '@streamshare/lambda-adapter');
+  const settings = resolveAdapterOptions<T, N>(rest, '@streamshare/lambda-adapter');
   const report = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures, true);
   const initialState = options.initialState ?? (() => ({}) as S);
 
@@ -106,8 +125,8 @@ export function kinesisWindowHandler<S extends WindowState = WindowState, T = un
     const batch = readEventOrLog(event, settings, EXPECTED);
     const incoming = isFresh(event.state) ? initialState() : (event.state as S);
 
-    const records: StreamRecord<T>[] = [];
-    const collect = (record: StreamRecord<T>) => {
+    const records: StreamRecord<RecordDataFor<T, N>>[] = [];
+    const collect = (record: StreamRecord<RecordDataFor<T, N>>) => {
       records.push(record);
     };
     const shardId = batch.shardId ?? stringOr(event, 'shardId');

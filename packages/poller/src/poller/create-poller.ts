@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  type CodecNameFor,
   type DeadLetterHandler,
   FileCheckpointStore,
   type Handler,
@@ -31,7 +32,7 @@ import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
-import type { CodecNameFor, LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
+import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
 const SYNC_LISTING_ATTEMPTS = 4;

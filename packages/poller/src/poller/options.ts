@@ -6,11 +6,11 @@ import type {
   CheckpointStore,
   Codec,
   CodecName,
-  CodecOutput,
+  CodecNameFor,
   DeadLetterHandler,
   Handler,
   KINESIS_LAMBDA_HANDLER,
-  NamedCodecOutputs,
+  RecordDataFor,
   RetryOptions,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -100,27 +100,17 @@ export interface PollerObserver {
 }
 
 /**
- * The data type of the records a poller's handler gets: `T` when something says what it is (the
- * type argument of `createPoller<T>`, a `Codec<T>` such as `schema(...)`, the record type of an
- * annotated handler); otherwise what the codec named `N` produces (`string` for `'text'`), which is
- * `unknown` for `'auto'` (the default), `'json'` and `'gzip'`. An explicit `any` stays `any`.
+ * The data type of the records a poller's handler gets: core's `RecordDataFor` (`T` when something
+ * says what it is, else what the codec named `N` produces), under the poller's earlier name.
  */
-export type PollerRecordData<T, N extends CodecName> = 0 extends 1 & T ? T : unknown extends T ? CodecOutput<N> : T;
+export type PollerRecordData<T, N extends CodecName> = RecordDataFor<T, N>;
 
-/**
- * The codec names that can give records of data type `T`: every name when `T` is `unknown`, else
- * those whose output and `T` overlap one way or the other (`'json'` for any `T`, the JSON being
- * taken for a `T`; `'text'` only for a string type; `'bytes'` only for a Uint8Array).
- */
-export type CodecNameFor<T> = unknown extends T
-  ? CodecName
-  : {
-      [N in CodecName]: [NamedCodecOutputs[N]] extends [T] ? N : [T] extends [NamedCodecOutputs[N]] ? N : never;
-    }[CodecName];
+// Core's `CodecNameFor` (the codec names that can give records of data type `T`), kept in the poller's API.
+export type { CodecNameFor } from '@streamshare/core';
 
 /**
  * Options of `createPoller`. `T` is the record data type the handler gets and `N` the codec name
- * given (see {@link PollerRecordData}); both are inferred by `createPoller`, and `PollerOptions`
+ * given (see core's `RecordDataFor`); both are inferred by `createPoller`, and `PollerOptions`
  * without type arguments takes any handler of `unknown` data.
  */
 export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>> {
@@ -131,7 +121,7 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * `kinesisHandler` (any function carrying core's marker, see {@link MarkedLambdaHandler}). A handler
    * written inline gets its parameter types from here, its records' data typed by the `codec`.
    */
-  readonly handler: Handler<PollerRecordData<T, N>> | MarkedLambdaHandler;
+  readonly handler: Handler<RecordDataFor<T, N>> | MarkedLambdaHandler;
   /**
    * How record data is decoded for a record/batch handler (default `auto`): a core `Codec<T>` (e.g.
    * `schema(zod)`, which types the records' data) or a name (`'text'` gives strings, `'bytes'` a
@@ -150,7 +140,7 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * Where a record that still fails after its retries goes; without it the shard blocks at that record.
    * Not used for a Lambda handler (give `deadLetter` to `kinesisHandler` instead).
    */
-  readonly deadLetter?: DeadLetterHandler<PollerRecordData<T, N>>;
+  readonly deadLetter?: DeadLetterHandler<RecordDataFor<T, N>>;
   /** Where a shard without a checkpoint starts (default TRIM_HORIZON); see {@link StartingPosition} for lineage. */
   readonly startingPosition?: StartingPosition;
   /** A role to assume for the Kinesis calls (refreshed before expiry); ignored when `kinesisClient` is given. */
