@@ -6,7 +6,6 @@ import { text } from '../codec/text.js';
 import { DecodeError, HandlerError } from '../errors/record-errors.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import {
-  type CheckedKinesisRecord,
   checkKinesisRecord,
   type KinesisRecordSource,
   type KinesisSdkRecord,
@@ -59,11 +58,6 @@ const UNREAD_RECORD: StreamRecord<Uint8Array> = Object.freeze({
   approximateArrivalTimestamp: new Date(0),
   data: EMPTY,
 });
-
-/** The record of a GetRecords record read at its turn, with its decoded value (see Walker.decodeThenBuild). */
-function buildKinesis(record: CheckedKinesisRecord, source: KinesisRecordSource, data: unknown): StreamRecord<unknown> {
-  return kinesisStreamRecord(record, source, data);
-}
 
 /** The record of a Lambda record read at its turn, with its decoded value (see Walker.decodeThenBuild). */
 function buildLambda(
@@ -247,7 +241,7 @@ export class Walker<T> {
       }
       return kinesisStreamRecord(record, source, value);
     }
-    return this.decodeThenBuild(kinesisStreamRecord(record, source, bytes), buildKinesis, record, source);
+    return this.decodeThenBuild(kinesisStreamRecord(record, source, bytes), kinesisStreamRecord, record, source);
   }
 
   /**
