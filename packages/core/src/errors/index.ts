@@ -10,3 +10,4 @@ export {
   identityOf,
 } from './record-errors.js';
 export { FatalError, isRetryable, RetryableError, StreamshareError } from './streamshare-error.js';
+export { describeThrown, errorFromThrown, readThrownProperty } from './thrown.js';

@@ -1,3 +1,5 @@
+import { readThrownProperty } from './thrown.js';
+
 /**
  * Base class of every error streamshare raises. `code` is stable and machine-readable;
  * `retryable` tells whether trying the same thing again may succeed.
@@ -35,5 +37,5 @@ export class FatalError extends StreamshareError {
 
 /** True when `error` says it may succeed if tried again (`retryable: true`). */
 export function isRetryable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+  return readThrownProperty(error, 'retryable') === true;
 }
