@@ -4,7 +4,7 @@
 // sources (STREAMSHARE_DEMO_NO_BUILD=1 skips that check, for a caller that just built them).
 import { ensureBuilt } from './ensure-built.mjs';
 
-// The SDK warns on Node 20 about its future Node 22 requirement: noise in a demo (the project supports Node >= 20).
+// The SDK warns on Node 20 about its future Node 22 requirement: noise in a demo (the project still supports Node 20.19+).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 let servers;

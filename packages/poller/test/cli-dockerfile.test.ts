@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 // child process (cli-kinesis, configured by environment only, as in the container). These checks
 // keep the Dockerfile's promises from drifting.
 const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+const runtimes = JSON.parse(readFileSync(new URL('../../../runtimes.json', import.meta.url), 'utf8')) as {
+  node: { containerImage: string };
+};
 const instructions = dockerfile
   .replace(/\\\n/g, ' ')
   .split('\n')
@@ -12,8 +15,9 @@ const instructions = dockerfile
   .filter((line) => line !== '' && !line.startsWith('#'));
 
 describe('the poller Dockerfile', () => {
-  it('builds on node:20-slim in stages and runs as the non-root node user', () => {
-    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-slim');
+  it('builds on the Node LTS image named in runtimes.json, in stages, and runs as the non-root node user', () => {
+    expect(runtimes.node.containerImage).toMatch(/^node:(22|24)-slim$/);
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=${runtimes.node.containerImage}`);
     expect(instructions.filter((line) => line.startsWith('FROM ')).length).toBe(2);
     const users = instructions.filter((line) => line.startsWith('USER '));
     expect(users.at(-1)).toBe('USER node');
