@@ -269,7 +269,9 @@ describe('streamshare poll against kinesis-mock (cross-account by ARN)', () => {
     cli.child.kill('SIGTERM');
     const exit = await cli.exited;
     const took = Date.now() - signalled;
-    expect(took).toBeLessThan(1500 + 3000);
+    // The handler would hang for 600 s: exiting at all shows the bound held; the slack is for a
+    // loaded machine (process exit, pino flush), not for the poller.
+    expect(took).toBeLessThan(1500 + 15_000);
     expect(readDelivered(output)).toEqual([]);
     if (exit.code === 1) {
       expect(cli.logs().some((line) => String(line.msg).startsWith('shutdown did not finish'))).toBe(true);

@@ -56,7 +56,7 @@ describe('stopping', () => {
     const slow = createPoller({
       streamArn,
       handler: async (record: StreamRecord<unknown>) => {
-        await sleep(100);
+        await sleep(400);
         handled.push(String(record.data));
       },
       codec: 'text',
@@ -69,7 +69,9 @@ describe('stopping', () => {
     await waitFor(() => handled.length >= 2, 'the batch to be in hand');
     const stopping = Date.now();
     await slow.stop();
-    expect(Date.now() - stopping).toBeLessThan(2000);
+    // The whole batch would take 20 × 400 ms; a stop that honours the 250 ms bound returns long
+    // before that, however loaded the machine (the bound is far from both outcomes).
+    expect(Date.now() - stopping).toBeLessThan(5000);
     expect(handled.length).toBeLessThan(20);
     const done = handled.length;
     const checkpoint = await store.get(streamArn, written[0]!.shardId);
