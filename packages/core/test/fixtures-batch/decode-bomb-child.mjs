@@ -57,7 +57,11 @@ process.stdout.write(
   `${JSON.stringify({
     handled,
     deadLettered,
-    failed: result.failed && { key: result.failed.record.partitionKey, reason: result.failed.reason, error: errorOf(result.failed.error) },
+    failed: result.failed && {
+      key: result.failed.record.partitionKey,
+      reason: result.failed.reason,
+      error: errorOf(result.failed.error),
+    },
     checkpoint: result.checkpoint,
     succeeded: result.succeeded,
     ms: Math.round(performance.now() - started),
