@@ -241,7 +241,9 @@ describe(`decoding bombs under a ${HEAP_MB} MiB heap, default limits`, () => {
       expect(result.handled).toEqual(records.filter(([, limit]) => limit === undefined).map(([file]) => file));
       const hostile = records.filter(([, limit]) => limit !== undefined);
       expect(result.deadLettered.map((d) => d.key)).toEqual(hostile.map(([file]) => file));
-      hostile.forEach(([, limit], i) => expectLimitFailure(result.deadLettered[i]!.error, name, limit as string));
+      for (const [i, [, limit]] of hostile.entries()) {
+        expectLimitFailure(result.deadLettered[i]!.error, name, limit as string);
+      }
     });
   }
 
