@@ -24,7 +24,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * one fails whole); the payload is decoded with the codec (default `auto`); the handler runs, with
  * retries in place for retryable errors; after the retries, the poison policy blocks (default)
  * or dead-letters the record and goes on. Never rejects because of a record: every failure is in
- * the result.
+ * the result, whatever a callback throws (any value becomes a readable `HandlerError` or
+ * `DecodeError`), and decoding is bounded per record by `decodeLimits`.
  *
  * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected
  *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, or of a GetRecords
