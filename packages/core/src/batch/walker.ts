@@ -113,9 +113,9 @@ export class Walker<T> {
 
   /**
    * The codec is the built-in json or text (or withDecodeLimits over them): synchronous, keeps
-   * nothing of the bytes, never looks at the record. So Lambda records read at their turn may be base64-decoded into a scratch buffer (a
-   * record that fails to decode gets a copy of its bytes), and a record read at its turn (Lambda or
-   * GetRecords) is built once, with its decoded value.
+   * nothing of the bytes, never looks at the record. So Lambda records read at their turn may be
+   * base64-decoded into a scratch buffer (a record that fails to decode gets a copy of its bytes),
+   * and a record read at its turn (Lambda or GetRecords) is built once, with its decoded value.
    */
   readonly transient: boolean;
 
