@@ -45,9 +45,17 @@ export type { DecompressOptions } from './codec/compression.js';
 export { decodeRecord } from './codec/decode-record.js';
 export { gunzip, gzip, gzipBytes, gzipText } from './codec/gzip.js';
 export { json } from './codec/json.js';
+export {
+  DEFAULT_MAX_JSON_CONTAINERS,
+  DEFAULT_MAX_OUTPUT_LENGTH,
+  DecodeLimitError,
+  type DecodeLimitName,
+  type DecodeLimits,
+} from './codec/limits.js';
 export { CODEC_NAMES, resolveCodec } from './codec/resolve-codec.js';
 export { type SchemaCodecOptions, SchemaValidationError, schema } from './codec/schema.js';
 export { text } from './codec/text.js';
+export { withDecodeLimits } from './codec/with-limits.js';
 export {
   ENVELOPE_TYPE,
   envelopeId,

@@ -1,5 +1,6 @@
 import { HandlerError } from '../errors/record-errors.js';
 import type { StreamRecord } from '../record/stream-record.js';
+import { logSafely } from './log.js';
 import { isThenable, type Outcome } from './outcome.js';
 import { retryAfter } from './retry.js';
 import type { BatchContext, BatchHandler, BatchHandlerResult } from './types.js';
@@ -83,7 +84,12 @@ export async function walkBatch<T>(walker: Walker<T>, handler: BatchHandler<T>):
     if (s.signal.aborted) interrupted = true;
     else {
       const r = await retryAfter(s.policy, failure, call, s.signal, (cause, n) =>
-        s.logger.debug({ err: cause, attempt: n, done: offset, of: records.length }, 'batch handler failed, retrying'),
+        logSafely(
+          s.logger,
+          'debug',
+          { err: cause, attempt: n, done: offset, of: records.length },
+          'batch handler failed, retrying',
+        ),
       );
       if (r.ok) return;
       failure = r.error;

@@ -1,3 +1,4 @@
+import { reasonOf } from '../codec/reason.js';
 import { DecodeError, InvalidInputError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
 import { deaggregate, isAggregated } from '../kpl/deaggregate.js';
 import {
@@ -219,9 +220,7 @@ class Layout {
       users = deaggregate(record);
     } catch (error) {
       const wrapped =
-        error instanceof KplAggregateError
-          ? error
-          : new KplAggregateError(record, 'MALFORMED', error instanceof Error ? error.message : String(error));
+        error instanceof KplAggregateError ? error : new KplAggregateError(record, 'MALFORMED', reasonOf(error));
       this.fail(records.length, { error: wrapped, reason: 'aggregate', barrier: true });
       records.push(record);
       return;

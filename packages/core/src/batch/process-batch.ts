@@ -1,3 +1,4 @@
+import { checkDecodeLimits } from '../codec/limits.js';
 import { resolveCodec } from '../codec/resolve-codec.js';
 import { silentLogger } from '../logging/logger.js';
 import { isBatchHandler } from './batch-handler.js';
@@ -5,6 +6,7 @@ import { walkBatch } from './batch-walk.js';
 import { type Items, layOut, layOutKinesis, layOutLambda } from './items.js';
 import { asKinesisRecords, fromKinesisRecords, mayHoldAggregates } from './kinesis-records.js';
 import { asLambdaRecords } from './lambda-records.js';
+import { logSafely } from './log.js';
 import { walkByKey, walkInOrder } from './record-walk.js';
 import { resultOf } from './result.js';
 import { retryPolicy } from './retry.js';
@@ -22,7 +24,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * one fails whole); the payload is decoded with the codec (default `auto`); the handler runs, with
  * retries in place for retryable errors; after the retries, the poison policy blocks (default)
  * or dead-letters the record and goes on. Never rejects because of a record: every failure is in
- * the result.
+ * the result, whatever a callback throws (any value becomes a readable `HandlerError` or
+ * `DecodeError`), and decoding is bounded per record by `decodeLimits`.
  *
  * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected
  *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, or of a GetRecords
@@ -48,6 +51,7 @@ export async function processBatch<T = unknown>(
   }
   const policy = retryPolicy(options.retry);
   const codec = resolveCodec<T>(options.codec);
+  const limits = checkDecodeLimits(options.decodeLimits, 'processBatch: decodeLimits');
   const logger = options.logger ?? silentLogger;
 
   // One signal for handlers and retries: aborted by the caller's signal or at the deadline.
@@ -85,6 +89,7 @@ export async function processBatch<T = unknown>(
   else items = layOut(fromKinesisRecords(page.records, page), expand);
   const walker = new Walker<T>(items, {
     codec,
+    limits,
     policy,
     deadLetter: options.deadLetter,
     deadline: options.deadline,
@@ -108,7 +113,9 @@ export async function processBatch<T = unknown>(
   walker.retire();
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;
-    logger.warn(
+    logSafely(
+      logger,
+      'warn',
       {
         err: error,
         reason,
@@ -124,7 +131,7 @@ export async function processBatch<T = unknown>(
     try {
       options.onBatch(result);
     } catch (error) {
-      logger.warn({ err: error }, 'onBatch hook threw; ignored');
+      logSafely(logger, 'warn', { err: error }, 'onBatch hook threw; ignored');
     }
   }
   return result;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { Codec, CodecName } from '../codec/codec.js';
+import type { DecodeLimits } from '../codec/limits.js';
 import type { KinesisSdkRecord } from '../record/kinesis-record.js';
 import type { LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
@@ -137,6 +138,13 @@ export interface RetryOptions {
 export interface ProcessBatchOptions<T = unknown> {
   /** Codec for the payloads (default `auto`). */
   readonly codec?: Codec<T> | CodecName;
+  /**
+   * Bounds on decoding one record (default: 16 MiB inflated, one million JSON objects and
+   * arrays), for the codec and every built-in codec inside it; a record over a limit fails to
+   * decode (a `DecodeError` whose `cause` is a `DecodeLimitError`). A codec made with
+   * `withDecodeLimits` keeps the fields it sets.
+   */
+  readonly decodeLimits?: DecodeLimits;
   /** Expand KPL aggregates (default true). */
   readonly deaggregate?: boolean;
   /** Partition keys handled at once (default 1: strict sequence order). Per-record handlers only. */

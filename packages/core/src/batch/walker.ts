@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Codec } from '../codec/codec.js';
-import { decodeData, decodeRecord } from '../codec/decode-record.js';
-import { json } from '../codec/json.js';
-import { text } from '../codec/text.js';
-import { DecodeError, HandlerError } from '../errors/record-errors.js';
+import { decodeData, decodeRecord, toDecodeError } from '../codec/decode-record.js';
+import type { DecodeLimits } from '../codec/limits.js';
+import { isTransientCodec } from '../codec/transient.js';
+import { HandlerError } from '../errors/record-errors.js';
+import { errorFromThrown } from '../errors/thrown.js';
 import { decodeBase64Strict, decodeBase64Transient } from '../record/base64.js';
 import {
   checkKinesisRecord,
@@ -21,6 +22,7 @@ import {
 } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { checkAtTurn, deferredAt, emptyItems, type Items } from './items.js';
+import { logSafely } from './log.js';
 import { DEAD_LETTERED, DONE, FAILED, isThenable, type Outcome, RUNNING, stateOf } from './outcome.js';
 import { type RetryPolicy, retryAfter } from './retry.js';
 import type { DeadLetterHandler, FailedRecord, RecordContext, RecordEvent, RecordHandler } from './types.js';
@@ -31,6 +33,8 @@ export type StopReason = 'deadline' | 'aborted';
 /** The settings a walk runs with (options resolved). */
 export interface WalkSettings<T> {
   readonly codec: Codec<T>;
+  /** Decode limits given to the codec (undefined: the codecs' defaults). */
+  readonly limits: DecodeLimits | undefined;
   readonly policy: RetryPolicy;
   readonly deadLetter: DeadLetterHandler<T> | undefined;
   readonly deadline: number | undefined;
@@ -108,10 +112,10 @@ export class Walker<T> {
   stopReason: StopReason | undefined;
 
   /**
-   * The codec is the built-in json or text: synchronous, keeps nothing of the bytes, never looks at
-   * the record. So Lambda records read at their turn may be base64-decoded into a scratch buffer (a
-   * record that fails to decode gets a copy of its bytes), and a record read at its turn (Lambda or
-   * GetRecords) is built once, with its decoded value.
+   * The codec is the built-in json or text (or withDecodeLimits over them): synchronous, keeps
+   * nothing of the bytes, never looks at the record. So Lambda records read at their turn may be
+   * base64-decoded into a scratch buffer (a record that fails to decode gets a copy of its bytes),
+   * and a record read at its turn (Lambda or GetRecords) is built once, with its decoded value.
    */
   readonly transient: boolean;
 
@@ -123,8 +127,7 @@ export class Walker<T> {
     readonly settings: WalkSettings<T>,
   ) {
     this.states = new Uint8Array(items.records.length);
-    const codec: unknown = settings.codec;
-    this.transient = codec === json || codec === text;
+    this.transient = isTransientCodec(settings.codec as Codec<unknown>);
     this.firstAttempt = Object.freeze(new Context(1, settings.signal, settings.logger));
   }
 
@@ -173,7 +176,7 @@ export class Walker<T> {
       try {
         hook(event);
       } catch (error) {
-        this.settings.logger.warn({ err: error }, 'onRecord hook threw; ignored');
+        logSafely(this.settings.logger, 'warn', { err: error }, 'onRecord hook threw; ignored');
       }
     }
   }
@@ -205,7 +208,7 @@ export class Walker<T> {
     if (pre !== undefined) return new NotDecoded(this.poison(raw, pre.error, pre.reason, 0));
     let decoded: StreamRecord<T> | PromiseLike<StreamRecord<T>>;
     try {
-      decoded = decodeRecord(raw, this.settings.codec);
+      decoded = decodeRecord(raw, this.settings.codec, this.settings.limits);
     } catch (error) {
       return this.notDecoded(raw, error);
     }
@@ -235,7 +238,7 @@ export class Walker<T> {
     if (this.transient) {
       let value: T;
       try {
-        value = this.settings.codec.decode(bytes, UNREAD_RECORD) as T;
+        value = this.settings.codec.decode(bytes, UNREAD_RECORD, this.settings.limits) as T;
       } catch (error) {
         return this.notDecoded(kinesisStreamRecord(record, source, bytes), error);
       }
@@ -262,7 +265,7 @@ export class Walker<T> {
       let value: T;
       try {
         // json and text look at the bytes only: no record is built for them.
-        value = this.settings.codec.decode(bytes, UNREAD_RECORD) as T;
+        value = this.settings.codec.decode(bytes, UNREAD_RECORD, this.settings.limits) as T;
       } catch (error) {
         // The record is handed on (dead letter, report): its bytes must outlive the scratch buffer.
         return this.notDecoded(lambdaStreamRecord(lambda, bytes.slice(), cache), error);
@@ -286,7 +289,7 @@ export class Walker<T> {
   ): Decoded<T> | Promise<Decoded<T>> {
     let value: T | PromiseLike<T>;
     try {
-      value = decodeData(raw, this.settings.codec);
+      value = decodeData(raw, this.settings.codec, this.settings.limits);
     } catch (error) {
       return this.notDecoded(raw, error);
     }
@@ -313,24 +316,24 @@ export class Walker<T> {
   }
 
   decodeError(raw: StreamRecord<Uint8Array>, error: unknown): unknown {
-    if (error instanceof DecodeError) return error;
-    return new DecodeError(raw, this.settings.codec.name, error instanceof Error ? error.message : String(error), {
-      cause: error,
-    });
+    return toDecodeError(raw, this.settings.codec.name, error);
   }
 
+  /**
+   * Runs the handler's first attempt. Whatever it throws or returns (a value whose `then` cannot be
+   * read, a thenable that is no Promise) gives an outcome: never a rejection.
+   */
   handle(record: StreamRecord<T>, handler: RecordHandler<T>): Outcome | Promise<Outcome> {
-    let result: void | Promise<void>;
     try {
-      result = handler(record, this.firstAttempt);
+      const result = handler(record, this.firstAttempt);
+      if (isThenable<void>(result)) {
+        return (result instanceof Promise ? result : Promise.resolve(result)).then(
+          () => this.doneAtFirstAttempt(record),
+          (error: unknown) => this.afterFailure(record, handler, error),
+        );
+      }
     } catch (error) {
       return this.afterFailure(record, handler, error);
-    }
-    if (isThenable<void>(result)) {
-      return result.then(
-        () => this.doneAtFirstAttempt(record),
-        (error: unknown) => this.afterFailure(record, handler, error),
-      );
     }
     return this.doneAtFirstAttempt(record);
   }
@@ -355,7 +358,9 @@ export class Walker<T> {
       (n) => handler(record, new Context(n, s.signal, s.logger)),
       s.signal,
       (cause, attempt) =>
-        s.logger.debug(
+        logSafely(
+          s.logger,
+          'debug',
           { err: cause, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber, attempt },
           'handler failed, retrying',
         ),
@@ -387,8 +392,15 @@ export class Walker<T> {
     const deadLetter = this.settings.deadLetter;
     if (deadLetter === undefined) return { kind: 'failed', record, attempts, error, reason };
     const logger = this.settings.logger;
-    const onDeadLetterFailure = (deadLetterError: unknown): Outcome => {
-      logger.error({ err: deadLetterError, cause: error }, 'dead-letter callback failed; blocking on the record');
+    const onDeadLetterFailure = (thrown: unknown): Outcome => {
+      // Whatever the callback threw, the report carries an Error with a readable message.
+      const deadLetterError = errorFromThrown(thrown);
+      logSafely(
+        logger,
+        'error',
+        { err: deadLetterError, cause: error },
+        'dead-letter callback failed; blocking on the record',
+      );
       return { kind: 'failed', record, attempts, error, reason, deadLetterError };
     };
     let pending: Promise<void>;
@@ -398,7 +410,9 @@ export class Walker<T> {
       return onDeadLetterFailure(deadLetterError);
     }
     return Promise.resolve(pending).then((): Outcome => {
-      logger.warn(
+      logSafely(
+        logger,
+        'warn',
         { err: error, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber },
         'record dead-lettered',
       );

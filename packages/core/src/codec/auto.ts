@@ -1,5 +1,7 @@
 import type { Codec } from './codec.js';
 import { decompress, detectCompression } from './compression.js';
+import { checkJsonContainers } from './json-containers.js';
+import { DecodeLimitError, type DecodeLimits } from './limits.js';
 import { tryDecodeUtf8 } from './utf8.js';
 
 /** Could `text` be JSON? Its first non-blank character must start a JSON value. */
@@ -22,11 +24,15 @@ function mayBeJson(source: string): boolean {
   return false;
 }
 
-/** Decodes unpacked bytes: JSON if they parse, else text if valid UTF-8, else the bytes. */
-function sniff(data: Uint8Array): unknown {
+/**
+ * Decodes unpacked bytes: JSON if they parse, else text if valid UTF-8, else the bytes. JSON with
+ * more objects and arrays than the limit is an error (never silently taken as text).
+ */
+function sniff(data: Uint8Array, limits: DecodeLimits | undefined): unknown {
   const source = tryDecodeUtf8(data);
   if (source === undefined) return data;
   if (mayBeJson(source)) {
+    checkJsonContainers(data, limits);
     try {
       return JSON.parse(source);
     } catch {
@@ -42,23 +48,28 @@ function sniff(data: Uint8Array): unknown {
  *    unpacked when it inflates, else taken as is (a zlib header can be ordinary text);
  * 2. then the value is the JSON it parses as, else the text if it is valid UTF-8, else the bytes.
  *
+ * The decode limits apply: data that inflates past `maxOutputLength` (gzip or zlib), or JSON with
+ * more than `maxJsonContainers` objects and arrays, is an error.
+ *
  * So the AWS console's test event ("Hello, this is a test.") gives a string and JSON producers give
  * objects. Typed `unknown`: name a codec (or a schema) when you know the format.
  */
 export const auto: Codec<unknown> = {
   name: 'auto',
-  decode(data) {
+  decode(data, _record, limits) {
     const kind = detectCompression(data);
-    if (kind === 'gzip') return sniff(decompress(data, kind));
+    if (kind === 'gzip') return sniff(decompress(data, kind, limits), limits);
     if (kind === 'zlib') {
       let unpacked: Uint8Array | undefined;
       try {
-        unpacked = decompress(data, kind);
-      } catch {
+        unpacked = decompress(data, kind, limits);
+      } catch (error) {
+        // Too large is an error: the data is zlib (it inflated that far), not text.
+        if (error instanceof DecodeLimitError) throw error;
         unpacked = undefined;
       }
-      if (unpacked !== undefined) return sniff(unpacked);
+      if (unpacked !== undefined) return sniff(unpacked, limits);
     }
-    return sniff(data);
+    return sniff(data, limits);
   },
 };

@@ -74,12 +74,13 @@ export function assertCloudWatchLogsData(value: unknown): asserts value is Cloud
  * CloudWatch Logs subscription payloads (gzip JSON, as a subscription filter writes them to a
  * stream). Both DATA_MESSAGE and CONTROL_MESSAGE decode; a handler skips control messages with
  * `data.messageType === 'CONTROL_MESSAGE'`, or simply iterates `logEventsOf(data)`.
- * Data that is not gzip/zlib, not JSON, or not of this shape is an error.
+ * Data that is not gzip/zlib, not JSON, or not of this shape is an error, and so is data over the
+ * decode limits (`maxOutputLength` inflated, `maxJsonContainers`).
  */
 export const cloudWatchLogs: Codec<CloudWatchLogsData> = {
   name: 'cloudwatch-logs',
-  decode(data) {
-    const value = parseJsonBytes(decompress(data, detectCompression(data)));
+  decode(data, _record, limits) {
+    const value = parseJsonBytes(decompress(data, detectCompression(data), limits), limits);
     assertCloudWatchLogsData(value);
     return value;
   },

@@ -1,5 +1,6 @@
 import type { StreamRecord } from '../record/stream-record.js';
 import type { CloudWatchLogsData } from './cloudwatch-logs.js';
+import type { DecodeLimits } from './limits.js';
 
 /**
  * Turns a record's bytes into a value. `decode` throws (any error) when the bytes are not what the
@@ -9,7 +10,12 @@ import type { CloudWatchLogsData } from './cloudwatch-logs.js';
 export interface Codec<T> {
   /** Short name used in errors and logs: `json`, `gzip`, `schema`, ... */
   readonly name: string;
-  decode(data: Uint8Array, record: StreamRecord<Uint8Array>): T | Promise<T>;
+  /**
+   * @param limits - The decode limits in force (processBatch's `decodeLimits`), `undefined` for
+   *   the defaults. Built-in codecs honour them and hand them to the codecs they wrap; a codec of
+   *   your own that calls another should pass them on.
+   */
+  decode(data: Uint8Array, record: StreamRecord<Uint8Array>, limits?: DecodeLimits): T | Promise<T>;
 }
 
 /** Names accepted wherever a codec can be named by string (CLI flags, adapter options). */

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { describeThrown } from '../errors/thrown.js';
 import type { Codec } from './codec.js';
 import { json } from './json.js';
 
@@ -18,14 +19,24 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
   let out = '$';
   for (const segment of issue.path) {
     const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
-    out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
+    out += typeof key === 'number' ? `[${key}]` : `.${describeThrown(key)}`;
   }
   return out;
 }
 
+function formatIssue(issue: StandardSchemaV1.Issue): string {
+  // A validator is user code: an issue whose fields cannot be read still gives a line.
+  try {
+    const message = issue.message;
+    return `${pathOf(issue)}: ${typeof message === 'string' ? message : describeThrown(message)}`;
+  } catch (error) {
+    return `an issue that cannot be read (${describeThrown(error)})`;
+  }
+}
+
 /** `$.a.b[0]: message; $.c: message` (at most 10 issues, then a count). */
 export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  const shown = issues.slice(0, 10).map((issue) => `${pathOf(issue)}: ${issue.message}`);
+  const shown = issues.slice(0, 10).map(formatIssue);
   if (issues.length > 10) shown.push(`and ${issues.length - 10} more`);
   return shown.join('; ');
 }
@@ -67,8 +78,8 @@ export function schema<S extends StandardSchemaV1>(
   };
   return {
     name: 'schema',
-    decode(data, record) {
-      const value = from.decode(data, record);
+    decode(data, record, limits) {
+      const value = from.decode(data, record, limits);
       return value instanceof Promise ? value.then(validate) : validate(value);
     },
   };

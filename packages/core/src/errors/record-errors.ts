@@ -1,5 +1,6 @@
 import type { RecordIdentity } from '../record/stream-record.js';
 import { StreamshareError } from './streamshare-error.js';
+import { describeThrown, readThrownProperty } from './thrown.js';
 
 /** Formats a record identity for messages: `stream/shard seq[.sub] (key)`. */
 export function describeRecord(record: RecordIdentity): string {
@@ -59,13 +60,20 @@ export class DeadlineError extends StreamshareError {
   }
 }
 
-/** The handler failed on a record (after retries); wraps the handler's error as `cause`. */
+/** The longest handler error message quoted as it is; longer ones are clipped by describeThrown. */
+const MAX_QUOTED_MESSAGE = 2_000;
+
+/**
+ * The handler failed on a record (after retries); wraps the handler's error as `cause`. Any thrown
+ * value gives a readable message: an error's `message`, else what `describeThrown` makes of it.
+ */
 export class HandlerError extends StreamshareError {
   readonly record: RecordIdentity;
   readonly attempts: number;
 
   constructor(record: RecordIdentity, attempts: number, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const message = readThrownProperty(cause, 'message');
+    const why = typeof message === 'string' && message.length <= MAX_QUOTED_MESSAGE ? message : describeThrown(cause);
     super('HANDLER_FAILED', `handler failed on ${describeRecord(record)} after ${attempts} attempt(s): ${why}`, {
       cause,
       retryable: false,
