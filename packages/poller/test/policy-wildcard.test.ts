@@ -8,27 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lintStreamPolicy, streamReadPolicy } from '../src/policy/index.js';
 import { arnMatch, wildcardMatch } from '../src/policy/wildcard.js';
+import { referenceMatch } from './helpers/reference-wildcard.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const ROLE = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
-
-/** Reference: a dynamic program over (pattern position, value position), no cleverness. */
-function referenceMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const fold = (s: string) => [...s].map((c) => (ignoreCase ? c.toLowerCase() : c));
-  const p = fold(pattern);
-  const v = fold(value);
-  // can[i][j]: p[i..] matches v[j..]
-  const can: boolean[][] = Array.from({ length: p.length + 1 }, () => new Array<boolean>(v.length + 1).fill(false));
-  can[p.length]![v.length] = true;
-  for (let i = p.length - 1; i >= 0; i -= 1) {
-    for (let j = v.length; j >= 0; j -= 1) {
-      const token = p[i];
-      if (token === '*') can[i]![j] = can[i + 1]![j]! || (j < v.length && can[i]![j + 1]!);
-      else can[i]![j] = j < v.length && (token === '?' || token === v[j]) && can[i + 1]![j + 1]!;
-    }
-  }
-  return can[0]![0]!;
-}
 
 /** Lint time of a policy whose only statement has `resource` as Resource. */
 function lintTime(resource: string): number {
