@@ -118,11 +118,15 @@ async function lint(
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
+  const unsure = findings.filter((f) => f.code === 'CANNOT_TELL').length;
   const who = principals === undefined ? 'its principals' : principals.join(', ');
+  const counted = warnings > 0 ? ` (${warnings} warning(s))` : '';
   io.stdout.write(
-    errors === 0
-      ? `ok: ${path} lets ${who} read ${streamArn}${warnings > 0 ? ` (${warnings} warning(s))` : ''}\n`
-      : `${errors} error(s) in ${path}\n`,
+    errors > 0
+      ? `${errors} error(s) in ${path}\n`
+      : unsure > 0
+        ? `ok: no error in ${path}, but ${unsure} CANNOT_TELL warning(s): whether ${who} may read ${streamArn} depends on what the file alone cannot tell${counted}\n`
+        : `ok: ${path} lets ${who} read ${streamArn}${counted}\n`,
   );
   return errors === 0 ? 0 : EXIT_FAILURE;
 }
