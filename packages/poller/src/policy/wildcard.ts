@@ -9,6 +9,11 @@
  * patterns such as `********Z`.
  */
 
+/** A UTF-16 surrogate: the text has characters outside the BMP, which take two code units. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+/** A character beyond ASCII: without one, lower-casing is per character and keeps the length. */
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
 /** The characters of `text` (code points, so that `?` matches an astral character whole). */
 function charactersOf(text: string, ignoreCase: boolean): string[] {
   const characters: string[] = [];
@@ -17,23 +22,18 @@ function charactersOf(text: string, ignoreCase: boolean): string[] {
 }
 
 /**
- * Whether `value` matches the IAM wildcard `pattern`. `ignoreCase` for actions (IAM compares
- * action names case-insensitively); ARNs (Resource, principals, ARN conditions) are
- * case-sensitive.
+ * The greedy two-pointer match over two sequences of characters (arrays, or strings when every
+ * character is one code unit). On a mismatch it retries from the last `*` only, letting it take
+ * one more character: at most O(p.length x v.length) steps, and no recursion.
  */
-export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) {
-    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  }
-  const p = charactersOf(pattern, ignoreCase);
-  const v = charactersOf(value, ignoreCase);
+function greedyMatch(p: ArrayLike<string>, v: ArrayLike<string>): boolean {
   let pi = 0;
   let vi = 0;
   // Where the last `*` was, and the value position it is currently taken to end at.
   let star = -1;
   let starEnd = 0;
   while (vi < v.length) {
-    const token = p[pi];
+    const token = pi < p.length ? p[pi] : undefined;
     if (token === '*') {
       star = pi;
       pi += 1;
@@ -42,7 +42,6 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
       pi += 1;
       vi += 1;
     } else if (star >= 0) {
-      // Let the last `*` take one more character and retry what follows it.
       starEnd += 1;
       vi = starEnd;
       pi = star + 1;
@@ -50,8 +49,28 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
       return false;
     }
   }
-  while (p[pi] === '*') pi += 1;
+  while (pi < p.length && p[pi] === '*') pi += 1;
   return pi === p.length;
+}
+
+/**
+ * Whether `value` matches the IAM wildcard `pattern`. `ignoreCase` for actions (IAM compares
+ * action names case-insensitively); ARNs (Resource, principals, ARN conditions) are
+ * case-sensitive.
+ */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const literal = !pattern.includes('*') && !pattern.includes('?');
+  if (!ignoreCase) {
+    if (literal) return pattern === value;
+    // Strings whose characters are one code unit each are matched as they are (no arrays).
+    if (!SURROGATE.test(pattern) && !SURROGATE.test(value)) return greedyMatch(pattern, value);
+  } else if (!NON_ASCII.test(pattern) && !NON_ASCII.test(value)) {
+    const p = pattern.toLowerCase();
+    const v = value.toLowerCase();
+    return literal ? p === v : greedyMatch(p, v);
+  }
+  // Beyond ASCII, characters are lower-cased one by one (as the reference does: no final sigma).
+  return greedyMatch(charactersOf(pattern, ignoreCase), charactersOf(value, ignoreCase));
 }
 
 /** An ARN cut into its six components (the last one keeps its own colons), or undefined. */
