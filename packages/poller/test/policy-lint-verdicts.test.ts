@@ -5,7 +5,12 @@
  * NotAction), and wrong JSON types (a finding with the JSON path, never an exception).
  */
 import { describe, expect, it } from 'vitest';
-import { lintStreamPolicy, STREAM_CONSUMER_ACTIONS, streamReadPolicy } from '../src/policy/index.js';
+import {
+  lintStreamPolicy,
+  MAX_CHECKED_PRINCIPALS,
+  STREAM_CONSUMER_ACTIONS,
+  streamReadPolicy,
+} from '../src/policy/index.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const ROLE = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
@@ -248,6 +253,13 @@ describe('which consumers are checked', () => {
     const findings = lintStreamPolicy(policyWith(), STREAM, { principals: [OTHER_ROLE] });
     expect(codes(findings)).toEqual(Array(5).fill('error:MISSING_ACTION'));
     expect(findings[0]?.message).toContain(OTHER_ROLE);
+  });
+
+  it('checks at most MAX_CHECKED_PRINCIPALS consumers one by one, and says so', () => {
+    const roles = Array.from({ length: MAX_CHECKED_PRINCIPALS + 20 }, (_, i) => `arn:aws:iam::888800008888:role/r${i}`);
+    const policy = JSON.parse(JSON.stringify(streamReadPolicy(STREAM, roles)));
+    expect(codes(lintStreamPolicy(policy, STREAM))).toEqual(['warning:TOO_MANY_PRINCIPALS']);
+    expect(lintStreamPolicy(policy, STREAM, { principals: [] })).toEqual(lintStreamPolicy(policy, STREAM));
   });
 
   it('refuses a principal to check that is not a role, user or account, and a stream ARN that is not one', () => {

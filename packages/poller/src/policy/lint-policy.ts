@@ -310,7 +310,7 @@ function lint(findings: Findings, policy: unknown, streamArn: string, principals
       'no Allow statement names an AWS principal (an IAM role ARN or an account) in its Principal',
     );
   }
-  let consumers = principals ?? consumersFrom(statements);
+  let consumers = principals !== undefined && principals.length > 0 ? principals : consumersFrom(statements);
   if (consumers.length === 0) {
     for (const action of STREAM_CONSUMER_ACTIONS) {
       findings.error(
