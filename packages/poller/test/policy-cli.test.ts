@@ -83,13 +83,131 @@ describe('streamshare policy', () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify(policy));
     const lintBad = io(dir);
     expect(await runCli(['policy', 'lint', 'bad.json', '--stream-arn', STREAM], lintBad.io)).toBe(1);
-    expect(lintBad.out()).toMatch(/error MISSING_ACTION: kinesis:DescribeStream .*visual policy editor/);
-    expect(lintBad.out()).toMatch(/error BAD_PRINCIPAL: .*is a stream ARN/);
+    expect(lintBad.out()).toMatch(/^error MISSING_ACTION at Statement: kinesis:DescribeStream .*visual policy editor/m);
+    expect(lintBad.out()).toMatch(/^error BAD_PRINCIPAL at Statement\[0\]\.Principal\.AWS: .*is a stream ARN/m);
 
     await writeFile(join(dir, 'broken.json'), '{"Version": ');
     const lintBroken = io(dir);
     expect(await runCli(['policy', 'lint', 'broken.json', '--stream-arn', STREAM], lintBroken.io)).toBe(1);
-    expect(lintBroken.out()).toMatch(/NOT_JSON/);
+    expect(lintBroken.out()).toMatch(/^error NOT_JSON at \$: /m);
+  });
+});
+
+describe('streamshare policy lint: verdicts and exit codes', () => {
+  const lintFile = async (policy: unknown, extra: string[] = []) => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-lint-'));
+    await writeFile(join(dir, 'policy.json'), typeof policy === 'string' ? policy : JSON.stringify(policy));
+    const t = io(dir);
+    const code = await runCli(['policy', 'lint', 'policy.json', '--stream-arn', STREAM, ...extra], t.io);
+    return { code, out: t.out(), err: t.err() };
+  };
+  const printed = () => {
+    const t = io();
+    return runCli(['policy', '--stream-arn', STREAM, '--principal', ROLE], t.io).then(() => JSON.parse(t.out()));
+  };
+
+  it('wrong JSON types: one line per finding with its JSON path, exit 1, nothing on stderr', async () => {
+    const policy = await printed();
+    policy.Statement[0].Action = 5;
+    policy.Statement[0].Resource = [null];
+    policy.Statement[0].Principal = { AWS: 12 };
+    const run = await lintFile(policy);
+    expect(run.code).toBe(1);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/^error BAD_TYPE at Statement\[0\]\.Principal\.AWS: .*not a number$/m);
+    expect(run.out).toMatch(/^error BAD_TYPE at Statement\[0\]\.Action: /m);
+    expect(run.out).toMatch(/^error BAD_TYPE at Statement\[0\]\.Resource\[0\]: .*not null$/m);
+    expect(run.out).toMatch(/^3 error\(s\) in /m);
+    for (const document of ['5', '"x"', 'null', '{"Statement": "x"}', '{"Statement": [1, []]}']) {
+      const other = await lintFile(document);
+      expect(other.code).toBe(1);
+      expect(other.err).toBe('');
+      expect(other.out).toMatch(/^error (NOT_A_POLICY at \$|BAD_TYPE at Statement)/m);
+    }
+  });
+
+  it('exit 0 for the SecureTransport Deny, a Deny for another role and a "cannot tell" warning; 1 for Effect "deny"', async () => {
+    const policy = await printed();
+    policy.Statement.push(
+      {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kinesis:*',
+        Resource: STREAM,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::777700007777:role/other' }, Action: '*', Resource: '*' },
+    );
+    const clean = await lintFile(policy);
+    expect(clean).toMatchObject({ code: 0, err: '' });
+    expect(clean.out).toMatch(/^ok: .* lets its principals read /m);
+
+    policy.Statement.push({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kinesis:GetRecords',
+      Resource: STREAM,
+      Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+    });
+    const unsure = await lintFile(policy);
+    expect(unsure.code).toBe(0);
+    expect(unsure.out).toMatch(
+      /^warning CANNOT_TELL at Statement\[3\]: cannot tell whether statement 3 denies kinesis:GetRecords/m,
+    );
+    expect(unsure.out).toMatch(/^ok: no error in .*, but 1 CANNOT_TELL warning\(s\): .*\(1 warning\(s\)\)$/m);
+
+    policy.Statement[3].Effect = 'deny';
+    const invalid = await lintFile(policy);
+    expect(invalid.code).toBe(1);
+    expect(invalid.out).toMatch(/^error INVALID_EFFECT at Statement\[3\]\.Effect: .*case-sensitive/m);
+  });
+
+  it('--principal checks that role; a bad --principal, --stream-arn or file is a usage error (exit 2)', async () => {
+    const policy = await printed();
+    expect((await lintFile(policy, ['--principal', ROLE])).code).toBe(0);
+    const other = await lintFile(policy, ['--principal', 'arn:aws:iam::777700007777:role/other']);
+    expect(other.code).toBe(1);
+    expect(other.out).toMatch(/^error MISSING_ACTION at Statement: kinesis:GetRecords .*777700007777:role\/other/m);
+    const bad = await lintFile(policy, ['--principal', 'arn:aws:lambda:us-east-1:1:function:f']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--principal: .*not an IAM role/);
+
+    const t = io();
+    expect(await runCli(['policy', 'lint', 'p.json', '--stream-arn', 'my-stream'], t.io)).toBe(2);
+    expect(t.err()).toMatch(/--stream-arn: "my-stream" is not a stream ARN/);
+    const dir = await mkdtemp(join(tmpdir(), 'policy-lint-'));
+    const missing = io(dir);
+    expect(await runCli(['policy', 'lint', 'nope.json', '--stream-arn', STREAM], missing.io)).toBe(2);
+    expect(missing.err()).toMatch(/cannot read policy file .*nope\.json/);
+    const directory = io(dir);
+    expect(await runCli(['policy', 'lint', '.', '--stream-arn', STREAM], directory.io)).toBe(2);
+    expect(directory.err()).toMatch(/not a regular file/);
+  });
+
+  it('a file far larger than a policy is refused without being read whole (exit 1)', async () => {
+    const run = await lintFile(`{"Statement": [${'{},'.repeat(400_000)}{}]}`);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/^error TOO_LARGE at \$: /m);
+  });
+});
+
+describe('streamshare policy lint (built CLI, as a child process)', () => {
+  beforeAll(() => ensureBuilt(), 240_000);
+
+  it('a policy with wrong JSON types prints findings with paths and exits 1, no stack trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-lint-cli-'));
+    await writeFile(
+      join(dir, 'policy.json'),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 12 }, Action: 5, Resource: [null] }],
+      }),
+    );
+    const run = await runCliToEnd(['policy', 'lint', 'policy.json', '--stream-arn', STREAM], {}, dir);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^error BAD_TYPE at Statement\[0\]\.Principal\.AWS: /m);
+    expect(run.stdout).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(1);
   });
 });
 

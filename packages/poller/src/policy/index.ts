@@ -5,7 +5,12 @@ export {
   type PolicySide,
 } from './explain-access-denied.js';
 export { eventBusPutPolicy, fanOutConsumerPolicy, streamReadPolicy } from './generate-policy.js';
-export { lintStreamPolicy, type PolicyFinding } from './lint-policy.js';
+export {
+  type LintStreamPolicyOptions,
+  lintStreamPolicy,
+  MAX_CHECKED_PRINCIPALS,
+  type PolicyFinding,
+} from './lint-policy.js';
 export {
   FAN_OUT_CONSUMER_ACTIONS,
   type PolicyDocument,

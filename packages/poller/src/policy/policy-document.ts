@@ -28,9 +28,3 @@ export const STREAM_CONSUMER_ACTIONS = [
 
 /** The actions an enhanced fan-out consumer needs on its consumer ARN. */
 export const FAN_OUT_CONSUMER_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'] as const;
-
-/** Normalizes a string-or-array policy field to an array. */
-export function asList<T extends string>(value: T | readonly T[] | undefined): readonly T[] {
-  if (value === undefined) return [];
-  return typeof value === 'string' ? [value] : value;
-}

@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeThrown } from '@streamshare/core';
 import {
+  arnKind,
   eventBusPutPolicy,
   fanOutConsumerPolicy,
   lintStreamPolicy,
   type PolicyDocument,
+  type PolicyFinding,
   streamReadPolicy,
 } from '../../policy/index.js';
 import { EXIT_FAILURE, UsageError } from '../usage-error.js';
@@ -15,7 +18,7 @@ const HELP = `Usage:
   streamshare policy --stream-arn ARN --principal ROLE_ARN [--principal ROLE_ARN ...]
   streamshare policy --consumer-arn CONSUMER_ARN --principal ROLE_ARN [...]
   streamshare policy --event-bus BUS_ARN --principal ROLE_ARN [...]
-  streamshare policy lint FILE --stream-arn ARN
+  streamshare policy lint FILE --stream-arn ARN [--principal ROLE_ARN ...]
 
 Prints the resource-based policy a producer attaches so that consumer roles in another account can
 read the stream: kinesis:DescribeStream, kinesis:DescribeStreamSummary, kinesis:GetRecords,
@@ -29,9 +32,21 @@ kinesis:GetShardIterator and kinesis:ListShards on the stream ARN.
   --event-bus ARN       instead: the event bus policy the EventBridge forwarder's role needs
                         (events:PutEvents on the bus)
 
-lint FILE checks a stream policy: the five actions (and why kinesis:DescribeStream is often
-missing), the principals (an IAM role or account; not a Lambda function or a stream ARN), the
-resource, and warns about "*" principals and kinesis:*. Exit code 1 when it finds an error.
+lint FILE checks a stream policy (add --principal ROLE_ARN to check that role; by default every
+role or account the policy lets read is checked):
+  - the grammar: elements and their JSON types, Effect ("Allow" or "Deny", case-sensitive), action
+    and resource formats, no wildcard inside a principal ARN; each error names its JSON path
+    (e.g. Statement[0].Principal.AWS);
+  - that each consumer may call the five actions on the stream as IAM evaluates it: Action and
+    NotAction, Resource and NotResource, Principal and NotPrincipal, an explicit Deny wins (and
+    why kinesis:DescribeStream is often missing);
+  - the principals (an IAM role or account; not a Lambda function or a stream ARN), and warns about
+    "*" principals and Allows that include writes (kinesis:*, NotAction).
+A Condition decides access in ways the file alone cannot tell (source VPC, IP, tags): lint then
+prints a CANNOT_TELL warning. It evaluates aws:SecureTransport (always true: the SDK uses TLS),
+aws:PrincipalArn and aws:PrincipalAccount.
+Exit code 0: no error (warnings allowed); 1: at least one error, or the file is not JSON; 2: a bad
+flag or an unreadable file.
 `;
 
 function parse(argv: readonly string[]) {
@@ -49,35 +64,69 @@ function parse(argv: readonly string[]) {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(
-      `${error instanceof Error ? error.message : String(error)}. Run with --help to list the flags.`,
-    );
+    throw new UsageError(`${describeThrown(error)}. Run with --help to list the flags.`);
   }
 }
 
-async function lint(file: string, streamArn: string | undefined, io: CliIo): Promise<number> {
+/** A stream policy is a few KiB; a file far larger is not one (and is not read whole). */
+const MAX_POLICY_FILE_BYTES = 1024 * 1024;
+
+async function lint(
+  file: string,
+  streamArn: string | undefined,
+  principals: readonly string[] | undefined,
+  io: CliIo,
+): Promise<number> {
   if (streamArn === undefined) throw new UsageError('policy lint needs --stream-arn ARN: the stream the policy is for');
+  if (arnKind(streamArn) !== 'kinesis-stream') {
+    throw new UsageError(
+      `--stream-arn: ${JSON.stringify(streamArn)} is not a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)`,
+    );
+  }
   const path = resolve(io.cwd, file);
   let text: string;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new UsageError(`cannot read policy file ${path}: not a regular file`);
+    if (info.size > MAX_POLICY_FILE_BYTES) {
+      io.stdout.write(
+        `error TOO_LARGE at $: ${path} holds ${info.size} bytes; a stream policy is a few KiB (at most ${MAX_POLICY_FILE_BYTES} bytes are read)\n`,
+      );
+      return EXIT_FAILURE;
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read policy file ${path}: ${(error as Error).message}`);
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read policy file ${path}: ${describeThrown(error)}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    io.stdout.write(`error NOT_JSON: ${path} is not JSON (${(error as Error).message})\n`);
+    io.stdout.write(`error NOT_JSON at $: ${path} is not JSON (${describeThrown(error)})\n`);
     return EXIT_FAILURE;
   }
-  const findings = lintStreamPolicy(parsed, streamArn);
-  for (const finding of findings) io.stdout.write(`${finding.severity} ${finding.code}: ${finding.message}\n`);
+  let findings: PolicyFinding[];
+  try {
+    findings = lintStreamPolicy(parsed, streamArn, principals === undefined ? {} : { principals });
+  } catch (error) {
+    // Only bad arguments throw (a --principal that is not a role, user or account).
+    throw new UsageError(`--principal: ${describeThrown(error)}`, { cause: error });
+  }
+  for (const finding of findings) {
+    io.stdout.write(`${finding.severity} ${finding.code} at ${finding.path}: ${finding.message}\n`);
+  }
   const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const unsure = findings.filter((f) => f.code === 'CANNOT_TELL').length;
+  const who = principals === undefined ? 'its principals' : principals.join(', ');
+  const counted = warnings > 0 ? ` (${warnings} warning(s))` : '';
   io.stdout.write(
-    errors === 0
-      ? `ok: ${path} lets its principals read ${streamArn}${findings.length > 0 ? ` (${findings.length} warning(s))` : ''}\n`
-      : `${errors} error(s) in ${path}\n`,
+    errors > 0
+      ? `${errors} error(s) in ${path}\n`
+      : unsure > 0
+        ? `ok: no error in ${path}, but ${unsure} CANNOT_TELL warning(s): whether ${who} may read ${streamArn} depends on what the file alone cannot tell${counted}\n`
+        : `ok: ${path} lets ${who} read ${streamArn}${counted}\n`,
   );
   return errors === 0 ? 0 : EXIT_FAILURE;
 }
@@ -89,8 +138,14 @@ async function policy(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals[0] === 'lint') {
-    if (positionals.length !== 2) throw new UsageError('usage: streamshare policy lint FILE --stream-arn ARN');
-    return lint(positionals[1]!, values['stream-arn'], io);
+    if (positionals.length !== 2) {
+      throw new UsageError('usage: streamshare policy lint FILE --stream-arn ARN [--principal ROLE_ARN ...]');
+    }
+    for (const flag of ['consumer-arn', 'event-bus'] as const) {
+      if (values[flag] !== undefined)
+        throw new UsageError(`policy lint checks stream policies: --${flag} is not taken`);
+    }
+    return lint(positionals[1]!, values['stream-arn'], values.principal, io);
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const targets = (['stream-arn', 'consumer-arn', 'event-bus'] as const).filter((t) => values[t] !== undefined);
@@ -109,7 +164,7 @@ async function policy(argv: readonly string[], io: CliIo): Promise<number> {
           ? fanOutConsumerPolicy(values['consumer-arn']!, principals)
           : eventBusPutPolicy(values['event-bus']!, principals);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new UsageError(describeThrown(error), { cause: error });
   }
   io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   return 0;
