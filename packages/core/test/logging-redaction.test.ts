@@ -81,3 +81,18 @@ describe('createLogger', () => {
     expect(text).not.toContain(SECRETS[1]);
   });
 });
+
+describe('createLogger and thrown values', () => {
+  it('logs any thrown value under err without throwing, as readable text', async () => {
+    const { hostileThrownValues } = await import('./fixtures/hostile-thrown.js');
+    for (const [label, make] of Object.entries(hostileThrownValues)) {
+      const out = capture();
+      const logger = createLogger({ destination: out.stream, level: 'debug' });
+      const value = make();
+      expect(() => logger.error({ err: value }, 'failed'), label).not.toThrow();
+      expect(() => logger.error({ err: new Error('outer', { cause: value }) }, 'failed'), label).not.toThrow();
+      expect(out.lines().length, label).toBe(2);
+      for (const line of out.lines()) expect(JSON.parse(line).msg, label).toBe('failed');
+    }
+  });
+});

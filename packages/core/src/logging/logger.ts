@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
+import { describeThrown, readThrownProperty } from '../errors/thrown.js';
 
 const SECRET_KEYS = [
   'accessKeyId',
@@ -48,12 +49,30 @@ export interface CreateLoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** A pino logger that never writes credentials: see {@link SECRET_PATHS}. */
+/**
+ * pino's error serializer, made safe for any thrown value: it reads `message`, `stack` and walks
+ * `cause`, so an error with a throwing getter, a Proxy or a null-prototype object makes it throw,
+ * and with it the log call. Then the value is written as its {@link describeThrown} text instead.
+ */
+export function serializeThrown(value: unknown): unknown {
+  try {
+    return pino.stdSerializers.err(value as Error);
+  } catch {
+    const type = readThrownProperty(value, 'name');
+    return { type: typeof type === 'string' ? type : 'Thrown', message: describeThrown(value) };
+  }
+}
+
+/**
+ * A pino logger that never writes credentials (see {@link SECRET_PATHS}) and whose `err` field
+ * takes any thrown value without throwing ({@link serializeThrown}).
+ */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const envLevel = process.env.LOG_LEVEL;
   const config: LoggerOptions = {
     level: options.level ?? (envLevel && envLevel in pino.levels.values ? envLevel : 'info'),
     redact: { paths: [...SECRET_PATHS, ...(options.redact ?? [])], censor: REDACTED },
+    serializers: { err: serializeThrown },
   };
   if (options.name !== undefined) config.name = options.name;
   if (options.base !== undefined) config.base = options.base;
