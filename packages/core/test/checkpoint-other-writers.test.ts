@@ -1,7 +1,9 @@
 /**
  * FileCheckpointStore.open() and the check before every write that the stream's files are still the
  * ones the store last wrote: another writer, a person editing or removing the files, a directory
- * moved away are noticed at the next put, not only at the store's first write.
+ * moved away are noticed at the next put, not only at the store's first write. (The directory's lock
+ * keeps a second store out in the first place, see checkpoint-lock.test.ts; here the other writer
+ * comes in after someone removed the lock file, and this check is the second line of defence.)
  */
 import { appendFile, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,7 +107,8 @@ describe('FileCheckpointStore: files changed by someone else after its first wri
     const s = store();
     await s.open(STREAM);
     await s.put(STREAM, SHARD, at(1));
-    // A second writer on the same directory (which the store does not support): it appends.
+    // A second writer on the same directory, let in by someone removing the lock file: it appends.
+    await unlink(join(dir, 'streamshare.lock'));
     const intruder = store();
     await intruder.put(STREAM, SHARD, at(9));
 
@@ -119,8 +122,9 @@ describe('FileCheckpointStore: files changed by someone else after its first wri
   it('another store rewriting the files (new inodes): noticed the same way', async () => {
     const s = store();
     await s.put(STREAM, SHARD, at(1));
-    // Another writer that finds a torn journal rewrites both files.
+    // Another writer (the lock file removed by hand) that finds a torn journal rewrites both files.
     await appendFile(s.journalOf(STREAM), '0000 {"torn');
+    await unlink(join(dir, 'streamshare.lock'));
     const intruder = store();
     await intruder.put(STREAM, SHARD, at(9));
 
