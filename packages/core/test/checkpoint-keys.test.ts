@@ -87,7 +87,8 @@ describe('checkpoint stores: shard ids and stream ARNs named like Object.prototy
     await s.put(STREAM, 'constructor', at(2));
     const snapshot = s.snapshot();
     expect(Object.keys(snapshot).sort()).toEqual([STREAM, '__proto__'].sort());
-    expect(Object.getOwnPropertyDescriptor(snapshot.__proto__, '__proto__')?.value).toEqual(at(1));
+    const own = Object.getOwnPropertyDescriptor(snapshot, '__proto__')?.value as Record<string, Checkpoint>;
+    expect(Object.getOwnPropertyDescriptor(own, '__proto__')?.value).toEqual(at(1));
     expect(snapshot[STREAM]).toEqual({ constructor: at(2) });
   });
 
