@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { type FileHandle, link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError } from '../errors/record-errors.js';
-import { describeThrown, readThrownProperty } from '../errors/thrown.js';
-import { O_NOFOLLOW } from './no-follow.js';
+import { readThrownProperty } from '../errors/thrown.js';
+import { CheckpointLockedError, describeHolder, type HeldBecause, holderOf, lockedError } from './lock-error.js';
+import { createExclusive, type FoundLock, LOCK_FILE_NAME, type LockOwner, readLock, writeTemp } from './lock-file.js';
 import { type ProcessIdentity, pidExists, startTimeOf, thisProcess } from './process-identity.js';
-
-/** Name of the lock file a {@link FileCheckpointStore} keeps in its directory while it writes there. */
-export const LOCK_FILE_NAME = 'streamshare.lock';
 
 /** Default {@link FileCheckpointStoreOptions.lockStaleMs}: 30 s. */
 export const DEFAULT_LOCK_STALE_MS = 30_000;
@@ -16,69 +12,9 @@ export const DEFAULT_LOCK_STALE_MS = 30_000;
 /** How long an open keeps trying while another process is taking over the same stale lock. */
 const TAKEOVER_PATIENCE_MS = 5_000;
 
-/** What a lock file holds (one JSON line): who holds the directory. */
-export interface LockOwner extends ProcessIdentity {
-  /** Random, unique to one acquisition: tells one lock file from the next. */
-  readonly token: string;
-  /** When the lock was taken (ISO 8601). */
-  readonly acquiredAt: string;
-}
-
-/** The process holding a checkpoint directory, as its lock file says. */
-export interface LockHolder {
-  readonly pid: number;
-  readonly hostname: string;
-  /** When it took the lock (ISO 8601), when the lock file says. */
-  readonly acquiredAt?: string | undefined;
-}
-
-/**
- * The checkpoint directory is in use by another store: another process (here or on another host),
- * or another `FileCheckpointStore` of this process; or this store's own lock was taken away.
- * Code `CHECKPOINT_LOCKED`, never retryable (waiting does not make two writers safe). The message
- * names the directory, the lock file, the holder when it is known, and what to do.
- */
-export class CheckpointLockedError extends CheckpointError {
-  /** The checkpoint directory. */
-  readonly directory: string;
-  /** Its lock file. */
-  readonly lockFile: string;
-  /** The process holding the directory, when its lock file could be read. */
-  readonly holder: LockHolder | undefined;
-
-  constructor(options: {
-    directory: string;
-    lockFile: string;
-    holder: LockHolder | undefined;
-    message: string;
-    cause?: unknown;
-  }) {
-    super(
-      'CHECKPOINT_LOCKED',
-      options.message,
-      options.cause === undefined ? { retryable: false } : { retryable: false, cause: options.cause },
-    );
-    this.directory = options.directory;
-    this.lockFile = options.lockFile;
-    this.holder = options.holder;
-  }
-}
-
-/** A lock file as found on disk. */
-interface FoundLock {
-  /** Undefined when the file is not a lock file this store can read (or not a regular file). */
-  readonly owner: LockOwner | undefined;
-  /** Which acquisition it is: the owner's token, or the file's device and inode when unreadable. */
-  readonly id: string;
-  readonly dev: number;
-  readonly ino: number;
-  /** Last refreshed by its holder (or last changed, when unreadable). */
-  readonly mtimeMs: number;
-}
-
 /** Whether a lock found on disk is held, and why (or why not). */
 type Verdict =
-  | { readonly held: true; readonly why: 'this-process' | 'alive' | 'unverifiable' | 'unreadable' }
+  | { readonly held: true; readonly why: HeldBecause }
   | { readonly held: false; readonly why: 'gone' | 'pid-reused' | 'expired' };
 
 /**
@@ -139,9 +75,11 @@ export class DirectoryLock {
     this.#ino = identity.ino;
     this.#timer = setInterval(
       () => {
-        this.#refreshing ??= this.#refresh().finally(() => {
-          this.#refreshing = undefined;
-        });
+        this.#refreshing ??= this.#refresh()
+          .catch(() => undefined)
+          .finally(() => {
+            this.#refreshing = undefined;
+          });
       },
       Math.max(10, Math.floor(staleMs / 3)),
     );
@@ -318,56 +256,6 @@ export class DirectoryLock {
   }
 }
 
-/** Writes `text` to a new temporary file next to `path`, fsynced; returns it open. */
-async function writeTemp(path: string, text: string): Promise<{ path: string; handle: FileHandle }> {
-  // Named like the store's temporary files, so that one left by a killed process is swept.
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o644);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  return { path: temp, handle };
-}
-
-/** Errors of `link` on file systems without hard links (FAT, exFAT, some network file systems). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
-/**
- * Creates `path` with the content of `temp` unless it exists: `'linked'` (a hard link to `temp`),
- * a handle of the file created in place where there are no hard links, or `'exists'`.
- */
-async function createExclusive(temp: string, path: string, text: string): Promise<'linked' | 'exists' | FileHandle> {
-  try {
-    await link(temp, path);
-    return 'linked';
-  } catch (error) {
-    const code = readThrownProperty(error, 'code');
-    if (code === 'EEXIST') return 'exists';
-    if (typeof code !== 'string' || !NO_HARD_LINKS.has(code)) throw error;
-  }
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o644);
-  } catch (error) {
-    if (readThrownProperty(error, 'code') === 'EEXIST') return 'exists';
-    throw error;
-  }
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
-    throw error;
-  }
-  return handle;
-}
-
 /**
  * Replaces the stale lock `found` by this process's (the temp file), unless another process does:
  * `'won'`, `'busy'` (another live process is taking it over) or `'changed'` (the lock is no longer
@@ -417,74 +305,6 @@ async function readClaimer(path: string, found: FoundLock): Promise<FoundLock | 
   return (await readLock(claimOf(path, found.id)).catch(() => undefined)) ?? found;
 }
 
-/**
- * The lock file at `path`, or undefined when there is none. Read through one descriptor (never
- * following a link), so that its content and modification time are of the same file.
- */
-async function readLock(path: string): Promise<FoundLock | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
-  } catch (error) {
-    const code = readThrownProperty(error, 'code');
-    if (code === 'ENOENT') return undefined;
-    if (code !== 'ELOOP' && code !== 'EMLINK') throw error;
-    // A symbolic link in its place: not a lock file (judged by age, then replaced).
-    try {
-      const stats = await lstat(path);
-      return {
-        owner: undefined,
-        id: `${stats.dev}-${stats.ino}`,
-        dev: stats.dev,
-        ino: stats.ino,
-        mtimeMs: stats.mtimeMs,
-      };
-    } catch {
-      return undefined;
-    }
-  }
-  try {
-    const stats = await handle.stat();
-    let owner: LockOwner | undefined;
-    if (stats.isFile() && stats.size <= 4096) {
-      owner = parseOwner(await handle.readFile('utf8').catch(() => ''));
-    }
-    const id = owner?.token ?? `${stats.dev}-${stats.ino}`;
-    return { owner, id, dev: stats.dev, ino: stats.ino, mtimeMs: stats.mtimeMs };
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-const OPTIONAL_TEXT = ['bootId', 'pidNamespace', 'processStart'] as const;
-
-/** The owner a lock file's text names, or undefined when it is not a lock file of this store. */
-function parseOwner(text: string): LockOwner | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const o = value as Record<string, unknown>;
-  const { pid, hostname, token, acquiredAt } = o;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  if (typeof hostname !== 'string' || typeof token !== 'string' || !/^[0-9a-f]{8,64}$/.test(token)) return undefined;
-  const owner: Record<string, unknown> = {
-    pid,
-    hostname,
-    token,
-    acquiredAt: typeof acquiredAt === 'string' ? acquiredAt : '',
-  };
-  for (const key of OPTIONAL_TEXT) {
-    const field = o[key];
-    if (field !== undefined && typeof field !== 'string') return undefined;
-    if (field !== undefined) owner[key] = field;
-  }
-  return owner as unknown as LockOwner;
-}
-
 /** Same host, boot and pid space: the holder's pid can be checked from here. */
 function checkable(owner: LockOwner, me: ProcessIdentity): boolean {
   return owner.hostname === me.hostname && owner.bootId === me.bootId && owner.pidNamespace === me.pidNamespace;
@@ -508,68 +328,6 @@ async function judge(found: FoundLock, me: ProcessIdentity, staleMs: number): Pr
   return expired ? { held: false, why: 'pid-reused' } : { held: true, why: alive };
 }
 
-function holderOf(owner: LockOwner | undefined): LockHolder | undefined {
-  if (owner === undefined) return undefined;
-  return owner.acquiredAt === ''
-    ? { pid: owner.pid, hostname: owner.hostname }
-    : { pid: owner.pid, hostname: owner.hostname, acquiredAt: owner.acquiredAt };
-}
-
-function describeHolder(owner: LockOwner | undefined): string {
-  return owner === undefined ? 'another process' : `process ${owner.pid} on host ${owner.hostname}`;
-}
-
-function since(owner: LockOwner): string {
-  return owner.acquiredAt === '' ? '' : `since ${owner.acquiredAt}; `;
-}
-
-/** The error for a lock found held. */
-function lockedError(
-  directory: string,
-  path: string,
-  found: FoundLock,
-  why: 'this-process' | 'alive' | 'unverifiable' | 'unreadable',
-  me: ProcessIdentity,
-  staleMs: number,
-): CheckpointLockedError {
-  const { owner } = found;
-  const age = Math.max(0, Math.round((Date.now() - found.mtimeMs) / 1000));
-  const staleSeconds = Math.round(staleMs / 1000);
-  let message: string;
-  if (owner === undefined || why === 'unreadable') {
-    message =
-      `checkpoint directory ${directory} is locked by ${path}, which is not a lock file this store can read ` +
-      `(changed ${age} s ago). It counts as abandoned once unchanged for ${staleSeconds} s; remove it sooner only ` +
-      'if no process uses the directory.';
-  } else if (why === 'this-process') {
-    message =
-      `checkpoint directory ${directory} is in use by another FileCheckpointStore of this process ` +
-      `(${describeHolder(owner)}; ${since(owner)}lock file ${path}). One store per checkpoint directory: share ` +
-      'one store, or close() the other first.';
-  } else if (why === 'alive') {
-    message =
-      `checkpoint directory ${directory} is in use by ${describeHolder(owner)} (${since(owner)}lock file ${path}). ` +
-      'One process per checkpoint directory: stop that process or give this one another directory (several ' +
-      'workers share a stream through a lease table).';
-  } else {
-    const where =
-      owner.hostname === me.hostname
-        ? `from this process (another container, pid namespace or boot of host ${me.hostname})`
-        : `from host ${me.hostname}`;
-    message =
-      `checkpoint directory ${directory} is in use by ${describeHolder(owner)} (${since(owner)}lock file ${path}, ` +
-      `refreshed ${age} s ago), which cannot be checked ${where}. One process per checkpoint directory: if that ` +
-      `process is gone, its lock counts as abandoned once not refreshed for ${staleSeconds} s (remove the lock ` +
-      'file sooner only if you are sure).';
-  }
-  return new CheckpointLockedError({ directory, lockFile: path, holder: holderOf(owner), message });
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Describes a failure to take the lock for a CHECKPOINT_IO message. */
-export function describeLockFailure(directory: string, error: unknown): string {
-  return `could not lock checkpoint directory ${directory} (lock file ${join(directory, LOCK_FILE_NAME)}): ${describeThrown(error)}`;
 }

@@ -8,8 +8,9 @@ import { CheckpointError } from '../errors/record-errors.js';
 import { describeThrown, readThrownProperty } from '../errors/thrown.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { compareCheckpoints, isCheckpoint, validateCheckpoint } from './compare.js';
-import { DEFAULT_LOCK_STALE_MS, DirectoryLock, describeLockFailure } from './directory-lock.js';
+import { DEFAULT_LOCK_STALE_MS, DirectoryLock } from './directory-lock.js';
 import { checkpointFileName } from './file-name.js';
+import { describeLockFailure } from './lock-error.js';
 import { backwards } from './memory-store.js';
 import { failedOnSymlink, O_NOFOLLOW, readTextNoFollow, symlinkRefused } from './no-follow.js';
 
