@@ -300,22 +300,39 @@ describe('FileCheckpointStore directory lock while held', () => {
     expect((await lstat(lockFile)).mtimeMs).toBeGreaterThan(first);
   });
 
-  it('taken away (its file removed, another store locking): the next put is refused, nothing written over the other', async () => {
-    const s = store({ lockStaleMs: 300 });
-    await s.put(STREAM, SHARD, at(1));
-    await unlink(lockFile);
-    const other = store();
-    await other.put(STREAM, SHARD, at(9));
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  it('taken away (its lock file replaced by that of another process): the next put is refused, nothing more written', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const s = store({ lockStaleMs: 300 });
+      await s.put(STREAM, SHARD, at(1));
+      // Another process's lock renamed over this store's (as a takeover does: atomically).
+      const me = await thisProcess();
+      const theirs = join(dir, 'theirs');
+      await writeFile(
+        theirs,
+        JSON.stringify({
+          ...me,
+          pid: child.pid,
+          processStart: await startTimeOf(child.pid!),
+          token: 'abcdef0123456789',
+        }),
+      );
+      await rename(theirs, lockFile);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const journal = await readFile(s.journalOf(STREAM), 'utf8');
 
-    const error = await locked(s.put(STREAM, SHARD, at(2)));
-    expect(error.message).toContain('was taken away from this store');
-    expect(error.message).toContain(`now held by process ${process.pid} on host ${hostname()}`);
-    expect(await other.get(STREAM, SHARD)).toEqual(at(9));
-    // Its close() leaves the other store's lock alone.
-    await s.close();
-    expect(await lockOwner()).toMatchObject({ pid: process.pid });
-    await other.put(STREAM, SHARD, at(10));
+      const error = await locked(s.put(STREAM, SHARD, at(2)));
+      expect(error.message).toContain('was taken away from this store');
+      expect(error.message).toContain(`now held by process ${child.pid} on host ${hostname()}`);
+      expect(error.holder?.pid).toBe(child.pid);
+      expect(await readFile(s.journalOf(STREAM), 'utf8')).toBe(journal);
+      // Its close() leaves the other process's lock alone.
+      await s.close();
+      expect(await lockOwner()).toMatchObject({ pid: child.pid });
+    } finally {
+      child.kill();
+    }
   });
 
   it('its file removed by hand and nobody else locking: written again by the holder', async () => {
@@ -323,7 +340,7 @@ describe('FileCheckpointStore directory lock while held', () => {
     await s.open(STREAM);
     const { token } = await lockOwner();
     await unlink(lockFile);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await lockOwner()).token).toBe(token);
     await s.put(STREAM, SHARD, at(1));
     await locked(store().open(STREAM));
@@ -337,7 +354,7 @@ describe('FileCheckpointStore directory lock while held', () => {
     await rename(dir, away);
     await new Promise((resolve) => setTimeout(resolve, 250));
     await rename(away, dir);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await lockOwner()).token).toBe(token);
     await s.put(STREAM, SHARD, at(2));
     expect(await store().get(STREAM, SHARD)).toEqual(at(2));
