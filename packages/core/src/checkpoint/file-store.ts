@@ -282,9 +282,9 @@ export class FileCheckpointStore implements CheckpointStore {
   /**
    * Makes the checkpoint files of `streamArn` ready for appending, as the first write would: creates
    * the directory, takes its lock (a directory in use by another store rejects with
-   * `CheckpointLockedError`, `CHECKPOINT_LOCKED`), reads what is on disk (a corrupt file rejects with `CHECKPOINT_CORRUPT` and is
-   * left alone), then opens the journal, or writes the snapshot and an empty journal when there are
-   * none (or a torn journal to replace). Optional: the first put does the same. Calling it early
+   * `CheckpointLockedError`, `CHECKPOINT_LOCKED`), reads what is on disk (a corrupt file rejects
+   * with `CHECKPOINT_CORRUPT` and is left alone), then opens the journal, or writes the snapshot and
+   * an empty journal when there are none (or a torn journal to replace). Optional: the first put does the same. Calling it early
    * takes the file creations and directory fsync off the first checkpoint's path.
    */
   open(streamArn: string): Promise<void> {
