@@ -16,10 +16,12 @@ export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 export {
   type CheckpointFile,
+  CheckpointLockedError,
   checkpointOf,
   compareCheckpoints,
   FileCheckpointStore,
   type FileCheckpointStoreOptions,
+  type LockHolder,
   MemoryCheckpointStore,
 } from './checkpoint/index.js';
 export { auto } from './codec/auto.js';

@@ -1,7 +1,9 @@
 /**
  * FileCheckpointStore.open() and the check before every write that the stream's files are still the
  * ones the store last wrote: another writer, a person editing or removing the files, a directory
- * moved away are noticed at the next put, not only at the store's first write.
+ * moved away are noticed at the next put, not only at the store's first write. (The directory's lock
+ * keeps a second store out in the first place, see checkpoint-lock.test.ts; here the other writer
+ * comes in after someone removed the lock file, and this check is the second line of defence.)
  */
 import { appendFile, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,22 +107,29 @@ describe('FileCheckpointStore: files changed by someone else after its first wri
     const s = store();
     await s.open(STREAM);
     await s.put(STREAM, SHARD, at(1));
-    // A second writer on the same directory (which the store does not support): it appends.
+    // A second writer on the same directory, let in by someone removing the lock file: it appends.
+    // Its line is longer than the one the store appends next: the check (a stat made while the
+    // store's line is written) may run before that line lands, and a foreign line of exactly the
+    // same length then passes for the store's own (a limit of this second line of defence, which
+    // made this test flaky on a loaded machine; the lock is the first line).
+    await unlink(join(dir, 'streamshare.lock'));
     const intruder = store();
-    await intruder.put(STREAM, SHARD, at(9));
+    const ahead = { ...at(9), sequenceNumber: '100009' };
+    await intruder.put(STREAM, SHARD, ahead);
 
     const error = await rejection(s.put(STREAM, SHARD, at(2)));
     expect(error.code).toBe('CHECKPOINT_BACKWARDS');
     expect(error.message).toContain(SHARD);
     // Nothing was written over the other writer's checkpoint.
-    expect(await store().get(STREAM, SHARD)).toEqual(at(9));
+    expect(await store().get(STREAM, SHARD)).toEqual(ahead);
   });
 
   it('another store rewriting the files (new inodes): noticed the same way', async () => {
     const s = store();
     await s.put(STREAM, SHARD, at(1));
-    // Another writer that finds a torn journal rewrites both files.
+    // Another writer (the lock file removed by hand) that finds a torn journal rewrites both files.
     await appendFile(s.journalOf(STREAM), '0000 {"torn');
+    await unlink(join(dir, 'streamshare.lock'));
     const intruder = store();
     await intruder.put(STREAM, SHARD, at(9));
 

@@ -288,13 +288,16 @@ describe('checkpoint store failures in a shard reader (file store)', () => {
   it.each([
     {
       code: 'CHECKPOINT_BACKWARDS',
-      // Another process writes a later checkpoint of the shard into the same directory.
-      spoil: async (store: FileCheckpointStore, streamArn: string, last: string) =>
-        new FileCheckpointStore({ directory: store.directory }).put(streamArn, 'shardId-000000000000', {
+      // Another process writes a later checkpoint of the shard into the same directory (let in by
+      // someone removing the directory's lock file: the check at each write still catches it).
+      spoil: async (store: FileCheckpointStore, streamArn: string, last: string) => {
+        await unlink(join(store.directory, 'streamshare.lock'));
+        await new FileCheckpointStore({ directory: store.directory }).put(streamArn, 'shardId-000000000000', {
           sequenceNumber: last,
           subSequenceNumber: 0,
           complete: true,
-        }),
+        });
+      },
       says: 'two pollers on one checkpoint directory',
     },
     {

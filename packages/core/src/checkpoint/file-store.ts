@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { close, constants, fdatasync, fstat, fsync, open, write } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { CheckpointError } from '../errors/record-errors.js';
+import { describeThrown, readThrownProperty } from '../errors/thrown.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { compareCheckpoints, isCheckpoint, validateCheckpoint } from './compare.js';
+import { DEFAULT_LOCK_STALE_MS, DirectoryLock } from './directory-lock.js';
 import { checkpointFileName } from './file-name.js';
+import { describeLockFailure } from './lock-error.js';
 import { backwards } from './memory-store.js';
+import { failedOnSymlink, O_NOFOLLOW, readTextNoFollow, symlinkRefused } from './no-follow.js';
 
 const openFd = promisify(open);
 function writeFd(fd: number, data: Uint8Array): Promise<number> {
@@ -28,7 +32,10 @@ const fstatFd = promisify(fstat);
  * append is followed by an fdatasync.
  */
 const O_DSYNC: number = constants.O_DSYNC ?? 0;
-const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | O_DSYNC;
+const JOURNAL_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | O_DSYNC | O_NOFOLLOW;
+/** A snapshot's temporary file: new (never an existing file, nor a link's target). */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
 
 /** Default {@link FileCheckpointStoreOptions.journalLimitBytes}: 256 KiB. */
 export const DEFAULT_JOURNAL_LIMIT_BYTES = 256 * 1024;
@@ -43,6 +50,14 @@ export interface FileCheckpointStoreOptions {
    * {@link DEFAULT_JOURNAL_LIMIT_BYTES} (256 KiB, a few thousand checkpoint writes of a few shards).
    */
   readonly journalLimitBytes?: number;
+  /**
+   * The directory's lock (see {@link FileCheckpointStore}, "One writer per directory") when held by
+   * a process that cannot be checked from here (another host, another container's pid namespace)
+   * counts as abandoned once its holder has not refreshed it for this many milliseconds; the holder
+   * refreshes it every third of it. Default {@link DEFAULT_LOCK_STALE_MS} (30 s). The lock of a
+   * process of this host that no longer runs is taken over at once, whatever this says.
+   */
+  readonly lockStaleMs?: number;
 }
 
 interface Waiter {
@@ -140,14 +155,28 @@ interface WrittenFile {
  * backwards is refused (`CHECKPOINT_BACKWARDS`).
  *
  * **One writer per directory** (use the DynamoDB lease store of @streamshare/poller for several
- * workers). With each append the store checks that the stream's files are still the ones it last
+ * workers), enforced by a lock file, `streamshare.lock`, taken at the store's first write or
+ * {@link open} and removed by {@link close}: a second store on the directory (another process, on
+ * this host or another, or another instance in this process) fails there with a
+ * `CheckpointLockedError` (`CHECKPOINT_LOCKED`, not retryable) naming the directory and the process
+ * holding it. A lock left by a process that died (SIGKILL, a crash, a power loss) is taken over: at
+ * once when that process was on this host, else once not refreshed for `lockStaleMs` (see
+ * {@link DirectoryLock}). Reads (`get`, `getAll`) take no lock. Taking the lock costs nothing per
+ * write. As a second line of defence, with each append the store checks that the stream's files are still the ones it last
  * wrote (device, inode, size and modification time of the snapshot; device, inode and size of the
- * journal: two `stat` calls, made while the line is written). When another process or a person
+ * journal: two `lstat` calls, made while the line is written). When another process or a person
  * changed, replaced or removed them, the put is not acknowledged yet: the store reads the files again
  * as at a first write and does the put again against them: a checkpoint on disk that is ahead of the one
  * being written is `CHECKPOINT_BACKWARDS`, an unreadable file `CHECKPOINT_CORRUPT` (left as is), a
  * missing directory a retryable `CHECKPOINT_IO`; otherwise the files are rewritten with every
  * checkpoint this store acknowledged, so that none is lost with a replaced journal.
+ *
+ * **Links are never followed**: the files are opened with O_NOFOLLOW, so that a snapshot or journal
+ * replaced by a symbolic link is `CHECKPOINT_CORRUPT` (naming it, left as is), and the file it points
+ * to is never read or written.
+ *
+ * **Any shard id or stream ARN** is kept as it is, including `__proto__`, `constructor` and other
+ * names of `Object.prototype`.
  *
  * {@link open} makes a stream's files ready before the first put (the poller calls it at start, so
  * that their creation overlaps the shard listing and the first checkpoint is an append).
@@ -156,6 +185,7 @@ interface WrittenFile {
 export class FileCheckpointStore implements CheckpointStore {
   readonly directory: string;
   readonly journalLimitBytes: number;
+  readonly lockStaleMs: number;
   /** Checkpoints waiting to be written, per file. */
   readonly #pending = new Map<string, PendingBatch>();
   /** The write loop of each file that has one running. */
@@ -171,12 +201,17 @@ export class FileCheckpointStore implements CheckpointStore {
   #ready: Promise<void> | undefined;
   /** True once `#ready` resolved. */
   #prepared = false;
+  /** The directory's lock, held from the first write (or open) to {@link close}. */
+  #lock: DirectoryLock | undefined;
+  /** The release of the lock by a {@link close} in progress (the next write waits for it). */
+  #releasing: Promise<void> | undefined;
 
   /**
    * Checks the options only; nothing touches the disk before the first call.
    *
    * @throws TypeError when `options.directory` is not a non-empty string.
-   * @throws RangeError when `options.journalLimitBytes` is not an integer >= 0.
+   * @throws RangeError when `options.journalLimitBytes` is not an integer >= 0, or
+   * `options.lockStaleMs` not an integer >= 1.
    */
   constructor(options: FileCheckpointStoreOptions) {
     const directory: unknown = options?.directory;
@@ -190,8 +225,15 @@ export class FileCheckpointStore implements CheckpointStore {
         `FileCheckpointStore: journalLimitBytes must be an integer >= 0, got ${String(options.journalLimitBytes)}`,
       );
     }
+    const staleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+    if (!Number.isSafeInteger(staleMs) || staleMs < 1) {
+      throw new RangeError(
+        `FileCheckpointStore: lockStaleMs must be an integer >= 1, got ${describeThrown(options.lockStaleMs)}`,
+      );
+    }
     this.directory = directory;
     this.journalLimitBytes = limit;
+    this.lockStaleMs = staleMs;
   }
 
   /** Path of the JSON file holding the checkpoints of `streamArn`. */
@@ -216,9 +258,8 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** Every shard's checkpoint of a stream (empty when none was written). */
   async getAll(streamArn: string): Promise<Record<string, Checkpoint>> {
-    const out: Record<string, Checkpoint> = {};
-    for (const [shard, c] of await this.#current(streamArn)) out[shard] = plain(c);
-    return out;
+    // Object.fromEntries defines each key as an own property, `__proto__` included.
+    return Object.fromEntries([...(await this.#current(streamArn))].map(([shard, c]) => [shard, plain(c)]));
   }
 
   async put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
@@ -240,9 +281,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /**
    * Makes the checkpoint files of `streamArn` ready for appending, as the first write would: creates
-   * the directory, reads what is on disk (a corrupt file rejects with `CHECKPOINT_CORRUPT` and is
-   * left alone), then opens the journal, or writes the snapshot and an empty journal when there are
-   * none (or a torn journal to replace). Optional: the first put does the same. Calling it early
+   * the directory, takes its lock (a directory in use by another store rejects with
+   * `CheckpointLockedError`, `CHECKPOINT_LOCKED`), reads what is on disk (a corrupt file rejects
+   * with `CHECKPOINT_CORRUPT` and is left alone), then opens the journal, or writes the snapshot and
+   * an empty journal when there are none (or a torn journal to replace). Optional: the first put does the same. Calling it early
    * takes the file creations and directory fsync off the first checkpoint's path.
    */
   open(streamArn: string): Promise<void> {
@@ -269,15 +311,27 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Waits for the writes in flight and closes the files this store keeps open (each stream's journal
-   * and the directory). The store can still be used afterwards: the next write opens them again.
-   * The poller calls it when it stops.
+   * Waits for the writes in flight, closes the files this store keeps open (each stream's journal
+   * and the directory) and releases the directory's lock (removes its lock file). The store can
+   * still be used afterwards: the next write takes the lock and opens the files again. The poller
+   * calls it when it stops.
    */
   async close(): Promise<void> {
     for (;;) {
       const loops = [...this.#flushing.values()];
       if (loops.length === 0) break;
       await Promise.all(loops);
+    }
+    const lock = this.#lock;
+    this.#lock = undefined;
+    this.#ready = undefined;
+    this.#prepared = false;
+    if (lock !== undefined) {
+      const releasing = lock.release();
+      this.#releasing = releasing;
+      void releasing.finally(() => {
+        if (this.#releasing === releasing) this.#releasing = undefined;
+      });
     }
     const fds: Promise<number | undefined>[] = [];
     for (const file of this.#written.values()) if (file.journal !== undefined) fds.push(Promise.resolve(file.journal));
@@ -290,6 +344,7 @@ export class FileCheckpointStore implements CheckpointStore {
         if (fd !== undefined) await closeFd(fd).catch(() => undefined);
       }),
     );
+    await this.#releasing;
   }
 
   /** The checkpoints of a stream: what this store wrote, or else what is on disk now. */
@@ -357,12 +412,16 @@ export class FileCheckpointStore implements CheckpointStore {
     // No await once prepared: an append is then issued within the put() call that starts it, not a
     // turn later, when other shards' work may hold the thread.
     if (!this.#prepared) await this.#prepare();
+    // The lock taken away (checked every third of lockStaleMs, not here): write nothing more.
+    const lost = this.#lock?.lost;
+    if (lost !== undefined) throw lost;
     // The first write of this store: what is on disk (a corrupt file rejects, and is left alone).
     let file = this.#written.get(path) ?? (await this.#adopt(path, streamArn, undefined));
     const settled = new Set<PendingShard>();
     for (;;) {
       const writing: PendingShard[] = [];
-      const entry: Record<string, StoredCheckpoint> = {};
+      // No prototype: a shard named `__proto__` is a key like any other.
+      const entry: Record<string, StoredCheckpoint> = Object.create(null);
       const updatedAt = new Date().toISOString();
       for (const [shardId, pending] of batch.shards) {
         if (settled.has(pending)) continue;
@@ -450,9 +509,15 @@ export class FileCheckpointStore implements CheckpointStore {
   async #reopen(path: string, file: WrittenFile): Promise<void> {
     file.journalOnDisk = 'rewrite';
     const journal = journalPath(path);
-    const fd = await openFd(journal, constants.O_WRONLY | constants.O_APPEND | O_DSYNC);
+    let fd: number;
     try {
-      const [opened, snapshot] = await Promise.all([fstatFd(fd), stat(path)]);
+      fd = await openFd(journal, constants.O_WRONLY | constants.O_APPEND | O_DSYNC | O_NOFOLLOW);
+    } catch (error) {
+      if (await failedOnSymlink(journal, error)) throw symlinkRefused(journal, error);
+      throw error;
+    }
+    try {
+      const [opened, snapshot] = await Promise.all([fstatFd(fd), lstat(path)]);
       file.journalBytes = opened.size;
       file.journalFile = { dev: opened.dev, ino: opened.ino };
       file.snapshotFile = identityOf(snapshot);
@@ -526,7 +591,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const temp = tempOf(path);
     try {
       let written: FileIdentity;
-      const fd = await openFd(temp, 'w', 0o600);
+      const fd = await openFd(temp, TEMP_FLAGS, 0o600);
       try {
         const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
         let done = 0;
@@ -545,18 +610,32 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Creates the directory and removes temp files left by a killed writer (once per store). */
+  /**
+   * Creates the directory, takes its lock and removes temp files left by a killed writer (once per
+   * store, and again after a {@link close}).
+   */
   #prepare(): Promise<void> {
     this.#ready ??= (async () => {
+      await this.#releasing;
       try {
         await mkdir(this.directory, { recursive: true });
       } catch (error) {
         this.#ready = undefined;
         throw new CheckpointError(
           'CHECKPOINT_IO',
-          `could not create checkpoint directory ${this.directory}: ${(error as Error).message}`,
+          `could not create checkpoint directory ${this.directory}: ${describeThrown(error)}`,
           { cause: error, retryable: true },
         );
+      }
+      try {
+        this.#lock = await DirectoryLock.acquire(this.directory, this.lockStaleMs);
+      } catch (error) {
+        this.#ready = undefined;
+        if (error instanceof CheckpointError) throw error;
+        throw new CheckpointError('CHECKPOINT_IO', describeLockFailure(this.directory, error), {
+          cause: error,
+          retryable: true,
+        });
       }
       const names = await readdir(this.directory).catch(() => [] as string[]);
       await Promise.all(names.filter(isStaleTemp).map((n) => unlink(join(this.directory, n)).catch(() => undefined)));
@@ -578,7 +657,7 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       await fsyncFd(fd);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = readThrownProperty(error, 'code');
       if (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL') return;
       // The directory may have been replaced: open it again next time.
       this.#directoryFd = undefined;
@@ -629,7 +708,8 @@ async function unchanged(path: string, file: WrittenFile, minSize: number, maxSi
   let journal: { dev: number; ino: number; size: number };
   let snapshot: { dev: number; ino: number; size: number; mtimeMs: number };
   try {
-    [journal, snapshot] = await Promise.all([stat(journalPath(path)), stat(path)]);
+    // lstat: a file replaced by a link to it is a change too.
+    [journal, snapshot] = await Promise.all([lstat(journalPath(path)), lstat(path)]);
   } catch {
     return false;
   }
@@ -698,7 +778,7 @@ function parseJournal(
     try {
       entry = JSON.parse(match[2]!);
     } catch (error) {
-      throw corrupt(path, `line ${i + 1} of the journal is not JSON (${(error as Error).message})`, error);
+      throw corrupt(path, `line ${i + 1} of the journal is not JSON (${describeThrown(error)})`, error);
     }
     const e = entry as Partial<JournalEntry> | null;
     if (typeof e !== 'object' || e === null || typeof e.shards !== 'object' || e.shards === null) {
@@ -730,7 +810,7 @@ function parseSnapshot(path: string, streamArn: string, text: string | undefined
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw corrupt(path, `not JSON (${(error as Error).message})`, error);
+    throw corrupt(path, `not JSON (${describeThrown(error)})`, error);
   }
   const file = parsed as Partial<CheckpointFile> | null;
   if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.shards !== 'object') {
@@ -745,19 +825,18 @@ function parseSnapshot(path: string, streamArn: string, text: string | undefined
   return file as CheckpointFile;
 }
 
-/** The text of a file, or undefined when it does not exist. */
+/** The text of a file, or undefined when it does not exist; a symbolic link is CHECKPOINT_CORRUPT. */
 async function readText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readTextNoFollow(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(`could not read checkpoint file ${path}`, error);
   }
 }
 
 function ioError(what: string, error: unknown): CheckpointError {
   if (error instanceof CheckpointError) return error;
-  return new CheckpointError('CHECKPOINT_IO', `${what}: ${(error as Error).message}`, {
+  return new CheckpointError('CHECKPOINT_IO', `${what}: ${describeThrown(error)}`, {
     cause: error,
     retryable: true,
   });
@@ -773,7 +852,7 @@ function isStaleTemp(name: string): boolean {
     process.kill(pid, 0);
     return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    return readThrownProperty(error, 'code') === 'ESRCH';
   }
 }
 

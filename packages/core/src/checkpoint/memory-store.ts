@@ -29,9 +29,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   /** Every checkpoint, by stream ARN then shard id (a snapshot). */
   snapshot(): Record<string, Record<string, Checkpoint>> {
-    const out: Record<string, Record<string, Checkpoint>> = {};
-    for (const [arn, shards] of this.#streams) out[arn] = Object.fromEntries(shards);
-    return out;
+    // Object.fromEntries defines each key as an own property, `__proto__` included.
+    return Object.fromEntries([...this.#streams].map(([arn, shards]) => [arn, Object.fromEntries(shards)]));
   }
 }
 

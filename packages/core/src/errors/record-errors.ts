@@ -83,10 +83,13 @@ export class HandlerError extends StreamshareError {
   }
 }
 
-/** A checkpoint write was refused (backwards, lost lease, unwritable store). */
+/**
+ * A checkpoint write was refused (backwards, lost lease, unwritable store, a checkpoint directory in
+ * use by another process: `CHECKPOINT_LOCKED`, see the file store's `CheckpointLockedError`).
+ */
 export class CheckpointError extends StreamshareError {
   constructor(
-    code: 'CHECKPOINT_BACKWARDS' | 'LEASE_LOST' | 'CHECKPOINT_IO' | 'CHECKPOINT_CORRUPT',
+    code: 'CHECKPOINT_BACKWARDS' | 'LEASE_LOST' | 'CHECKPOINT_IO' | 'CHECKPOINT_CORRUPT' | 'CHECKPOINT_LOCKED',
     message: string,
     options: { cause?: unknown; retryable?: boolean } = {},
   ) {
