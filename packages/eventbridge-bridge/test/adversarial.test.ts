@@ -277,6 +277,27 @@ describe('what transform returns', () => {
       ),
       /does not serialize to JSON: trap/,
     ],
+    [
+      'a revoked Proxy',
+      (() => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      })(),
+      /does not serialize to JSON: .*revoked/,
+    ],
+    [
+      'a Proxy whose getPrototypeOf trap throws',
+      new Proxy(
+        {},
+        {
+          getPrototypeOf() {
+            throw Object.create(null);
+          },
+        },
+      ),
+      /does not serialize to JSON: a thrown null-prototype object/,
+    ],
   ])('%s: a RecordNotForwardableError naming the record', async (_, returned, message) => {
     const result = await forwarder({ transform: () => returned }).handle([record(3, '{}')], context());
     expect(result?.error).toBeInstanceOf(RecordNotForwardableError);
@@ -301,6 +322,16 @@ describe('what transform returns', () => {
       client.destroy();
       await big.stop();
     }
+  });
+});
+
+describe('records the forwarder is given', () => {
+  it('an arrival time that is not a date: a RecordNotForwardableError naming the record, not a raw RangeError', async () => {
+    const bad = { ...record(1, '{}'), approximateArrivalTimestamp: new Date(Number.NaN) };
+    const result = await forwarder().handle([record(0, '{}'), bad], context());
+    expect(result?.done).toBe(1);
+    expect(result?.error).toBeInstanceOf(RecordNotForwardableError);
+    expect((result!.error as Error).message).toMatch(/could not be built: RangeError: Invalid time value/);
   });
 });
 

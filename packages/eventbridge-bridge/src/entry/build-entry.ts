@@ -36,10 +36,10 @@ export function fieldProblem(field: 'source' | 'detailType', value: unknown): st
  * Returns why not, as text, when the value has no JSON text.
  */
 export function payloadBytes(data: unknown): Uint8Array | string {
-  if (data instanceof Uint8Array) return data;
   if (typeof data === 'string') return encoder.encode(data);
   let text: string | undefined;
   try {
+    if (data instanceof Uint8Array) return data; // a Proxy's getPrototypeOf trap may throw
     if (typeof (data as { then?: unknown } | null)?.then === 'function') {
       return 'its data is a Promise (or another thenable): transform must return the data itself, not a promise of it';
     }

@@ -161,7 +161,13 @@ export async function forwardShard<T>(
     try {
       entry = buildEntry(record, settings.entry);
     } catch (error) {
-      const stop = await reject(item, error);
+      const notForwardable =
+        error instanceof RecordNotForwardableError
+          ? error
+          : new RecordNotForwardableError(record, `its entry could not be built: ${describeThrown(error)}`, {
+              cause: error,
+            });
+      const stop = await reject(item, notForwardable);
       if (stop) return stop;
       continue;
     }
