@@ -65,7 +65,10 @@ export {
   isEnvelope,
   type RecordEnvelope,
   toEnvelope,
+  toEnvelopeJson,
 } from './envelope/envelope.js';
+export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
+export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
 export * from './errors/index.js';
 export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
 export { type LambdaFormatOptions, toLambdaKinesisEvent, toLambdaKinesisRecord } from './lambda-format/lambda-event.js';

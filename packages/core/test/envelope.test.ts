@@ -2,9 +2,11 @@ import {
   fromEnvelope,
   InvalidInputError,
   isEnvelope,
+  MAX_INLINED_JSON_DEPTH,
   type RecordEnvelope,
   type StreamRecord,
   toEnvelope,
+  toEnvelopeJson,
 } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +79,52 @@ describe('toEnvelope', () => {
   });
 });
 
+/** `[[[...]]]` nested `depth` levels, built without recursion. */
+const deepArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+/** `{"a":{"a":...1}}` nested `depth` levels. */
+const deepObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+describe('deeply nested JSON', () => {
+  it.each([
+    ['4,500 levels of arrays (~9 KB, the reported case)', deepArrays(4_500)],
+    ['100,000 levels of objects', deepObjects(100_000)],
+    ['one level more than MAX_INLINED_JSON_DEPTH', deepArrays(MAX_INLINED_JSON_DEPTH + 1)],
+  ])('goes base64 and comes back byte for byte: %s', (_, text) => {
+    const data = enc.encode(text);
+    const envelope = toEnvelope(kinesisRecord(data));
+    expect(envelope.dataEncoding).toBe('base64');
+    const detail = toEnvelopeJson(kinesisRecord(data));
+    expect(detail).toBe(JSON.stringify(envelope));
+    expect(Buffer.from(fromEnvelope(JSON.parse(detail)).data).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('is inlined up to MAX_INLINED_JSON_DEPTH levels (512), well inside EventBridge 1000', () => {
+    expect(MAX_INLINED_JSON_DEPTH).toBe(512);
+    const text = deepObjects(MAX_INLINED_JSON_DEPTH);
+    const envelope = toEnvelope(kinesisRecord(enc.encode(text)));
+    expect(envelope.dataEncoding).toBe('json');
+    expect(new TextDecoder().decode(fromEnvelope(envelope).data)).toBe(text);
+  });
+
+  it('an envelope from elsewhere with json data of any depth is read back without recursion', () => {
+    const text = deepArrays(100_000);
+    const envelope = { ...toEnvelope(kinesisRecord(enc.encode('1'))), data: JSON.parse(text) };
+    expect(new TextDecoder().decode(fromEnvelope(envelope).data)).toBe(text);
+  });
+});
+
+describe('toEnvelopeJson', () => {
+  it('is the JSON of toEnvelope, for any record', () => {
+    fc.assert(
+      fc.property(recordArbitrary, (input) => {
+        const record = withoutUndefined(input as StreamRecord<Uint8Array>) as unknown as StreamRecord<Uint8Array>;
+        expect(toEnvelopeJson(record)).toBe(JSON.stringify(toEnvelope(record)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('fromEnvelope', () => {
   const good = (): RecordEnvelope => toEnvelope(kinesisRecord(enc.encode('{"a":1}')));
 
@@ -119,6 +167,58 @@ describe('fromEnvelope', () => {
     expect(() => fromEnvelope('x')).toThrow(/expected an object, got string/);
     expect(() => fromEnvelope(null)).toThrow(/got null/);
     expect(isEnvelope([])).toBe(false);
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    [
+      'a getter that throws',
+      () =>
+        Object.defineProperty({ ...good() }, 'streamArn', {
+          get() {
+            throw new Error('getter refused');
+          },
+        }),
+      /cannot be read: getter refused/,
+    ],
+    [
+      'a Proxy whose traps throw',
+      () =>
+        new Proxy(good(), {
+          get() {
+            throw Object.create(null);
+          },
+        }),
+      /cannot be read: a thrown null-prototype object/,
+    ],
+    [
+      'a revoked Proxy',
+      () => {
+        const { proxy, revoke } = Proxy.revocable(good(), {});
+        revoke();
+        return proxy;
+      },
+      /cannot be read/,
+    ],
+    ['json data with a BigInt', () => ({ ...good(), data: { n: 1n } }), /data cannot be serialized as JSON/],
+    [
+      'json data with a cycle',
+      () => ({ ...good(), data: ((c: Record<string, unknown>) => (c.c = c))({}) }),
+      /cycl|circular/i,
+    ],
+    ['json data that is a function', () => ({ ...good(), data: () => 1 }), /data is not a JSON value/],
+    ['a BigInt type', () => ({ ...good(), type: 10n }), /type should be .*, got a bigint/],
+    ['a symbol version', () => ({ ...good(), version: Symbol('v') }), /version should be 1, got a symbol/],
+  ])('refuses %s with INVALID_ENVELOPE, never another error', (_, make, message) => {
+    let caught: unknown;
+    try {
+      fromEnvelope(make());
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidInputError);
+    expect((caught as InvalidInputError).code).toBe('INVALID_ENVELOPE');
+    expect((caught as Error).message).toMatch(message);
+    expect(() => isEnvelope(make())).not.toThrow();
   });
 });
 

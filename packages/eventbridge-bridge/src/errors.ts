@@ -1,4 +1,11 @@
-import { describeRecord, identityOf, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import {
+  describeRecord,
+  describeThrown,
+  identityOf,
+  type RecordIdentity,
+  readThrownProperty,
+  StreamshareError,
+} from '@streamshare/core';
 
 /**
  * An option of `eventBridgeForwarder` is wrong (thrown when the forwarder is made). `code` is
@@ -95,8 +102,9 @@ export class PutEventsCallError extends StreamshareError {
   readonly eventBus: string;
 
   constructor(record: RecordIdentity, eventBus: string, attempts: number, cause: unknown, retryable: boolean) {
-    const name = (cause as { name?: unknown })?.name;
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const name = readThrownProperty(cause, 'name');
+    const message = readThrownProperty(cause, 'message');
+    const why = typeof message === 'string' ? message : describeThrown(cause);
     const hint =
       name === 'AccessDeniedException'
         ? ` (the bus's resource policy must allow this role events:PutEvents on ${eventBus}, and the role's own policy must too)`

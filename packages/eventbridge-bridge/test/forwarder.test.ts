@@ -252,7 +252,7 @@ describe('records that cannot be forwarded', () => {
       },
     }).handle(jsonRecords(3), context());
     expect(result?.done).toBe(1);
-    expect((result!.error as Error).message).toContain('filter threw: Error: bad filter');
+    expect((result!.error as Error).message).toContain('filter threw: bad filter');
   });
 });
 

@@ -1,8 +1,18 @@
-import { HandlerError, type StreamRecord, toEnvelope } from '@streamshare/core';
+import { HandlerError, type StreamRecord, stringifyJson, toEnvelope } from '@streamshare/core';
 import { BatchFailedError, eventBridgeHandler, InvalidEventError } from '@streamshare/lambda-adapter';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { fakeContext, kplAggregate, quiet, REFERENCE_EVENT, SHARD, STREAM_ARN, seq } from './fixtures.js';
+import { hostileThrownValues } from '../../core/test/fixtures/hostile-thrown.js';
+import {
+  captureLogger,
+  fakeContext,
+  kplAggregate,
+  quiet,
+  REFERENCE_EVENT,
+  SHARD,
+  STREAM_ARN,
+  seq,
+} from './fixtures.js';
 
 function rawRecord(data: Uint8Array, overrides: Partial<StreamRecord<Uint8Array>> = {}): StreamRecord<Uint8Array> {
   return {
@@ -87,7 +97,7 @@ describe('eventBridgeHandler: envelopes of @streamshare/eventbridge-bridge', () 
     expect([...seen[0]!]).toEqual([...bytes]);
   });
 
-  it('throws so that EventBridge retries when the handler fails', async () => {
+  it('throws so that the event is retried when the handler fails', async () => {
     const handler = eventBridgeHandler(
       () => {
         throw new Error('downstream is down');
@@ -100,7 +110,7 @@ describe('eventBridgeHandler: envelopes of @streamshare/eventbridge-bridge', () 
     expect(error).toBeInstanceOf(BatchFailedError);
     expect((error as BatchFailedError).code).toBe('BATCH_FAILED');
     expect((error as BatchFailedError).cause).toBeInstanceOf(HandlerError);
-    expect((error as BatchFailedError).message).toContain('EventBridge retries');
+    expect((error as BatchFailedError).message).toContain('the event is retried');
     expect((error as BatchFailedError).message).toContain('downstream is down');
   });
 
@@ -236,4 +246,116 @@ describe('eventBridgeHandler: events it does not take', () => {
       expect((error as InvalidEventError).received).toBe(received);
     }
   });
+});
+
+describe('eventBridgeHandler: hostile and malformed envelopes', () => {
+  /** `[[[...]]]` nested `depth` levels, built without recursion. */
+  const deepArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it('restores json data nested 100,000 levels (an envelope the forwarder would send as base64)', async () => {
+    const text = deepArrays(100_000);
+    const seen: Uint8Array[] = [];
+    const handler = eventBridgeHandler<Uint8Array>(
+      (record) => {
+        seen.push(record.data);
+      },
+      { codec: 'bytes', logger: quiet },
+    );
+    const envelope = { ...toEnvelope(rawRecord(Buffer.from('1'))), data: JSON.parse(text) };
+    await expect(handler(busEvent(envelope), fakeContext())).resolves.toBeUndefined();
+    expect(Buffer.from(seen[0]!).toString()).toBe(text);
+  });
+
+  it('hands a deep base64 envelope to a json handler as its value', async () => {
+    const text = deepArrays(4_500);
+    const seen: unknown[] = [];
+    const handler = eventBridgeHandler((record) => void seen.push(record.data), { codec: 'json', logger: quiet });
+    const envelope = toEnvelope(rawRecord(Buffer.from(text)));
+    expect(envelope.dataEncoding).toBe('base64');
+    await handler(busEvent(envelope), fakeContext());
+    expect(stringifyJson(seen[0])).toBe(text);
+  });
+
+  const hostileEvents: [string, () => unknown][] = [
+    [
+      'an envelope whose getter throws',
+      () =>
+        busEvent(
+          Object.defineProperty({ ...toEnvelope(rawRecord(Buffer.from('{}'))) }, 'shardId', {
+            enumerable: true,
+            get() {
+              throw Object.create(null);
+            },
+          }),
+        ),
+    ],
+    [
+      'an envelope that is a Proxy whose traps throw',
+      () =>
+        busEvent(
+          new Proxy(
+            { type: 'streamshare.kinesis-record' },
+            {
+              get(_target, key) {
+                if (key === 'type') return 'streamshare.kinesis-record';
+                throw new Error(`trap ${String(key)}`);
+              },
+            },
+          ),
+        ),
+    ],
+    [
+      'an event that is a revoked Proxy',
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      },
+    ],
+    [
+      'an event whose Records nest 100,000 levels',
+      () => JSON.parse(`${'{"Records":'.repeat(100_000)}1${'}'.repeat(100_000)}`),
+    ],
+    ['json data with a BigInt', () => busEvent({ ...toEnvelope(rawRecord(Buffer.from('{}'))), data: { n: 1n } })],
+    [
+      'a detail nested 100,000 levels',
+      () => busEvent(JSON.parse(`${'{"type":'.repeat(100_000)}1${'}'.repeat(100_000)}`)),
+    ],
+    ['a detail that is a huge array', () => busEvent(new Array(1_000_000).fill(0))],
+    [
+      'an envelope with a __proto__ key',
+      () => busEvent(JSON.parse('{"__proto__":{"type":"streamshare.kinesis-record"}}')),
+    ],
+  ];
+
+  it.each(hostileEvents)('%s: an InvalidEventError with a code and a log line, nothing else', async (_, make) => {
+    const log = captureLogger();
+    const handler = eventBridgeHandler(() => undefined, { logger: log.logger });
+    const error = await handler(make() as never, fakeContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).code).toBe('INVALID_EVENT');
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatchObject({ level: 50, code: 'INVALID_EVENT' });
+    expect(typeof log.lines[0]!.msg).toBe('string');
+  });
+
+  it.each(Object.entries(hostileThrownValues))(
+    'a handler that throws %s: a typed error with a code and a log line, never a raw TypeError',
+    async (_, make) => {
+      const log = captureLogger();
+      const handler = eventBridgeHandler(
+        () => {
+          throw make();
+        },
+        { logger: log.logger, retry: { attempts: 1 } },
+      );
+      const error = await handler(busEvent(toEnvelope(rawRecord(Buffer.from('{}')))), fakeContext()).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BatchFailedError);
+      expect((error as BatchFailedError).code).toBe('BATCH_FAILED');
+      expect((error as BatchFailedError).record.sequenceNumber).toBe(seq(0));
+      expect(log.lines.some((line) => (line.level as number) >= 40)).toBe(true);
+    },
+  );
 });

@@ -1,3 +1,6 @@
+import { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './json-depth.js';
+import { toJsonText } from './json-stringify.js';
+
 /**
  * Removes JSON's insignificant whitespace (space, tab, CR, LF outside strings) in one pass.
  * Expects text that is valid JSON (call it after `JSON.parse` succeeded).
@@ -26,14 +29,23 @@ export function stripJsonWhitespace(text: string): string {
  * Parses `text` as JSON when that loses nothing: `JSON.stringify` of the value gives back the same
  * text, whitespace outside strings aside. Numbers that would lose precision (`12345678901234567890`,
  * `1.0`, `1e3`, `-0`), escapes that would change (`\u0041`, `\/`) and duplicate keys fail this
- * check. Returns `undefined` when the text is not JSON or not exactly representable.
+ * check. Returns the value and its compact text (`json`, what `JSON.stringify` gives), or
+ * `undefined` when the text is not JSON, not exactly representable, or nested more than
+ * `maxDepth` levels (checked first, in one pass without recursion, so that `JSON.stringify` never
+ * runs out of stack).
  */
-export function parseExactJson(text: string): { value: unknown } | undefined {
+export function parseExactJson(
+  text: string,
+  maxDepth: number = MAX_INLINED_JSON_DEPTH,
+): { value: unknown; json: string } | undefined {
+  if (jsonNestsDeeperThan(text, maxDepth)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return JSON.stringify(value) === stripJsonWhitespace(text) ? { value } : undefined;
+  const json = toJsonText(value) as string;
+  // Most producers write compact JSON: then one native comparison settles it.
+  return json === text || json === stripJsonWhitespace(text) ? { value, json } : undefined;
 }

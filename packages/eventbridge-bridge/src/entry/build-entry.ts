@@ -1,5 +1,5 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { type StreamRecord, toEnvelope } from '@streamshare/core';
+import { describeThrown, type StreamRecord, toEnvelopeJson, toJsonText } from '@streamshare/core';
 import { RecordNotForwardableError } from '../errors.js';
 
 /** A value given once for all records, or computed from each record. */
@@ -31,16 +31,21 @@ export function fieldProblem(field: 'source' | 'detailType', value: unknown): st
 /**
  * The bytes the envelope is built from. Bytes are taken as they are (the `bytes` codec upstream
  * keeps them exact); a string is taken as text (its UTF-8 bytes, as the `text` codec decoded it);
- * any other value (what the `json` codec or a schema returns) as its `JSON.stringify` text.
+ * any other value (what the `json` codec or a schema returns) as its `JSON.stringify` text, at any
+ * depth (core's `toJsonText`: native, and without recursion where the native one runs out of stack).
+ * Returns why not, as text, when the value has no JSON text.
  */
 export function payloadBytes(data: unknown): Uint8Array | string {
-  if (data instanceof Uint8Array) return data;
   if (typeof data === 'string') return encoder.encode(data);
   let text: string | undefined;
   try {
-    text = JSON.stringify(data);
+    if (data instanceof Uint8Array) return data; // a Proxy's getPrototypeOf trap may throw
+    if (typeof (data as { then?: unknown } | null)?.then === 'function') {
+      return 'its data is a Promise (or another thenable): transform must return the data itself, not a promise of it';
+    }
+    text = toJsonText(data);
   } catch (error) {
-    return `its data does not serialize to JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return `its data does not serialize to JSON: ${describeThrown(error)}`;
   }
   if (text === undefined) return `its data (${typeof data}) does not serialize to JSON`;
   return encoder.encode(text);
@@ -52,7 +57,9 @@ function resolve<T>(record: StreamRecord<T>, field: 'source' | 'detailType', val
     try {
       resolved = value(record);
     } catch (error) {
-      throw new RecordNotForwardableError(record, `the ${field} function threw: ${String(error)}`, { cause: error });
+      throw new RecordNotForwardableError(record, `the ${field} function threw: ${describeThrown(error)}`, {
+        cause: error,
+      });
     }
   }
   const problem = fieldProblem(field, resolved);
@@ -62,8 +69,11 @@ function resolve<T>(record: StreamRecord<T>, field: 'source' | 'detailType', val
 
 /**
  * Turns a record into its PutEvents entry: `Detail` is the JSON of core's envelope (identity, a
- * dedupe id and the data), `Resources` is `[streamArn]`, `Time` the arrival time.
- * @throws RecordNotForwardableError when a setting function throws or the data cannot be serialized.
+ * dedupe id and the data), `Resources` is `[streamArn]`, `Time` the arrival time. Data of any depth
+ * is carried: JSON nested deeper than core's `MAX_INLINED_JSON_DEPTH` goes base64 in the envelope
+ * (EventBridge processes JSON only up to 1000 levels deep).
+ * @throws RecordNotForwardableError when a setting function throws or the data cannot be
+ *   serialized; nothing else.
  */
 export function buildEntry<T>(record: StreamRecord<T>, settings: EntrySettings<T>): PutEventsRequestEntry {
   let data: unknown = record.data;
@@ -71,16 +81,24 @@ export function buildEntry<T>(record: StreamRecord<T>, settings: EntrySettings<T
     try {
       data = settings.transform(record);
     } catch (error) {
-      throw new RecordNotForwardableError(record, `transform threw: ${String(error)}`, { cause: error });
+      throw new RecordNotForwardableError(record, `transform threw: ${describeThrown(error)}`, { cause: error });
     }
   }
   const bytes = payloadBytes(data);
   if (typeof bytes === 'string') throw new RecordNotForwardableError(record, bytes);
-  const envelope = toEnvelope({ ...(record as StreamRecord<unknown>), data: bytes });
+  let detail: string;
+  try {
+    detail = toEnvelopeJson({ ...(record as StreamRecord<unknown>), data: bytes });
+  } catch (error) {
+    // Not expected (the envelope is built without recursion on the data); if it happens, it is this record's.
+    throw new RecordNotForwardableError(record, `its envelope could not be built: ${describeThrown(error)}`, {
+      cause: error,
+    });
+  }
   return {
     Source: resolve(record, 'source', settings.source),
     DetailType: resolve(record, 'detailType', settings.detailType),
-    Detail: JSON.stringify(envelope),
+    Detail: detail,
     Resources: [record.streamArn],
     Time: record.approximateArrivalTimestamp,
     EventBusName: settings.eventBusName,

@@ -1,5 +1,12 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { type BatchContext, DeadlineError, type StreamRecord } from '@streamshare/core';
+import {
+  type BatchContext,
+  DeadlineError,
+  describeThrown,
+  errorFromThrown,
+  readThrownProperty,
+  type StreamRecord,
+} from '@streamshare/core';
 import { buildEntry, type EntrySettings } from '../entry/build-entry.js';
 import { putEventsEntrySize } from '../entry/entry-size.js';
 import {
@@ -73,10 +80,11 @@ export async function forwardShard<T>(
     if (!deadLetter) return { index: item.index, error };
     try {
       await deadLetter(item.record as StreamRecord<unknown>, error);
-      context.logger.warn({ index: item.index, code: (error as { code?: string }).code }, 'record dead-lettered');
+      context.logger.warn({ index: item.index, code: readThrownProperty(error, 'code') }, 'record dead-lettered');
       return undefined;
     } catch (deadLetterError) {
-      return { index: item.index, error: deadLetterError };
+      // The dead-letter handler may throw anything: the batch result carries an Error.
+      return { index: item.index, error: errorFromThrown(deadLetterError) };
     }
   };
 
@@ -142,7 +150,7 @@ export async function forwardShard<T>(
       } catch (error) {
         const stop = await reject(
           item,
-          new RecordNotForwardableError(record, `filter threw: ${String(error)}`, { cause: error }),
+          new RecordNotForwardableError(record, `filter threw: ${describeThrown(error)}`, { cause: error }),
         );
         if (stop) return stop;
         continue;
@@ -153,7 +161,13 @@ export async function forwardShard<T>(
     try {
       entry = buildEntry(record, settings.entry);
     } catch (error) {
-      const stop = await reject(item, error);
+      const notForwardable =
+        error instanceof RecordNotForwardableError
+          ? error
+          : new RecordNotForwardableError(record, `its entry could not be built: ${describeThrown(error)}`, {
+              cause: error,
+            });
+      const stop = await reject(item, notForwardable);
       if (stop) return stop;
       continue;
     }

@@ -18,12 +18,20 @@ function check(option: string, ok: boolean, expected = 'is invalid'): void {
   if (!ok) throw new ForwarderOptionError('INVALID_FORWARDER_OPTION', option, expected);
 }
 
+/** An option's value for a message, whatever it is (`String()` throws on a null-prototype object). */
+function showValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 function integerIn(option: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   check(
     option,
     Number.isInteger(value) && value >= min && value <= max,
-    `must be an integer from ${min} to ${max}, got ${String(value)}`,
+    `must be an integer from ${min} to ${max}, got ${showValue(value)}`,
   );
   return value;
 }
