@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { close, constants, fdatasync, fstat, fsync, open, write } from 'node:fs';
+import { close, constants, fdatasync, fstat, fstatSync, fsync, open, write } from 'node:fs';
 import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -455,7 +455,10 @@ export class FileCheckpointStore implements CheckpointStore {
             this.#append(file, line),
             unchanged(path, file, before, before + line.byteLength),
           ]);
-          if (!ours) {
+          // That check may run before the line lands, and cannot tell it from another writer's line
+          // of the same length that landed first: the journal's exact size once the line is in
+          // can (fstat of the open file: no I/O, a few µs, no thread-pool round trip).
+          if (!ours || !appendedAlone(file, before + line.byteLength)) {
             file = await this.#adopt(path, streamArn, file);
             continue;
           }
@@ -723,6 +726,16 @@ async function unchanged(path: string, file: WrittenFile, minSize: number, maxSi
     snapshot.size === snapshotFile.size &&
     snapshot.mtimeMs === snapshotFile.mtimeMs
   );
+}
+
+/** Is the open journal exactly `size` bytes long (nobody else appended to it)? */
+function appendedAlone(file: WrittenFile, size: number): boolean {
+  if (file.journal === undefined) return false;
+  try {
+    return fstatSync(file.journal).size === size;
+  } catch {
+    return false;
+  }
 }
 
 function plain(c: Checkpoint): Checkpoint {
