@@ -7,7 +7,7 @@ describe('/healthz', () => {
   it('is 503 before the poller started', () => {
     expect(healthOf({ status: undefined, now, startedAt: now, maxPollAgeMs: 30_000 })).toEqual({
       statusCode: 503,
-      body: { status: 'starting', shards: [] },
+      body: { status: 'starting', reason: 'the poller is starting', shards: [] },
     });
   });
 

@@ -17,11 +17,13 @@ import {
   describeKinesisEndpoint,
   keepAliveHandler,
 } from '../clients/kinesis-client.js';
+import { checkCheckpointDirectory } from '../coordination/checkpoint-directory.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
 import { pino } from '../deps/commonjs.cjs';
+import { errorFields } from '../errors/error-fields.js';
 import { StartTimeoutError } from '../errors/poller-error.js';
 import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
@@ -206,6 +208,9 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
     this.#state = 'starting';
     try {
+      // The file store this poller made: a directory it cannot write fails the start now, rather than
+      // every checkpoint call being retried forever behind a healthy-looking start.
+      if (this.#ownedStore) await checkCheckpointDirectory(this.#ownedStore.directory);
       await this.#startWithin(this.#options.startTimeoutMs ?? 60_000);
     } catch (error) {
       await this.#fail(error);
@@ -468,14 +473,19 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
           ...(s.lastPollAt ? { lastPollAt: s.lastPollAt } : {}),
           ...(s.millisBehindLatest === undefined ? {} : { millisBehindLatest: s.millisBehindLatest }),
           checkpoint: s.position,
+          ...(s.checkpointFailure
+            ? {
+                checkpointFailing: {
+                  operation: s.checkpointFailure.operation,
+                  since: new Date(s.checkpointFailure.since),
+                  attempts: s.checkpointFailure.attempts,
+                  message: s.checkpointFailure.message,
+                  store: s.checkpointFailure.store,
+                },
+              }
+            : {}),
         };
       }),
     };
   }
-}
-
-function errorFields(error: unknown): { message: string; code?: unknown; name?: string } {
-  if (error instanceof Error)
-    return { message: error.message, code: (error as { code?: unknown }).code, name: error.name };
-  return { message: String(error) };
 }
