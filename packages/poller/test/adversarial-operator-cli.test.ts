@@ -123,7 +123,7 @@ describe('one-line errors before anything starts (exit 2)', () => {
 
   it('--from 2024-02-30T00:00:00Z (it used to be read as March 1)', async () => {
     const result = await poll(['--stream-arn', ARN, '--handler', RECORD_HANDLER, '--from', '2024-02-30T00:00:00Z']);
-    expectOneLine(result, /--from: "2024-02-30T00:00:00Z" is not .*\(2024-02 has no day 30 \(it has 29 days\)\)/);
+    expectOneLine(result, /--from: "2024-02-30T00:00:00Z" is not .*\(2024-02 has no day 30: it has 29 days\)/);
   });
 
   it('--metrics-host that is no address, or not one of this machine (it used to print a stack trace)', async () => {

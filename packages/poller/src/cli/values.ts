@@ -119,7 +119,7 @@ export function parseIsoTime(text: string): { readonly time: Date } | { readonly
   const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
   if (month < 1 || month > 12) return { reason: `month ${m[2]} does not exist` };
   if (day < 1 || day > daysIn(year, month)) {
-    return { reason: `${m[1]}-${m[2]} has no day ${m[3]} (it has ${daysIn(year, month)} days)` };
+    return { reason: `${m[1]}-${m[2]} has no day ${m[3]}: it has ${daysIn(year, month)} days` };
   }
   if (hour > 23 || minute > 59 || second > 59)
     return { reason: `${m[4]}:${m[5]}:${m[6] ?? '00'} is not a time of day` };

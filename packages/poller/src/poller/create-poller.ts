@@ -7,6 +7,7 @@ import {
   type Handler,
   isKinesisLambdaHandler,
   isRetryable,
+  readThrownProperty,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
@@ -64,7 +65,7 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   options: PollerOptions<T, N>,
 ): Poller {
   const arn = parseStreamArn(options.streamArn);
-  if (typeof options.handler !== 'function' && (options.handler as { kind?: unknown })?.kind !== 'batch') {
+  if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
   return new StreamPoller(options, arn.region, arn.account);

@@ -93,3 +93,23 @@ export function linesWithDuplicateKeys(lines: readonly string[]): { line: string
     .map((line) => ({ line, duplicates: duplicateKeys(line) }))
     .filter((entry) => entry.duplicates.length > 0);
 }
+
+/** Lines given to {@link checkLogLine} that repeat a key in one object (or are not JSON), since the last {@link takeBadLogLines}. */
+const badLogLines: string[] = [];
+
+/** Checks one log line; a line that repeats a key (or is not JSON) is kept for {@link takeBadLogLines}. */
+export function checkLogLine(line: string): void {
+  try {
+    if (duplicateKeys(line).length > 0) badLogLines.push(line);
+  } catch {
+    badLogLines.push(line);
+  }
+}
+
+/**
+ * The lines {@link checkLogLine} kept since the last call; clears the list. The project's setup file
+ * checks it after every test, so every test that logs through a memoryLogger checks its lines' shape.
+ */
+export function takeBadLogLines(): string[] {
+  return badLogLines.splice(0);
+}
