@@ -202,6 +202,21 @@ describe('the checkpoint directory is checked at start', () => {
     expect(poller.status().running).toBe(false);
   });
 
+  it('bad processBatch options reject start() at once, rather than block every shard at its first batch', async () => {
+    const dir = await tempDir();
+    const make = (extra: Record<string, unknown>) =>
+      createPoller({
+        streamArn: ARN,
+        handler: () => {},
+        kinesisClient: consumerClient('http://127.0.0.1:9'),
+        checkpointDir: dir,
+        ...extra,
+      } as Parameters<typeof createPoller>[0]);
+    await expect(make({ concurrency: 0 }).start()).rejects.toThrow(/concurrency must be an integer >= 1, got 0/);
+    await expect(make({ retry: { attempts: -1 } }).start()).rejects.toThrow(/retry\.attempts must be a number >= 1/);
+    await expect(make({ codec: 'xml' }).start()).rejects.toMatchObject({ code: 'UNKNOWN_CODEC' });
+  });
+
   it('an existing writable directory passes', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'ok'));

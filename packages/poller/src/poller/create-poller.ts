@@ -30,7 +30,7 @@ import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
-import { recordDelivery } from '../reader/record-delivery.js';
+import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -152,14 +152,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
           invokeIdentityArn: role?.roleArn,
           account: role?.roleArn.split(':')[4] ?? account,
         })
-      : recordDelivery(options.handler as Handler<unknown>, {
-          ...(options.codec === undefined ? {} : { codec: options.codec }),
-          ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
-          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-          ...(options.retry === undefined ? {} : { retry: options.retry }),
-          ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter as DeadLetterHandler<unknown> }),
-          logger: this.#logger,
-        });
+      : recordDelivery(options.handler as Handler<unknown>, this.#recordOptions());
     this.#discovery = new ShardDiscovery({
       client: this.#client,
       streamArn: options.streamArn,
@@ -170,6 +163,19 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       onThrottle: (action) => options.observer?.onThrottle?.('', action),
       onRetry: (action, error) => options.observer?.onRetry?.(undefined, action, error),
     });
+  }
+
+  /** The processBatch options of a record or batch handler. */
+  #recordOptions(): RecordDeliveryOptions {
+    const options = this.#options;
+    return {
+      ...(options.codec === undefined ? {} : { codec: options.codec }),
+      ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter as DeadLetterHandler<unknown> }),
+      logger: this.#logger,
+    };
   }
 
   #defaultCoordinator(region: string): ShardCoordinator {
@@ -209,6 +215,10 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
     this.#state = 'starting';
     try {
+      // Bad processBatch options (codec, concurrency, retry) fail the start, not every shard's first batch.
+      if (!isKinesisLambdaHandler(this.#options.handler)) {
+        await checkRecordDeliveryOptions(this.#options.handler as Handler<unknown>, this.#recordOptions());
+      }
       // The file store this poller made: a directory it cannot write fails the start now, rather than
       // every checkpoint call being retried forever behind a healthy-looking start.
       if (this.#ownedStore) await checkCheckpointDirectory(this.#ownedStore.directory);

@@ -90,6 +90,21 @@ export function unwalkedBatch(batch: ShardBatch, thrown: unknown, startedAt: num
 }
 
 /**
+ * Checks the options of a {@link recordDelivery} as processBatch does (codec, concurrency, retry,
+ * handler), by walking an empty batch: the poller calls it at start, so that a bad option rejects
+ * `start()` rather than block every shard at its first batch.
+ * @throws what processBatch throws for bad options (RangeError, TypeError, InvalidInputError).
+ * @internal
+ */
+export async function checkRecordDeliveryOptions(
+  handler: Handler<unknown>,
+  options: RecordDeliveryOptions = {},
+): Promise<void> {
+  const { deaggregate: _expand, ...rest } = options;
+  await processBatch([], handler, { ...rest, deaggregate: false });
+}
+
+/**
  * Delivery through core's processBatch (codec, concurrency by partition key, retries, dead letter).
  * KPL aggregates are expanded here (not in processBatch), so that a partly done aggregate resumes at
  * its first user record not done. Never rejects: should processBatch reject all the same (a value it
