@@ -23,6 +23,7 @@ export {
   type KinesisClientDefaults,
   keepAliveHandler,
 } from './clients/index.js';
+export { CheckpointDirectoryError, checkCheckpointDirectory } from './coordination/checkpoint-directory.js';
 export {
   ancestorsOf,
   parentsOf,
@@ -103,6 +104,7 @@ export {
 export { createPoller } from './poller/create-poller.js';
 export type {
   AssumeRoleOptions,
+  CheckpointFailing,
   CodecNameFor,
   LambdaKinesisHandler,
   LeaseTableOptions,
@@ -118,6 +120,7 @@ export type {
 export {
   advance,
   CHECKPOINT_BACKOFF,
+  type CheckpointCallFailure,
   type CheckpointCallOptions,
   checkpointCall,
   type Delivery,

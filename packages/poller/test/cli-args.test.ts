@@ -41,6 +41,7 @@ describe('streamshare poll: flags and environment', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 25_000,
       idleMs: 1000,
+      handlerLoadTimeoutMs: 30_000,
     });
     expect(c.assumeRole).toBeUndefined();
     expect(c.concurrency).toBeUndefined();
@@ -64,11 +65,13 @@ describe('streamshare poll: flags and environment', () => {
       STREAMSHARE_METRICS_HOST: '127.0.0.1',
       STREAMSHARE_LOG_LEVEL: 'debug',
       STREAMSHARE_SHUTDOWN_TIMEOUT_MS: '5000',
+      STREAMSHARE_HANDLER_LOAD_TIMEOUT_MS: '1500',
     };
     const fromEnv = config([], env);
     expect(fromEnv).toEqual({
       streamArn: ARN,
       handler: { path: 'h.cjs', exportName: 'handle' },
+      handlerLoadTimeoutMs: 1500,
       assumeRole: {
         roleArn: 'arn:aws:iam::999900009999:role/reader',
         externalId: 'ext-1',

@@ -7,7 +7,7 @@ describe('/healthz', () => {
   it('is 503 before the poller started', () => {
     expect(healthOf({ status: undefined, now, startedAt: now, maxPollAgeMs: 30_000 })).toEqual({
       statusCode: 503,
-      body: { status: 'starting', shards: [] },
+      body: { status: 'starting', reason: 'the poller is starting', shards: [] },
     });
   });
 
@@ -58,6 +58,68 @@ describe('/healthz', () => {
     expect(healthOf({ status: { running: true, shards: [] }, now, startedAt: now, maxPollAgeMs: 1 }).statusCode).toBe(
       200,
     );
+  });
+
+  it("is 503 checkpoint-failing with a one-line reason while a shard's checkpoint calls keep failing", () => {
+    const failing = (shardId: string) => ({
+      shardId,
+      lastPollAt: new Date(now - 1000),
+      checkpointFailing: {
+        operation: 'put' as const,
+        since: new Date(now - 5200),
+        attempts: 4,
+        message: 'ENOTDIR: not a directory',
+        store: 'checkpoint file /data/x.json',
+      },
+    });
+    const one = healthOf({
+      status: { running: true, shards: [failing('a'), { shardId: 'b', lastPollAt: new Date(now - 1000) }] },
+      now,
+      startedAt: now - 60_000,
+      maxPollAgeMs: 30_000,
+    });
+    expect(one.statusCode).toBe(503);
+    expect(one.body.status).toBe('checkpoint-failing');
+    expect(one.body.reason).toBe(
+      'checkpoint put of a has been failing for 5200 ms (checkpoint file /data/x.json): ENOTDIR: not a directory',
+    );
+    expect(one.body.shards.map((s) => s.healthy)).toEqual([false, true]);
+    expect(one.body.shards[0]?.checkpointFailing).toEqual({
+      operation: 'put',
+      since: new Date(now - 5200).toISOString(),
+      attempts: 4,
+      store: 'checkpoint file /data/x.json',
+      message: 'ENOTDIR: not a directory',
+    });
+    const many = healthOf({
+      status: { running: true, shards: ['a', 'b', 'c', 'd', 'e'].map(failing) },
+      now,
+      startedAt: now,
+      maxPollAgeMs: 30_000,
+    });
+    expect(many.body.reason).toMatch(/^checkpoint put of a .*; checkpoint put of c .*; and 2 more$/);
+    expect(many.body.reason).not.toContain('\n');
+    // Healthy again once the call succeeded (the reader clears checkpointFailing).
+    const back = healthOf({
+      status: { running: true, shards: [{ shardId: 'a', lastPollAt: new Date(now - 1000) }] },
+      now,
+      startedAt: now,
+      maxPollAgeMs: 30_000,
+    });
+    expect(back).toEqual({
+      statusCode: 200,
+      body: { status: 'ok', shards: [{ shardId: 'a', lastPollAt: new Date(now - 1000).toISOString(), healthy: true }] },
+    });
+  });
+
+  it('says which shards are stale', () => {
+    const report = healthOf({
+      status: { running: true, shards: [{ shardId: 'b', lastPollAt: new Date(now - 31_000) }] },
+      now,
+      startedAt: now - 60_000,
+      maxPollAgeMs: 30_000,
+    });
+    expect(report.body.reason).toBe('not polled within 30000 ms: b');
   });
 
   it('bounds a poll by three idle intervals, at least 30 s', () => {

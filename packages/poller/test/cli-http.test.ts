@@ -120,7 +120,7 @@ describe('metrics observer and HTTP server', () => {
 
     let res = await fetch(url('/healthz'));
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'starting', shards: [] });
+    expect(await res.json()).toEqual({ status: 'starting', reason: 'the poller is starting', shards: [] });
 
     startedAt = clock;
     res = await fetch(url('/healthz'));

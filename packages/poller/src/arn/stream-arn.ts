@@ -23,7 +23,12 @@ export class InvalidStreamArnError extends InvalidInputError {
   readonly given: unknown;
 
   constructor(given: unknown, reason: string) {
-    const shown = typeof given === 'string' ? JSON.stringify(given) : given === undefined ? 'nothing' : String(given);
+    const shown =
+      typeof given === 'string'
+        ? JSON.stringify(given.length > 300 ? `${given.slice(0, 300)}…` : given)
+        : given === undefined
+          ? 'nothing'
+          : `(a ${given === null ? 'null' : typeof given}, not a string)`;
     super('INVALID_STREAM_ARN', `invalid stream ARN ${shown}: ${reason}; expected ${EXPECTED}`);
     this.given = given;
   }

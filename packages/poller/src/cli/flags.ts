@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeThrown } from '@streamshare/core';
 import { UsageError } from './usage-error.js';
 
 /** One flag of a subcommand. String flags are also read from `STREAMSHARE_<UPPER_SNAKE>`. */
@@ -58,8 +59,7 @@ export function readFlags(
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${message}. Run with --help to list the flags.`, { cause: error });
+    throw new UsageError(`${describeThrown(error)}. Run with --help to list the flags.`, { cause: error });
   }
   const values = new Map<string, RawValue>();
   const switches = new Set<string>();

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isKinesisLambdaHandler } from '@streamshare/core';
+import { describeThrown, isKinesisLambdaHandler, readThrownProperty } from '@streamshare/core';
+import { isInstance } from '../errors/instance.js';
 import type { LambdaKinesisHandler } from '../poller/options.js';
 import { UsageError } from './usage-error.js';
 import type { HandlerRef } from './values.js';
@@ -16,14 +17,20 @@ function isBatchHandler(value: unknown): value is { kind: 'batch'; handle(...arg
   return (
     typeof value === 'object' &&
     value !== null &&
-    (value as { kind?: unknown }).kind === 'batch' &&
-    typeof (value as { handle?: unknown }).handle === 'function'
+    readThrownProperty(value, 'kind') === 'batch' &&
+    typeof readThrownProperty(value, 'handle') === 'function'
   );
 }
 
-/** Classifies an exported value (pure); `undefined` when it is not a handler. */
+/** Classifies an exported value (pure; never throws, whatever the module exports); `undefined` when it is not a handler. */
 export function classifyHandler(value: unknown): LoadedHandler | undefined {
-  if (isKinesisLambdaHandler(value)) return { kind: 'lambda', handler: value as LambdaKinesisHandler };
+  let lambda = false;
+  try {
+    lambda = isKinesisLambdaHandler(value);
+  } catch {
+    // a Proxy whose traps throw is no Lambda handler
+  }
+  if (lambda) return { kind: 'lambda', handler: value as LambdaKinesisHandler };
   if (typeof value === 'function') return { kind: 'record', handler: value as (...args: never[]) => unknown };
   if (isBatchHandler(value)) return { kind: 'batch', handler: value };
   return undefined;
@@ -34,32 +41,87 @@ function pick(module: Record<string, unknown>, exportName: string): unknown {
     const value = module[exportName];
     // CommonJS compiled from ESM (`exports.default = fn`): import() puts module.exports under `default`.
     if (exportName === 'default' && classifyHandler(value) === undefined && typeof value === 'object' && value) {
-      const inner = (value as Record<string, unknown>).default;
+      const inner = readThrownProperty(value, 'default');
       if (inner !== undefined) return inner;
     }
     return value;
   }
   // CommonJS whose named exports Node could not detect statically: look in module.exports.
   const cjs = module.default;
-  if (typeof cjs === 'object' && cjs !== null && exportName in cjs) return (cjs as Record<string, unknown>)[exportName];
-  return undefined;
+  if (typeof cjs !== 'object' || cjs === null) return undefined;
+  try {
+    return exportName in cjs ? readThrownProperty(cjs, exportName) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Default bound of a handler module's loading (its top-level code and awaits), ms. */
+export const DEFAULT_HANDLER_LOAD_TIMEOUT_MS = 30_000;
+
+/** Options of {@link loadHandler}. */
+export interface LoadHandlerOptions {
+  /**
+   * How long the module may take to load, top-level await included (default
+   * {@link DEFAULT_HANDLER_LOAD_TIMEOUT_MS}). A top-level await that never settles would otherwise
+   * leave the import pending, and the process would exit 0 with no output once nothing else held it.
+   */
+  readonly timeoutMs?: number;
+  /** The flag or variable that sets the bound, for the message (default `--handler-load-timeout-ms`). */
+  readonly timeoutSource?: string;
+}
+
+/**
+ * Imports `url`, rejecting with `'timeout'` after `timeoutMs`. The timer holds the process up while
+ * the import is pending (it is what a never-settling top-level await lacks), and is cleared after.
+ */
+async function importWithin(url: string, timeoutMs: number): Promise<Record<string, unknown> | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    return await Promise.race([import(url) as Promise<Record<string, unknown>>, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One line: a message that spans lines (a stack, a require stack) is joined with spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /**
  * Loads the user's handler module with a dynamic import of its file URL (so ESM and CommonJS both
- * work) and returns the export named by `ref`. Throws a {@link UsageError} that names the file and
- * the exports found when the module is missing, fails to load, or the export is not a handler.
+ * work) and returns the export named by `ref`. Throws a {@link UsageError} (one line) that names the
+ * file and the exports found when the module is missing, fails to load (whatever it throws), takes
+ * longer than `options.timeoutMs` to load, or the export is not a handler.
  */
-export async function loadHandler(ref: HandlerRef, cwd: string, source = '--handler'): Promise<LoadedHandler> {
+export async function loadHandler(
+  ref: HandlerRef,
+  cwd: string,
+  source = '--handler',
+  options: LoadHandlerOptions = {},
+): Promise<LoadedHandler> {
   const file = resolve(cwd, ref.path);
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new UsageError(`${source}: no handler module at ${file}`);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDLER_LOAD_TIMEOUT_MS;
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const loaded = await importWithin(pathToFileURL(file).href, timeoutMs);
+    if (loaded === 'timeout') {
+      throw new UsageError(
+        `${source}: the handler module ${file} did not finish loading within ${timeoutMs} ms (a top-level await that never settles?); if it needs longer, raise ${options.timeoutSource ?? '--handler-load-timeout-ms'}`,
+      );
+    }
+    module = loaded;
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${source}: the handler module ${file} failed to load: ${why}`, { cause: error });
+    if (isInstance(error, UsageError)) throw error;
+    throw new UsageError(`${source}: the handler module ${file} failed to load: ${oneLine(describeThrown(error))}`, {
+      cause: error,
+    });
   }
   const value = pick(module, ref.exportName);
   const exports = Object.keys(module).filter((name) => name !== '__esModule');

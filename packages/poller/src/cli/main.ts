@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { COMMANDS } from './commands/index.js';
-import { runCli } from './run.js';
+import { describeUnexpected, runCli } from './run.js';
 
 /** The package version, from the package.json beside dist/ (`dev` when run from elsewhere). */
 function packageVersion(): string {
@@ -28,7 +28,7 @@ runCli(
 ).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`streamshare: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`streamshare: ${describeUnexpected(error)}\n`);
     process.exit(1);
   },
 );

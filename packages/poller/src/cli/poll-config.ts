@@ -5,6 +5,7 @@ import {
   type HandlerRef,
   parseChoice,
   parseHandlerRef,
+  parseHost,
   parseInteger,
   parseRoleArn,
   parseStartFrom,
@@ -27,6 +28,8 @@ export const POLL_DEFAULTS = {
   shutdownTimeoutMs: 25_000,
   /** createPoller's own default (startTimeoutMs), shown in the help. */
   startTimeoutMs: 60_000,
+  /** How long the handler module may take to load (its top-level code and awaits). */
+  handlerLoadTimeoutMs: 30_000,
   idleMs: 1_000,
   sessionName: 'streamshare-poller',
 } as const;
@@ -48,6 +51,14 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     required: true,
     description:
       'Module (ESM or CommonJS) exporting the handler: a record handler (record, context) => ..., a batch handler of @streamshare/core, or a Lambda handler made by kinesisHandler of @streamshare/lambda-adapter. EXPORT defaults to default.',
+  },
+  {
+    name: 'handler-load-timeout-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: String(POLL_DEFAULTS.handlerLoadTimeoutMs),
+    description:
+      'How long the handler module may take to load, top-level await included; past it the process exits 2 naming the module (a top-level await that never settles would otherwise hang the start).',
   },
   {
     name: 'role-arn',
@@ -181,6 +192,8 @@ export type CheckpointConfig =
 export interface PollConfig {
   readonly streamArn: string;
   readonly handler: HandlerRef;
+  /** Bound of the handler module's import, ms. */
+  readonly handlerLoadTimeoutMs: number;
   readonly assumeRole?: { readonly roleArn: string; readonly externalId?: string; readonly sessionName: string };
   readonly codec: CodecName;
   readonly checkpoint: CheckpointConfig;
@@ -271,9 +284,12 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
   const startTimeout = value('start-timeout-ms');
   const codec = value('codec');
   const from = value('from');
+  const loadTimeout = value('handler-load-timeout-ms');
+  const host = value('metrics-host');
   return {
     streamArn,
     handler,
+    handlerLoadTimeoutMs: loadTimeout ? parseInteger(loadTimeout, 1, 3_600_000) : POLL_DEFAULTS.handlerLoadTimeoutMs,
     ...(assumeRole ? { assumeRole } : {}),
     codec: codec ? parseChoice(codec, CODECS) : 'auto',
     checkpoint,
@@ -282,7 +298,7 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
     ...(batchSize ? { batchSize: parseInteger(batchSize, 1, 10_000) } : {}),
     idleMs: idle ? parseInteger(idle, 0, 600_000) : POLL_DEFAULTS.idleMs,
     metricsPort: port ? parseInteger(port, 0, 65_535) : POLL_DEFAULTS.metricsPort,
-    metricsHost: value('metrics-host')?.value ?? POLL_DEFAULTS.metricsHost,
+    metricsHost: host ? parseHost(host) : POLL_DEFAULTS.metricsHost,
     logLevel: level ? parseChoice(level, LOG_LEVELS) : POLL_DEFAULTS.logLevel,
     shutdownTimeoutMs: shutdown ? parseInteger(shutdown, 100, 3_600_000) : POLL_DEFAULTS.shutdownTimeoutMs,
     ...(startTimeout ? { startTimeoutMs: parseInteger(startTimeout, 100, 86_400_000) } : {}),

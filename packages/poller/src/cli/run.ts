@@ -1,3 +1,5 @@
+import { describeThrown, readThrownProperty } from '@streamshare/core';
+import { isInstance } from '../errors/instance.js';
 import { type CliIo, COMMANDS, type Command } from './commands/index.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './usage-error.js';
 
@@ -17,10 +19,25 @@ export function mainHelp(commands: readonly Command[] = COMMANDS): string {
   ].join('\n');
 }
 
+/** One line: text that spans lines is joined with spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * What the CLI prints of an error no command turned into an exit code (a bug): an Error's stack (for
+ * the report), anything else described in one line. Never throws.
+ */
+export function describeUnexpected(error: unknown): string {
+  const stack = isInstance(error, Error) ? readThrownProperty(error, 'stack') : undefined;
+  return typeof stack === 'string' && stack !== '' ? stack : oneLine(describeThrown(error));
+}
+
 /**
  * Runs the `streamshare` command line (argv without node and the script) and resolves with the exit
- * code: 0 ok, 1 failure at run time, 2 usage error (bad flag, variable or handler module). Usage
- * errors are printed to stderr as one line naming the flag or variable at fault.
+ * code: 0 ok, 1 failure at run time, 2 usage error (bad flag, variable or handler module, or a
+ * checkpoint directory, metrics port or host a flag names that cannot be used). Usage errors are
+ * printed to stderr as one line naming the flag or variable at fault.
  */
 export async function runCli(
   argv: readonly string[],
@@ -53,12 +70,11 @@ export async function runCli(
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`streamshare ${command.name}: ${error.message}\n`);
+    if (isInstance(error, UsageError)) {
+      io.stderr.write(`streamshare ${command.name}: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.stderr.write(`streamshare ${command.name}: ${message}\n`);
+    io.stderr.write(`streamshare ${command.name}: ${describeUnexpected(error)}\n`);
     return EXIT_FAILURE;
   }
 }

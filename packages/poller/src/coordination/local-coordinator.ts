@@ -6,6 +6,7 @@ import {
   MemoryCheckpointStore,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
+import { errorFields } from '../errors/error-fields.js';
 import { readyShards } from './lineage.js';
 import type { ShardCoordinator, ShardDescriptor } from './shard-coordinator.js';
 
@@ -89,7 +90,7 @@ export class LocalCoordinator implements ShardCoordinator {
     if (this.checkpoints instanceof FileCheckpointStore) {
       this.checkpoints.open(this.#streamArn).catch((error: unknown) => {
         this.#logger?.debug(
-          { err: error instanceof Error ? error.message : String(error) },
+          { err: errorFields(error).message },
           'could not open the checkpoint files at start; the first checkpoint call will try again',
         );
       });

@@ -1,8 +1,9 @@
 import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { StreamshareError } from '@streamshare/core';
+import { describeThrown, readThrownProperty, StreamshareError } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { stsSdk } from '../clients/sts-sdk.js';
+import { errorFields } from '../errors/error-fields.js';
 
 /** AssumeRole failed: the message names the role and what to check; never contains credentials. */
 export class CredentialsError extends StreamshareError {
@@ -45,25 +46,24 @@ export function refreshTime(obtainedAt: number, expiration: number): number {
 }
 
 function describeStsError(roleArn: string, error: unknown): CredentialsError {
-  const e = (error ?? {}) as {
-    name?: string;
-    message?: string;
-    code?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const name = e.name ?? 'Error';
-  const status = e.$metadata?.httpStatusCode;
+  // Read safely: whatever an STS client throws never makes this throw.
+  const rawName = readThrownProperty(error, 'name');
+  const rawMessage = readThrownProperty(error, 'message');
+  const rawStatus = readThrownProperty(readThrownProperty(error, '$metadata'), 'httpStatusCode');
+  const name = typeof rawName === 'string' ? rawName : 'Error';
+  const message = typeof rawMessage === 'string' ? rawMessage : describeThrown(error);
+  const status = typeof rawStatus === 'number' ? rawStatus : undefined;
   const retryable =
     /Throttl|RequestLimitExceeded|InternalFailure|ServiceUnavailable|IDPCommunicationError|TimeoutError/.test(name) ||
     (status !== undefined && status >= 500) ||
-    (status === undefined && typeof e.code === 'string');
+    (status === undefined && typeof readThrownProperty(error, 'code') === 'string');
   const hint =
     name === 'AccessDenied' || name === 'AccessDeniedException'
       ? ": the role's trust policy must allow this principal (and the external id, if set), and the principal's own policy must allow sts:AssumeRole on the role"
       : name === 'RegionDisabledException'
         ? ': STS is not activated in this region for the account'
         : '';
-  return new CredentialsError(roleArn, `sts:AssumeRole of ${roleArn} failed with ${name}${hint} (${e.message ?? ''})`, {
+  return new CredentialsError(roleArn, `sts:AssumeRole of ${roleArn} failed with ${name}${hint} (${message})`, {
     retryable,
     cause: error,
   });
@@ -133,7 +133,7 @@ export function assumeRoleProvider(options: AssumeRoleProviderOptions): AssumeRo
         options.logger?.warn(
           {
             roleArn: options.roleArn,
-            err: { code: (error as CredentialsError).code, message: (error as Error).message },
+            err: errorFields(error),
           },
           'refreshing the assumed-role credentials failed; using the cached ones until they expire',
         );

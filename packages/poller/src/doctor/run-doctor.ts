@@ -1,4 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
+import { describeThrown, readThrownProperty } from '@streamshare/core';
 import { parseStreamArn } from '../arn/index.js';
 import { stsSdk } from '../clients/sts-sdk.js';
 import {
@@ -22,11 +23,13 @@ export interface DoctorOptions {
 }
 
 function errorName(error: unknown): string {
-  return (error as { name?: string }).name ?? 'Error';
+  const name = readThrownProperty(error, 'name');
+  return typeof name === 'string' ? name : 'Error';
 }
 
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = readThrownProperty(error, 'message');
+  return typeof message === 'string' ? message : describeThrown(error);
 }
 
 /**

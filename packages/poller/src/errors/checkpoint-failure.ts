@@ -1,5 +1,6 @@
-import { CheckpointError, isRetryable, StreamshareError } from '@streamshare/core';
+import { CheckpointError, describeThrown, isRetryable, readThrownProperty, StreamshareError } from '@streamshare/core';
 import { isTransient } from '../leases/aws-errors.js';
+import { isInstance } from './instance.js';
 
 /** What a shard reader asked of the checkpoint store. */
 export type CheckpointOperation = 'get' | 'put' | 'finish';
@@ -50,15 +51,22 @@ const TRANSIENT_SYSTEM_CODES = new Set([
  * @internal
  */
 export function classifyCheckpointFailure(error: unknown): CheckpointFailureKind {
-  if (error instanceof CheckpointError) {
-    if (error.code === 'LEASE_LOST') return 'lease-lost';
-    if (error.code === 'CHECKPOINT_BACKWARDS' || error.code === 'CHECKPOINT_CORRUPT') return 'fatal';
-    return error.retryable ? 'retry' : 'fatal';
+  // Any value a custom store throws is read safely (a Proxy, throwing getters): never throws itself.
+  if (isInstance(error, CheckpointError)) {
+    const code = readThrownProperty(error, 'code');
+    if (code === 'LEASE_LOST') return 'lease-lost';
+    if (code === 'CHECKPOINT_BACKWARDS' || code === 'CHECKPOINT_CORRUPT') return 'fatal';
+    return isRetryable(error) ? 'retry' : 'fatal';
   }
-  if (error instanceof StreamshareError) return error.retryable ? 'retry' : 'fatal';
+  if (isInstance(error, StreamshareError)) return isRetryable(error) ? 'retry' : 'fatal';
   if (isRetryable(error) || isTransient(error)) return 'retry';
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = readThrownProperty(error, 'code');
   return typeof code === 'string' && TRANSIENT_SYSTEM_CODES.has(code) ? 'retry' : 'fatal';
+}
+
+/** True for core's CheckpointError with code LEASE_LOST (the shard moved to another worker); never throws. */
+export function isLeaseLost(error: unknown): boolean {
+  return isInstance(error, CheckpointError) && readThrownProperty(error, 'code') === 'LEASE_LOST';
 }
 
 const ADVICE: Partial<Record<CheckpointErrorCode, string>> = {
@@ -100,7 +108,7 @@ export class ShardCheckpointError extends CheckpointError {
         : operation === 'put'
           ? `writing the checkpoint of ${shardId}`
           : `marking ${shardId} finished`;
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = describeThrown(cause);
     const advice = ADVICE[code];
     super(code, `${what} in ${streamArn} failed (${store}): ${why}${advice ? `. ${advice}` : ''}`, {
       cause,

@@ -1,4 +1,5 @@
-import { isRetryable, StreamshareError } from '@streamshare/core';
+import { describeThrown, isRetryable, readThrownProperty, StreamshareError } from '@streamshare/core';
+import { isInstance } from './instance.js';
 import { AccessDeniedError, KinesisCallError, KmsError, StreamNotFoundError } from './poller-error.js';
 
 /**
@@ -73,14 +74,6 @@ const NETWORK_CODES = new Set([
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
-interface SdkLikeError {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
-
 /**
  * Extracts the principal ARN from an AccessDenied message ("User: arn:aws:sts::1:assumed-role/R/s is
  * not authorized ..."); an assumed-role session becomes its role ARN (without path).
@@ -101,14 +94,19 @@ export function principalFromMessage(message: string): string | undefined {
  * @internal
  */
 export function classifyKinesisError(error: unknown, context: CallContext): ClassifiedError {
-  if (error instanceof StreamshareError) {
-    return { kind: error.retryable ? 'transient' : 'fatal', error };
+  if (isInstance(error, StreamshareError)) {
+    return { kind: isRetryable(error) ? 'transient' : 'fatal', error };
   }
-  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError;
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const message = typeof e.message === 'string' ? e.message : String(error);
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  const status = e.$metadata?.httpStatusCode;
+  // Read safely: whatever was thrown (a Proxy, throwing getters) never makes the classifier throw.
+  const rawName = readThrownProperty(error, 'name');
+  const rawMessage = readThrownProperty(error, 'message');
+  const rawCode = readThrownProperty(error, 'code');
+  const rawStatus = readThrownProperty(readThrownProperty(error, '$metadata'), 'httpStatusCode');
+  const fault = readThrownProperty(error, '$fault');
+  const name = typeof rawName === 'string' ? rawName : 'Error';
+  const message = typeof rawMessage === 'string' ? rawMessage : describeThrown(error);
+  const code = typeof rawCode === 'string' ? rawCode : undefined;
+  const status = typeof rawStatus === 'number' ? rawStatus : undefined;
   const { action, streamArn } = context;
   const qualified = `kinesis:${action}`;
   const awsMessage = message || undefined;
@@ -164,11 +162,10 @@ export function classifyKinesisError(error: unknown, context: CallContext): Clas
     };
   }
   const network = (code !== undefined && NETWORK_CODES.has(code)) || /socket hang up|ECONNRESET|EPIPE/i.test(message);
-  const server = SERVER.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500);
+  const server = SERVER.has(name) || fault === 'server' || (status !== undefined && status >= 500);
   // No HTTP status at all: the request never got a parsable answer (connection dropped, garbled body).
   // Programming errors (TypeError, ReferenceError) are not retried.
-  const noResponse =
-    status === undefined && e.$fault === undefined && name !== 'TypeError' && name !== 'ReferenceError';
+  const noResponse = status === undefined && fault === undefined && name !== 'TypeError' && name !== 'ReferenceError';
   if (network || server || noResponse || isRetryable(error)) {
     const what = network ? 'network error' : server ? 'server error' : 'no valid response';
     return {

@@ -1,4 +1,4 @@
-import { StreamshareError } from '@streamshare/core';
+import { describeThrown, StreamshareError } from '@streamshare/core';
 import { explainAccessDenied, type PolicySide } from '../policy/explain-access-denied.js';
 import { STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
 
@@ -159,7 +159,7 @@ export class StartTimeoutError extends PollerError {
     doing: string;
   }) {
     const { streamArn, region, endpoint, timeoutMs, cause, doing } = options;
-    const last = cause instanceof Error ? cause.message : String(cause);
+    const last = describeThrown(cause);
     super(
       'START_TIMEOUT',
       `poller.start() gave up after ${timeoutMs} ms (startTimeoutMs) ${doing} for stream ${streamArn}: ` +

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorFromThrown } from '@streamshare/core';
 import type { Logger } from 'pino';
 import type { PollerStatus } from '../poller/options.js';
 import { defaultMaxPollAgeMs, healthOf } from './health.js';
@@ -75,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      options.logger?.error({ err: error, url: req.url }, 'http request failed');
+      options.logger?.error({ err: errorFromThrown(error), url: req.url }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });

@@ -1,16 +1,10 @@
-/** Pure classification of errors thrown by the DynamoDB client. */
+/** Pure classification of errors thrown by the DynamoDB client; none of these functions throws, whatever was thrown. */
 
-interface AwsLikeError {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly $retryable?: unknown;
-}
+import { describeThrown, readThrownProperty } from '@streamshare/core';
 
 function nameOf(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return '';
-  const e = error as AwsLikeError;
-  return typeof e.name === 'string' ? e.name : '';
+  const name = readThrownProperty(error, 'name');
+  return typeof name === 'string' ? name : '';
 }
 
 const THROTTLES = new Set([
@@ -59,15 +53,17 @@ export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const name = nameOf(error);
   if (THROTTLES.has(name) || TRANSIENT_NAMES.has(name)) return true;
-  const e = error as AwsLikeError;
-  const status = e.$metadata?.httpStatusCode;
+  const status = readThrownProperty(readThrownProperty(error, '$metadata'), 'httpStatusCode');
   if (typeof status === 'number' && status >= 500) return true;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  const code = readThrownProperty(error, 'code');
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   return false;
 }
 
 /** Short description of an AWS error for messages (name and message, never request details). */
 export function describeAwsError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  const name = readThrownProperty(error, 'name');
+  const message = readThrownProperty(error, 'message');
+  if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`;
+  return describeThrown(error);
 }

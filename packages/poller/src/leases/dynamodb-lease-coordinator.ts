@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Checkpoint, CheckpointError, type CheckpointStore, isRetryable } from '@streamshare/core';
+import {
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointStore,
+  errorFromThrown,
+  isRetryable,
+} from '@streamshare/core';
 import type { Logger } from 'pino';
 import { SHARD_END_CHECKPOINT } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
@@ -163,7 +169,10 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
         return await this.syncOnce(shards);
       } catch (error) {
         if (!isRetryable(error) || this.started === undefined) throw error;
-        this.logger.warn({ err: error }, 'lease sync failed; keeping the leases held and trying again next sync');
+        this.logger.warn(
+          { err: errorFromThrown(error) },
+          'lease sync failed; keeping the leases held and trying again next sync',
+        );
         return this.held().filter((shardId) => this.lastProcessable.has(shardId));
       }
     };
@@ -211,7 +220,10 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
           const ok = await this.table.release(this.streamArn, shardId, this.workerId, counter);
           this.logger.info({ shardId, released: ok }, ok ? 'lease released' : 'lease was already lost');
         } catch (error) {
-          this.logger.warn({ shardId, err: error }, 'could not release lease; it expires after the failover time');
+          this.logger.warn(
+            { shardId, err: errorFromThrown(error) },
+            'could not release lease; it expires after the failover time',
+          );
         }
       }),
     );
@@ -293,14 +305,14 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
           if (this.deletesGone) {
             this.deletesGone = false;
             this.logger.warn(
-              { err: error },
+              { err: errorFromThrown(error) },
               'leases of finished shards gone from the stream are kept: allow dynamodb:DeleteItem on the lease table to delete them',
             );
           }
           return;
         }
         this.logger.warn(
-          { shardId: lease.shardId, err: error },
+          { shardId: lease.shardId, err: errorFromThrown(error) },
           'could not delete the lease of a finished shard; will try again',
         );
       }
@@ -341,7 +353,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
         );
       } catch (error) {
         if (!isRetryable(error)) throw error;
-        this.logger.warn({ shardId: observed.shardId, err: error }, 'could not take lease');
+        this.logger.warn({ shardId: observed.shardId, err: errorFromThrown(error) }, 'could not take lease');
       }
     });
   }
@@ -354,9 +366,12 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
         await this.renewOne(shardId);
       } catch (error) {
         if (isRetryable(error)) {
-          this.logger.warn({ shardId, err: error }, 'lease renewal failed; retrying on the next period');
+          this.logger.warn(
+            { shardId, err: errorFromThrown(error) },
+            'lease renewal failed; retrying on the next period',
+          );
         } else {
-          this.logger.error({ shardId, err: error }, 'lease renewal failed');
+          this.logger.error({ shardId, err: errorFromThrown(error) }, 'lease renewal failed');
           fatal ??= error;
         }
       }
@@ -479,7 +494,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
       await this.renewAll(false);
       await this.readLeases();
     } catch (error) {
-      this.logger.warn({ err: error }, 'lease table refresh failed');
+      this.logger.warn({ err: errorFromThrown(error) }, 'lease table refresh failed');
     } finally {
       this.ticking = false;
     }

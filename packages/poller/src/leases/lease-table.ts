@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint } from '@streamshare/core';
+import { type Checkpoint, errorFromThrown } from '@streamshare/core';
 import {
   describeAwsError,
   isAccessDenied,
@@ -395,7 +395,7 @@ export class LeaseTable {
         { tableName: this.tableName, action, cause: error },
       );
     }
-    return error instanceof Error ? error : new Error(String(error));
+    return errorFromThrown(error);
   }
 
   /** "region R of the poller's own account" for messages. */

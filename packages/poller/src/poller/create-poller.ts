@@ -7,6 +7,7 @@ import {
   type Handler,
   isKinesisLambdaHandler,
   isRetryable,
+  readThrownProperty,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
@@ -17,17 +18,19 @@ import {
   describeKinesisEndpoint,
   keepAliveHandler,
 } from '../clients/kinesis-client.js';
+import { checkCheckpointDirectory } from '../coordination/checkpoint-directory.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { StartPlanner } from '../coordination/start-planner.js';
 import { assumeRoleProvider } from '../credentials/assume-role.js';
 import { pino } from '../deps/commonjs.cjs';
+import { errorFields } from '../errors/error-fields.js';
 import { StartTimeoutError } from '../errors/poller-error.js';
 import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
-import { recordDelivery } from '../reader/record-delivery.js';
+import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -62,7 +65,7 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   options: PollerOptions<T, N>,
 ): Poller {
   const arn = parseStreamArn(options.streamArn);
-  if (typeof options.handler !== 'function' && (options.handler as { kind?: unknown })?.kind !== 'batch') {
+  if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
   return new StreamPoller(options, arn.region, arn.account);
@@ -149,14 +152,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
           invokeIdentityArn: role?.roleArn,
           account: role?.roleArn.split(':')[4] ?? account,
         })
-      : recordDelivery(options.handler as Handler<unknown>, {
-          ...(options.codec === undefined ? {} : { codec: options.codec }),
-          ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
-          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-          ...(options.retry === undefined ? {} : { retry: options.retry }),
-          ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter as DeadLetterHandler<unknown> }),
-          logger: this.#logger,
-        });
+      : recordDelivery(options.handler as Handler<unknown>, this.#recordOptions());
     this.#discovery = new ShardDiscovery({
       client: this.#client,
       streamArn: options.streamArn,
@@ -167,6 +163,19 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       onThrottle: (action) => options.observer?.onThrottle?.('', action),
       onRetry: (action, error) => options.observer?.onRetry?.(undefined, action, error),
     });
+  }
+
+  /** The processBatch options of a record or batch handler. */
+  #recordOptions(): RecordDeliveryOptions {
+    const options = this.#options;
+    return {
+      ...(options.codec === undefined ? {} : { codec: options.codec }),
+      ...(options.deaggregate === undefined ? {} : { deaggregate: options.deaggregate }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.deadLetter === undefined ? {} : { deadLetter: options.deadLetter as DeadLetterHandler<unknown> }),
+      logger: this.#logger,
+    };
   }
 
   #defaultCoordinator(region: string): ShardCoordinator {
@@ -206,6 +215,13 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
     this.#state = 'starting';
     try {
+      // Bad processBatch options (codec, concurrency, retry) fail the start, not every shard's first batch.
+      if (!isKinesisLambdaHandler(this.#options.handler)) {
+        await checkRecordDeliveryOptions(this.#options.handler as Handler<unknown>, this.#recordOptions());
+      }
+      // The file store this poller made: a directory it cannot write fails the start now, rather than
+      // every checkpoint call being retried forever behind a healthy-looking start.
+      if (this.#ownedStore) await checkCheckpointDirectory(this.#ownedStore.directory);
       await this.#startWithin(this.#options.startTimeoutMs ?? 60_000);
     } catch (error) {
       await this.#fail(error);
@@ -468,14 +484,19 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
           ...(s.lastPollAt ? { lastPollAt: s.lastPollAt } : {}),
           ...(s.millisBehindLatest === undefined ? {} : { millisBehindLatest: s.millisBehindLatest }),
           checkpoint: s.position,
+          ...(s.checkpointFailure
+            ? {
+                checkpointFailing: {
+                  operation: s.checkpointFailure.operation,
+                  since: new Date(s.checkpointFailure.since),
+                  attempts: s.checkpointFailure.attempts,
+                  message: s.checkpointFailure.message,
+                  store: s.checkpointFailure.store,
+                },
+              }
+            : {}),
         };
       }),
     };
   }
-}
-
-function errorFields(error: unknown): { message: string; code?: unknown; name?: string } {
-  if (error instanceof Error)
-    return { message: error.message, code: (error as { code?: unknown }).code, name: error.name };
-  return { message: String(error) };
 }

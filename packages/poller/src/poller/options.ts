@@ -212,6 +212,25 @@ export interface ShardStatus {
   readonly millisBehindLatest?: number;
   /** Where reading stands, for people: e.g. `after 4964...`, `TRIM_HORIZON`, `AT_TIMESTAMP <iso>`. */
   readonly checkpoint?: string;
+  /**
+   * Set while a checkpoint store call of the shard keeps failing (it is retried with backoff; the shard
+   * does not go on meanwhile), cleared once the call succeeds: `/healthz` is then 503.
+   */
+  readonly checkpointFailing?: CheckpointFailing;
+}
+
+/** A shard's checkpoint store call that keeps failing, as `status()` reports it. */
+export interface CheckpointFailing {
+  /** `get` (at reader start), `put` (after a batch) or `finish` (shard end). */
+  readonly operation: 'get' | 'put' | 'finish';
+  /** When its first failed attempt returned. */
+  readonly since: Date;
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** The last error, described. */
+  readonly message: string;
+  /** Where the checkpoints are kept, e.g. `checkpoint file /data/x.json` or `lease table leases`. */
+  readonly store: string;
 }
 
 /** What `status()` reports (for /healthz and metrics). */

@@ -1,4 +1,4 @@
-import { CheckpointError } from '@streamshare/core';
+import { CheckpointError, errorFromThrown, readThrownProperty } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {
@@ -6,6 +6,8 @@ import {
   classifyCheckpointFailure,
   ShardCheckpointError,
 } from '../errors/checkpoint-failure.js';
+import { errorFields } from '../errors/error-fields.js';
+import { isInstance } from '../errors/instance.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 
@@ -26,7 +28,13 @@ export interface CheckpointCallOptions {
   readonly store: string;
   /** Stops the retries: the call then throws {@link AbortedError}. */
   readonly signal: AbortSignal;
+  /**
+   * The shard's logger: its lines must already carry `shardId` (a pino child with it bound), which the
+   * retry lines therefore do not repeat (a key twice in one line is rejected by log stores).
+   */
   readonly logger: Logger;
+  /** Told when the call starts failing (each failed attempt) and when it succeeds again (for /healthz). */
+  readonly onFailing?: ((failing: CheckpointCallFailure | undefined) => void) | undefined;
   /** Default {@link CHECKPOINT_BACKOFF}. */
   readonly backoff?: BackoffOptions | undefined;
   /** False once the shard is no longer this worker's: retrying stops with LEASE_LOST. */
@@ -35,6 +43,19 @@ export interface CheckpointCallOptions {
   readonly loudAfterMs?: number | undefined;
   /** Called before each retry, with the action `checkpoint:<operation>`. */
   readonly onRetry?: ((action: string, error: unknown) => void) | undefined;
+}
+
+/**
+ * A checkpoint store call that keeps failing, as {@link CheckpointCallOptions.onFailing} reports it.
+ * @internal
+ */
+export interface CheckpointCallFailure {
+  readonly operation: CheckpointOperation;
+  /** When its first failed attempt returned (epoch ms). */
+  readonly since: number;
+  readonly attempts: number;
+  /** The last error, described. */
+  readonly message: string;
 }
 
 /**
@@ -58,18 +79,21 @@ export async function checkpointCall<T>(
   const { signal, logger, shardId, streamArn, store } = options;
   const action = `checkpoint:${operation}`;
   const since = Date.now();
+  /** When the first attempt failed (undefined while none did). */
+  let failingSince: number | undefined;
   for (let attempt = 1; ; attempt++) {
     // The first attempt is made even when `signal` already aborted: the checkpoint of what was done
     // in an abandoned batch is still written; only the retries stop.
+    let value: T;
     try {
-      return await call();
+      value = await call();
     } catch (error) {
       const kind = classifyCheckpointFailure(error);
       if (kind === 'lease-lost') throw error;
       if (kind === 'fatal') {
-        if (error instanceof CheckpointError && !(error instanceof ShardCheckpointError)) {
+        if (isInstance(error, CheckpointError) && !isInstance(error, ShardCheckpointError)) {
           throw new ShardCheckpointError({
-            code: error.code as ConstructorParameters<typeof CheckpointError>[0],
+            code: readThrownProperty(error, 'code') as ConstructorParameters<typeof CheckpointError>[0],
             shardId,
             streamArn,
             store,
@@ -77,7 +101,8 @@ export async function checkpointCall<T>(
             cause: error,
           });
         }
-        throw error;
+        // A custom store may throw anything: the poller stops with an Error all the same.
+        throw errorFromThrown(error);
       }
       if (options.owns && !options.owns()) {
         throw new CheckpointError(
@@ -86,33 +111,38 @@ export async function checkpointCall<T>(
           { cause: error },
         );
       }
+      const err = errorFields(error);
+      failingSince ??= Date.now();
+      options.onFailing?.({ operation, since: failingSince, attempts: attempt, message: err.message });
       if (signal.aborted) throw aborted(operation, options);
       const delayMs = backoffDelay(attempt, options.backoff ?? CHECKPOINT_BACKOFF);
       options.onRetry?.(action, error);
       const failingMs = Date.now() - since;
       logger[failingMs >= (options.loudAfterMs ?? CHECKPOINT_FAILING_LOUD_AFTER_MS) ? 'error' : 'warn'](
         {
-          shardId,
           store,
           action,
           attempt,
           failingMs,
           delayMs,
-          err: error instanceof Error ? { message: error.message, code: (error as { code?: unknown }).code } : error,
+          err: { message: err.message, code: err.code },
         },
         `checkpoint ${operation} of ${shardId} failed (${store}); trying again after a pause` +
           (operation === 'put' ? ' (the batch is not handled again)' : ''),
       );
       await sleep(delayMs, signal);
       if (signal.aborted) throw aborted(operation, options);
+      continue;
     }
+    if (failingSince !== undefined) options.onFailing?.(undefined);
+    return value;
   }
 }
 
 function aborted(operation: CheckpointOperation, options: CheckpointCallOptions): AbortedError {
   if (operation === 'put') {
     options.logger.warn(
-      { shardId: options.shardId, store: options.store },
+      { store: options.store },
       `stopping before the checkpoint of ${options.shardId} could be written: the records after the last ` +
         'checkpoint will be delivered again (at least once)',
     );

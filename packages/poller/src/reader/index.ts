@@ -1,4 +1,9 @@
-export { CHECKPOINT_BACKOFF, type CheckpointCallOptions, checkpointCall } from './checkpoint-calls.js';
+export {
+  CHECKPOINT_BACKOFF,
+  type CheckpointCallFailure,
+  type CheckpointCallOptions,
+  checkpointCall,
+} from './checkpoint-calls.js';
 export type { Delivery, DeliveryOutcome, ShardBatch } from './delivery.js';
 export {
   type LambdaContextOptions,

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   type BatchResult,
   type Checkpoint,
+  errorFromThrown,
   type FailedRecord,
   HandlerError,
+  readThrownProperty,
   type StreamRecord,
   toLambdaKinesisEvent,
 } from '@streamshare/core';
@@ -57,30 +59,43 @@ export interface LambdaDeliveryOptions {
  * Maps a Lambda handler's answer onto the checkpoint invariant. `records` are the Kinesis records of
  * the event in order. `batchItemFailures` names the first record not done (the earliest listed one
  * counts); the checkpoint is the record just before it. An identifier that matches no record fails
- * the whole batch, as Lambda does. Nothing (or an empty list) means all done. Pure.
+ * the whole batch, as Lambda does. Nothing (or an empty list) means all done. Pure; never throws,
+ * whatever the response is (a Proxy, getters that throw).
  * @internal
  */
 export function outcomeOfLambdaResponse(
   records: readonly StreamRecord<Uint8Array>[],
   response: unknown,
 ): { done: number; error?: unknown } {
-  const failures = (response as { batchItemFailures?: unknown } | undefined)?.batchItemFailures;
-  if (!Array.isArray(failures) || failures.length === 0) return { done: records.length };
+  const failures = readThrownProperty(response, 'batchItemFailures');
+  let list: readonly unknown[];
+  try {
+    if (!Array.isArray(failures) || failures.length === 0) return { done: records.length };
+    list = [...failures];
+  } catch {
+    return { done: 0, error: new Error('batchItemFailures cannot be read: the whole batch is retried') };
+  }
   let first = records.length;
-  for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+  for (const failure of list) {
+    const id = readThrownProperty(failure, 'itemIdentifier');
     const index = typeof id === 'string' ? records.findIndex((record) => record.sequenceNumber === id) : -1;
     if (index < 0) {
       return {
         done: 0,
         error: new Error(
-          `batchItemFailures names ${JSON.stringify(id)}, not a record of the batch: the whole batch is retried`,
+          `batchItemFailures names ${shownIdentifier(id)}, not a record of the batch: the whole batch is retried`,
         ),
       };
     }
     first = Math.min(first, index);
   }
   return { done: first, error: new Error('the Lambda handler reported this record in batchItemFailures') };
+}
+
+/** An itemIdentifier for a message: a string quoted (clipped), anything else by its kind. */
+function shownIdentifier(id: unknown): string {
+  if (typeof id === 'string') return JSON.stringify(id.length > 200 ? `${id.slice(0, 200)}…` : id);
+  return id === undefined ? 'no itemIdentifier' : `a ${id === null ? 'null' : typeof id} itemIdentifier`;
 }
 
 function checkpointAfter(
@@ -126,7 +141,8 @@ export function lambdaDelivery(handler: LambdaKinesisHandler, options: LambdaDel
     let failed: FailedRecord | undefined;
     if (done < usable.length) {
       const record = usable[done]!;
-      failed = { record, error: new HandlerError(record, 1, error), reason: 'handler' };
+      // Whatever the handler threw (a null-prototype object, a Proxy...) becomes an Error first.
+      failed = { record, error: new HandlerError(record, 1, errorFromThrown(error)), reason: 'handler' };
     } else if (rejectedAt >= 0) {
       const rejected = inputs[rejectedAt] as { record: StreamRecord<Uint8Array>; error: unknown };
       failed = { record: rejected.record, error: rejected.error, reason: 'decode' };

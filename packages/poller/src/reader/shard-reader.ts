@@ -2,8 +2,8 @@ import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   type BatchInput,
   type Checkpoint,
-  CheckpointError,
   describeRecord,
+  describeThrown,
   fromKinesisRecords,
   isAggregated,
   type KinesisRecordSource,
@@ -16,11 +16,13 @@ import { isShardEnd } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 import { startMarker, startMarkerTime } from '../coordination/start-marker.js';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '../deps/commonjs.cjs';
+import { isLeaseLost } from '../errors/checkpoint-failure.js';
+import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
 import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
-import { CHECKPOINT_BACKOFF, checkpointCall } from './checkpoint-calls.js';
+import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
 import { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
@@ -76,6 +78,8 @@ export interface ReaderStatus {
   readonly lastPollAt?: Date;
   readonly millisBehindLatest?: number;
   readonly position: string;
+  /** Set while a checkpoint store call of this shard keeps failing (retried), cleared once it succeeds. */
+  readonly checkpointFailure?: CheckpointCallFailure & { readonly store: string };
 }
 
 /**
@@ -151,6 +155,8 @@ export class ShardReader {
   readonly #pacer: Pacer;
   /** When the last GetShardIterator was sent (the moment a LATEST iterator stands for). */
   #latestAskedAt: number | undefined;
+  /** The checkpoint store call failing now, if one is. */
+  #checkpointFailure: CheckpointCallFailure | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -164,6 +170,7 @@ export class ShardReader {
       ...(this.#lastPollAt ? { lastPollAt: this.#lastPollAt } : {}),
       ...(this.#millisBehindLatest === undefined ? {} : { millisBehindLatest: this.#millisBehindLatest }),
       position: describePosition(this.#position),
+      ...(this.#checkpointFailure ? { checkpointFailure: { ...this.#checkpointFailure, store: this.#store } } : {}),
     };
   }
 
@@ -173,9 +180,9 @@ export class ShardReader {
       return await this.#read(stopSignal, processSignal, log);
     } catch (error) {
       if (error instanceof AbortedError) return 'stopped';
-      if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
+      if (isLeaseLost(error)) {
         log.warn(
-          { err: error.message, store: this.#store },
+          { err: errorFields(error).message, store: this.#store },
           'lease lost: the shard is left to its new owner; this reader stops and writes no further checkpoint',
         );
         return 'lost';
@@ -276,7 +283,7 @@ export class ShardReader {
           iterator = undefined;
           continue;
         }
-        if (error instanceof StreamNotFoundError && /shard/i.test(String((error.cause as Error)?.message))) {
+        if (error instanceof StreamNotFoundError && /shard/i.test(describeThrown(error.cause))) {
           // The shard itself is gone (trimmed after the retention period): nothing left to read.
           log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
           await this.#finish(stopSignal, log);
@@ -300,15 +307,12 @@ export class ShardReader {
     try {
       await coordinator.checkpoints.put(streamArn, shardId, startMarker(since));
     } catch (error) {
-      if (error instanceof CheckpointError && error.code === 'LEASE_LOST') {
-        log.warn({ err: error.message }, 'lease lost before the first batch');
+      if (isLeaseLost(error)) {
+        log.warn({ err: errorFields(error).message }, 'lease lost before the first batch');
         return 'lost';
       }
       // Kept in memory all the same: only a restart before the first checkpoint would start at LATEST again.
-      log.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'could not write the start marker checkpoint',
-      );
+      log.warn({ err: errorFields(error) }, 'could not write the start marker checkpoint');
     }
     log.debug({ readingSince: since.toISOString() }, 'LATEST iterator taken; start time kept for a fresh iterator');
     return 'ok';
@@ -346,6 +350,7 @@ export class ShardReader {
     if (!result.failed) return 'ok';
     this.#position = retryPosition(this.#position, firstSequence);
     const { record, error, reason } = result.failed;
+    const err = errorFields(error);
     log.warn(
       {
         record: describeRecord(record),
@@ -353,10 +358,9 @@ export class ShardReader {
         subSequenceNumber: record.subSequenceNumber,
         partitionKey: record.partitionKey,
         reason,
-        err:
-          error instanceof Error ? { message: error.message, code: (error as { code?: unknown }).code } : String(error),
+        err: { message: err.message, code: err.code },
       },
-      `shard blocked at ${describeRecord(record)}: ${error instanceof Error ? error.message : String(error)}`,
+      `shard blocked at ${describeRecord(record)}: ${err.message}`,
     );
     return 'blocked';
   }
@@ -383,6 +387,9 @@ export class ShardReader {
       backoff: this.options.checkpointBackoff ?? CHECKPOINT_BACKOFF,
       owns: () => coordinator.owns(shardId),
       onRetry: (action, error) => observer?.onRetry?.(shardId, action, error),
+      onFailing: (failure) => {
+        this.#checkpointFailure = failure;
+      },
     });
   }
 

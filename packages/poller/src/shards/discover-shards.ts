@@ -20,6 +20,7 @@ export interface ShardDiscoveryOptions {
   readonly streamArn: string;
   readonly region: string;
   readonly principal?: string | undefined;
+  /** The stream's logger: its lines carry `streamArn` already (the poller binds it), so they do not repeat it. */
   readonly logger?: Logger | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onThrottle?: RetryingCallOptions['onThrottle'];
@@ -104,7 +105,6 @@ export class ShardDiscovery {
         this.options.logger?.warn(
           {
             action: error.action,
-            streamArn: this.options.streamArn,
             principal: error.principal,
             statement: error.statement,
           },

@@ -6,6 +6,7 @@ import { createPoller, type Poller, type PollerOptions } from '@streamshare/poll
 import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT } from '@streamshare/testkit';
 import { type Logger, pino } from 'pino';
 import { inject } from 'vitest';
+import { checkLogLine } from './json-keys.js';
 
 /** The project's kinesis-mock endpoint (globalSetup). */
 export function kinesisEndpoint(): string {
@@ -117,12 +118,19 @@ export function collector(onRecord?: (record: StreamRecord<unknown>) => void | P
   };
 }
 
-/** A pino logger whose JSON lines are kept in memory (to check what the logs say, and do not say). */
+/**
+ * A pino logger whose JSON lines are kept in memory (to check what the logs say, and do not say).
+ * Each line is also checked for repeated keys (see takeBadLogLines in json-keys.ts).
+ */
 export function memoryLogger(level = 'debug'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        checkLogLine(line);
+        lines.push(line);
+      }
       callback();
     },
   });

@@ -1,3 +1,4 @@
+import { describeThrown } from '@streamshare/core';
 import { parseStreamArn } from '../../arn/index.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
 import { stsSdk } from '../../clients/sts-sdk.js';
@@ -38,7 +39,7 @@ async function doctor(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     region = parseStreamArn(streamArn).region;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new UsageError(describeThrown(error), { cause: error });
   }
   const roleArn = raw.values.get('role-arn')?.value;
   const externalId = raw.values.get('external-id')?.value;

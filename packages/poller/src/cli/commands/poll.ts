@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
-import { createLogger } from '@streamshare/core';
+import { createLogger, describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core';
 import type { Logger } from 'pino';
+import { CheckpointDirectoryError, checkCheckpointDirectory } from '../../coordination/checkpoint-directory.js';
+import { isInstance } from '../../errors/instance.js';
 import { defaultMaxPollAgeMs } from '../../http/health.js';
 import { type HttpServer, startHttpServer } from '../../http/server.js';
 import { createPollerMetrics } from '../../metrics/poller-metrics.js';
 import type { Poller, PollerOptions } from '../../poller/options.js';
-import { formatFlags, readFlags } from '../flags.js';
+import { formatFlags, type RawFlags, readFlags } from '../flags.js';
 import { type LoadedHandler, loadHandler } from '../load-handler.js';
 import { POLL_FLAGS, type PollConfig, pollConfigFrom } from '../poll-config.js';
 import { createPoller } from '../poller-factory.js';
@@ -53,12 +55,64 @@ export function pollerOptionsFrom(
   };
 }
 
+/** Log fields of a fatal error: the Error itself (pino writes its stack), or one made of whatever was thrown. */
 function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { err: error, ...(typeof code === 'string' ? { code } : {}) };
+  const code = readThrownProperty(error, 'code');
+  return { err: errorFromThrown(error), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** The flag (or variable) a value came from, for messages: `--metrics-port` unless the environment set it. */
+function sourceOf(raw: RawFlags, name: string): string {
+  return raw.values.get(name)?.source ?? `--${name}`;
+}
+
+/**
+ * The checkpoint directory must be a directory this process can write (created when missing): checked
+ * before anything starts, so that a wrong --checkpoint-dir is one line and exit 2, not a poller that
+ * looks started and retries forever.
+ */
+async function checkDirectory(raw: RawFlags, directory: string): Promise<void> {
+  try {
+    await checkCheckpointDirectory(directory);
+  } catch (error) {
+    const why = isInstance(error, CheckpointDirectoryError) ? error.reason : describeThrown(error);
+    const given = raw.values.get('checkpoint-dir')?.value;
+    const shown = given === undefined ? '(default)' : JSON.stringify(given);
+    throw new UsageError(
+      `${sourceOf(raw, 'checkpoint-dir')} ${shown}: the checkpoint directory ${directory} cannot be used: ${why}. Give a directory this process can write, or use --lease-table`,
+      { cause: error },
+    );
   }
-  return { err: String(error) };
+}
+
+/** A failed listen of the health and metrics server, as a usage error naming the flag to change. */
+function listenError(raw: RawFlags, config: PollConfig, error: unknown): UsageError {
+  const code = readThrownProperty(error, 'code');
+  const port = sourceOf(raw, 'metrics-port');
+  const host = sourceOf(raw, 'metrics-host');
+  const where = `${config.metricsHost}:${config.metricsPort}`;
+  let message: string;
+  switch (code) {
+    case 'EADDRINUSE':
+      message = `${port} ${config.metricsPort}: port ${config.metricsPort} is already in use on ${config.metricsHost} (another streamshare poll on this host?); give each worker its own port with --metrics-port, or 0 to turn the HTTP server off`;
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      message = `${port} ${config.metricsPort}: not allowed to listen on ${where} (ports below 1024 need privileges); choose another port with --metrics-port`;
+      break;
+    case 'EADDRNOTAVAIL':
+      message = `${host} ${JSON.stringify(config.metricsHost)}: not an address of this machine; use 0.0.0.0 (all addresses), 127.0.0.1 (local only) or one of its addresses`;
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      message = `${host} ${JSON.stringify(config.metricsHost)}: the host name cannot be resolved (${String(code)}); use an IP address such as 0.0.0.0 or 127.0.0.1`;
+      break;
+    default:
+      message = `${port} / ${host}: the HTTP server cannot listen on ${where}: ${describeThrown(error)}`;
+  }
+  return new UsageError(message, { cause: error });
 }
 
 async function poll(argv: readonly string[], io: CliIo): Promise<number> {
@@ -68,7 +122,11 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const config = pollConfigFrom(raw);
-  const handler = await loadHandler(config.handler, io.cwd, raw.values.get('handler')?.source);
+  const handler = await loadHandler(config.handler, io.cwd, raw.values.get('handler')?.source, {
+    timeoutMs: config.handlerLoadTimeoutMs,
+    timeoutSource: sourceOf(raw, 'handler-load-timeout-ms'),
+  });
+  if (config.checkpoint.kind === 'file') await checkDirectory(raw, resolve(io.cwd, config.checkpoint.dir));
   const logger = createLogger({ level: config.logLevel, name: 'streamshare' });
   const metrics = createPollerMetrics();
 
@@ -79,7 +137,7 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
     );
   } catch (error) {
     // Options the CLI could not check itself (the engine validates them again): a usage error.
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new UsageError(describeThrown(error), { cause: error });
   }
 
   let startedAt: number | undefined;
@@ -102,6 +160,8 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
         metrics: () => metrics.render(),
         metricsContentType: metrics.contentType,
         logger,
+      }).catch((error: unknown) => {
+        throw listenError(raw, config, error);
       });
       logger.info({ host: http.host, port: http.port }, 'serving /healthz and /metrics');
     }
@@ -204,7 +264,10 @@ export const pollCommand: Command = {
         'AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_DYNAMODB.',
         '',
         'Exit codes: 0 stopped cleanly (signal, or every shard read to its end); 1 failure at run time',
-        '(access denied, stream not found, start or shutdown timeout); 2 bad flag, variable or handler module.',
+        '(access denied, stream not found, start or shutdown timeout); 2 bad flag, variable or handler module',
+        '(one line on stderr naming it: also a handler module that throws or does not finish loading within',
+        '--handler-load-timeout-ms, a --checkpoint-dir that is not a writable directory, a --metrics-port in',
+        'use or a --metrics-host that is not an address of this machine).',
       ].join('\n'),
     }),
   run: poll,
