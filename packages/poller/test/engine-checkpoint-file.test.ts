@@ -347,3 +347,36 @@ describe('checkpoint store failures in a shard reader (file store)', () => {
     expect(lines.some((l) => l.includes('shard reader failed') && l.includes(code))).toBe(true);
   });
 });
+
+describe('a checkpoint directory in use by another poller (file store)', () => {
+  it('fails the start with CHECKPOINT_LOCKED before any record is handled', async () => {
+    const streamArn = await producerStream('engine-ckpt-locked', 1);
+    await putRecords(producerClient(), streamArn, records('locked', 5));
+    const directory = await tempDir();
+    // The first poller's store holds the directory (as another process would).
+    const holder = new FileCheckpointStore({ directory });
+    await holder.open(streamArn);
+    let handled = 0;
+    const second = createPoller({
+      streamArn,
+      handler: async () => {
+        handled += 1;
+      },
+      codec: 'text',
+      kinesisClient: consumerClient(),
+      checkpointDir: directory,
+      idleTimeBetweenReadsMs: 50,
+    });
+    pollers.push(second);
+    const error = await second.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).code).toBe('CHECKPOINT_LOCKED');
+    expect((error as CheckpointError).message).toContain(directory);
+    await sleep(300); // no reader was started: nothing is handled later either
+    expect(handled).toBe(0);
+    await holder.close();
+  });
+});

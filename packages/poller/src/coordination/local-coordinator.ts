@@ -3,6 +3,7 @@ import {
   type CheckpointStore,
   compareSequenceNumbers,
   FileCheckpointStore,
+  isRetryable,
   MemoryCheckpointStore,
 } from '@streamshare/core';
 import type { Logger } from 'pino';
@@ -72,6 +73,8 @@ export class LocalCoordinator implements ShardCoordinator {
   readonly #logger: Logger | undefined;
   readonly #finished = new Set<string>();
   #held: string[] = [];
+  /** The open() of start, settled with its failure (or undefined), until the first sync has looked at it. */
+  #opening: Promise<unknown> | undefined;
 
   constructor(checkpoints: CheckpointStore, options: LocalCoordinatorOptions) {
     this.checkpoints = checkpoints;
@@ -81,23 +84,34 @@ export class LocalCoordinator implements ShardCoordinator {
   }
 
   /**
-   * Opens the stream's checkpoint files (FileCheckpointStore) without waiting: their creation and
-   * the directory fsync then overlap the shard listing, and the first checkpoint is an append. A
-   * failure here is not reported here: the first get or put of a shard meets it again and reports it
-   * with its shard.
+   * Opens the stream's checkpoint files (FileCheckpointStore) and takes the directory's lock without
+   * waiting: their creation and the directory fsync then overlap the shard listing, and the first
+   * checkpoint is an append. The first sync (after the listing) waits for it: a failure that will not
+   * go away (the directory locked by another process: `CHECKPOINT_LOCKED`) fails it, and so the
+   * start, before any shard is read; a transient one is met again by the first get or put of a
+   * shard, which reports it with its shard.
    */
   async start(): Promise<void> {
     if (this.checkpoints instanceof FileCheckpointStore) {
-      this.checkpoints.open(this.#streamArn).catch((error: unknown) => {
-        this.#logger?.debug(
-          { err: errorFields(error).message },
-          'could not open the checkpoint files at start; the first checkpoint call will try again',
-        );
-      });
+      this.#opening = this.checkpoints.open(this.#streamArn).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     }
   }
 
   async sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]> {
+    if (this.#opening !== undefined) {
+      const failure = await this.#opening;
+      this.#opening = undefined;
+      if (failure !== undefined) {
+        if (!isRetryable(failure)) throw failure;
+        this.#logger?.debug(
+          { err: errorFields(failure).message },
+          'could not open the checkpoint files at start; the first checkpoint call will try again',
+        );
+      }
+    }
     for (const shard of shards) {
       // Only closed shards can be finished; a finished one stays finished.
       if (!shard.endingSequenceNumber || this.#finished.has(shard.shardId)) continue;
