@@ -215,6 +215,8 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
       /Records\[0\].*kinesis\.sequenceNumber should be a decimal string/,
     );
     expect(() => lambdaRecords([null as never])).toThrow(/Records\[0\].*the record should be an object, got null/);
+    const sqsArn = { ...first!, eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:my-queue' };
+    expect(() => lambdaRecords([sqsArn])).toThrow(/Records\[0\].*eventSourceARN should be a Kinesis stream ARN/);
   });
 
   it('fails a later record that is malformed or of another shard or stream as that record, at its turn', async () => {
@@ -241,6 +243,18 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
       ],
       [{ ...second, kinesis: { ...second.kinesis, encryptionType: 'AES' } }, /Records\[1\]: .*encryptionType/],
       [{ ...second, kinesis: undefined }, /Records\[1\]: .*kinesis should be an object, got nothing/],
+      // A sequence number that batchItemFailures could not name, its eventID matching it.
+      [
+        { ...second, kinesis: { ...second.kinesis, sequenceNumber: 'ABC' }, eventID: `${SHARD}:ABC` },
+        /Records\[1\]: .*kinesis\.sequenceNumber should be a decimal string.*got string "ABC" \(eventID "shardId-000000000007:ABC"\)/,
+      ],
+      [
+        {
+          ...second,
+          kinesis: { ...second.kinesis, sequenceNumber: `0${second.kinesis.sequenceNumber.slice(1)}` },
+        },
+        /Records\[1\]: .*kinesis\.sequenceNumber should be a decimal string/,
+      ],
       ['a string', /Records\[1\]: .*the record should be an object, got string/],
     ];
     for (const [bad, message] of cases) {

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/record-errors.js';
-import { checkLambdaFields, type LambdaKinesisRecord } from '../record/lambda-record.js';
+import { checkLambdaFields, isSequenceNumber, type LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { LambdaRecords } from './types.js';
 
 /**
@@ -25,11 +25,12 @@ export interface BatchOrigin {
 
 /**
  * Checks `Records[index]` of a Lambda Kinesis event: a Lambda Kinesis record (every field
- * `fromLambdaRecord` needs, with the right types; the digits of the sequence number only when there
- * is no `batch`: the first record is checked whole), from `aws:kinesis`, and, with `batch`, of the
- * batch's stream and shard.
+ * `fromLambdaRecord` needs, with the right types, a sequence number of decimal digits), from
+ * `aws:kinesis`, and, with `batch`, of the batch's stream and shard (without `batch`, the first
+ * record, its `eventSourceARN` must be a Kinesis stream ARN: the later ones must be the same).
  *
- * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) naming `Records[index]` and what is wrong.
+ * @throws InvalidInputError (code `INVALID_LAMBDA_RECORD`) naming `Records[index]` (and its
+ *   `eventID` when it has one), the field and what is wrong.
  */
 export function checkRecordOfBatch(
   record: unknown,
@@ -41,15 +42,19 @@ export function checkRecordOfBatch(
   const whole = streamArn === undefined || shardId === undefined;
   if (!whole && isRecordOfBatch(record, streamArn, shardId)) return;
   try {
-    checkLambdaFields(record, whole);
+    checkLambdaFields(record, true);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    throw new InvalidInputError(error.code, `Records[${index}]: ${error.message}`, { cause: error });
+    throw new InvalidInputError(error.code, `Records[${index}]: ${error.message}${eventIdOf(record)}`, {
+      cause: error,
+    });
   }
   if (record.eventSource !== 'aws:kinesis') {
+    const source =
+      typeof record.eventSource === 'string' ? JSON.stringify(record.eventSource) : typeof record.eventSource;
     throw new InvalidInputError(
       'INVALID_LAMBDA_RECORD',
-      `Records[${index}]: not a Lambda Kinesis record: eventSource should be "aws:kinesis", got ${JSON.stringify(record.eventSource)}`,
+      `Records[${index}]: not a Lambda Kinesis record: eventSource should be "aws:kinesis", got ${source}${eventIdOf(record)}`,
     );
   }
   if (whole) return;
@@ -64,10 +69,17 @@ export function checkRecordOfBatch(
   );
 }
 
+/** ` (eventID "...")` for a record that has a string eventID (clipped), else ''. */
+function eventIdOf(record: unknown): string {
+  const eventID = typeof record === 'object' && record !== null ? (record as { eventID?: unknown }).eventID : undefined;
+  if (typeof eventID !== 'string') return '';
+  return ` (eventID ${JSON.stringify(eventID.length > 120 ? `${eventID.slice(0, 117)}...` : eventID)})`;
+}
+
 /**
  * The check of each record at its turn, kept to comparisons that cost next to nothing on a record
  * about to be read anyway (it runs 10,000 times per Lambda invocation): every field of the right
- * type, `eventSource` `aws:kinesis`, the batch's `eventSourceARN`, an `eventID` that is the
+ * type, a sequence number that Lambda's `batchItemFailures` may name, `eventSource` `aws:kinesis`, the batch's `eventSourceARN`, an `eventID` that is the
  * batch's shard id, a colon and this record's sequence number (by length), and a known
  * `encryptionType`. A record for which it is false gets its precise error from
  * {@link checkRecordOfBatch}.
@@ -85,7 +97,7 @@ function isRecordOfBatch(record: unknown, streamArn: string, shardId: string): b
     typeof kinesis.partitionKey === 'string' &&
     typeof kinesis.data === 'string' &&
     typeof sequenceNumber === 'string' &&
-    sequenceNumber.length !== 0 &&
+    isSequenceNumber(sequenceNumber) &&
     typeof seconds === 'number' &&
     seconds - seconds === 0 && // finite
     r.eventSourceARN === streamArn &&
