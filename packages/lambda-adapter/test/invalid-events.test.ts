@@ -1,5 +1,5 @@
 import { InvalidInputError, StreamshareError } from '@streamshare/core';
-import { BatchFailedError, InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
+import { InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
 import { describe, expect, it } from 'vitest';
 import { captureLogger, fakeContext, kinesisEvent, lambdaRecord, quiet, REFERENCE_EVENT, seq } from './fixtures.js';
 
@@ -90,10 +90,13 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
     const error = await collecting(event as never, fakeContext()).catch((e: unknown) => e);
     expect(seen).toEqual([1]);
     // It has no sequence number that batchItemFailures could name: the handler throws instead.
-    expect(error).toBeInstanceOf(BatchFailedError);
-    expect((error as Error).message).toContain('Records[1]');
-    expect((error as Error).message).toContain('no sequence number');
-    expect((error as BatchFailedError).reason).toBe('decode');
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).code).toBe('INVALID_EVENT');
+    expect((error as InvalidEventError).received).toBe(
+      'a Kinesis event whose Records[1] has no valid kinesis.sequenceNumber (none) and could not be done',
+    );
+    expect((error as Error).message).toContain('Lambda retries the whole batch');
+    expect((error as Error).message).toContain('Records[1]: not a Lambda Kinesis record: kinesis should be an object');
   });
 
   it('names a malformed Kinesis record and the field at fault', async () => {
