@@ -171,6 +171,58 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
     expect(capture.raw()).not.toContain('AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a');
   });
 
+  it('fails a later record whose sequence number is not a Kinesis one: it is never reported as "ABC"', async () => {
+    for (const bad of ['ABC', '12a', '007', '1'.repeat(130)]) {
+      const seen: unknown[] = [];
+      const collecting = kinesisHandler((record) => void seen.push(record.data), { logger: quiet });
+      const event = kinesisEvent([{ data: 1 }, { data: 2, sequenceNumber: bad }, { data: 3 }]);
+      const error = await collecting(event, fakeContext()).catch((e: unknown) => e);
+      expect(seen).toEqual([1]);
+      expect(error).toBeInstanceOf(InvalidEventError);
+      const invalid = error as InvalidEventError;
+      expect(invalid.received).toContain(`Records[1] (eventID "shardId-000000000000:`);
+      expect(invalid.received).toContain('has no valid kinesis.sequenceNumber');
+      expect(invalid.message).toContain('kinesis.sequenceNumber should be a decimal string');
+    }
+  });
+
+  it('dead-letters a later record whose sequence number is not a Kinesis one, and goes on', async () => {
+    const dead: string[] = [];
+    const collecting = kinesisHandler(() => undefined, {
+      logger: quiet,
+      deadLetter: async (record) => void dead.push(record.sequenceNumber),
+    });
+    const event = kinesisEvent([{ data: 1 }, { data: 2, sequenceNumber: 'ABC' }, { data: 3 }]);
+    await expect(collecting(event, fakeContext())).resolves.toEqual({ batchItemFailures: [] });
+    expect(dead).toEqual(['ABC']);
+  });
+
+  it('reports a later record with a valid sequence number but a bad field by its own sequence number', async () => {
+    const event = kinesisEvent([{ data: 1 }, { data: 2 }, { data: 3 }]);
+    (
+      event.Records[1] as unknown as { kinesis: { approximateArrivalTimestamp: unknown } }
+    ).kinesis.approximateArrivalTimestamp = 'soon';
+    await expect(handler(event, fakeContext())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+  });
+
+  it('refuses an event whose first record is not of a Kinesis stream (eventSourceARN), before anything runs', async () => {
+    let calls = 0;
+    const counting = kinesisHandler(() => void calls++, { logger: quiet });
+    const event = kinesisEvent([{ data: 1 }, { data: 2 }]);
+    for (const record of event.Records) record.eventSourceARN = 'arn:aws:sqs:us-east-1:111122223333:my-queue';
+    const error = await counting(event, fakeContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).received).toBe('a Kinesis event whose Records[0] is malformed');
+    expect((error as Error).message).toContain('eventSourceARN should be a Kinesis stream ARN');
+    expect(calls).toBe(0);
+  });
+
+  it('refuses an event whose first record has a sequence number that is not a Kinesis one', async () => {
+    const error = await rejection(kinesisEvent([{ data: 1, sequenceNumber: 'ABC' }, { data: 2 }]));
+    expect(error.received).toBe('a Kinesis event whose Records[0] is malformed');
+    expect(error.message).toContain('kinesis.sequenceNumber should be a decimal string');
+  });
+
   it('still takes the reference event (sanity check of the fixture)', async () => {
     await expect(handler(structuredClone(REFERENCE_EVENT), fakeContext())).resolves.toEqual({ batchItemFailures: [] });
   });
