@@ -129,7 +129,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 0, max: 7 }).chain((n
   }),
 );
 
-let AGGREGATE = Buffer.alloc(0);
+let AGGREGATE: Buffer = Buffer.alloc(0);
 beforeAll(async () => {
   AGGREGATE = await kplAggregate([
     { key: 'u', data: { u: 0 } },

@@ -41,9 +41,10 @@ async function invoke<R>(
   remaining = REMAINING,
 ): Promise<{ answer: R | typeof PENDING; left: number }> {
   const context = fakeContext(remaining);
-  const answer = await Promise.race([
+  const pending = sleep(remaining + 1_500).then((): typeof PENDING => PENDING);
+  const answer: R | typeof PENDING = await Promise.race<R | typeof PENDING>([
     handler(event as never, context),
-    sleep(remaining + 1_500).then(() => PENDING as typeof PENDING),
+    pending,
   ]);
   return { answer, left: context.getRemainingTimeInMillis() };
 }
