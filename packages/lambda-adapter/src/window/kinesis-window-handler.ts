@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
-import { ReducerError } from '../errors/reducer-error.js';
+import type { ReducerError } from '../errors/reducer-error.js';
 import { describeInput } from '../event/describe-input.js';
 import { checkReportable } from '../event/reportable.js';
 import { logInvalid, origin, readEventOrLog } from '../kinesis/kinesis-handler.js';
@@ -90,12 +90,13 @@ const EXPECTED =
  *   only the records before it, and that record is reported in `batchItemFailures`; the returned
  *   state covers the records before it;
  * - the reducer throws (any value), returns a state Lambda cannot send back (not a JSON object:
- *   cyclic, a BigInt, `undefined`), or has not settled `responseMarginMs` before Lambda's timeout
- *   (so does a dead-letter callback that never settles): a {@link ReducerError}
- *   (`REDUCER_FAILED`, `REDUCER_STATE_INVALID`, `REDUCER_UNFINISHED`); the first record of the
- *   invocation is reported and the state Lambda sent is returned as it came (even if the reducer
- *   changed it in place), so the whole batch is retried on the same state; with no records (the
- *   final invocation) the ReducerError is thrown and Lambda retries the invocation.
+ *   cyclic, a BigInt, `undefined`), or has not settled `responseMarginMs` before Lambda's timeout:
+ *   a {@link ReducerError} (`REDUCER_FAILED`, `REDUCER_STATE_INVALID`, `REDUCER_UNFINISHED`); the
+ *   first record of the invocation is reported and the state Lambda sent is returned as it came
+ *   (even if the reducer changed it in place), so the whole batch is retried on the same state;
+ *   with no records (the final invocation) the ReducerError is thrown and Lambda retries the
+ *   invocation. The same when the records could not all be walked in time (a dead-letter callback
+ *   that never settles: the reducer does not run, `RECORD_UNFINISHED`).
  *
  * The records' data type is inferred from the `codec` as for `kinesisHandler` (`T` given, a
  * `schema(...)` codec, an annotated reducer, else what the codec named `N` produces). Giving `S`
@@ -147,42 +148,40 @@ export function kinesisWindowHandler<
     const streamArn = batch.streamArn ?? stringOr(event, 'eventSourceARN');
     const run = await runBatch(batch.inputs, collect, settings, context, shardId);
 
-    let folded: Folded<S>;
-    if (run.end !== 'done') {
-      // processBatch did not finish (a dead-letter callback that never settled): nothing is folded.
-      folded = { error: new ReducerError(window, 0, run.result.failed?.error, 'REDUCER_UNFINISHED') };
-    } else {
-      folded = await fold<S>(
-        () =>
-          reducer({
-            records,
-            state: fresh ? initialState() : (event.state as S),
-            window,
-            isFinalInvokeForWindow: event.isFinalInvokeForWindow === true && run.result.failed === undefined,
-            isWindowTerminatedEarly: event.isWindowTerminatedEarly === true,
-            streamArn,
-            shardId,
-            logger: run.logger,
-          }),
-        { window, records: records.length, answerBy: run.answerBy, responseMarginMs: settings.responseMarginMs },
-      );
-    }
+    // processBatch did not finish (a dead-letter callback that never settled, ...): the reducer does
+    // not run, and nothing of this invocation counts as done.
+    const folded: Folded<S> | { readonly unfolded: unknown } =
+      run.end !== 'done'
+        ? { unfolded: run.result.failed?.error }
+        : await fold<S>(
+            () =>
+              reducer({
+                records,
+                state: fresh ? initialState() : (event.state as S),
+                window,
+                isFinalInvokeForWindow: event.isFinalInvokeForWindow === true && run.result.failed === undefined,
+                isWindowTerminatedEarly: event.isWindowTerminatedEarly === true,
+                streamArn,
+                shardId,
+                logger: run.logger,
+              }),
+            { window, records: records.length, answerBy: run.answerBy, responseMarginMs: settings.responseMarginMs },
+          );
 
     let state: S;
     let result: BatchResult = run.result;
     if ('state' in folded) state = folded.state;
     else {
-      const error = folded.error;
+      const error = 'error' in folded ? folded.error : folded.unfolded;
       const first = batch.inputs[0];
       if (first === undefined) {
-        run.logger.error({ code: error.code, window }, error.message);
+        if ('error' in folded) run.logger.error({ code: folded.error.code, window }, folded.error.message);
         throw error;
       }
-      // Nothing of this invocation counts as done: the first record is reported, the state Lambda sent is returned.
-      const cause = run.end === 'done' ? error : (run.result.failed?.error ?? error);
+      // Nothing of this invocation counts as done: the first record is reported, the state Lambda sent returned.
       const failed: FailedRecord = {
         record: 'kind' in first ? first.record : first,
-        error: cause,
+        error,
         reason: run.end === 'unfinished' ? 'deadline' : 'handler',
       };
       result = { ...run.result, failed, succeeded: 0, deadLettered: 0, checkpoint: undefined };
