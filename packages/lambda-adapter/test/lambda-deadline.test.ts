@@ -203,6 +203,27 @@ describe('kinesisHandler: a handler that never settles', () => {
     expect((error as BatchFailedError).cause).toBeInstanceOf(UnfinishedRecordError);
   });
 
+  it('two invocations of one handler at once (the poller, two shards): each reports its own record in flight', async () => {
+    const handler = kinesisHandler<{ i: number }>(
+      (record) => {
+        if (record.shardId === 'shardId-000000000000' && record.data.i === 2) return never();
+        if (record.shardId === 'shardId-000000000001' && record.data.i === 1) return never();
+        return sleep(1).then(() => undefined);
+      },
+      { codec: 'json', logger: quiet },
+    );
+    const shard = (shardId: string) => kinesisEvent([0, 1, 2, 3].map((i) => ({ data: { i }, shardId })));
+    const [first, second] = await Promise.all([
+      invoke(handler, shard('shardId-000000000000')),
+      invoke(handler, shard('shardId-000000000001')),
+    ]);
+    expect(answered(first)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(2) }] });
+    expect(answered(second)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+    // The next invocation of the same handler is not confused by the abandoned walks.
+    const third = await invoke(handler, shard('shardId-000000000000'));
+    expect(answered(third)).toEqual({ batchItemFailures: [{ itemIdentifier: seq(2) }] });
+  });
+
   it('a hung handler that fails after the answer changes nothing (no unhandled rejection)', async () => {
     const handler = kinesisHandler(
       async () => {

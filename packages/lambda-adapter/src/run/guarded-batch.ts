@@ -56,7 +56,7 @@ export async function guardedBatch<T>(
   const startedAt = performance.now();
   const { batch, answerBy, logger } = options;
   const byKey = typeof handler === 'function' && (batch.concurrency ?? 1) > 1;
-  const progress = new Progress<T>(byKey, batch.deaggregate ?? true);
+  const progress = new Progress<T>(byKey, batch.deaggregate ?? true, batch.logger);
   const abort = new AbortController();
   const userOnBatch = batch.onBatch;
   let answered = false;
@@ -94,15 +94,12 @@ export async function guardedBatch<T>(
   });
   if (timer !== undefined) clearTimeout(timer);
   answered = true;
+  const record = ended.end === 'done' ? undefined : firstNotDone(progress, inputs);
+  progress.answered = true;
   if (ended.end === 'done' && ended.result !== undefined) return { result: ended.result, end: 'done' };
 
   // processBatch has not answered (or cannot): stop it, and report what is known.
   const now = Date.now();
-  // When even that cannot be told, the first record: nothing is acknowledged that may not be done.
-  const record = safely(
-    () => progress.firstNotDone(inputs),
-    safely(() => firstInput(inputs), undefined),
-  );
   const error =
     record === undefined
       ? undefined
@@ -125,6 +122,17 @@ export async function guardedBatch<T>(
     }
   }
   return { result, end: ended.end };
+}
+
+/** The first record not known to be done; when even that cannot be told, the first record. */
+function firstNotDone<T>(
+  progress: Progress<T>,
+  inputs: readonly BatchInput[] | LambdaRecords,
+): StreamRecord<unknown> | undefined {
+  return safely(
+    () => progress.firstNotDone(inputs),
+    safely(() => firstInput(inputs), undefined),
+  );
 }
 
 /** The result answered for a batch processBatch did not finish: every record before `record` done. */
