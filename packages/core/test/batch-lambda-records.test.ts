@@ -278,6 +278,31 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
     }
   });
 
+  it('marks a later record whose sequence number is not a Kinesis one without touching the event', async () => {
+    const records = lambdaEvent([
+      { kind: 'json', key: 'a' },
+      { kind: 'json', key: 'a' },
+    ]);
+    const bad = { ...records[1]!, kinesis: { ...records[1]!.kinesis, sequenceNumber: 'ABC' }, eventID: `${SHARD}:ABC` };
+    const event = [records[0]!, bad];
+    const before = JSON.stringify(event);
+    const result = await processBatch(lambdaRecords(event), () => {}, { codec: 'json' });
+    expect(result.failed?.record.sequenceNumber).toBe('ABC');
+    expect(result.failed?.reason).toBe('decode');
+    expect(JSON.stringify(event)).toBe(before);
+    expect(event[1]).toBe(bad);
+    // A LambdaRecords made by hand (not by lambdaRecords) is checked the same way.
+    const forged = {
+      kind: 'lambda-records',
+      records: event,
+      streamArn: ARN,
+      shardId: SHARD,
+      aggregates: false,
+    } as const;
+    const again = await processBatch(forged, () => {}, { codec: 'json' });
+    expect(String((again.failed?.error as Error).message)).toMatch(/Records\[1\]: .*kinesis\.sequenceNumber/);
+  });
+
   it('checks a LambdaRecords built by hand', async () => {
     const records = lambdaEvent([{ kind: 'json', key: 'a' }]);
     const forged = {
