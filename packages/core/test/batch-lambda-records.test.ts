@@ -300,7 +300,9 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
       aggregates: false,
     } as const;
     const again = await processBatch(forged, () => {}, { codec: 'json' });
-    expect(String((again.failed?.error as Error).message)).toMatch(/Records\[1\]: .*kinesis\.sequenceNumber/);
+    expect(String((again.failed?.error as Error | undefined)?.message)).toMatch(
+      /Records\[1\]: .*kinesis\.sequenceNumber/,
+    );
   });
 
   it('checks a LambdaRecords built by hand', async () => {

@@ -152,7 +152,10 @@ export function lambdaRecords(records: readonly LambdaKinesisRecord[]): LambdaRe
     const data = kinesis.data;
     if (!aggregates && typeof data === 'string' && mayBeAggregate(data)) aggregates = true;
     const sequenceNumber = kinesis.sequenceNumber;
-    if (typeof sequenceNumber === 'string' && !isSequenceNumber(sequenceNumber)) (unnamable ??= []).push(i);
+    if (typeof sequenceNumber === 'string' && !isSequenceNumber(sequenceNumber)) {
+      unnamable ??= [];
+      unnamable.push(i);
+    }
   }
   const result: LambdaRecords = {
     kind: 'lambda-records',
