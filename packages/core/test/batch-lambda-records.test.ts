@@ -215,6 +215,8 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
       /Records\[0\].*kinesis\.sequenceNumber should be a decimal string/,
     );
     expect(() => lambdaRecords([null as never])).toThrow(/Records\[0\].*the record should be an object, got null/);
+    const sqsArn = { ...first!, eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:my-queue' };
+    expect(() => lambdaRecords([sqsArn])).toThrow(/Records\[0\].*eventSourceARN should be a Kinesis stream ARN/);
   });
 
   it('fails a later record that is malformed or of another shard or stream as that record, at its turn', async () => {
@@ -241,6 +243,18 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
       ],
       [{ ...second, kinesis: { ...second.kinesis, encryptionType: 'AES' } }, /Records\[1\]: .*encryptionType/],
       [{ ...second, kinesis: undefined }, /Records\[1\]: .*kinesis should be an object, got nothing/],
+      // A sequence number that batchItemFailures could not name, its eventID matching it.
+      [
+        { ...second, kinesis: { ...second.kinesis, sequenceNumber: 'ABC' }, eventID: `${SHARD}:ABC` },
+        /Records\[1\]: .*kinesis\.sequenceNumber should be a decimal string.*got string "ABC" \(eventID "shardId-000000000007:ABC"\)/,
+      ],
+      [
+        {
+          ...second,
+          kinesis: { ...second.kinesis, sequenceNumber: `0${second.kinesis.sequenceNumber.slice(1)}` },
+        },
+        /Records\[1\]: .*kinesis\.sequenceNumber should be a decimal string/,
+      ],
       ['a string', /Records\[1\]: .*the record should be an object, got string/],
     ];
     for (const [bad, message] of cases) {
@@ -262,6 +276,33 @@ describe('processBatch(lambdaRecords(event.Records))', () => {
         expect(goesOn.failed).toBeUndefined();
       }
     }
+  });
+
+  it('marks a later record whose sequence number is not a Kinesis one without touching the event', async () => {
+    const records = lambdaEvent([
+      { kind: 'json', key: 'a' },
+      { kind: 'json', key: 'a' },
+    ]);
+    const bad = { ...records[1]!, kinesis: { ...records[1]!.kinesis, sequenceNumber: 'ABC' }, eventID: `${SHARD}:ABC` };
+    const event = [records[0]!, bad];
+    const before = JSON.stringify(event);
+    const result = await processBatch(lambdaRecords(event), () => {}, { codec: 'json' });
+    expect(result.failed?.record.sequenceNumber).toBe('ABC');
+    expect(result.failed?.reason).toBe('decode');
+    expect(JSON.stringify(event)).toBe(before);
+    expect(event[1]).toBe(bad);
+    // A LambdaRecords made by hand (not by lambdaRecords) is checked the same way.
+    const forged = {
+      kind: 'lambda-records',
+      records: event,
+      streamArn: ARN,
+      shardId: SHARD,
+      aggregates: false,
+    } as const;
+    const again = await processBatch(forged, () => {}, { codec: 'json' });
+    expect(String((again.failed?.error as Error | undefined)?.message)).toMatch(
+      /Records\[1\]: .*kinesis\.sequenceNumber/,
+    );
   });
 
   it('checks a LambdaRecords built by hand', async () => {

@@ -83,4 +83,55 @@ describe('fromLambdaRecord', () => {
   it('rejects something that is not a record at all', () => {
     expect(() => fromLambdaRecord(null as never)).toThrow(/the record should be an object, got null/);
   });
+
+  it.each([['ABC'], ['12a'], [' 1'], ['-1'], ['1e5'], ['01'], ['1'.repeat(130)]])(
+    'rejects the sequence number %j: it could not be named in batchItemFailures',
+    (sequenceNumber) => {
+      expect(() => fromLambdaRecord(withKinesis({ sequenceNumber }))).toThrow(
+        /kinesis\.sequenceNumber should be a decimal string/,
+      );
+    },
+  );
+
+  it('takes every sequence number Kinesis can give (0, up to 129 digits)', () => {
+    for (const sequenceNumber of [
+      '0',
+      '7',
+      '1'.repeat(129),
+      '49649683864473953433843496278632352517587667908684677122',
+    ]) {
+      expect(fromLambdaRecord(withKinesis({ sequenceNumber })).sequenceNumber).toBe(sequenceNumber);
+    }
+  });
+
+  it.each([
+    ['arn:aws:sqs:us-east-1:111122223333:my-queue'],
+    ['arn:aws:kinesis:us-east-1:999900009999:deliverystream/x'],
+    ['arn:aws:kinesis:us-east-1:9999:stream/x'],
+    ['arn:aws:kinesis:us-east-1:999900009999:stream/'],
+    ['arn:aws:dynamodb:us-east-1:999900009999:table/t/stream/2024'],
+    ['arn:'],
+    ['kds-sharing-example1'],
+  ])('rejects the eventSourceARN %j: not a Kinesis stream', (eventSourceARN) => {
+    const record = { ...referenceLambdaRecord(), eventSourceARN };
+    expect(() => fromLambdaRecord(record)).toThrow(/eventSourceARN should be a Kinesis stream ARN/);
+    expect(() => fromLambdaRecord(record)).toThrow(InvalidInputError);
+  });
+
+  it('takes stream ARNs of every partition', () => {
+    for (const eventSourceARN of [
+      'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1',
+      'arn:aws-cn:kinesis:cn-north-1:999900009999:stream/a.b_c-d',
+      'arn:aws-us-gov:kinesis:us-gov-west-1:999900009999:stream/x',
+    ]) {
+      expect(fromLambdaRecord({ ...referenceLambdaRecord(), eventSourceARN }).streamArn).toBe(eventSourceARN);
+    }
+  });
+
+  it('names a field holding an object without turning the object into text', () => {
+    const record = withKinesis({ partitionKey: Object.create(null) });
+    expect(() => fromLambdaRecord(record)).toThrow(
+      /kinesis\.partitionKey should be a string, got object \(an object\)/,
+    );
+  });
 });

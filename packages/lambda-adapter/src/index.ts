@@ -8,7 +8,15 @@
  * @packageDocumentation
  */
 
-export { BatchFailedError, InvalidEventError, InvalidOptionError, ReducerError } from './errors/index.js';
+export {
+  BatchFailedError,
+  InvalidEventError,
+  InvalidOptionError,
+  ReducerError,
+  type ReducerErrorCode,
+  UnexpectedFailureError,
+  UnfinishedRecordError,
+} from './errors/index.js';
 export { describeInput } from './event/describe-input.js';
 export { KINESIS_EVENT_EXPECTED, type KinesisEventBatch, readKinesisEvent } from './event/read-kinesis-event.js';
 export {
@@ -34,7 +42,7 @@ export type {
   AdapterOptions,
   InvocationContext,
 } from './options/adapter-options.js';
-export { DEFAULT_DEADLINE_MARGIN_MS } from './options/deadline.js';
+export { DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_RESPONSE_MARGIN_MS } from './options/deadline.js';
 export {
   type KinesisWindowHandlerOptions,
   type KinesisWindowLambdaHandler,

@@ -1,5 +1,5 @@
 import { InvalidInputError, StreamshareError } from '@streamshare/core';
-import { BatchFailedError, InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
+import { InvalidEventError, kinesisHandler } from '@streamshare/lambda-adapter';
 import { describe, expect, it } from 'vitest';
 import { captureLogger, fakeContext, kinesisEvent, lambdaRecord, quiet, REFERENCE_EVENT, seq } from './fixtures.js';
 
@@ -90,10 +90,13 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
     const error = await collecting(event as never, fakeContext()).catch((e: unknown) => e);
     expect(seen).toEqual([1]);
     // It has no sequence number that batchItemFailures could name: the handler throws instead.
-    expect(error).toBeInstanceOf(BatchFailedError);
-    expect((error as Error).message).toContain('Records[1]');
-    expect((error as Error).message).toContain('no sequence number');
-    expect((error as BatchFailedError).reason).toBe('decode');
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).code).toBe('INVALID_EVENT');
+    expect((error as InvalidEventError).received).toBe(
+      'a Kinesis event whose Records[1] has no valid kinesis.sequenceNumber (none) and could not be done',
+    );
+    expect((error as Error).message).toContain('Lambda retries the whole batch');
+    expect((error as Error).message).toContain('Records[1]: not a Lambda Kinesis record: kinesis should be an object');
   });
 
   it('names a malformed Kinesis record and the field at fault', async () => {
@@ -166,6 +169,58 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
       received: 'an SQS event (Records[0].eventSource aws:sqs)',
     });
     expect(capture.raw()).not.toContain('AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a');
+  });
+
+  it('fails a later record whose sequence number is not a Kinesis one: it is never reported as "ABC"', async () => {
+    for (const bad of ['ABC', '12a', '007', '1'.repeat(130)]) {
+      const seen: unknown[] = [];
+      const collecting = kinesisHandler((record) => void seen.push(record.data), { logger: quiet });
+      const event = kinesisEvent([{ data: 1 }, { data: 2, sequenceNumber: bad }, { data: 3 }]);
+      const error = await collecting(event, fakeContext()).catch((e: unknown) => e);
+      expect(seen).toEqual([1]);
+      expect(error).toBeInstanceOf(InvalidEventError);
+      const invalid = error as InvalidEventError;
+      expect(invalid.received).toContain(`Records[1] (eventID "shardId-000000000000:`);
+      expect(invalid.received).toContain('has no valid kinesis.sequenceNumber');
+      expect(invalid.message).toContain('kinesis.sequenceNumber should be a decimal string');
+    }
+  });
+
+  it('dead-letters a later record whose sequence number is not a Kinesis one, and goes on', async () => {
+    const dead: string[] = [];
+    const collecting = kinesisHandler(() => undefined, {
+      logger: quiet,
+      deadLetter: async (record) => void dead.push(record.sequenceNumber),
+    });
+    const event = kinesisEvent([{ data: 1 }, { data: 2, sequenceNumber: 'ABC' }, { data: 3 }]);
+    await expect(collecting(event, fakeContext())).resolves.toEqual({ batchItemFailures: [] });
+    expect(dead).toEqual(['ABC']);
+  });
+
+  it('reports a later record with a valid sequence number but a bad field by its own sequence number', async () => {
+    const event = kinesisEvent([{ data: 1 }, { data: 2 }, { data: 3 }]);
+    (
+      event.Records[1] as unknown as { kinesis: { approximateArrivalTimestamp: unknown } }
+    ).kinesis.approximateArrivalTimestamp = 'soon';
+    await expect(handler(event, fakeContext())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+  });
+
+  it('refuses an event whose first record is not of a Kinesis stream (eventSourceARN), before anything runs', async () => {
+    let calls = 0;
+    const counting = kinesisHandler(() => void calls++, { logger: quiet });
+    const event = kinesisEvent([{ data: 1 }, { data: 2 }]);
+    for (const record of event.Records) record.eventSourceARN = 'arn:aws:sqs:us-east-1:111122223333:my-queue';
+    const error = await counting(event, fakeContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).received).toBe('a Kinesis event whose Records[0] is malformed');
+    expect((error as Error).message).toContain('eventSourceARN should be a Kinesis stream ARN');
+    expect(calls).toBe(0);
+  });
+
+  it('refuses an event whose first record has a sequence number that is not a Kinesis one', async () => {
+    const error = await rejection(kinesisEvent([{ data: 1, sequenceNumber: 'ABC' }, { data: 2 }]));
+    expect(error.received).toBe('a Kinesis event whose Records[0] is malformed');
+    expect(error.message).toContain('kinesis.sequenceNumber should be a decimal string');
   });
 
   it('still takes the reference event (sanity check of the fixture)', async () => {

@@ -45,9 +45,35 @@ function fieldError(path: string, expected: string, value: unknown): InvalidInpu
 }
 
 function preview(value: unknown): string {
+  // Objects are not turned into text: a null-prototype object or a Proxy cannot be, safely.
+  if (typeof value === 'object' || typeof value === 'function')
+    return Array.isArray(value) ? '(an array)' : '(an object)';
   const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/**
+ * A Kinesis sequence number: 1 to 129 decimal digits, without a leading zero (`0|[1-9][0-9]{0,128}`,
+ * the pattern of the Kinesis API). Only such a string may be named in Lambda's `batchItemFailures`.
+ * It runs on every record of a batch: a length check and a regular expression without
+ * alternation or counted repetition (V8 runs it about three times faster than a loop over the
+ * characters with `charCodeAt`).
+ */
+export function isSequenceNumber(text: string): boolean {
+  return text.length <= 129 && (DECIMAL_WITHOUT_LEADING_ZERO.test(text) || text === '0');
+}
+
+const DECIMAL_WITHOUT_LEADING_ZERO = /^[1-9][0-9]*$/;
+
+/**
+ * A Kinesis stream ARN: `arn:<partition>:kinesis:<region>:<12-digit account>:stream/<name>`, the
+ * name 1 to 128 characters of `[a-zA-Z0-9_.-]`.
+ */
+export function isKinesisStreamArn(arn: string): boolean {
+  return KINESIS_STREAM_ARN.test(arn);
+}
+
+const KINESIS_STREAM_ARN = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:[a-z0-9-]{1,64}:[0-9]{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
 
 /**
  * Checks that `record` has every field of a Lambda Kinesis record that {@link fromLambdaRecord}
@@ -61,8 +87,8 @@ export function checkLambdaRecord(record: unknown): asserts record is LambdaKine
 }
 
 /**
- * {@link checkLambdaRecord}, optionally without looking at the digits of the sequence number (the
- * per-record check of processBatch, which checks them on the batch's first record only).
+ * {@link checkLambdaRecord}, optionally without looking at the digits of the sequence number
+ * (`digits` false: only that it is a non-empty string).
  */
 export function checkLambdaFields(record: unknown, digits: boolean): asserts record is LambdaKinesisRecord {
   if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record);
@@ -71,14 +97,18 @@ export function checkLambdaFields(record: unknown, digits: boolean): asserts rec
   const { partitionKey, sequenceNumber, data, approximateArrivalTimestamp, encryptionType } = kinesis;
   const { eventID, eventSourceARN } = record as Partial<LambdaKinesisRecord>;
   if (typeof partitionKey !== 'string') throw fieldError('kinesis.partitionKey', 'a string', partitionKey);
-  if (typeof sequenceNumber !== 'string' || sequenceNumber.length === 0 || (digits && !isDecimal(sequenceNumber))) {
-    throw fieldError('kinesis.sequenceNumber', 'a decimal string', sequenceNumber);
+  if (
+    typeof sequenceNumber !== 'string' ||
+    sequenceNumber.length === 0 ||
+    (digits && !isSequenceNumber(sequenceNumber))
+  ) {
+    throw fieldError('kinesis.sequenceNumber', 'a decimal string (a Kinesis sequence number)', sequenceNumber);
   }
   if (typeof data !== 'string') throw fieldError('kinesis.data', 'a base64 string', data);
   if (typeof approximateArrivalTimestamp !== 'number' || !Number.isFinite(approximateArrivalTimestamp)) {
     throw fieldError('kinesis.approximateArrivalTimestamp', 'a number of seconds', approximateArrivalTimestamp);
   }
-  if (typeof eventSourceARN !== 'string' || !eventSourceARN.startsWith('arn:')) {
+  if (typeof eventSourceARN !== 'string' || !isKinesisStreamArn(eventSourceARN)) {
     throw fieldError('eventSourceARN', 'a Kinesis stream ARN', eventSourceARN);
   }
   if (typeof eventID !== 'string' || eventID.indexOf(':') <= 0) {
@@ -87,17 +117,6 @@ export function checkLambdaFields(record: unknown, digits: boolean): asserts rec
   if (encryptionType !== undefined && encryptionType !== 'NONE' && encryptionType !== 'KMS') {
     throw fieldError('kinesis.encryptionType', '"NONE" or "KMS"', encryptionType);
   }
-}
-
-/** One or more ASCII digits (cheaper than a regular expression on a hot path). */
-function isDecimal(text: string): boolean {
-  const length = text.length;
-  if (length === 0) return false;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
 }
 
 /** What the records of one batch share, reused from one record to the next: the stream and shard. */

@@ -1,11 +1,18 @@
-import { describeRecord, type FailedRecord, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import {
+  describeRecord,
+  describeThrown,
+  type FailedRecord,
+  type RecordIdentity,
+  StreamshareError,
+} from '@streamshare/core';
 
 /**
  * Thrown instead of returning a partial batch response: by `kinesisHandler` /
  * `kinesisWindowHandler` when `reportBatchItemFailures` is false (so that Lambda retries the whole
  * batch), and by `eventBridgeHandler` when its record is not done (so that EventBridge retries the
- * event). Names the first record not done; `cause` is core's error for it (HandlerError,
- * DecodeError, AggregateError, DeadlineError). Retryable: the transport redelivers the records.
+ * event). Names the first record not done; `cause` is the error for it (core's HandlerError,
+ * DecodeError, AggregateError, DeadlineError, or the adapter's UnfinishedRecordError,
+ * UnexpectedFailureError, ReducerError). Retryable: the transport redelivers the records.
  */
 export class BatchFailedError extends StreamshareError {
   /** The first record not done. */
@@ -15,11 +22,11 @@ export class BatchFailedError extends StreamshareError {
 
   constructor(failed: FailedRecord, consequence: string) {
     const cause = failed.error;
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super('BATCH_FAILED', `${describeRecord(failed.record)} was not done (${failed.reason}: ${why}); ${consequence}`, {
-      cause,
-      retryable: true,
-    });
+    super(
+      'BATCH_FAILED',
+      `${describeRecord(failed.record)} was not done (${failed.reason}: ${describeThrown(cause)}); ${consequence}`,
+      { cause, retryable: true },
+    );
     const { streamArn, shardId, partitionKey, sequenceNumber, subSequenceNumber } = failed.record;
     this.record =
       subSequenceNumber === undefined

@@ -12,7 +12,11 @@ export class InvalidOptionError extends InvalidInputError {
 }
 
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'function') return 'a function';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  // Never String() an object: a null-prototype object or a Proxy cannot become text safely.
+  if (typeof value === 'object') return 'an object';
   return String(value);
 }

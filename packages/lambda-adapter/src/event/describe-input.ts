@@ -29,6 +29,7 @@ export function describeInput(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'string') return `a string ${preview(value)}`;
+  if (typeof value === 'function') return 'a function';
   if (typeof value !== 'object') return `a ${typeof value} (${String(value)})`;
   if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
   const event = value as Record<string, unknown>;

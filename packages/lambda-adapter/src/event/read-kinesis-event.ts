@@ -53,12 +53,19 @@ export function readKinesisEvent(event: unknown, expected: string = KINESIS_EVEN
       const received =
         i === 0
           ? describeInput(event)
-          : `an event whose Records[${i}] is ${isObject(record) ? `from ${String(record.eventSource)}` : describeInput(record)}`;
+          : `an event whose Records[${i}] is ${isObject(record) ? `from ${sourceOf(record.eventSource)}` : describeInput(record)}`;
       throw new InvalidEventError(received, expected);
     }
     inputs[i] = normalize(record as unknown as KinesisStreamRecord, i, expected);
   }
   return summarize(inputs, records);
+}
+
+/** An eventSource for a message: a string as JSON (clipped), anything else by its type. */
+function sourceOf(value: unknown): string {
+  if (typeof value !== 'string')
+    return value === undefined ? 'no eventSource' : `an eventSource of type ${typeof value}`;
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }
 
 function normalize(record: KinesisStreamRecord, index: number, expected: string): BatchInput {

@@ -1,8 +1,15 @@
-import { type CodecNameFor, type Handler, KINESIS_LAMBDA_HANDLER, type RecordDataFor } from '@streamshare/core';
+import {
+  type CodecNameFor,
+  describeThrown,
+  type Handler,
+  KINESIS_LAMBDA_HANDLER,
+  type RecordDataFor,
+} from '@streamshare/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
-import { readKinesisEvent } from '../event/read-kinesis-event.js';
+import { KINESIS_EVENT_EXPECTED, readKinesisEvent } from '../event/read-kinesis-event.js';
+import { checkReportable } from '../event/reportable.js';
 import { scanKinesisEvent } from '../event/scan-kinesis-event.js';
 import {
   type AdapterOptions,
@@ -56,10 +63,15 @@ export function markKinesisHandler<F extends (...args: never[]) => unknown>(
  *    one that is malformed, of another shard, or whose data is not base64 fails as that record only;
  * 2. runs core's `processBatch`: KPL aggregates expanded, payloads decoded with `codec`, the handler
  *    called in sequence order (per partition key with `concurrency`), retries, dead letters, and a
- *    deadline `deadlineMarginMs` before Lambda's timeout;
- * 3. writes one log line (stream, shard, owner account, reading role, count, failures, lag);
- * 4. resolves to `{ batchItemFailures: [] }`, or to the sequence number of the first record not
- *    done, so that Lambda checkpoints before it and retries from it.
+ *    deadline `deadlineMarginMs` before Lambda's timeout (no record starts after it);
+ * 3. answers by `responseMarginMs` before Lambda's timeout whatever happens: a record still
+ *    unfinished then (a handler that never settles) is reported as the first record not done
+ *    (`RECORD_UNFINISHED`), and the batch is aborted; any value a handler throws fails its record;
+ * 4. writes one log line (stream, shard, owner account, reading role, count, failures, lag);
+ * 5. resolves to `{ batchItemFailures: [] }`, or to the sequence number of the first record not
+ *    done, so that Lambda checkpoints before it and retries from it. A first record not done
+ *    without a valid sequence number (a malformed record of a hand-made event) cannot be named:
+ *    the handler throws an {@link InvalidEventError} then, and Lambda retries the whole batch.
  *
  * The records' data type `T` is inferred from the `codec` (a `schema(...)` codec gives its output
  * type, a name what that codec produces: `string` for `'text'`, `unknown` for `'auto'`) or from an
@@ -93,14 +105,8 @@ export function kinesisHandler<T = unknown, N extends CodecNameFor<T> = CodecNam
         'throwing so that Lambda retries the whole batch (reportBatchItemFailures is false)',
       );
     }
-    if (result.failed !== undefined && result.failed.record.sequenceNumber === '') {
-      // A malformed record without a sequence number cannot be named in batchItemFailures (Lambda
-      // would take an empty itemIdentifier as a failure of the whole batch): say so plainly.
-      throw new BatchFailedError(
-        result.failed,
-        'it has no sequence number to report in batchItemFailures, so the handler throws and Lambda retries the whole batch',
-      );
-    }
+    if (result.failed !== undefined)
+      logInvalid(settings, () => checkReportable(result.failed!, event, KINESIS_EVENT_EXPECTED));
     return toBatchResponse(result);
   });
 }
@@ -123,18 +129,39 @@ export function readEventOrLog(
   settings: { readonly logger: ResolvedOptions<unknown>['logger'] },
   expected?: string,
 ) {
-  return logInvalid(settings, () => readKinesisEvent(event, expected));
+  return logInvalid(settings, () => readKinesisEvent(event, expected), expected);
 }
 
-/** Runs `read`; an InvalidEventError it throws is logged (without payloads) before it is thrown. */
-function logInvalid<R>(settings: { readonly logger: ResolvedOptions<unknown>['logger'] }, read: () => R): R {
+/**
+ * Runs `read`; an InvalidEventError it throws is logged (without payloads) before it is thrown. Any
+ * other thrown value (an event that cannot even be read: a getter that throws) becomes an
+ * InvalidEventError too: the handler never rejects with a raw TypeError.
+ */
+export function logInvalid<R>(
+  settings: { readonly logger: ResolvedOptions<unknown>['logger'] },
+  read: () => R,
+  expected: string = KINESIS_EVENT_EXPECTED,
+): R {
   try {
     return read();
-  } catch (error) {
-    if (error instanceof InvalidEventError) {
-      settings.logger.error({ code: error.code, received: error.received }, error.message);
-    }
+  } catch (thrown) {
+    const error = isInvalidEvent(thrown)
+      ? thrown
+      : new InvalidEventError('an event that cannot be read', expected, {
+          cause: thrown,
+          detail: describeThrown(thrown),
+        });
+    settings.logger.error({ code: error.code, received: error.received }, error.message);
     throw error;
+  }
+}
+
+/** `instanceof InvalidEventError`, false for a value that cannot be asked (a Proxy whose traps throw). */
+function isInvalidEvent(value: unknown): value is InvalidEventError {
+  try {
+    return value instanceof InvalidEventError;
+  } catch {
+    return false;
   }
 }
 

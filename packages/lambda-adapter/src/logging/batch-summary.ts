@@ -1,4 +1,4 @@
-import type { BatchResult } from '@streamshare/core';
+import { type BatchResult, describeThrown, readThrownProperty } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { accountOfArn } from './arn.js';
 
@@ -85,7 +85,8 @@ export function summarizeBatch(origin: BatchOrigin, result: BatchResult, now: nu
   };
   if (failed === undefined) return summary;
   const error = failed.error;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // Any value may have been thrown: read it only through core's safe helpers.
+  const code = readThrownProperty(error, 'code');
   return {
     ...summary,
     failedRecord: {
@@ -94,7 +95,7 @@ export function summarizeBatch(origin: BatchOrigin, result: BatchResult, now: nu
       partitionKey: failed.record.partitionKey,
       reason: failed.reason,
       code: typeof code === 'string' ? code : undefined,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeThrown(error),
     },
   };
 }

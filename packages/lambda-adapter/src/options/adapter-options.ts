@@ -8,7 +8,6 @@ import {
   type Handler,
   type LambdaRecords,
   type ProcessBatchOptions,
-  processBatch,
   type RecordDataFor,
   type RecordEvent,
   type RetryOptions,
@@ -17,7 +16,8 @@ import {
 import type { Logger } from 'pino';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import { type BatchOrigin, logBatch, summarizeBatch } from '../logging/batch-summary.js';
-import { DEFAULT_DEADLINE_MARGIN_MS, deadlineOf, type RemainingTime } from './deadline.js';
+import { type BatchEnd, guardedBatch } from '../run/guarded-batch.js';
+import { DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_RESPONSE_MARGIN_MS, type RemainingTime, remainingOf } from './deadline.js';
 import { booleanOption, nonNegative } from './validate.js';
 
 /**
@@ -63,6 +63,16 @@ export interface AdapterOptions<T = unknown, N extends CodecNameFor<T> = CodecNa
    * reported as not done. Set it above the time your slowest record takes.
    */
   readonly deadlineMarginMs?: number;
+  /**
+   * Time kept between the handler's answer and Lambda's timeout, in ms (default 500). A record still
+   * unfinished `responseMarginMs` before the timeout (a handler or dead-letter callback that has not
+   * settled) does not make the invocation time out: the handler answers then, with that record as
+   * the first one not done (code `RECORD_UNFINISHED`), and the batch is aborted (no record starts
+   * any more; handlers see `context.signal` aborted). Its work may still finish later: delivery is
+   * at least once. Keep it below `deadlineMarginMs`, and above the time Lambda needs to send the
+   * answer.
+   */
+  readonly responseMarginMs?: number;
   /** Called after each record settles (metrics). A hook that throws is logged and ignored. */
   readonly onRecord?: (event: RecordEvent) => void;
   /** Called once per batch with core's result (metrics). A hook that throws is logged and ignored. */
@@ -74,6 +84,7 @@ export interface ResolvedOptions<T> {
   readonly batch: ProcessBatchOptions<T>;
   readonly logger: Logger;
   readonly deadlineMarginMs: number;
+  readonly responseMarginMs: number;
 }
 
 /** The part of a Lambda context the adapters use. */
@@ -88,10 +99,16 @@ export function resolveAdapterOptions<T, N extends CodecNameFor<T>>(
 ): ResolvedOptions<RecordDataFor<T, N>> {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object', options);
   const deadlineMarginMs = nonNegative('deadlineMarginMs', options.deadlineMarginMs, DEFAULT_DEADLINE_MARGIN_MS);
+  const responseMarginMs = nonNegative('responseMarginMs', options.responseMarginMs, DEFAULT_RESPONSE_MARGIN_MS);
   const deaggregate = booleanOption('deaggregate', options.deaggregate, true);
-  if (options.deadLetter !== undefined && typeof options.deadLetter !== 'function') {
-    throw new InvalidOptionError('deadLetter', 'a function (record, error) => Promise<void>', options.deadLetter);
+  optionalFunction('deadLetter', options.deadLetter, 'a function (record, error) => Promise<void>');
+  optionalFunction('onRecord', options.onRecord, 'a function (event) => void');
+  optionalFunction('onBatch', options.onBatch, 'a function (result) => void');
+  const concurrency = options.concurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
   }
+  checkRetry(options.retry);
   const logger = options.logger ?? createLogger({ name: loggerName });
   const batch: ProcessBatchOptions<RecordDataFor<T, N>> = {
     // A Codec<T> or the codec named N: what it decodes to is RecordDataFor<T, N> (the factories' signatures).
@@ -103,13 +120,48 @@ export function resolveAdapterOptions<T, N extends CodecNameFor<T>>(
     ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
     ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
   };
-  return { batch, logger, deadlineMarginMs };
+  return { batch, logger, deadlineMarginMs, responseMarginMs };
+}
+
+/** Checks that an optional option is a function. */
+function optionalFunction(option: string, value: unknown, expected: string): void {
+  if (value !== undefined && typeof value !== 'function') throw new InvalidOptionError(option, expected, value);
+}
+
+/** Checks the retry options as core will read them, so that a bad one fails when the handler is built. */
+function checkRetry(retry: unknown): void {
+  if (retry === undefined) return;
+  if (typeof retry !== 'object' || retry === null) throw new InvalidOptionError('retry', 'an object', retry);
+  const r = retry as Record<string, unknown>;
+  const minimums: [string, number][] = [
+    ['attempts', 1],
+    ['minDelayMs', 0],
+    ['maxDelayMs', 0],
+    ['factor', 1],
+  ];
+  for (const [name, min] of minimums) {
+    const value = r[name];
+    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value < min)) {
+      throw new InvalidOptionError(`retry.${name}`, `a number >= ${min}`, value);
+    }
+  }
+  if (r.jitter !== undefined && typeof r.jitter !== 'boolean') {
+    throw new InvalidOptionError('retry.jitter', 'true or false', r.jitter);
+  }
+  optionalFunction('retry.isRetryable', r.isRetryable, 'a function (error) => boolean');
 }
 
 /** Checks that `handler` is a record handler (a function) or a batch handler (`batchHandler(...)`). */
 export function checkHandler(handler: unknown, option = 'handler'): void {
   if (typeof handler === 'function') return;
-  if (typeof handler === 'object' && handler !== null && (handler as { kind?: unknown }).kind === 'batch') return;
+  if (
+    typeof handler === 'object' &&
+    handler !== null &&
+    (handler as { kind?: unknown }).kind === 'batch' &&
+    typeof (handler as { handle?: unknown }).handle === 'function'
+  ) {
+    return;
+  }
   throw new InvalidOptionError(
     option,
     'a record handler (record, context) => void | Promise<void>, or a batch handler made with batchHandler()',
@@ -120,12 +172,23 @@ export function checkHandler(handler: unknown, option = 'handler'): void {
 /** What one run of processBatch gave, and what its log line needs. */
 export interface BatchRun {
   readonly result: BatchResult;
+  /**
+   * `done` when processBatch answered; `unfinished` when the answer time came first (the record
+   * reported was still being worked on); `crashed` when processBatch rejected.
+   */
+  readonly end: BatchEnd;
   /** The invocation's child logger (handlers got it as `context.logger`). */
   readonly logger: Logger;
   readonly awsRequestId: string | undefined;
+  /** Epoch ms by which the handler answers Lambda whatever happens, when the context tells the time left. */
+  readonly answerBy: number | undefined;
 }
 
-/** Runs one batch through core's processBatch with the invocation's deadline and a child logger. */
+/**
+ * Runs one batch through core's processBatch with the invocation's deadline (no record starts
+ * after it) and a child logger, guarded (see guardedBatch): it answers by `responseMarginMs`
+ * before Lambda's timeout, and never rejects.
+ */
 export async function runBatch<T>(
   inputs: readonly BatchInput[] | LambdaRecords,
   handler: Handler<T>,
@@ -138,20 +201,28 @@ export async function runBatch<T>(
     ...(awsRequestId === undefined ? {} : { awsRequestId }),
     ...(shardId === undefined ? {} : { shardId }),
   });
-  const deadline = deadlineOf(context, settings.deadlineMarginMs, Date.now());
-  const result = await processBatch(inputs, handler, {
-    ...settings.batch,
+  const now = Date.now();
+  const remaining = remainingOf(context);
+  const deadline = remaining === undefined ? undefined : now + remaining - settings.deadlineMarginMs;
+  const answerBy = remaining === undefined ? undefined : now + remaining - settings.responseMarginMs;
+  const { result, end } = await guardedBatch(inputs, handler, {
+    batch: { ...settings.batch, logger, ...(deadline === undefined ? {} : { deadline }) },
+    answerBy,
+    responseMarginMs: settings.responseMarginMs,
     logger,
-    ...(deadline === undefined ? {} : { deadline }),
   });
-  return { result, logger, awsRequestId };
+  return { result, end, logger, awsRequestId, answerBy };
 }
 
 /** Writes the one log line of a batch. */
 export function logRun(
   settings: { readonly logger: Logger },
   origin: Omit<BatchOrigin, 'awsRequestId'>,
-  run: Omit<BatchRun, 'logger'>,
+  run: Pick<BatchRun, 'result' | 'awsRequestId'>,
 ): void {
-  logBatch(settings.logger, summarizeBatch({ ...origin, awsRequestId: run.awsRequestId }, run.result, Date.now()));
+  try {
+    logBatch(settings.logger, summarizeBatch({ ...origin, awsRequestId: run.awsRequestId }, run.result, Date.now()));
+  } catch {
+    // A logger that throws must not cost the batch its answer.
+  }
 }

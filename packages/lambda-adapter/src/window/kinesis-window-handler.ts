@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
-import { ReducerError } from '../errors/reducer-error.js';
+import type { ReducerError } from '../errors/reducer-error.js';
 import { describeInput } from '../event/describe-input.js';
-import { origin, readEventOrLog } from '../kinesis/kinesis-handler.js';
+import { checkReportable } from '../event/reportable.js';
+import { logInvalid, origin, readEventOrLog } from '../kinesis/kinesis-handler.js';
 import { toBatchResponse } from '../kinesis/response.js';
 import { type AdapterOptions, logRun, resolveAdapterOptions, runBatch } from '../options/adapter-options.js';
 import { booleanOption } from '../options/validate.js';
+import { type Folded, fold, keepState } from './fold.js';
 
 /** A tumbling window's state: a JSON object (Lambda keeps at most 1 MB per shard). */
 export type WindowState = { [key: string]: unknown };
@@ -39,7 +41,11 @@ export interface WindowInput<S extends WindowState, T> {
   readonly logger: Logger;
 }
 
-/** Folds a tumbling window's records into its state. Must not mutate `input.state` in place if it throws. */
+/**
+ * Folds a tumbling window's records into its state: a JSON object (Lambda sends it back). If it
+ * throws, the state Lambda sent is returned as it came; a reducer still running at the answer time
+ * goes on in the background, and must not count on its result being kept.
+ */
 export type WindowReducer<S extends WindowState, T> = (input: WindowInput<S, T>) => S | Promise<S>;
 
 /**
@@ -83,9 +89,14 @@ const EXPECTED =
  * - a record that does not decode (or is not base64, or a corrupt KPL aggregate): the reducer gets
  *   only the records before it, and that record is reported in `batchItemFailures`; the returned
  *   state covers the records before it;
- * - the reducer throws: the first record of the invocation is reported and the state it came with is
- *   returned unchanged, so the whole batch is retried on the same state; with no records (the final
- *   invocation) a {@link ReducerError} is thrown and Lambda retries the invocation.
+ * - the reducer throws (any value), returns a state Lambda cannot send back (not a JSON object:
+ *   cyclic, a BigInt, `undefined`), or has not settled `responseMarginMs` before Lambda's timeout:
+ *   a {@link ReducerError} (`REDUCER_FAILED`, `REDUCER_STATE_INVALID`, `REDUCER_UNFINISHED`); the
+ *   first record of the invocation is reported and the state Lambda sent is returned as it came
+ *   (even if the reducer changed it in place), so the whole batch is retried on the same state;
+ *   with no records (the final invocation) the ReducerError is thrown and Lambda retries the
+ *   invocation. The same when the records could not all be walked in time (a dead-letter callback
+ *   that never settles: the reducer does not run, `RECORD_UNFINISHED`).
  *
  * The records' data type is inferred from the `codec` as for `kinesisHandler` (`T` given, a
  * `schema(...)` codec, an annotated reducer, else what the codec named `N` produces). Giving `S`
@@ -118,43 +129,63 @@ export function kinesisWindowHandler<
   const { concurrency: _ignored, ...rest } = options;
   const settings = resolveAdapterOptions<T, N>(rest, '@streamshare/lambda-adapter');
   const report = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures, true);
+  if (options.initialState !== undefined && typeof options.initialState !== 'function') {
+    throw new InvalidOptionError('initialState', 'a function () => state', options.initialState);
+  }
   const initialState = options.initialState ?? (() => ({}) as S);
 
   return async (event: KinesisStreamTumblingWindowEvent, context?: Context): Promise<WindowResponse<S>> => {
     const window = readWindow(event, settings.logger);
     const batch = readEventOrLog(event, settings, EXPECTED);
-    const incoming = isFresh(event.state) ? initialState() : (event.state as S);
+    const fresh = isFresh(event.state);
+    const sent = keepState<S>(event.state, fresh);
 
     const records: StreamRecord<RecordDataFor<T, N>>[] = [];
     const collect = (record: StreamRecord<RecordDataFor<T, N>>) => {
       records.push(record);
     };
     const shardId = batch.shardId ?? stringOr(event, 'shardId');
+    const streamArn = batch.streamArn ?? stringOr(event, 'eventSourceARN');
     const run = await runBatch(batch.inputs, collect, settings, context, shardId);
+
+    // processBatch did not finish (a dead-letter callback that never settled, ...): the reducer does
+    // not run, and nothing of this invocation counts as done.
+    const folded: Folded<S> | { readonly unfolded: unknown } =
+      run.end !== 'done'
+        ? { unfolded: run.result.failed?.error }
+        : await fold<S>(
+            () =>
+              reducer({
+                records,
+                state: fresh ? initialState() : (event.state as S),
+                window,
+                isFinalInvokeForWindow: event.isFinalInvokeForWindow === true && run.result.failed === undefined,
+                isWindowTerminatedEarly: event.isWindowTerminatedEarly === true,
+                streamArn,
+                shardId,
+                logger: run.logger,
+              }),
+            { window, records: records.length, answerBy: run.answerBy, responseMarginMs: settings.responseMarginMs },
+          );
 
     let state: S;
     let result: BatchResult = run.result;
-    try {
-      state = await reducer({
-        records,
-        state: incoming,
-        window,
-        isFinalInvokeForWindow: event.isFinalInvokeForWindow === true && run.result.failed === undefined,
-        isWindowTerminatedEarly: event.isWindowTerminatedEarly === true,
-        streamArn: batch.streamArn ?? stringOr(event, 'eventSourceARN'),
-        shardId,
-        logger: run.logger,
-      });
-    } catch (cause) {
-      const error = new ReducerError(window, records.length, cause);
+    if ('state' in folded) state = folded.state;
+    else {
+      const error = 'error' in folded ? folded.error : folded.unfolded;
       const first = batch.inputs[0];
       if (first === undefined) {
-        run.logger.error({ code: error.code, window }, error.message);
+        if ('error' in folded) run.logger.error({ code: folded.error.code, window }, folded.error.message);
         throw error;
       }
-      const failed: FailedRecord = { record: 'kind' in first ? first.record : first, error, reason: 'handler' };
+      // Nothing of this invocation counts as done: the first record is reported, the state Lambda sent returned.
+      const failed: FailedRecord = {
+        record: 'kind' in first ? first.record : first,
+        error,
+        reason: run.end === 'unfinished' ? 'deadline' : 'handler',
+      };
       result = { ...run.result, failed, succeeded: 0, deadLettered: 0, checkpoint: undefined };
-      state = incoming;
+      state = sent();
     }
 
     logRun(
@@ -162,7 +193,7 @@ export function kinesisWindowHandler<
       {
         transport: 'kinesis-window',
         ...origin(batch),
-        streamArn: batch.streamArn ?? stringOr(event, 'eventSourceARN'),
+        streamArn,
         shardId,
         eventRecords: batch.inputs.length,
         extra: {
@@ -178,6 +209,9 @@ export function kinesisWindowHandler<
         result.failed,
         'throwing so that Lambda retries the whole batch (reportBatchItemFailures is false)',
       );
+    }
+    if (result.failed !== undefined) {
+      logInvalid(settings, () => checkReportable(result.failed!, event, EXPECTED), EXPECTED);
     }
     return { state, batchItemFailures: toBatchResponse(result).batchItemFailures };
   };
