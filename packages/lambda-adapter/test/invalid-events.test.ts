@@ -72,6 +72,11 @@ describe('kinesisHandler: events that are not Kinesis events', () => {
   it('names an object with other keys, and Records that is not an array', async () => {
     expect((await rejection({ foo: 1, bar: 2 })).received).toBe('an object with keys foo, bar');
     expect((await rejection({ Records: 'x' })).received).toBe('an object whose Records is a string "x"');
+    // Records inside Records, 100,000 deep (valid JSON of about 1.3 MB): described to a bounded depth, no RangeError.
+    let nested: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) nested = { Records: nested };
+    const deep = await rejection(nested);
+    expect(deep.received).toMatch(/^an object whose Records is an object whose Records is .*nested too deep/);
   });
 
   it('names a DynamoDB Streams event and an SNS event', async () => {

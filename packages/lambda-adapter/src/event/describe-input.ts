@@ -26,6 +26,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Never includes payloads beyond a short preview of a bare string.
  */
 export function describeInput(value: unknown): string {
+  try {
+    return describeAt(value, 0);
+  } catch {
+    // a Proxy whose traps throw, a getter that throws: nothing more can be said of it
+    return 'an object that cannot be inspected';
+  }
+}
+
+/** How deep describeInput looks into `Records` inside `Records` (an event can nest them at will). */
+const MAX_DEPTH = 3;
+
+function describeAt(value: unknown, depth: number): string {
+  if (depth > MAX_DEPTH) return 'a value nested too deep to describe';
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'string') return `a string ${preview(value)}`;
@@ -35,7 +48,7 @@ export function describeInput(value: unknown): string {
   const event = value as Record<string, unknown>;
   if (Array.isArray(event.Records)) {
     const first: unknown = event.Records[0];
-    if (!isObject(first)) return `an object whose Records[0] is ${describeInput(first)}`;
+    if (!isObject(first)) return `an object whose Records[0] is ${describeAt(first, depth + 1)}`;
     const [field, source] =
       typeof first.eventSource === 'string'
         ? ['eventSource', first.eventSource]
@@ -52,7 +65,7 @@ export function describeInput(value: unknown): string {
     return `an EventBridge event (source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])})`;
   }
   if (Array.isArray(event.Records) === false && 'Records' in event) {
-    return `an object whose Records is ${describeInput(event.Records)}`;
+    return `an object whose Records is ${describeAt(event.Records, depth + 1)}`;
   }
   const keys = Object.keys(event);
   if (keys.length === 0) return 'an empty object ({})';
