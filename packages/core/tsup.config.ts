@@ -1,6 +1,8 @@
 import { packageBuild } from '../../tsup.base.js';
 
 export default packageBuild({
+  // internal: helpers the other streamshare packages share (not public API).
+  entry: { index: 'src/index.ts', internal: 'src/internal.ts' },
   // p-retry 7 (and its dependency is-network-error) are ESM only: bundle them so that the CJS
   // build can be `require`d on every Node 20 (require(esm) is only there from 20.19/22.12).
   noExternal: ['p-retry', 'is-network-error'],
