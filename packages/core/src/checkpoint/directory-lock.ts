@@ -56,6 +56,8 @@ export class DirectoryLock {
   #ino: number;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  /** The fsync of the lock file after it was taken (awaited before its handle is closed). */
+  #durable: Promise<void> = Promise.resolve();
   #lost: CheckpointLockedError | undefined;
   #released = false;
 
@@ -97,7 +99,11 @@ export class DirectoryLock {
     const path = join(directory, LOCK_FILE_NAME);
     const owner: LockOwner = { ...me, token: randomBytes(8).toString('hex'), acquiredAt: new Date().toISOString() };
     const text = `${JSON.stringify(owner)}\n`;
-    const temp = await writeTemp(path, text);
+    // Not fsynced before it is linked in place: the link alone makes the lock exclusive among live
+    // processes (they share the page cache); the content is fsynced once the lock is held (#held),
+    // off the start's path. Only a power loss in that instant leaves an empty lock file, which the
+    // next start judges by its age (lockStaleMs).
+    const temp = await writeTemp(path, text, { sync: false });
     let handle: FileHandle | undefined = temp.handle;
     try {
       const deadline = Date.now() + TAKEOVER_PATIENCE_MS;
@@ -152,7 +158,10 @@ export class DirectoryLock {
     const names = await readdir(directory).catch(() => [] as string[]);
     const claims = names.filter((name) => name.startsWith(`${LOCK_FILE_NAME}.takeover-`));
     await Promise.all(claims.map((name) => unlink(join(directory, name)).catch(() => undefined)));
-    return new DirectoryLock(directory, path, owner, handle, stats, staleMs);
+    const lock = new DirectoryLock(directory, path, owner, handle, stats, staleMs);
+    // The lock file's content made durable (see acquire); a failure changes nothing of the lock.
+    lock.#durable = handle.sync().catch(() => undefined);
+    return lock;
   }
 
   /**
@@ -172,6 +181,7 @@ export class DirectoryLock {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#refreshing;
+    await this.#durable;
     try {
       if (this.#lost === undefined) {
         const stats = await lstat(this.path);
@@ -233,6 +243,7 @@ export class DirectoryLock {
       this.#handle = handle;
       this.#dev = stats.dev;
       this.#ino = stats.ino;
+      await this.#durable;
       await old.close().catch(() => undefined);
     } catch {
       await handle.close().catch(() => undefined);

@@ -295,6 +295,19 @@ export class FileCheckpointStore implements CheckpointStore {
     return ready;
   }
 
+  /**
+   * Takes the directory's lock now, as the first write would (creating the directory when it is
+   * missing), and touches no checkpoint file: what a process calls at start to learn at once that
+   * it may write here. Resolves once the lock is held (until {@link close}).
+   *
+   * @throws CheckpointLockedError (`CHECKPOINT_LOCKED`) when another store holds the directory.
+   * @throws CheckpointError (`CHECKPOINT_IO`, retryable) when the directory cannot be created or
+   * the lock file cannot be written there; its cause is the file system's error.
+   */
+  lock(): Promise<void> {
+    return this.#prepared ? Promise.resolve() : this.#prepare();
+  }
+
   /** The batch of a file that the next write takes (made when there is none). */
   #batchOf(path: string, streamArn: string): PendingBatch {
     let batch = this.#pending.get(path);

@@ -28,14 +28,21 @@ export interface FoundLock {
   readonly mtimeMs: number;
 }
 
-/** Writes `text` to a new temporary file next to `path`, fsynced; returns it open. */
-export async function writeTemp(path: string, text: string): Promise<{ path: string; handle: FileHandle }> {
+/**
+ * Writes `text` to a new temporary file next to `path` and returns it open; fsynced unless `sync` is
+ * false (the caller then fsyncs the handle itself, off its critical path).
+ */
+export async function writeTemp(
+  path: string,
+  text: string,
+  { sync = true }: { sync?: boolean } = {},
+): Promise<{ path: string; handle: FileHandle }> {
   // Named like the store's temporary files, so that one left by a killed process is swept.
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o644);
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

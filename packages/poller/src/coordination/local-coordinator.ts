@@ -8,6 +8,7 @@ import {
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
+import { checkCheckpointDirectory } from './checkpoint-directory.js';
 import { readyShards } from './lineage.js';
 import type { ShardCoordinator, ShardDescriptor } from './shard-coordinator.js';
 
@@ -73,8 +74,6 @@ export class LocalCoordinator implements ShardCoordinator {
   readonly #logger: Logger | undefined;
   readonly #finished = new Set<string>();
   #held: string[] = [];
-  /** The open() of start, settled with its failure (or undefined), until the first sync has looked at it. */
-  #opening: Promise<unknown> | undefined;
 
   constructor(checkpoints: CheckpointStore, options: LocalCoordinatorOptions) {
     this.checkpoints = checkpoints;
@@ -84,34 +83,34 @@ export class LocalCoordinator implements ShardCoordinator {
   }
 
   /**
-   * Opens the stream's checkpoint files (FileCheckpointStore) and takes the directory's lock without
-   * waiting: their creation and the directory fsync then overlap the shard listing, and the first
-   * checkpoint is an append. The first sync (after the listing) waits for it: a failure that will not
-   * go away (the directory locked by another process: `CHECKPOINT_LOCKED`) fails it, and so the
-   * start, before any shard is read; a transient one is met again by the first get or put of a
+   * Takes the file store's directory lock (creating the directory when it is missing), then opens
+   * the stream's checkpoint files without waiting: their creation and fsyncs overlap the shard
+   * listing and the first reads, and the first checkpoint is an append. A directory held by another
+   * process (`CHECKPOINT_LOCKED`) or one that cannot be used (a regular file, read-only, full:
+   * {@link CheckpointDirectoryError}) fails the start before any Kinesis call; a transient failure
+   * is retried by the start. An open() that fails later is met again by the first get or put of a
    * shard, which reports it with its shard.
    */
   async start(): Promise<void> {
-    if (this.checkpoints instanceof FileCheckpointStore) {
-      this.#opening = this.checkpoints.open(this.#streamArn).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+    const store = this.checkpoints;
+    if (!(store instanceof FileCheckpointStore)) return;
+    try {
+      await store.lock();
+    } catch (error) {
+      // Why the directory cannot be used, when that is why (CheckpointDirectoryError, not retryable).
+      if (!isRetryable(error)) throw error;
+      await checkCheckpointDirectory(store.directory);
+      throw error;
     }
+    store.open(this.#streamArn).catch((error: unknown) => {
+      this.#logger?.debug(
+        { err: errorFields(error).message },
+        'could not open the checkpoint files at start; the first checkpoint call will try again',
+      );
+    });
   }
 
   async sync(shards: readonly ShardDescriptor[]): Promise<readonly string[]> {
-    if (this.#opening !== undefined) {
-      const failure = await this.#opening;
-      this.#opening = undefined;
-      if (failure !== undefined) {
-        if (!isRetryable(failure)) throw failure;
-        this.#logger?.debug(
-          { err: errorFields(failure).message },
-          'could not open the checkpoint files at start; the first checkpoint call will try again',
-        );
-      }
-    }
     for (const shard of shards) {
       // Only closed shards can be finished; a finished one stays finished.
       if (!shard.endingSequenceNumber || this.#finished.has(shard.shardId)) continue;

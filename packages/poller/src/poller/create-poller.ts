@@ -18,7 +18,6 @@ import {
   describeKinesisEndpoint,
   keepAliveHandler,
 } from '../clients/kinesis-client.js';
-import { checkCheckpointDirectory } from '../coordination/checkpoint-directory.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { StartPlanner } from '../coordination/start-planner.js';
@@ -219,9 +218,6 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       if (!isKinesisLambdaHandler(this.#options.handler)) {
         await checkRecordDeliveryOptions(this.#options.handler as Handler<unknown>, this.#recordOptions());
       }
-      // The file store this poller made: a directory it cannot write fails the start now, rather than
-      // every checkpoint call being retried forever behind a healthy-looking start.
-      if (this.#ownedStore) await checkCheckpointDirectory(this.#ownedStore.directory);
       await this.#startWithin(this.#options.startTimeoutMs ?? 60_000);
     } catch (error) {
       await this.#fail(error);
