@@ -277,6 +277,17 @@ describePayloads('real-world Lambda Kinesis events (kinesis/) through kinesisHan
       }
     });
 
+    it('kinesisHandler never takes it for a DynamoDB Streams event (whatever it makes of the ARN)', async () => {
+      try {
+        const { seen } = await runKinesis(readJson(file));
+        expect(seen).toHaveLength(2);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidEventError);
+        expect((error as InvalidEventError).received).not.toMatch(/DynamoDB/);
+        expect((error as InvalidEventError).received).toMatch(/Kinesis event/);
+      }
+    });
+
     it('its data decodes with a schema codec to the INSERT records (processBatch over its records)', async () => {
       const source = readJson<LambdaEvent>(file);
       const Insert = z.object({
