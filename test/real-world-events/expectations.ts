@@ -130,12 +130,6 @@ export const EXPECTATIONS: Readonly<Record<string, string>> = {
  * its name from the test.
  */
 export const DEVIATIONS = {
-  'placeholder-arn':
-    'kinesisHandler refuses the event (InvalidEventError: Records[0].eventSourceARN should be a Kinesis stream ARN, got "arn:aws:kinesis:EXAMPLE"); since 317fd5f the first record needs arn:<partition>:kinesis:<region>:<12 digits>:stream/<name>',
-  'thirteen-digit-account':
-    'kinesisHandler refuses the event: eventSourceARN "arn:aws:kinesis:eu-west-1:1234567789012:stream/…" (13-digit account) fails the 12-digit ARN check (317fd5f)',
-  'masked-account':
-    'kinesisHandler refuses the event: eventSourceARN "arn:aws:kinesis:us-west-2:ZZZZZZZZZZZZ:stream/TEST_Stream" fails the 12-digit ARN check (317fd5f)',
   'ehk-undefined':
     'deaggregate hands the table entry over as is: explicitHashKey is the string "undefined" on both user records (neither absent nor a typed error)',
   'empty-aggregate-checkpoint':

@@ -105,13 +105,23 @@ describe('fromLambdaRecord', () => {
   });
 
   it.each([
+    ['arn:aws:kinesis:EXAMPLE'],
+    ['arn:aws:kinesis:us-east-1:9999:stream/x'],
+    ['arn:aws:kinesis:us-east-1:ZZZZZZZZZZZZ:stream/x'],
+    ['arn:aws-cn:kinesis:cn-north-1:1234567890123:stream/x'],
+  ])('accepts the placeholder eventSourceARN %j of test events (console, SAM, libraries)', (eventSourceARN) => {
+    expect(fromLambdaRecord({ ...referenceLambdaRecord(), eventSourceARN }).streamArn).toBe(eventSourceARN);
+  });
+
+  it.each([
     ['arn:aws:sqs:us-east-1:111122223333:my-queue'],
     ['arn:aws:kinesis:us-east-1:999900009999:deliverystream/x'],
-    ['arn:aws:kinesis:us-east-1:9999:stream/x'],
     ['arn:aws:kinesis:us-east-1:999900009999:stream/'],
     ['arn:aws:dynamodb:us-east-1:999900009999:table/t/stream/2024'],
     ['arn:'],
     ['kds-sharing-example1'],
+    ['arn:aws:kinesis:us-east-1:999900009999'],
+    ['arn:aws:kinesis:'],
   ])('rejects the eventSourceARN %j: not a Kinesis stream', (eventSourceARN) => {
     const record = { ...referenceLambdaRecord(), eventSourceARN };
     expect(() => fromLambdaRecord(record)).toThrow(/eventSourceARN should be a Kinesis stream ARN/);

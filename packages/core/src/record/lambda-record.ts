@@ -66,14 +66,24 @@ export function isSequenceNumber(text: string): boolean {
 const DECIMAL_WITHOUT_LEADING_ZERO = /^[1-9][0-9]*$/;
 
 /**
- * A Kinesis stream ARN: `arn:<partition>:kinesis:<region>:<12-digit account>:stream/<name>`, the
- * name 1 to 128 characters of `[a-zA-Z0-9_.-]`.
+ * An ARN of a Kinesis stream as Lambda events carry it: `arn:<partition>:kinesis:` and, when the
+ * ARN has its resource part, `stream/<name>` (1 to 128 characters of `[a-zA-Z0-9_.-]`). Region and
+ * account are not checked, nor is a resource required: the test events of the Lambda console and
+ * the SAM CLI, and those of several libraries, use placeholders (`arn:aws:kinesis:EXAMPLE`, an
+ * account `ZZZZZZZZZZZZ` or of 13 digits), and such events must work. What it refuses is what is
+ * not of a Kinesis stream: another service (SQS, DynamoDB Streams), a Firehose delivery stream, an
+ * empty stream name.
  */
 export function isKinesisStreamArn(arn: string): boolean {
-  return KINESIS_STREAM_ARN.test(arn);
+  if (!KINESIS_ARN_PREFIX.test(arn)) return false;
+  const parts = arn.split(':');
+  // arn, partition, service, region, account, resource (which may itself hold ':')
+  if (parts.length < 6) return parts.length === 4 && parts[3] !== '';
+  return STREAM_RESOURCE.test(parts.slice(5).join(':'));
 }
 
-const KINESIS_STREAM_ARN = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:[a-z0-9-]{1,64}:[0-9]{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
+const KINESIS_ARN_PREFIX = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:/;
+const STREAM_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}$/;
 
 /**
  * Checks that `record` has every field of a Lambda Kinesis record that {@link fromLambdaRecord}
