@@ -66,6 +66,9 @@ export function describeCheckpointStore(store: CheckpointStore, streamArn: strin
  * the closed parents are not read again.
  * Should the marker be missing (a crash between the last batch and the marker), the parent is simply
  * read again from its checkpoint to its end, which is cheap, and then marked.
+ *
+ * It syncs on the poller's listing period (no `syncIntervalMs`), and says when the whole stream is
+ * read ({@link LocalCoordinator.allFinished}): a poller over a closed stream then stops by itself.
  */
 export class LocalCoordinator implements ShardCoordinator {
   readonly checkpoints: CheckpointStore;
@@ -132,6 +135,14 @@ export class LocalCoordinator implements ShardCoordinator {
   }
 
   async release(_shardIds?: readonly string[]): Promise<void> {}
+
+  /**
+   * True when every listed shard is closed and none is left to read: this worker owns every shard, so
+   * a shard that the last `sync` did not return is finished (or not read at all, under LATEST).
+   */
+  allFinished(shards: readonly ShardDescriptor[]): boolean {
+    return this.#held.length === 0 && shards.length > 0 && shards.every((shard) => shard.endingSequenceNumber);
+  }
 
   held(): readonly string[] {
     return this.#held;

@@ -15,7 +15,14 @@ export interface ShardDescriptor {
  * file store) and `DynamoDbLeaseCoordinator` (several workers sharing a DynamoDB lease table).
  *
  * The poller calls `sync` periodically with the full shard list; it processes exactly the shard ids
- * returned, and stops a shard as soon as `owns(shardId)` turns false.
+ * returned, and stops a shard as soon as `owns(shardId)` turns false. A shard waits on its parents
+ * here: `sync` returns it only once they are finished.
+ *
+ * What the poller's scheduler needs besides is asked of the coordinator, never guessed from its class:
+ * {@link ShardCoordinator.syncIntervalMs} (how often to sync), {@link ShardCoordinator.allFinished}
+ * (whether the stream is read to its end, so that the poller stops), {@link ShardCoordinator.storeDescription}
+ * (where the checkpoints are, for messages). Each is optional: without it, the poller syncs every
+ * `shardSyncIntervalMs`, runs until stopped, and names the store "checkpoint store".
  */
 export interface ShardCoordinator {
   /** Prepares the store (e.g. creates the lease table when missing). */
@@ -41,4 +48,17 @@ export interface ShardCoordinator {
    * `lease table leases`). Never a secret.
    */
   readonly storeDescription?: string;
+  /**
+   * How often the poller should call `sync` (e.g. the lease renewal period, for takeover within about
+   * the failover time), when sooner than its shard listing period (`shardSyncIntervalMs`). Listing
+   * shards stays on its own period.
+   */
+  readonly syncIntervalMs?: number;
+  /**
+   * True when every shard of the stream is read to its end, as far as this worker can know: `shards` is
+   * the whole listing; called after a `sync` that returned no shard, while no reader of this worker is
+   * running. The poller then stops by itself (`done` resolves). A coordinator that shares the stream
+   * with other workers returns false (or leaves it out): it cannot tell that their shards are done.
+   */
+  allFinished?(shards: readonly ShardDescriptor[]): boolean;
 }

@@ -230,6 +230,14 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
   }
 
   /**
+   * Always false: the other workers' shards are theirs to finish, so a poller with a lease table
+   * runs until it is stopped, even over a stream whose shards are all closed.
+   */
+  allFinished(_shards: readonly ShardDescriptor[]): boolean {
+    return false;
+  }
+
+  /**
    * Stops the background renewal WITHOUT releasing: held leases expire after the failover time, as
    * after a crash. For a graceful stop call `release()` instead.
    */

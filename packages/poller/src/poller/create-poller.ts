@@ -34,6 +34,7 @@ import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
+import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
@@ -86,7 +87,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #lifetime = new AbortController();
   #resolveDone!: () => void;
   #rejectDone!: (error: unknown) => void;
-  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  #state: PollerState = 'new';
   #shards: ShardDescriptor[] = [];
   #listedAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -210,9 +211,21 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     return new LocalCoordinator(store, { streamArn, logger: this.#logger });
   }
 
+  /**
+   * Moves the poller's lifecycle (see lifecycle.ts); false, and nothing changes, when `event` does
+   * not apply in the current state.
+   */
+  #enter(event: PollerEvent): boolean {
+    const next = nextPollerState(this.#state, event);
+    if (next === undefined) return false;
+    this.#logger.debug({ state: next, from: this.#state, event }, 'poller state');
+    this.#state = next;
+    return true;
+  }
+
   async start(): Promise<void> {
-    if (this.#state !== 'new') throw new Error(`poller.start(): the poller is ${this.#state}; create a new one`);
-    this.#state = 'starting';
+    const state = this.#state;
+    if (!this.#enter('start')) throw new Error(`poller.start(): the poller is ${state}; create a new one`);
     try {
       // Bad processBatch options (codec, concurrency, retry) fail the start, not every shard's first batch.
       if (!isKinesisLambdaHandler(this.#options.handler)) {
@@ -223,8 +236,8 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       await this.#fail(error);
       throw error;
     }
-    if (this.#state !== 'starting') return;
-    this.#state = 'running';
+    // A stop() during the start wins: the poller is then stopping already.
+    if (!this.#enter('started')) return;
     this.#schedule();
   }
 
@@ -267,10 +280,10 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     }
   }
 
-  /** Period of coordinator syncs: the lease coordinator's renewal period when it has one. */
+  /** Period of coordinator syncs: the coordinator's own (a lease renewal period) when it is sooner than the listing's. */
   get #tickMs(): number {
     const listing = this.#options.shardSyncIntervalMs ?? 30_000;
-    const coordinatorMs = (this.#coordinator as { syncIntervalMs?: unknown }).syncIntervalMs;
+    const coordinatorMs = this.#coordinator.syncIntervalMs;
     return typeof coordinatorMs === 'number' && coordinatorMs > 0 ? Math.min(listing, coordinatorMs) : listing;
   }
 
@@ -337,7 +350,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
             listingError = error;
           }
         }
-        if (this.#state === 'stopping' || this.#state === 'stopped') return;
+        if (!isActive(this.#state)) return;
         const ready = await this.#coordinator.sync(await this.#planner.shardsToRead(this.#shards));
         this.#options.observer?.onLeasesHeld?.(this.#coordinator.held().length);
         this.#reconcile(ready);
@@ -350,7 +363,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   }
 
   #reconcile(ready: readonly string[]): void {
-    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    if (!isActive(this.#state)) return;
     const wanted = new Set(ready);
     for (const [shardId, running] of this.#readers) {
       if (!wanted.has(shardId) || !this.#coordinator.owns(shardId)) {
@@ -362,13 +375,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     for (const shardId of ready) {
       if (!this.#readers.has(shardId)) this.#startReader(shardId);
     }
-    if (
-      ready.length === 0 &&
-      this.#readers.size === 0 &&
-      this.#coordinator instanceof LocalCoordinator &&
-      this.#shards.length > 0 &&
-      this.#shards.every((shard) => shard.endingSequenceNumber)
-    ) {
+    if (ready.length === 0 && this.#readers.size === 0 && this.#coordinator.allFinished?.(this.#shards) === true) {
       this.#logger.info('every shard of the stream is closed and read to its end: stopping');
       void this.stop();
     }
@@ -429,7 +436,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
   async #shutdown(error: unknown): Promise<void> {
     const wasRunning = this.#state !== 'new';
-    this.#state = 'stopping';
+    this.#enter('stop');
     clearTimeout(this.#timer);
     this.#lifetime.abort();
     const readers = [...this.#readers.values()];
@@ -464,7 +471,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       (client) => client.destroy(),
       () => {},
     );
-    this.#state = 'stopped';
+    this.#enter(error === undefined ? 'stopped' : 'failed');
     this.#logger.info({ error: error === undefined ? undefined : errorFields(error) }, 'poller stopped');
     if (error === undefined) this.#resolveDone();
     else this.#rejectDone(error);
@@ -472,11 +479,13 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
   status(): PollerStatus {
     return {
-      running: this.#state === 'running' || this.#state === 'starting',
+      running: isActive(this.#state),
+      state: this.#state,
       shards: [...this.#readers.values()].map(({ reader }) => {
         const s = reader.status();
         return {
           shardId: s.shardId,
+          state: s.state,
           ...(s.lastPollAt ? { lastPollAt: s.lastPollAt } : {}),
           ...(s.millisBehindLatest === undefined ? {} : { millisBehindLatest: s.millisBehindLatest }),
           checkpoint: s.position,

@@ -15,6 +15,8 @@ import type {
 } from '@streamshare/core';
 import type { Logger } from 'pino';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
+import type { ShardStateKind } from '../reader/shard-state.js';
+import type { PollerState } from './lifecycle.js';
 
 /**
  * Where a shard without a checkpoint starts (a shard with a checkpoint always resumes after it).
@@ -206,6 +208,13 @@ export interface Poller {
 /** One shard being read, as `status()` reports it. */
 export interface ShardStatus {
   readonly shardId: string;
+  /**
+   * The reader's state (always set by the poller): `initializing` (reading the checkpoint), `seeking`
+   * (GetShardIterator), `processing` (GetRecords and the handler), `idle` (at the tip of the shard),
+   * `blocked` (a record failed: pausing before reading again from the checkpoint) or `shard-end`
+   * (recording that the shard is finished). See the state diagram in the README.
+   */
+  readonly state?: ShardStateKind;
   /** When its last GetRecords call returned. */
   readonly lastPollAt?: Date;
   /** MillisBehindLatest of its last GetRecords call. */
@@ -237,6 +246,11 @@ export interface CheckpointFailing {
 export interface PollerStatus {
   /** True while starting or running (false once stopping). */
   readonly running: boolean;
+  /**
+   * The poller's lifecycle state (always set by the poller): `new`, `starting`, `running`, `stopping`,
+   * `stopped` or `failed` (stopped by a fatal error).
+   */
+  readonly state?: PollerState;
   /** The shards being read now. */
   readonly shards: readonly ShardStatus[];
 }

@@ -26,9 +26,39 @@ import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from '
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
 import { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
+import {
+  INITIAL_SHARD_STATE,
+  isReaderEnd,
+  nextShardState,
+  type ReaderEnd,
+  type ShardEvent,
+  type ShardState,
+  type ShardStateKind,
+} from './shard-state.js';
 
-/** Why a shard reader ended. */
-export type ReaderEnd = 'finished' | 'lost' | 'stopped';
+export type { ReaderEnd } from './shard-state.js';
+
+const CHECKPOINT_READ: ShardEvent = { type: 'checkpoint-read' };
+const BATCH_BLOCKED: ShardEvent = { type: 'batch-blocked' };
+const WAITED: ShardEvent = { type: 'waited' };
+const SHARD_ENDED: ShardEvent = { type: 'shard-ended' };
+const FINISH_RECORDED: ShardEvent = { type: 'finish-recorded' };
+const STOP_REQUESTED: ShardEvent = { type: 'stop-requested' };
+const LEASE_LOST: ShardEvent = { type: 'lease-lost' };
+const ITERATOR_EXPIRED: ShardEvent = { type: 'iterator-expired' };
+
+/**
+ * The event a thrown error stands for, if any: a stop (AbortedError), a lost lease (LEASE_LOST), an
+ * expired iterator, a shard that no longer exists. Whether it is an event of the state it was thrown
+ * in is for {@link nextShardState} to say. Pure.
+ */
+function eventOfError(error: unknown): ShardEvent | undefined {
+  if (error instanceof AbortedError) return STOP_REQUESTED;
+  if (isLeaseLost(error)) return LEASE_LOST;
+  if (error instanceof KinesisCallError && error.code === 'ITERATOR_EXPIRED') return ITERATOR_EXPIRED;
+  if (error instanceof StreamNotFoundError && /shard/i.test(describeThrown(error.cause))) return SHARD_ENDED;
+  return undefined;
+}
 
 /**
  * Options of {@link ShardReader}.
@@ -78,6 +108,8 @@ export interface ReaderStatus {
   readonly lastPollAt?: Date;
   readonly millisBehindLatest?: number;
   readonly position: string;
+  /** The reader's state (see shard-state.ts): `initializing`, `seeking`, `processing`, `idle`, `blocked`, `shard-end`. */
+  readonly state: ShardStateKind;
   /** Set while a checkpoint store call of this shard keeps failing (retried), cleared once it succeeds. */
   readonly checkpointFailure?: CheckpointCallFailure & { readonly store: string };
 }
@@ -122,7 +154,10 @@ function pageInputs(records: readonly _Record[], source: KinesisRecordSource, fi
 /**
  * Reads one shard: GetShardIterator from the checkpoint (or the starting position), then GetRecords
  * paced within the shard's read limits, each page handed to the delivery, the checkpoint written after
- * each batch. One batch in hand at a time: the next page is fetched only after the current one is
+ * each batch. `run()` is a state machine (shard-state.ts): `initializing` (checkpoint get), `seeking`
+ * (GetShardIterator), `processing` (GetRecords, delivery, checkpoint put), `idle` (at the tip),
+ * `blocked` (pause after a failed record), `shard-end` (markFinished), and the ends `finished`, `lost`,
+ * `stopped`; {@link nextShardState} holds the transitions. One batch in hand at a time: the next page is fetched only after the current one is
  * processed and checkpointed, so memory stays bounded whatever the backlog (no prefetch).
  *
  * - a blocked batch (a record failed after processBatch's retries, poison policy "block"): the
@@ -157,6 +192,8 @@ export class ShardReader {
   #latestAskedAt: number | undefined;
   /** The checkpoint store call failing now, if one is. */
   #checkpointFailure: CheckpointCallFailure | undefined;
+  /** Where the reader stands (see shard-state.ts). */
+  #state: ShardState = INITIAL_SHARD_STATE;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -170,28 +207,105 @@ export class ShardReader {
       ...(this.#lastPollAt ? { lastPollAt: this.#lastPollAt } : {}),
       ...(this.#millisBehindLatest === undefined ? {} : { millisBehindLatest: this.#millisBehindLatest }),
       position: describePosition(this.#position),
+      state: this.#state.kind,
       ...(this.#checkpointFailure ? { checkpointFailure: { ...this.#checkpointFailure, store: this.#store } } : {}),
     };
   }
 
+  /**
+   * Reads the shard until it ends: runs the action of the current state, and moves to the state
+   * that what happened leads to ({@link nextShardState}). Resolves with the end state.
+   */
   async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
     const log = this.options.logger.child({ shardId: this.shardId });
+    let state = this.#state;
+    while (!isReaderEnd(state)) {
+      const event = await this.#step(state, stopSignal, processSignal, log);
+      state = this.#enter(state, event, log);
+    }
+    return state.kind;
+  }
+
+  /**
+   * The action of `state`: what it does, and the event it ends with. A thrown error that is an event
+   * of this state (a stop, a lost lease, an expired iterator, a shard gone) becomes that event; any
+   * other rejects `run()`.
+   */
+  async #step(
+    state: ShardState,
+    stopSignal: AbortSignal,
+    processSignal: AbortSignal,
+    log: Logger,
+  ): Promise<ShardEvent> {
     try {
-      return await this.#read(stopSignal, processSignal, log);
+      switch (state.kind) {
+        case 'initializing':
+          return await this.#initialize(stopSignal, log);
+        case 'seeking':
+          return this.#ended(stopSignal) ?? (await this.#seek(stopSignal, log));
+        case 'processing':
+          return this.#ended(stopSignal) ?? (await this.#process(state.iterator, stopSignal, processSignal, log));
+        case 'idle':
+          await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
+          return WAITED;
+        case 'blocked':
+          return await this.#pause(state.attempt, stopSignal, log);
+        case 'shard-end':
+          await this.#finish(stopSignal, log);
+          log.info('shard finished (closed and read to its end)');
+          return FINISH_RECORDED;
+        default:
+          throw new Error(`shard reader of ${this.shardId}: no action in state ${state.kind}`);
+      }
     } catch (error) {
-      if (error instanceof AbortedError) return 'stopped';
-      if (isLeaseLost(error)) {
+      const event = eventOfError(error);
+      if (event === undefined || nextShardState(state, event) === undefined) throw error;
+      this.#explain(event, error, log);
+      return event;
+    }
+  }
+
+  /** Moves to the state `event` leads to from `state`, and shows it (status, debug log). */
+  #enter(state: ShardState, event: ShardEvent, log: Logger): ShardState {
+    const next = nextShardState(state, event);
+    if (next === undefined) {
+      throw new Error(`shard reader of ${this.shardId}: event ${event.type} cannot happen in state ${state.kind}`);
+    }
+    if (next.kind !== state.kind) log.debug({ state: next.kind, from: state.kind, event: event.type }, 'shard state');
+    this.#state = next;
+    return next;
+  }
+
+  /** Before a read: the stop asked for, or the lease lost, when one is. */
+  #ended(stopSignal: AbortSignal): ShardEvent | undefined {
+    if (stopSignal.aborted) return STOP_REQUESTED;
+    if (!this.options.coordinator.owns(this.shardId)) return LEASE_LOST;
+    return undefined;
+  }
+
+  /** Logs why a thrown error became `event`. */
+  #explain(event: ShardEvent, error: unknown, log: Logger): void {
+    switch (event.type) {
+      case 'iterator-expired':
+        log.info({ position: describePosition(this.#position) }, 'shard iterator expired: getting a fresh one');
+        return;
+      case 'shard-ended':
+        // The shard itself is gone (trimmed after the retention period): nothing left to read.
+        log.warn({ err: errorFields(error).message }, 'shard no longer exists: treating it as finished');
+        return;
+      case 'lease-lost':
         log.warn(
           { err: errorFields(error).message, store: this.#store },
           'lease lost: the shard is left to its new owner; this reader stops and writes no further checkpoint',
         );
-        return 'lost';
-      }
-      throw error;
+        return;
+      default:
+        return;
     }
   }
 
-  async #read(stopSignal: AbortSignal, processSignal: AbortSignal, log: Logger): Promise<ReaderEnd> {
+  /** `initializing`: reads the checkpoint and sets where reading starts. */
+  async #initialize(stopSignal: AbortSignal, log: Logger): Promise<ShardEvent> {
     const { coordinator, streamArn, shardId } = this.options;
     const checkpoint = await this.#checkpointCall(
       'get',
@@ -201,8 +315,7 @@ export class ShardReader {
     );
     if (isShardEnd(checkpoint)) {
       // Read to its end in an earlier run (the shard-end checkpoint of LocalCoordinator).
-      await this.#finish(stopSignal, log);
-      return 'finished';
+      return SHARD_ENDED;
     }
     const readingSince = startMarkerTime(checkpoint);
     if (readingSince) {
@@ -218,80 +331,61 @@ export class ShardReader {
       };
     }
     log.info({ position: describePosition(this.#position) }, 'shard reader started');
+    return CHECKPOINT_READ;
+  }
 
-    let iterator: string | undefined;
-    let blocked = 0;
-    for (;;) {
-      if (stopSignal.aborted) return 'stopped';
-      if (!coordinator.owns(shardId)) return 'lost';
-      try {
-        if (iterator === undefined) {
-          iterator = await this.#getIterator(stopSignal);
-          if ((await this.#rememberLatest(log)) === 'lost') return 'lost';
-        }
-        await sleep(this.#pacer.delay(), stopSignal);
-        if (stopSignal.aborted) return 'stopped';
-        this.#pacer.started();
-        // Only what is needed after the delivery is kept from the page: its records are let go as
-        // soon as they are handled (not through the checkpoint write).
-        let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
-        const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
-        let records: readonly _Record[] | undefined = page.Records ?? [];
-        page = undefined;
-        const count = records.length;
-        let read: PageInputs | undefined =
-          count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
-        records = undefined;
-        const bytes = read?.bytes ?? 0;
-        this.#pacer.returned(bytes);
-        this.#lastPollAt = new Date();
-        this.#millisBehindLatest = behind;
-        this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
+  /** `seeking`: an iterator at the read position. */
+  async #seek(stopSignal: AbortSignal, log: Logger): Promise<ShardEvent> {
+    const iterator = await this.#getIterator(stopSignal);
+    if ((await this.#rememberLatest(log)) === 'lost') return LEASE_LOST;
+    return { type: 'iterator-taken', iterator };
+  }
 
-        if (read !== undefined) {
-          if (!coordinator.owns(shardId)) return 'lost';
-          const { inputs } = read;
-          read = undefined;
-          const ok = await this.#deliver(inputs, bytes, processSignal, log);
-          if (ok === 'lost') return 'lost';
-          if (ok === 'blocked') {
-            blocked++;
-            iterator = undefined;
-            const delay = backoffDelay(blocked, this.options.failureBackoff ?? { minMs: 1_000, maxMs: 30_000 });
-            log.info(
-              { delayMs: delay, attempt: blocked },
-              'shard blocked: reading again from the checkpoint after a pause',
-            );
-            await sleep(delay, stopSignal);
-            continue;
-          }
-          blocked = 0;
-        }
-        if (!nextIterator) {
-          await this.#finish(stopSignal, log);
-          log.info('shard finished (closed and read to its end)');
-          return 'finished';
-        }
-        iterator = nextIterator;
-        if (count === 0 && !(behind && behind > 0)) {
-          await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
-        }
-      } catch (error) {
-        if (error instanceof AbortedError) return 'stopped';
-        if (error instanceof KinesisCallError && error.code === 'ITERATOR_EXPIRED') {
-          log.info({ position: describePosition(this.#position) }, 'shard iterator expired: getting a fresh one');
-          iterator = undefined;
-          continue;
-        }
-        if (error instanceof StreamNotFoundError && /shard/i.test(describeThrown(error.cause))) {
-          // The shard itself is gone (trimmed after the retention period): nothing left to read.
-          log.warn({ err: error.message }, 'shard no longer exists: treating it as finished');
-          await this.#finish(stopSignal, log);
-          return 'finished';
-        }
-        throw error;
-      }
+  /** `processing`: one GetRecords page, paced, delivered and checkpointed. */
+  async #process(
+    iterator: string,
+    stopSignal: AbortSignal,
+    processSignal: AbortSignal,
+    log: Logger,
+  ): Promise<ShardEvent> {
+    const { coordinator, streamArn, shardId } = this.options;
+    await sleep(this.#pacer.delay(), stopSignal);
+    if (stopSignal.aborted) return STOP_REQUESTED;
+    this.#pacer.started();
+    // Only what is needed after the delivery is kept from the page: its records are let go as
+    // soon as they are handled (not through the checkpoint write).
+    let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
+    const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
+    let records: readonly _Record[] | undefined = page.Records ?? [];
+    page = undefined;
+    const count = records.length;
+    let read: PageInputs | undefined =
+      count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
+    records = undefined;
+    const bytes = read?.bytes ?? 0;
+    this.#pacer.returned(bytes);
+    this.#lastPollAt = new Date();
+    this.#millisBehindLatest = behind;
+    this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
+
+    if (read !== undefined) {
+      if (!coordinator.owns(shardId)) return LEASE_LOST;
+      const { inputs } = read;
+      read = undefined;
+      const ok = await this.#deliver(inputs, bytes, processSignal, log);
+      if (ok === 'lost') return LEASE_LOST;
+      if (ok === 'blocked') return BATCH_BLOCKED;
     }
+    if (!nextIterator) return SHARD_ENDED;
+    return { type: 'page-read', nextIterator, delivered: count > 0, atTip: count === 0 && !(behind && behind > 0) };
+  }
+
+  /** `blocked`: the growing pause before the shard is read again from its checkpoint. */
+  async #pause(attempt: number, stopSignal: AbortSignal, log: Logger): Promise<ShardEvent> {
+    const delay = backoffDelay(attempt, this.options.failureBackoff ?? { minMs: 1_000, maxMs: 30_000 });
+    log.info({ delayMs: delay, attempt }, 'shard blocked: reading again from the checkpoint after a pause');
+    await sleep(delay, stopSignal);
+    return WAITED;
   }
 
   /**
