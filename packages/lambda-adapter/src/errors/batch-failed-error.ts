@@ -1,10 +1,5 @@
-import {
-  describeRecord,
-  describeThrown,
-  type FailedRecord,
-  type RecordIdentity,
-  StreamshareError,
-} from '@streamshare/core';
+import { type FailedRecord, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { describeRecord, describeThrown } from '@streamshare/core/internal';
 
 /**
  * Thrown instead of returning a partial batch response: by `kinesisHandler` /
