@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createLogger, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
+import { createLogger, silentLogger } from '@streamshare/core';
+import { toLambdaKinesisEvent } from '@streamshare/core/internal';
 import { kinesisHandler } from '@streamshare/lambda-adapter';
 import { startEventBridgeServer, toDeliveredEvent } from '@streamshare/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,10 @@
 // processBatch with a no-op handler: records per second, in order and with concurrency 8.
 // Run after `npm run build -w @streamshare/core`. One JSON line per benchmark.
-import { auto, processBatch } from '../dist/index.js';
+import { processBatch } from '../dist/index.js';
+import { resolveCodec } from '../dist/internal.js';
 
+// The `auto` codec itself (processBatch's default), to time it alone.
+const auto = resolveCodec('auto');
 const COUNT = 10_000;
 const KEYS = 100;
 // Targets (records/s): the walk must be negligible next to any real handler. With `auto`, the

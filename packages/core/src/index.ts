@@ -1,9 +1,12 @@
 /**
  * @streamshare/core: one record shape for every transport, codecs, KPL deaggregation,
  * checkpoint-safe batch processing and checkpoint stores.
+ *
+ * Helpers the other streamshare packages share are in `@streamshare/core/internal` (no semver promise).
  * @packageDocumentation
  */
 
+// The record path: records, sources, processBatch, batch handlers, KPL.
 export {
   batchHandler,
   fromKinesisRecords,
@@ -13,67 +16,32 @@ export {
   processBatch,
 } from './batch/index.js';
 export type * from './batch/types.js';
+// Checkpoints.
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
-export {
-  type CheckpointFile,
-  CheckpointLockedError,
-  checkpointOf,
-  compareCheckpoints,
-  FileCheckpointStore,
-  type FileCheckpointStoreOptions,
-  type LockHolder,
-  MemoryCheckpointStore,
-} from './checkpoint/index.js';
-export { auto } from './codec/auto.js';
-export { bytes } from './codec/bytes.js';
-export {
-  type CloudWatchLogEvent,
-  type CloudWatchLogsControlMessage,
-  type CloudWatchLogsData,
-  type CloudWatchLogsDataMessage,
-  cloudWatchLogs,
-  isControlMessage,
-  logEventsOf,
-} from './codec/cloudwatch-logs.js';
-export type {
-  Codec,
-  CodecName,
-  CodecNameFor,
-  CodecOutput,
-  NamedCodecOutputs,
-  RecordDataFor,
-} from './codec/codec.js';
-export type { DecompressOptions } from './codec/compression.js';
-export { decodeRecord } from './codec/decode-record.js';
-export { gunzip, gzip, gzipBytes, gzipText } from './codec/gzip.js';
-export { json } from './codec/json.js';
-export {
-  DEFAULT_MAX_JSON_CONTAINERS,
-  DEFAULT_MAX_OUTPUT_LENGTH,
-  DecodeLimitError,
-  type DecodeLimitName,
-  type DecodeLimits,
-} from './codec/limits.js';
-export { CODEC_NAMES, resolveCodec } from './codec/resolve-codec.js';
-export { type SchemaCodecOptions, SchemaValidationError, schema } from './codec/schema.js';
-export { text } from './codec/text.js';
+export { FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint/file-store.js';
+export { CheckpointLockedError } from './checkpoint/lock-error.js';
+export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
+// Codecs: by name ('auto', 'bytes', 'text', 'json', 'gzip', 'cloudwatch-logs'), or a Codec object.
+export type { CloudWatchLogsData } from './codec/cloudwatch-logs.js';
+export type { Codec, CodecName, CodecNameFor, RecordDataFor } from './codec/codec.js';
+export type { DecodeLimits } from './codec/limits.js';
+export { SchemaValidationError, schema } from './codec/schema.js';
 export { withDecodeLimits } from './codec/with-limits.js';
+// Errors.
 export {
-  ENVELOPE_TYPE,
-  envelopeId,
-  fromEnvelope,
-  isEnvelope,
-  type RecordEnvelope,
-  toEnvelope,
-  toEnvelopeJson,
-} from './envelope/envelope.js';
-export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
-export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
-export * from './errors/index.js';
+  CheckpointError,
+  DeadlineError,
+  DecodeError,
+  HandlerError,
+  InvalidInputError,
+  KplAggregateError,
+} from './errors/record-errors.js';
+export { FatalError, RetryableError, StreamshareError } from './errors/streamshare-error.js';
 export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
-export { type LambdaFormatOptions, toLambdaKinesisEvent, toLambdaKinesisRecord } from './lambda-format/lambda-event.js';
-export { isKinesisLambdaHandler, KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
-export { type CreateLoggerOptions, createLogger, REDACTED, SECRET_PATHS, silentLogger } from './logging/index.js';
+// A function carrying this symbol is run by the poller as a Lambda handler (kinesisHandler sets it).
+export { KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
+// Logging.
+export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/logger.js';
 export {
   fromKinesisRecord,
   type KinesisRecordSource,

@@ -5,5 +5,13 @@
  * @packageDocumentation
  */
 
+export { compareCheckpoints } from './checkpoint/compare.js';
+export { resolveCodec } from './codec/resolve-codec.js';
+export { ENVELOPE_TYPE, fromEnvelope, toEnvelope, toEnvelopeJson } from './envelope/envelope.js';
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
 export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
+export { describeRecord, identityOf } from './errors/record-errors.js';
+export { isRetryable } from './errors/streamshare-error.js';
+export { describeThrown, errorFromThrown, readThrownProperty } from './errors/thrown.js';
+export { toLambdaKinesisEvent } from './lambda-format/lambda-event.js';
+export { isKinesisLambdaHandler } from './lambda-format/marker.js';

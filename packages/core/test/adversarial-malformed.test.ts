@@ -1,18 +1,11 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import {
-  auto,
   type BatchInput,
-  bytes,
   type Checkpoint,
   type Codec,
-  checkpointOf,
-  cloudWatchLogs,
   type DecodeLimits,
   deaggregate,
-  gunzip,
-  gzip,
   isAggregated,
-  json,
   type KinesisRecords,
   kinesisRecords,
   type LambdaRecords,
@@ -21,12 +14,18 @@ import {
   type StreamRecord,
   StreamshareError,
   schema,
-  text,
-  toLambdaKinesisEvent,
 } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { checkpointOf } from '../src/checkpoint/compare.js';
+import { auto } from '../src/codec/auto.js';
+import { bytes } from '../src/codec/bytes.js';
+import { cloudWatchLogs } from '../src/codec/cloudwatch-logs.js';
+import { gunzip, gzip } from '../src/codec/gzip.js';
+import { json } from '../src/codec/json.js';
+import { text } from '../src/codec/text.js';
+import { toLambdaKinesisEvent } from '../src/lambda-format/lambda-event.js';
 import { encodeAggregate, frame } from './fixtures/kpl.js';
 import { record as makeRecord, SHARD, STREAM_ARN } from './fixtures-batch/records.js';
 

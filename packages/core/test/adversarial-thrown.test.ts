@@ -5,7 +5,6 @@ import {
   batchHandler,
   type Codec,
   createLogger,
-  json,
   type KinesisRecords,
   kinesisRecords,
   type LambdaRecords,
@@ -15,11 +14,12 @@ import {
   type StreamRecord,
   StreamshareError,
   schema,
-  toLambdaKinesisEvent,
 } from '@streamshare/core';
 import fc from 'fast-check';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { json } from '../src/codec/json.js';
+import { toLambdaKinesisEvent } from '../src/lambda-format/lambda-event.js';
 import { hostileThrownValues } from './fixtures/hostile-thrown.js';
 import { idOf, records as makeRecords, SHARD, STREAM_ARN, seq } from './fixtures-batch/records.js';
 

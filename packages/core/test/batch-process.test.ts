@@ -5,7 +5,7 @@ import {
   DecodeError,
   FatalError,
   HandlerError,
-  AggregateError as KplAggregateError,
+  KplAggregateError,
   processBatch,
   type RecordEvent,
   RetryableError,

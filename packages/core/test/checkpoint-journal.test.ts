@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Checkpoint, CheckpointError, compareCheckpoints, FileCheckpointStore } from '../src/index.js';
+import { compareCheckpoints } from '../src/checkpoint/compare.js';
+import { type Checkpoint, CheckpointError, FileCheckpointStore } from '../src/index.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const OTHER = 'arn:aws:kinesis:eu-west-1:999900009999:stream/kds-sharing-example1';

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Checkpoint, compareCheckpoints, FileCheckpointStore, MemoryCheckpointStore } from '../src/index.js';
+import { compareCheckpoints } from '../src/checkpoint/compare.js';
+import { type Checkpoint, FileCheckpointStore, MemoryCheckpointStore } from '../src/index.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const PROTOTYPE_KEYS = [

@@ -3,9 +3,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Checkpoint, compareCheckpoints, FileCheckpointStore } from '@streamshare/core';
+import { type Checkpoint, FileCheckpointStore } from '@streamshare/core';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareCheckpoints } from '../src/checkpoint/compare.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

@@ -5,12 +5,11 @@ import {
   type Checkpoint,
   CheckpointError,
   type CheckpointStore,
-  checkpointOf,
-  compareCheckpoints,
   FileCheckpointStore,
   MemoryCheckpointStore,
 } from '@streamshare/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkpointOf, compareCheckpoints } from '../src/checkpoint/compare.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const OTHER = 'arn:aws:kinesis:eu-west-1:999900009999:stream/kds-sharing-example1';

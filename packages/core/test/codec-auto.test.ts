@@ -1,6 +1,8 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { auto, DecodeError, decodeRecord, fromLambdaRecord } from '@streamshare/core';
+import { DecodeError, fromLambdaRecord } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
+import { auto } from '../src/codec/auto.js';
+import { decodeRecord } from '../src/codec/decode-record.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 import { consoleTestRecord, referenceLambdaRecord } from './fixtures/lambda-event.js';
 

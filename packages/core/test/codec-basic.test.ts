@@ -1,19 +1,14 @@
-import {
-  auto,
-  bytes,
-  CODEC_NAMES,
-  cloudWatchLogs,
-  DecodeError,
-  decodeRecord,
-  fromLambdaRecord,
-  gzip,
-  InvalidInputError,
-  json,
-  resolveCodec,
-  text,
-} from '@streamshare/core';
+import { DecodeError, fromLambdaRecord, InvalidInputError } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { auto } from '../src/codec/auto.js';
+import { bytes } from '../src/codec/bytes.js';
+import { cloudWatchLogs } from '../src/codec/cloudwatch-logs.js';
+import { decodeRecord } from '../src/codec/decode-record.js';
+import { gzip } from '../src/codec/gzip.js';
+import { json } from '../src/codec/json.js';
+import { CODEC_NAMES, resolveCodec } from '../src/codec/resolve-codec.js';
+import { text } from '../src/codec/text.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 import { consoleTestRecord, referenceLambdaRecord } from './fixtures/lambda-event.js';
 

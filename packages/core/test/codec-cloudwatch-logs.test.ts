@@ -1,14 +1,9 @@
 import { gzipSync } from 'node:zlib';
-import {
-  type CloudWatchLogsData,
-  cloudWatchLogs,
-  DecodeError,
-  decodeRecord,
-  isControlMessage,
-  logEventsOf,
-  resolveCodec,
-} from '@streamshare/core';
+import { type CloudWatchLogsData, DecodeError } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
+import { cloudWatchLogs, isControlMessage, logEventsOf } from '../src/codec/cloudwatch-logs.js';
+import { decodeRecord } from '../src/codec/decode-record.js';
+import { resolveCodec } from '../src/codec/resolve-codec.js';
 import { controlMessage, dataMessage, gz } from './fixtures/cloudwatch-logs.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 

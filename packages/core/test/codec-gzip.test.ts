@@ -1,7 +1,10 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { bytes, DecodeError, decodeRecord, gunzip, gzip, gzipBytes, gzipText, schema } from '@streamshare/core';
+import { DecodeError, schema } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { bytes } from '../src/codec/bytes.js';
+import { decodeRecord } from '../src/codec/decode-record.js';
+import { gunzip, gzip, gzipBytes, gzipText } from '../src/codec/gzip.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 
 function fails(data: Uint8Array, codec: Parameters<typeof decodeRecord>[1], message: RegExp) {

@@ -1,32 +1,29 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import {
-  auto,
-  bytes,
   type Codec,
-  cloudWatchLogs,
-  DEFAULT_MAX_JSON_CONTAINERS,
-  DEFAULT_MAX_OUTPUT_LENGTH,
   DecodeError,
-  DecodeLimitError,
   type DecodeLimits,
-  decodeRecord,
-  gunzip,
-  gzip,
   InvalidInputError,
-  json,
   kinesisRecords,
   lambdaRecords,
   processBatch,
   type StreamRecord,
   schema,
-  text,
-  toLambdaKinesisEvent,
   withDecodeLimits,
 } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { auto } from '../src/codec/auto.js';
+import { bytes } from '../src/codec/bytes.js';
+import { cloudWatchLogs } from '../src/codec/cloudwatch-logs.js';
+import { decodeRecord } from '../src/codec/decode-record.js';
+import { gunzip, gzip } from '../src/codec/gzip.js';
+import { json } from '../src/codec/json.js';
 import { countJsonContainers } from '../src/codec/json-containers.js';
+import { DEFAULT_MAX_JSON_CONTAINERS, DEFAULT_MAX_OUTPUT_LENGTH, DecodeLimitError } from '../src/codec/limits.js';
+import { text } from '../src/codec/text.js';
+import { toLambdaKinesisEvent } from '../src/lambda-format/lambda-event.js';
 import { dataMessage } from './fixtures/cloudwatch-logs.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 

@@ -1,8 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { DecodeError, decodeRecord, gzip, SchemaValidationError, schema } from '@streamshare/core';
+import { DecodeError, SchemaValidationError, schema } from '@streamshare/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { decodeRecord } from '../src/codec/decode-record.js';
+import { gzip } from '../src/codec/gzip.js';
 import { kinesisRecord } from './fixtures/kpl.js';
 
 const enc = new TextEncoder();
@@ -73,6 +75,17 @@ describe('schema', () => {
         ),
       ),
     ).toThrow('$: root');
+  });
+
+  it('takes the codec under it by name, as every other codec option does', () => {
+    const Order = z.object({ id: z.string() });
+    expect(decodeRecord(kinesisRecord(gzipSync('{"id":"a"}')), schema(Order, { from: 'gzip' }))).toMatchObject({
+      data: { id: 'a' },
+    });
+    expect(
+      decodeRecord(kinesisRecord(new TextEncoder().encode('plain')), schema(z.string(), { from: 'text' })),
+    ).toMatchObject({ data: 'plain' });
+    expect(() => schema(Order, { from: 'yaml' as never })).toThrow(/unknown codec "yaml"/);
   });
 
   it('refuses something that is not a Standard Schema', () => {

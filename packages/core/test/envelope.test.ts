@@ -1,15 +1,8 @@
-import {
-  fromEnvelope,
-  InvalidInputError,
-  isEnvelope,
-  MAX_INLINED_JSON_DEPTH,
-  type RecordEnvelope,
-  type StreamRecord,
-  toEnvelope,
-  toEnvelopeJson,
-} from '@streamshare/core';
+import { InvalidInputError, type StreamRecord } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fromEnvelope, isEnvelope, type RecordEnvelope, toEnvelope, toEnvelopeJson } from '../src/envelope/envelope.js';
+import { MAX_INLINED_JSON_DEPTH } from '../src/envelope/json-depth.js';
 import { kinesisRecord, STREAM_ARN } from './fixtures/kpl.js';
 
 const enc = new TextEncoder();

@@ -1,6 +1,7 @@
-import { describeThrown, errorFromThrown, isRetryable, readThrownProperty } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isRetryable } from '../src/errors/streamshare-error.js';
+import { describeThrown, errorFromThrown, readThrownProperty } from '../src/errors/thrown.js';
 import { hostileThrownValues } from './fixtures/hostile-thrown.js';
 
 describe('describeThrown and errorFromThrown', () => {

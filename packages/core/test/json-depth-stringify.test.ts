@@ -1,6 +1,7 @@
-import { jsonNestsDeeperThan, stringifyJson, toJsonText } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jsonNestsDeeperThan } from '../src/envelope/json-depth.js';
+import { stringifyJson, toJsonText } from '../src/envelope/json-stringify.js';
 
 /** `[[[...]]]` nested `depth` levels, built without recursion. */
 const deepArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deaggregate, isAggregated, AggregateError as KplAggregateError, type StreamRecord } from '@streamshare/core';
+import { deaggregate, isAggregated, KplAggregateError, type StreamRecord } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
 import {
   type AwsUserRecord,

@@ -1,4 +1,4 @@
-import { deaggregate, AggregateError as KplAggregateError } from '@streamshare/core';
+import { deaggregate, KplAggregateError } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateWithAwsLib, encodeAggregate, frame, kinesisRecord, type UserRecordInput } from './fixtures/kpl.js';

@@ -1,12 +1,7 @@
-import {
-  fromLambdaRecord,
-  InvalidInputError,
-  type StreamRecord,
-  toLambdaKinesisEvent,
-  toLambdaKinesisRecord,
-} from '@streamshare/core';
+import { fromLambdaRecord, InvalidInputError, type StreamRecord } from '@streamshare/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { toLambdaKinesisEvent, toLambdaKinesisRecord } from '../src/lambda-format/lambda-event.js';
 import { referenceLambdaRecord } from './fixtures/lambda-event.js';
 
 describe('toLambdaKinesisEvent', () => {

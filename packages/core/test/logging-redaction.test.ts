@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
-import { createLogger, processBatch, SECRET_PATHS, silentLogger } from '@streamshare/core';
+import { createLogger, processBatch, silentLogger } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
+import { SECRET_PATHS } from '../src/logging/logger.js';
 import { records } from './fixtures-batch/records.js';
 
 const SECRETS = [

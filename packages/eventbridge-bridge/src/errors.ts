@@ -1,11 +1,5 @@
-import {
-  describeRecord,
-  describeThrown,
-  identityOf,
-  type RecordIdentity,
-  readThrownProperty,
-  StreamshareError,
-} from '@streamshare/core';
+import { type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { describeRecord, describeThrown, identityOf, readThrownProperty } from '@streamshare/core/internal';
 
 /**
  * An option of `eventBridgeForwarder` is wrong (thrown when the forwarder is made). `code` is

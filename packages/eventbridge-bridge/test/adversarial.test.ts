@@ -3,15 +3,14 @@
  * real SDK client) -> eventBridgeHandler. Any record either arrives as the same data or fails as a
  * typed error naming it; nothing throws a RangeError, a TypeError or hangs.
  */
+import { type StreamRecord, silentLogger } from '@streamshare/core';
 import {
   describeThrown,
   jsonNestsDeeperThan,
   MAX_INLINED_JSON_DEPTH,
-  type StreamRecord,
-  silentLogger,
   stringifyJson,
   toLambdaKinesisEvent,
-} from '@streamshare/core';
+} from '@streamshare/core/internal';
 import { EntryTooLargeError, eventBridgeForwarder, RecordNotForwardableError } from '@streamshare/eventbridge-bridge';
 import { eventBridgeHandler, kinesisHandler } from '@streamshare/lambda-adapter';
 import { type ReceivedEvent, startEventBridgeServer, toDeliveredEvent } from '@streamshare/testkit';

@@ -1,4 +1,5 @@
-import { HandlerError, processBatch, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
+import { HandlerError, processBatch, silentLogger } from '@streamshare/core';
+import { toLambdaKinesisEvent } from '@streamshare/core/internal';
 import { eventBridgeForwarder, PutEventsEntryError } from '@streamshare/eventbridge-bridge';
 import { kinesisHandler } from '@streamshare/lambda-adapter';
 import type { KinesisStreamEvent } from 'aws-lambda';

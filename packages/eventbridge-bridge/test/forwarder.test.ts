@@ -1,4 +1,5 @@
-import { DeadlineError, fromEnvelope, type StreamRecord } from '@streamshare/core';
+import { DeadlineError, type StreamRecord } from '@streamshare/core';
+import { fromEnvelope } from '@streamshare/core/internal';
 import {
   EntryTooLargeError,
   eventBridgeForwarder,

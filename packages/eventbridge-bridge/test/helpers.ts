@@ -1,8 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type BatchContext, type DeadLetterHandler, type StreamRecord, silentLogger } from '@streamshare/core';
-import { buildEntry, DEFAULT_DETAIL_TYPE, DEFAULT_SOURCE, putEventsEntrySize } from '@streamshare/eventbridge-bridge';
+import { buildEntry, putEventsEntrySize } from '@streamshare/eventbridge-bridge';
 import { type EventBridgeServer, type ReceivedEvent, startEventBridgeServer } from '@streamshare/testkit';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { DEFAULT_DETAIL_TYPE, DEFAULT_SOURCE } from '../src/forwarder/options.js';
 
 export const BUS_ARN = 'arn:aws:events:ap-northeast-1:777700007777:event-bus/kds-shared-bus';
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

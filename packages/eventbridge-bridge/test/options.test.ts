@@ -1,14 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  eventBridgeForwarder,
-  ForwarderOptionError,
-  parseEventBusArn,
-  putEventsEntrySize,
-  resolveEventBus,
-} from '@streamshare/eventbridge-bridge';
+import { eventBridgeForwarder, ForwarderOptionError, putEventsEntrySize } from '@streamshare/eventbridge-bridge';
 import { eventBridgeEntrySize } from '@streamshare/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseEventBusArn, resolveEventBus } from '../src/bus/event-bus.js';
 import { BUS_ARN } from './helpers.js';
 
 describe('the target bus', () => {

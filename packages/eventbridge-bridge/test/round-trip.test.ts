@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { type StreamRecord, silentLogger, toLambdaKinesisEvent } from '@streamshare/core';
+import { type StreamRecord, silentLogger } from '@streamshare/core';
+import { toLambdaKinesisEvent } from '@streamshare/core/internal';
 import { eventBridgeForwarder } from '@streamshare/eventbridge-bridge';
 import { eventBridgeHandler, kinesisHandler } from '@streamshare/lambda-adapter';
 import { toDeliveredEvent } from '@streamshare/testkit';

@@ -17,32 +17,17 @@ export {
   UnexpectedFailureError,
   UnfinishedRecordError,
 } from './errors/index.js';
-export { describeInput } from './event/describe-input.js';
-export { KINESIS_EVENT_EXPECTED, type KinesisEventBatch, readKinesisEvent } from './event/read-kinesis-event.js';
 export {
   type EventBridgeHandlerOptions,
   type EventBridgeLambdaHandler,
   eventBridgeHandler,
 } from './eventbridge/eventbridge-handler.js';
 export {
-  type DetailRecord,
-  EVENTBRIDGE_EVENT_EXPECTED,
-  type PipesKinesisRecord,
-  readDetail,
-} from './eventbridge/read-detail.js';
-export {
   type KinesisHandlerOptions,
   type KinesisLambdaHandler,
   kinesisHandler,
 } from './kinesis/kinesis-handler.js';
-export { toBatchResponse } from './kinesis/response.js';
-export { accountOfArn, regionOfArn } from './logging/arn.js';
-export { type BatchOrigin, type BatchSummary, summarizeBatch } from './logging/batch-summary.js';
-export type {
-  AdapterOptions,
-  InvocationContext,
-} from './options/adapter-options.js';
-export { DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_RESPONSE_MARGIN_MS } from './options/deadline.js';
+export type { AdapterOptions, InvocationContext } from './options/adapter-options.js';
 export {
   type KinesisWindowHandlerOptions,
   type KinesisWindowLambdaHandler,

@@ -1,5 +1,6 @@
-import { eventBridgeHandler, kinesisHandler, summarizeBatch } from '@streamshare/lambda-adapter';
+import { eventBridgeHandler, kinesisHandler } from '@streamshare/lambda-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
+import { summarizeBatch } from '../src/logging/batch-summary.js';
 import {
   captureLogger,
   fakeContext,

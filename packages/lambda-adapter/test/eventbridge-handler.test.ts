@@ -1,4 +1,5 @@
-import { HandlerError, type StreamRecord, stringifyJson, toEnvelope } from '@streamshare/core';
+import { HandlerError, type StreamRecord } from '@streamshare/core';
+import { stringifyJson, toEnvelope } from '@streamshare/core/internal';
 import { BatchFailedError, eventBridgeHandler, InvalidEventError } from '@streamshare/lambda-adapter';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';

@@ -1,10 +1,5 @@
-import {
-  batchHandler,
-  HandlerError,
-  isKinesisLambdaHandler,
-  RetryableError,
-  type StreamRecord,
-} from '@streamshare/core';
+import { batchHandler, HandlerError, RetryableError, type StreamRecord } from '@streamshare/core';
+import { isKinesisLambdaHandler } from '@streamshare/core/internal';
 import { BatchFailedError, InvalidOptionError, kinesisHandler } from '@streamshare/lambda-adapter';
 import { describe, expect, it } from 'vitest';
 import {

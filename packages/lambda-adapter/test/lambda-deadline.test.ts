@@ -1,7 +1,6 @@
 import { batchHandler, FatalError, type RecordContext } from '@streamshare/core';
 import {
   BatchFailedError,
-  DEFAULT_RESPONSE_MARGIN_MS,
   kinesisHandler,
   kinesisWindowHandler,
   ReducerError,
@@ -9,6 +8,7 @@ import {
 } from '@streamshare/lambda-adapter';
 import type { Context, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RESPONSE_MARGIN_MS } from '../src/options/deadline.js';
 import {
   captureLogger,
   fakeContext,

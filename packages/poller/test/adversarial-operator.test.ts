@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError } from '@streamshare/core';
-import { CheckpointDirectoryError, checkCheckpointDirectory, createPoller } from '@streamshare/poller';
+import { CheckpointDirectoryError, createPoller } from '@streamshare/poller';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFlags } from '../src/cli/flags.js';
@@ -17,6 +17,7 @@ import { loadHandler } from '../src/cli/load-handler.js';
 import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { parseIsoTime } from '../src/cli/values.js';
+import { checkCheckpointDirectory } from '../src/coordination/checkpoint-directory.js';
 import { consumerClient } from './helpers/engine-env.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures-cli/', import.meta.url));

@@ -12,11 +12,11 @@ import {
   type Checkpoint,
   CheckpointError,
   type CheckpointStore,
-  describeThrown,
   KINESIS_LAMBDA_HANDLER,
   MemoryCheckpointStore,
   type StreamRecord,
 } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import { createPoller, type Poller, type PollerOptions, startHttpServer } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import fc from 'fast-check';

@@ -9,15 +9,12 @@ import {
   RetryableError,
   StreamshareError,
 } from '@streamshare/core';
-import {
-  AbortedError,
-  checkpointCall,
-  classifyCheckpointFailure,
-  describeCheckpointStore,
-  LeaseTableError,
-  ShardCheckpointError,
-} from '@streamshare/poller';
+import { LeaseTableError, ShardCheckpointError } from '@streamshare/poller';
 import { describe, expect, it } from 'vitest';
+import { AbortedError } from '../src/calls/call-with-retries.js';
+import { describeCheckpointStore } from '../src/coordination/local-coordinator.js';
+import { classifyCheckpointFailure } from '../src/errors/checkpoint-failure.js';
+import { checkpointCall } from '../src/reader/checkpoint-calls.js';
 import { memoryLogger } from './helpers/engine-env.js';
 
 const ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

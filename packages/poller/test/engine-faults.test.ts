@@ -182,7 +182,7 @@ describe('faults between the poller and Kinesis (loopback fault proxy)', () => {
     proxy = await startFaultProxy({ target: kinesisEndpoint(), rules: [] });
     // The proxy has no KMS fault: answer one with the same wire format through a custom message on a
     // throttle-shaped rule is not possible, so check the mapping on the SDK error shape directly.
-    const { classifyKinesisError } = await import('@streamshare/poller');
+    const { classifyKinesisError } = await import('../src/errors/classify.js');
     const sdkError = Object.assign(new Error('The ciphertext refers to a customer master key that does not exist'), {
       name: 'KMSAccessDeniedException',
       $fault: 'client',

@@ -1,13 +1,7 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { compareCheckpoints, MemoryCheckpointStore } from '@streamshare/core';
-import {
-  ancestorsOf,
-  createPoller,
-  type Poller,
-  type ShardDescriptor,
-  startingPositionOf,
-  unreadUnderLatest,
-} from '@streamshare/poller';
+import { MemoryCheckpointStore } from '@streamshare/core';
+import { compareCheckpoints } from '@streamshare/core/internal';
+import { createPoller, type Poller, type ShardDescriptor } from '@streamshare/poller';
 import {
   type Dynalite,
   dynamoDbClient,
@@ -18,6 +12,7 @@ import {
   waitForStreamActive,
 } from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ancestorsOf, startingPositionOf, unreadUnderLatest } from '../src/coordination/lineage.js';
 import { isShardEnd } from '../src/coordination/local-coordinator.js';
 import { startMarker, startMarkerTime } from '../src/coordination/start-marker.js';
 import { checkpointOrderKey } from '../src/leases/checkpoint-order.js';

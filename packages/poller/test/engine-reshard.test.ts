@@ -1,8 +1,9 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { compareSequenceNumbers, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
-import { createPoller, SHARD_END_CHECKPOINT } from '@streamshare/poller';
+import { createPoller } from '@streamshare/poller';
 import { putRecords, waitForStreamActive } from '@streamshare/testkit';
 import { describe, expect, it } from 'vitest';
+import { SHARD_END_CHECKPOINT } from '../src/coordination/local-coordinator.js';
 import { consumerClient, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
 
 describe('resharding during consumption', () => {

@@ -3,26 +3,22 @@ import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
 import {
   AccessDeniedError,
   assumeRoleProvider,
-  backoffDelay,
-  classifyKinesisError,
-  expandAndSkip,
   InvalidStreamArnError,
-  iteratorRequest,
   KinesisCallError,
-  LocalCoordinator,
-  nextCallAt,
-  outcomeOfLambdaResponse,
-  Pacer,
-  parseStreamArn,
-  principalFromMessage,
-  readyShards,
-  refreshTime,
-  retryPosition,
-  SHARD_END_CHECKPOINT,
   StreamNotFoundError,
-  toShardDescriptor,
 } from '@streamshare/poller';
 import { describe, expect, it } from 'vitest';
+import { parseStreamArn } from '../src/arn/stream-arn.js';
+import { readyShards } from '../src/coordination/lineage.js';
+import { LocalCoordinator, SHARD_END_CHECKPOINT } from '../src/coordination/local-coordinator.js';
+import { refreshTime } from '../src/credentials/assume-role.js';
+import { classifyKinesisError, principalFromMessage } from '../src/errors/classify.js';
+import { outcomeOfLambdaResponse } from '../src/reader/lambda-delivery.js';
+import { nextCallAt, Pacer } from '../src/reader/pacer.js';
+import { iteratorRequest, retryPosition } from '../src/reader/position.js';
+import { expandAndSkip } from '../src/reader/record-delivery.js';
+import { toShardDescriptor } from '../src/shards/discover-shards.js';
+import { backoffDelay } from '../src/util/backoff.js';
 import { aggregateRecords } from './helpers/kpl.js';
 
 const ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

@@ -1,5 +1,5 @@
 import { reasonOf } from '../codec/reason.js';
-import { DecodeError, InvalidInputError, AggregateError as KplAggregateError } from '../errors/record-errors.js';
+import { DecodeError, InvalidInputError, KplAggregateError } from '../errors/record-errors.js';
 import { deaggregate, isAggregated } from '../kpl/deaggregate.js';
 import {
   checkKinesisRecord,

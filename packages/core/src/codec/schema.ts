@@ -1,7 +1,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeThrown } from '../errors/thrown.js';
-import type { Codec } from './codec.js';
+import type { Codec, CodecName } from './codec.js';
 import { json } from './json.js';
+import { resolveCodec } from './resolve-codec.js';
 
 /** A Standard Schema validator rejected a value; `issues` are the validator's own. */
 export class SchemaValidationError extends Error {
@@ -43,8 +44,8 @@ export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string 
 
 /** Options of {@link schema}. */
 export interface SchemaCodecOptions {
-  /** The codec whose output is validated (default `json`; e.g. `gzip` for gzip JSON). */
-  readonly from?: Codec<unknown>;
+  /** The codec whose output is validated, or its name (default `'json'`; e.g. `'gzip'` for gzip JSON). */
+  readonly from?: Codec<unknown> | CodecName;
 }
 
 function settle<T>(result: StandardSchemaV1.Result<T>): T {
@@ -60,6 +61,7 @@ function settle<T>(result: StandardSchemaV1.Result<T>): T {
  * ```ts
  * const Order = z.object({ id: z.string(), amount: z.number() });
  * processBatch(records, handler, { codec: schema(Order) });
+ * kinesisHandler(handler, { codec: schema(Order, { from: 'gzip' }) }); // gzip JSON
  * ```
  */
 export function schema<S extends StandardSchemaV1>(
@@ -71,7 +73,7 @@ export function schema<S extends StandardSchemaV1>(
   if (typeof standard?.validate !== 'function') {
     throw new TypeError('schema(validator): the validator does not implement Standard Schema (no ~standard.validate)');
   }
-  const from = options.from ?? json;
+  const from = resolveCodec(options.from ?? json);
   const validate = (value: unknown): Out | Promise<Out> => {
     const result = standard.validate(value) as StandardSchemaV1.Result<Out> | Promise<StandardSchemaV1.Result<Out>>;
     return result instanceof Promise ? result.then(settle) : settle(result);

@@ -34,8 +34,7 @@ export class DecodeError extends StreamshareError {
 export type AggregateErrorReason = 'CHECKSUM_MISMATCH' | 'TRUNCATED' | 'BAD_TABLE_INDEX' | 'MALFORMED';
 
 /** A KPL aggregated record is corrupt. The whole Kinesis record fails; never retryable. */
-// biome-ignore lint/suspicious/noShadowRestrictedNames: the name the API promises; import it by name or as KplAggregateError.
-export class AggregateError extends StreamshareError {
+export class KplAggregateError extends StreamshareError {
   readonly record: RecordIdentity;
   readonly reason: AggregateErrorReason;
 

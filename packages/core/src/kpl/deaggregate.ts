@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AggregateErrorReason, AggregateError as KplAggregateError } from '../errors/record-errors.js';
+import { type AggregateErrorReason, KplAggregateError } from '../errors/record-errors.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
 /** The 4 bytes a KPL aggregated record starts with. */

@@ -14,7 +14,7 @@ const codecs = {
   auto: 'auto',
   json: 'json',
   'cloudwatch-logs': 'cloudwatch-logs',
-  'schema-gzip': core.schema(anything, { from: core.gzip }),
+  'schema-gzip': core.schema(anything, { from: 'gzip' }),
   'schema-json': core.schema(anything),
 };
 

@@ -1,5 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { describeThrown, type StreamRecord, toEnvelopeJson, toJsonText } from '@streamshare/core';
+import type { StreamRecord } from '@streamshare/core';
+import { describeThrown, toEnvelopeJson, toJsonText } from '@streamshare/core/internal';
 import { RecordNotForwardableError } from '../errors.js';
 
 /** A value given once for all records, or computed from each record. */

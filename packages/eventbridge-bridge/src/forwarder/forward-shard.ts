@@ -1,12 +1,6 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import {
-  type BatchContext,
-  DeadlineError,
-  describeThrown,
-  errorFromThrown,
-  readThrownProperty,
-  type StreamRecord,
-} from '@streamshare/core';
+import { type BatchContext, DeadlineError, type StreamRecord } from '@streamshare/core';
+import { describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
 import { buildEntry, type EntrySettings } from '../entry/build-entry.js';
 import { putEventsEntrySize } from '../entry/entry-size.js';
 import {

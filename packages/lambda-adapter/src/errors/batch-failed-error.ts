@@ -1,17 +1,12 @@
-import {
-  describeRecord,
-  describeThrown,
-  type FailedRecord,
-  type RecordIdentity,
-  StreamshareError,
-} from '@streamshare/core';
+import { type FailedRecord, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { describeRecord, describeThrown } from '@streamshare/core/internal';
 
 /**
  * Thrown instead of returning a partial batch response: by `kinesisHandler` /
  * `kinesisWindowHandler` when `reportBatchItemFailures` is false (so that Lambda retries the whole
  * batch), and by `eventBridgeHandler` when its record is not done (so that EventBridge retries the
  * event). Names the first record not done; `cause` is the error for it (core's HandlerError,
- * DecodeError, AggregateError, DeadlineError, or the adapter's UnfinishedRecordError,
+ * DecodeError, KplAggregateError, DeadlineError, or the adapter's UnfinishedRecordError,
  * UnexpectedFailureError, ReducerError). Retryable: the transport redelivers the records.
  */
 export class BatchFailedError extends StreamshareError {

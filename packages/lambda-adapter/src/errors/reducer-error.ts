@@ -1,4 +1,5 @@
-import { describeThrown, StreamshareError } from '@streamshare/core';
+import { StreamshareError } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 
 /**
  * What went wrong with the reducer of `kinesisWindowHandler`:

@@ -1,4 +1,5 @@
-import { describeRecord, describeThrown, identityOf, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { describeRecord, describeThrown, identityOf } from '@streamshare/core/internal';
 
 /**
  * The batch could not be walked to its end for a reason that is not a record's (core's

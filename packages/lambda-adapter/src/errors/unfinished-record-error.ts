@@ -1,4 +1,5 @@
-import { describeRecord, identityOf, type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { type RecordIdentity, StreamshareError } from '@streamshare/core';
+import { describeRecord, identityOf } from '@streamshare/core/internal';
 
 /**
  * A record was still being worked on (its handler, its dead-letter callback, or a record before it

@@ -1,4 +1,5 @@
-import { describeThrown, type FailedRecord, readThrownProperty } from '@streamshare/core';
+import type { FailedRecord } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 
 /**

@@ -1,11 +1,5 @@
-import {
-  type CodecNameFor,
-  describeThrown,
-  errorFromThrown,
-  type Handler,
-  type RecordDataFor,
-  readThrownProperty,
-} from '@streamshare/core';
+import type { CodecNameFor, Handler, RecordDataFor } from '@streamshare/core';
+import { describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';

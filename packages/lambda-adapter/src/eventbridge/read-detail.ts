@@ -1,4 +1,5 @@
-import { type BatchInput, ENVELOPE_TYPE, fromEnvelope, InvalidInputError } from '@streamshare/core';
+import { type BatchInput, InvalidInputError } from '@streamshare/core';
+import { ENVELOPE_TYPE, fromEnvelope } from '@streamshare/core/internal';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { describeInput } from '../event/describe-input.js';

@@ -1,10 +1,5 @@
-import {
-  type CodecNameFor,
-  describeThrown,
-  type Handler,
-  KINESIS_LAMBDA_HANDLER,
-  type RecordDataFor,
-} from '@streamshare/core';
+import { type CodecNameFor, type Handler, KINESIS_LAMBDA_HANDLER, type RecordDataFor } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';

@@ -1,4 +1,5 @@
-import { type BatchResult, describeThrown, readThrownProperty } from '@streamshare/core';
+import type { BatchResult } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { accountOfArn } from './arn.js';
 

@@ -11,8 +11,8 @@ import {
   type RecordDataFor,
   type RecordEvent,
   type RetryOptions,
-  resolveCodec,
 } from '@streamshare/core';
+import { resolveCodec } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import { type BatchOrigin, logBatch, summarizeBatch } from '../logging/batch-summary.js';

@@ -1,7 +1,6 @@
 import {
   type BatchInput,
   type BatchResult,
-  describeThrown,
   type FailedRecord,
   type Handler,
   type LambdaRecords,
@@ -9,6 +8,7 @@ import {
   processBatch,
   type StreamRecord,
 } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { UnexpectedFailureError } from '../errors/unexpected-failure-error.js';
 import { UnfinishedRecordError } from '../errors/unfinished-record-error.js';

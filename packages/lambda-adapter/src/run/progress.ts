@@ -10,9 +10,9 @@ import {
   type RecordContext,
   type RecordEvent,
   type RecordHandler,
-  readThrownProperty,
   type StreamRecord,
 } from '@streamshare/core';
+import { readThrownProperty } from '@streamshare/core/internal';
 
 const EMPTY = new Uint8Array(0);
 

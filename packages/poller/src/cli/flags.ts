@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeThrown } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import { UsageError } from './usage-error.js';
 
 /** One flag of a subcommand. String flags are also read from `STREAMSHARE_<UPPER_SNAKE>`. */

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeThrown, isKinesisLambdaHandler, readThrownProperty } from '@streamshare/core';
+import { describeThrown, isKinesisLambdaHandler, readThrownProperty } from '@streamshare/core/internal';
 import { isInstance } from '../errors/instance.js';
 import type { LambdaKinesisHandler } from '../poller/options.js';
 import { UsageError } from './usage-error.js';

@@ -1,4 +1,4 @@
-import { describeThrown, readThrownProperty } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import { isInstance } from '../errors/instance.js';
 import { type CliIo, COMMANDS, type Command } from './commands/index.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './usage-error.js';

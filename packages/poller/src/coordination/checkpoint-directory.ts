@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError, describeThrown, readThrownProperty } from '@streamshare/core';
+import { CheckpointError } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 
 /**
  * The checkpoint directory of the file store cannot be used: it is a regular file, a path under a

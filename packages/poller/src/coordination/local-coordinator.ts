@@ -3,9 +3,9 @@ import {
   type CheckpointStore,
   compareSequenceNumbers,
   FileCheckpointStore,
-  isRetryable,
   MemoryCheckpointStore,
 } from '@streamshare/core';
+import { isRetryable } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
 import { checkCheckpointDirectory } from './checkpoint-directory.js';

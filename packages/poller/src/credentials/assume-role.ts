@@ -1,6 +1,7 @@
 import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { describeThrown, readThrownProperty, StreamshareError } from '@streamshare/core';
+import { StreamshareError } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { stsSdk } from '../clients/sts-sdk.js';
 import { errorFields } from '../errors/error-fields.js';

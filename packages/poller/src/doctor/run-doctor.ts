@@ -1,5 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { describeThrown, readThrownProperty } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import { parseStreamArn } from '../arn/index.js';
 import { stsSdk } from '../clients/sts-sdk.js';
 import {

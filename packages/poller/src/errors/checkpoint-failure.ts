@@ -1,4 +1,5 @@
-import { CheckpointError, describeThrown, isRetryable, readThrownProperty, StreamshareError } from '@streamshare/core';
+import { CheckpointError, StreamshareError } from '@streamshare/core';
+import { describeThrown, isRetryable, readThrownProperty } from '@streamshare/core/internal';
 import { isTransient } from '../leases/aws-errors.js';
 import { isInstance } from './instance.js';
 

@@ -1,4 +1,5 @@
-import { describeThrown, isRetryable, readThrownProperty, StreamshareError } from '@streamshare/core';
+import { StreamshareError } from '@streamshare/core';
+import { describeThrown, isRetryable, readThrownProperty } from '@streamshare/core/internal';
 import { isInstance } from './instance.js';
 import { AccessDeniedError, KinesisCallError, KmsError, StreamNotFoundError } from './poller-error.js';
 

@@ -1,4 +1,4 @@
-import { describeThrown, readThrownProperty } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 
 /** What the poller's log lines carry of an error (under `err`): never the value itself. */
 export interface ErrorFields {

@@ -1,4 +1,5 @@
-import { describeThrown, StreamshareError } from '@streamshare/core';
+import { StreamshareError } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import { explainAccessDenied, type PolicySide } from '../policy/explain-access-denied.js';
 import { STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
 

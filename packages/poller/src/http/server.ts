@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorFromThrown } from '@streamshare/core';
+import { errorFromThrown } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import type { PollerStatus } from '../poller/options.js';
 import { defaultMaxPollAgeMs, healthOf } from './health.js';

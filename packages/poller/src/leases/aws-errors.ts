@@ -1,6 +1,6 @@
 /** Pure classification of errors thrown by the DynamoDB client; none of these functions throws, whatever was thrown. */
 
-import { describeThrown, readThrownProperty } from '@streamshare/core';
+import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
 
 function nameOf(error: unknown): string {
   const name = readThrownProperty(error, 'name');

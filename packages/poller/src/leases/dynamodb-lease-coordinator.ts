@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type Checkpoint,
-  CheckpointError,
-  type CheckpointStore,
-  errorFromThrown,
-  isRetryable,
-} from '@streamshare/core';
+import { type Checkpoint, CheckpointError, type CheckpointStore } from '@streamshare/core';
+import { errorFromThrown, isRetryable } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { SHARD_END_CHECKPOINT } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';

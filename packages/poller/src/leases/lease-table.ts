@@ -1,5 +1,6 @@
 import type { AttributeValue, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import { type Checkpoint, errorFromThrown } from '@streamshare/core';
+import type { Checkpoint } from '@streamshare/core';
+import { errorFromThrown } from '@streamshare/core/internal';
 import {
   describeAwsError,
   isAccessDenied,

@@ -1,4 +1,5 @@
-import { describeThrown, InvalidInputError } from '@streamshare/core';
+import { InvalidInputError } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import { arnKind } from './arn-kinds.js';
 import { evaluateConditions } from './conditions.js';
 import { clip, quote, ROOT_PATH } from './json-path.js';

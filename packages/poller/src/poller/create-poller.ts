@@ -1,14 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  type CodecNameFor,
-  type DeadLetterHandler,
-  FileCheckpointStore,
-  type Handler,
-  isKinesisLambdaHandler,
-  isRetryable,
-  readThrownProperty,
-} from '@streamshare/core';
+import { type CodecNameFor, type DeadLetterHandler, FileCheckpointStore, type Handler } from '@streamshare/core';
+import { isKinesisLambdaHandler, isRetryable, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { parseStreamArn } from '../arn/stream-arn.js';
 import { AbortedError } from '../calls/call-with-retries.js';

@@ -5,7 +5,6 @@ import type {
   BatchResult,
   CheckpointStore,
   Codec,
-  CodecName,
   CodecNameFor,
   DeadLetterHandler,
   Handler,
@@ -100,15 +99,6 @@ export interface PollerObserver {
   /** Leases held after a sync (the shards this worker processes). */
   onLeasesHeld?(count: number): void;
 }
-
-/**
- * The data type of the records a poller's handler gets: core's `RecordDataFor` (`T` when something
- * says what it is, else what the codec named `N` produces), under the poller's earlier name.
- */
-export type PollerRecordData<T, N extends CodecName> = RecordDataFor<T, N>;
-
-// Core's `CodecNameFor` (the codec names that can give records of data type `T`), kept in the poller's API.
-export type { CodecNameFor } from '@streamshare/core';
 
 /**
  * Options of `createPoller`. `T` is the record data type the handler gets and `N` the codec name

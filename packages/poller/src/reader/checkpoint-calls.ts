@@ -1,4 +1,5 @@
-import { CheckpointError, errorFromThrown, readThrownProperty } from '@streamshare/core';
+import { CheckpointError } from '@streamshare/core';
+import { errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {

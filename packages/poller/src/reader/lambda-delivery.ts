@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   type BatchResult,
   type Checkpoint,
-  errorFromThrown,
   type FailedRecord,
   HandlerError,
-  readThrownProperty,
   type StreamRecord,
-  toLambdaKinesisEvent,
 } from '@streamshare/core';
+import { errorFromThrown, readThrownProperty, toLambdaKinesisEvent } from '@streamshare/core/internal';
 import type { LambdaKinesisHandler } from '../poller/options.js';
 import { batchInputs, type Delivery } from './delivery.js';
 

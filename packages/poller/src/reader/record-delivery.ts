@@ -4,15 +4,15 @@ import {
   type Checkpoint,
   compareSequenceNumbers,
   deaggregate,
-  errorFromThrown,
   type Handler,
   HandlerError,
   isAggregated,
-  AggregateError as KplAggregateError,
+  KplAggregateError,
   type ProcessBatchOptions,
   processBatch,
   type StreamRecord,
 } from '@streamshare/core';
+import { errorFromThrown } from '@streamshare/core/internal';
 import { errorFields } from '../errors/error-fields.js';
 import { batchInputs, type Delivery, type ShardBatch } from './delivery.js';
 

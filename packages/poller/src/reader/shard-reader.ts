@@ -2,14 +2,13 @@ import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   type BatchInput,
   type Checkpoint,
-  describeRecord,
-  describeThrown,
   fromKinesisRecords,
   isAggregated,
   type KinesisRecordSource,
   type KinesisRecords,
   kinesisRecords,
 } from '@streamshare/core';
+import { describeRecord, describeThrown } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
 import { isShardEnd } from '../coordination/local-coordinator.js';

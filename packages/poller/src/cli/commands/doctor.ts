@@ -1,4 +1,4 @@
-import { describeThrown } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import { parseStreamArn } from '../../arn/index.js';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
 import { stsSdk } from '../../clients/sts-sdk.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeThrown } from '@streamshare/core';
+import { describeThrown } from '@streamshare/core/internal';
 import {
   arnKind,
   eventBusPutPolicy,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { createLogger, describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core';
+import { createLogger } from '@streamshare/core';
+import { describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { CheckpointDirectoryError, checkCheckpointDirectory } from '../../coordination/checkpoint-directory.js';
 import { isInstance } from '../../errors/instance.js';
