@@ -1,17 +1,16 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import {
   type CloudWatchLogsData,
-  cloudWatchLogs,
   DecodeError,
-  gzip,
-  isControlMessage,
-  logEventsOf,
   type ProcessBatchOptions,
   processBatch,
   type StreamRecord,
   silentLogger,
 } from '@streamshare/core';
 import { describe, expect, it } from 'vitest';
+// Not exported from the package's main entry (codecs are named in options): read from the source.
+import { cloudWatchLogs, isControlMessage, logEventsOf } from '../../packages/core/src/codec/cloudwatch-logs.js';
+import { gzip } from '../../packages/core/src/codec/gzip.js';
 import { kinesisRefuses } from './handlers.js';
 import type { LambdaEvent } from './lambda-event.js';
 import { base64Bytes, describePayloads, plain, readBytes, readJson, readText, utf8 } from './payloads.js';

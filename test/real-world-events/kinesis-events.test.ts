@@ -2,7 +2,6 @@ import { gunzipSync } from 'node:zlib';
 import {
   type CloudWatchLogsData,
   DecodeError,
-  logEventsOf,
   processBatch,
   type StreamRecord,
   schema,
@@ -11,6 +10,8 @@ import {
 import { InvalidEventError, kinesisWindowHandler } from '@streamshare/lambda-adapter';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+// Not exported from the package's main entry: read from the source.
+import { logEventsOf } from '../../packages/core/src/codec/cloudwatch-logs.js';
 import { type DeviationId, sourcesSays } from './expectations.js';
 import { kinesisRefuses, runKinesis } from './handlers.js';
 import { expectIdentityOf, jsonOrText, type LambdaEvent, type LambdaRecord } from './lambda-event.js';
