@@ -5,5 +5,39 @@
  * @packageDocumentation
  */
 
+export {
+  type ArnFields,
+  arnAccount,
+  arnRegion,
+  type ConsumerArnParts,
+  formatConsumerArn,
+  formatRoleArn,
+  formatStreamArn,
+  type InvalidArnCode,
+  InvalidArnError,
+  InvalidStreamArnError,
+  PARTITIONS,
+  parseConsumerArn,
+  parseRoleArn,
+  parseStreamArn,
+  type RoleArnParts,
+  roleArnOfSession,
+  type StreamArnParts,
+  splitArn,
+} from './aws/arn.js';
+export {
+  type AwsErrorKind,
+  type ClassifiedAwsError,
+  classifyAwsError,
+  describeAwsError,
+} from './aws/classify-aws-error.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  type RetryCallOptions,
+  type RetryVerdict,
+  retryCall,
+  sleep,
+} from './aws/retry-policy.js';
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
 export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
