@@ -14,7 +14,13 @@
  * @packageDocumentation
  */
 
-export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './arn/index.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  InvalidStreamArnError,
+  parseStreamArn,
+  type StreamArnParts,
+} from '@streamshare/core/internal';
 export { AbortedError, callWithRetries, type RetryingCallOptions } from './calls/index.js';
 export {
   createKinesisClient,
@@ -67,7 +73,6 @@ export {
   StartTimeoutError,
   StreamNotFoundError,
 } from './errors/index.js';
-
 export {
   defaultMaxPollAgeMs,
   type HealthInput,
@@ -151,4 +156,3 @@ export {
   type ShardDiscoveryOptions,
   toShardDescriptor,
 } from './shards/index.js';
-export { type BackoffOptions, backoffDelay } from './util/backoff.js';

@@ -1,6 +1,6 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { describeThrown, readThrownProperty } from '@streamshare/core';
-import { parseStreamArn } from '../arn/index.js';
+import { parseStreamArn } from '@streamshare/core/internal';
 import { stsSdk } from '../clients/sts-sdk.js';
 import {
   DescribeStreamCommand,

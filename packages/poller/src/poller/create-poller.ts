@@ -9,8 +9,8 @@ import {
   isRetryable,
   readThrownProperty,
 } from '@streamshare/core';
+import { arnAccount, backoffDelay, parseStreamArn, sleep } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
-import { parseStreamArn } from '../arn/stream-arn.js';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {
   createKinesisClient,
@@ -33,8 +33,6 @@ import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
-import { backoffDelay } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
@@ -64,7 +62,7 @@ interface RunningReader {
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N>,
 ): Poller {
-  const arn = parseStreamArn(options.streamArn);
+  const arn = parseStreamArn(options.streamArn, 'streamArn');
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
@@ -150,7 +148,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       ? lambdaDelivery(options.handler as LambdaKinesisHandler, {
           awsRegion: region,
           invokeIdentityArn: role?.roleArn,
-          account: role?.roleArn.split(':')[4] ?? account,
+          account: arnAccount(role?.roleArn) ?? account,
         })
       : recordDelivery(options.handler as Handler<unknown>, this.#recordOptions());
     this.#discovery = new ShardDiscovery({

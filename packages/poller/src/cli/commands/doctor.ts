@@ -1,5 +1,5 @@
 import { describeThrown } from '@streamshare/core';
-import { parseStreamArn } from '../../arn/index.js';
+import { parseStreamArn } from '@streamshare/core/internal';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
 import { stsSdk } from '../../clients/sts-sdk.js';
 import { assumeRoleProvider } from '../../credentials/index.js';
