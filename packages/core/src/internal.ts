@@ -16,7 +16,6 @@ export {
   type InvalidArnCode,
   InvalidArnError,
   InvalidStreamArnError,
-  PARTITIONS,
   parseConsumerArn,
   parseRoleArn,
   parseStreamArn,

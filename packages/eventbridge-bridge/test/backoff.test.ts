@@ -1,6 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { backoffDelay } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
+import { hostileThrownValues } from '../../core/test/fixtures/hostile-thrown.js';
 import { retrySchedule, scheduleBackoff } from '../src/send/backoff.js';
 import { isRetryableCallError } from '../src/send/classify.js';
 import { putChunk } from '../src/send/put-chunk.js';
@@ -64,5 +65,11 @@ describe('call errors', () => {
     expect(isRetryableCallError(sdk('AccessDeniedException', 400))).toBe(false);
     expect(isRetryableCallError(sdk('AbortError'))).toBe(false);
     expect(isRetryableCallError(new TypeError('bug'))).toBe(false);
+  });
+
+  it('never throws, whatever the call threw (a hostile Proxy made the old check throw)', () => {
+    for (const [label, make] of Object.entries(hostileThrownValues)) {
+      expect(() => isRetryableCallError(make()), label).not.toThrow();
+    }
   });
 });

@@ -53,7 +53,7 @@ export function arnRegion(value: string | undefined): string | undefined {
 }
 
 /** The partitions streamshare reads streams in. */
-export const PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov'];
+const PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov'];
 const PARTITION_FORM = `<${PARTITIONS.join('|')}>`;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const ACCOUNT = /^\d{12}$/;
