@@ -5,6 +5,39 @@
  * @packageDocumentation
  */
 
+export {
+  type ArnFields,
+  arnAccount,
+  arnRegion,
+  type ConsumerArnParts,
+  formatConsumerArn,
+  formatRoleArn,
+  formatStreamArn,
+  type InvalidArnCode,
+  InvalidArnError,
+  InvalidStreamArnError,
+  parseConsumerArn,
+  parseRoleArn,
+  parseStreamArn,
+  type RoleArnParts,
+  roleArnOfSession,
+  type StreamArnParts,
+  splitArn,
+} from './aws/arn.js';
+export {
+  type AwsErrorKind,
+  type ClassifiedAwsError,
+  classifyAwsError,
+  describeAwsError,
+} from './aws/classify-aws-error.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  type RetryCallOptions,
+  type RetryVerdict,
+  retryCall,
+  sleep,
+} from './aws/retry-policy.js';
 export { compareCheckpoints } from './checkpoint/compare.js';
 export { resolveCodec } from './codec/resolve-codec.js';
 export { ENVELOPE_TYPE, fromEnvelope, toEnvelope, toEnvelopeJson } from './envelope/envelope.js';

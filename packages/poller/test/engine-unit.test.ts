@@ -1,5 +1,6 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { backoffDelay, parseStreamArn } from '@streamshare/core/internal';
 import {
   AccessDeniedError,
   assumeRoleProvider,
@@ -8,7 +9,6 @@ import {
   StreamNotFoundError,
 } from '@streamshare/poller';
 import { describe, expect, it } from 'vitest';
-import { parseStreamArn } from '../src/arn/stream-arn.js';
 import { readyShards } from '../src/coordination/lineage.js';
 import { LocalCoordinator, SHARD_END_CHECKPOINT } from '../src/coordination/local-coordinator.js';
 import { refreshTime } from '../src/credentials/assume-role.js';
@@ -18,7 +18,6 @@ import { nextCallAt, Pacer } from '../src/reader/pacer.js';
 import { iteratorRequest, retryPosition } from '../src/reader/position.js';
 import { expandAndSkip } from '../src/reader/record-delivery.js';
 import { toShardDescriptor } from '../src/shards/discover-shards.js';
-import { backoffDelay } from '../src/util/backoff.js';
 import { aggregateRecords } from './helpers/kpl.js';
 
 const ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';

@@ -1,10 +1,10 @@
+import { backoffDelay } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isProcessable, planTakes } from '../src/leases/balance.js';
 import { checkpointOrderKey, compareCheckpointPositions } from '../src/leases/checkpoint-order.js';
 import { ExpiryTracker } from '../src/leases/expiry-tracker.js';
 import type { Lease } from '../src/leases/lease.js';
-import { backoffDelay } from '../src/leases/retry.js';
 import { KeyedSerializer, mapLimit } from '../src/leases/serial.js';
 
 function lease(shardId: string, owner?: string, extra: Partial<Lease> = {}): Lease {
@@ -189,9 +189,9 @@ describe('planTakes', () => {
 
 describe('backoffDelay', () => {
   it('stays within the exponential ceiling and the cap', () => {
-    expect(backoffDelay(1, 100, 2000, () => 0.999)).toBeLessThan(100);
-    expect(backoffDelay(4, 100, 2000, () => 0.999)).toBeLessThan(800);
-    expect(backoffDelay(20, 100, 2000, () => 0.999)).toBeLessThan(2000);
+    expect(backoffDelay(1, { minMs: 100, maxMs: 2000 }, () => 0.999)).toBeLessThan(100);
+    expect(backoffDelay(4, { minMs: 100, maxMs: 2000 }, () => 0.999)).toBeLessThan(800);
+    expect(backoffDelay(20, { minMs: 100, maxMs: 2000 }, () => 0.999)).toBeLessThan(2000);
   });
 });
 

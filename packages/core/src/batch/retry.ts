@@ -1,14 +1,12 @@
-import pRetry, { AbortError } from 'p-retry';
+import { type BackoffOptions, retryCall } from '../aws/retry-policy.js';
 import { isRetryable } from '../errors/streamshare-error.js';
 import type { RetryOptions } from './types.js';
 
 /** RetryOptions with defaults applied. */
 export interface RetryPolicy {
   readonly attempts: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly factor: number;
-  readonly jitter: boolean;
+  /** The waits between attempts (the shared policy's backoff and jitter). */
+  readonly backoff: BackoffOptions;
   readonly isRetryable: (error: unknown) => boolean;
 }
 
@@ -20,16 +18,24 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return value;
 }
 
-/** Applies the defaults: 3 attempts, 100 ms first delay, 5 s at most, factor 2, jitter. */
+/**
+ * Applies the defaults: 3 attempts, 100 ms first delay, 5 s at most, factor 2, jitter. With jitter,
+ * the ceiling of each wait is twice the exponential delay, so that the draw in its upper half keeps the
+ * documented range: each delay is 1 to 2 times `minDelayMs × factor^(n−1)` (at most `maxDelayMs`).
+ */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
   const attempts = positive('attempts', options.attempts, 3, 1);
   const predicate = options.isRetryable ?? isRetryable;
+  const minDelayMs = positive('minDelayMs', options.minDelayMs, 100, 0);
+  const jitter = Boolean(options.jitter ?? true);
   return {
     attempts: Math.floor(attempts),
-    minDelayMs: positive('minDelayMs', options.minDelayMs, 100, 0),
-    maxDelayMs: positive('maxDelayMs', options.maxDelayMs, 5_000, 0),
-    factor: positive('factor', options.factor, 2, 1),
-    jitter: options.jitter ?? true,
+    backoff: {
+      minMs: jitter ? 2 * minDelayMs : minDelayMs,
+      maxMs: positive('maxDelayMs', options.maxDelayMs, 5_000, 0),
+      factor: positive('factor', options.factor, 2, 1),
+      jitter,
+    },
     isRetryable: (error) => {
       try {
         return predicate(error) === true;
@@ -38,13 +44,6 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
       }
     },
   };
-}
-
-/** Carries a failed attempt's error through p-retry (which only retries `Error`s that are not TypeErrors). */
-class AttemptFailed extends Error {
-  constructor(readonly error: unknown) {
-    super('attempt failed');
-  }
 }
 
 /** How a retried operation ended. */
@@ -57,6 +56,11 @@ export interface RetryOutcome {
   readonly error?: unknown;
   /** True when retries were cut short by the signal (deadline, abort) rather than used up or refused. */
   readonly interrupted: boolean;
+}
+
+/** The retries were cut short by the signal; carries the last attempt's error. */
+class Interrupted {
+  constructor(readonly error: unknown) {}
 }
 
 /**
@@ -72,41 +76,26 @@ export async function retryAfter(
   onRetry?: (error: unknown, attemptNumber: number) => void,
 ): Promise<RetryOutcome> {
   let last = 1;
-  let lastError = firstError;
-  let succeeded = false;
   try {
-    await pRetry(
+    await retryCall(
       async (n) => {
-        if (n === 1) throw new AttemptFailed(firstError);
+        if (n === 1) throw firstError;
         last = n;
-        try {
-          await attempt(n);
-        } catch (error) {
-          lastError = error;
-          if (!policy.isRetryable(error)) throw new AbortError(new AttemptFailed(error));
-          throw new AttemptFailed(error);
-        }
-        succeeded = true;
+        await attempt(n);
       },
       {
-        retries: policy.attempts - 1,
-        minTimeout: policy.minDelayMs,
-        maxTimeout: policy.maxDelayMs,
-        factor: policy.factor,
-        randomize: policy.jitter,
+        attempts: policy.attempts,
+        // The caller retries the first error only when the policy deems it retryable.
+        verdict: (error, n) => ({ error, backoff: n === 1 || policy.isRetryable(error) ? policy.backoff : undefined }),
         signal,
+        aborted: ({ error }) => new Interrupted(error),
+        onRetry: onRetry && (({ error }, n) => onRetry(error, n)),
         unref: true,
-        onFailedAttempt: onRetry
-          ? ({ attemptNumber, retriesLeft }) => {
-              if (retriesLeft > 0) onRetry(lastError, attemptNumber);
-            }
-          : undefined,
       },
     );
     return { ok: true, attempts: last, interrupted: false };
   } catch (error) {
-    if (succeeded) return { ok: true, attempts: last, interrupted: false };
-    const interrupted = !(error instanceof AttemptFailed) && signal.aborted;
-    return { ok: false, attempts: last, error: lastError, interrupted };
+    if (error instanceof Interrupted) return { ok: false, attempts: last, error: error.error, interrupted: true };
+    return { ok: false, attempts: last, error, interrupted: false };
   }
 }

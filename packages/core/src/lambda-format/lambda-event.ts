@@ -1,3 +1,4 @@
+import { arnRegion } from '../aws/arn.js';
 import { InvalidInputError } from '../errors/record-errors.js';
 import { encodeBase64 } from '../record/base64.js';
 import type { LambdaKinesisEvent, LambdaKinesisRecord } from '../record/lambda-record.js';
@@ -9,11 +10,6 @@ export interface LambdaFormatOptions {
   readonly awsRegion?: string;
   /** The role the function runs as (Lambda's execution role); default: the empty string. */
   readonly invokeIdentityArn?: string;
-}
-
-/** The region of an ARN (`arn:partition:service:region:account:resource`), or '' when it has none. */
-function regionOf(arn: string): string {
-  return arn.split(':')[3] ?? '';
 }
 
 /**
@@ -52,7 +48,7 @@ export function toLambdaKinesisRecord(
     eventID: `${record.shardId}:${record.sequenceNumber}`,
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: options.invokeIdentityArn ?? '',
-    awsRegion: options.awsRegion ?? regionOf(record.streamArn),
+    awsRegion: options.awsRegion ?? arnRegion(record.streamArn) ?? '',
     eventSourceARN: record.streamArn,
   };
 }

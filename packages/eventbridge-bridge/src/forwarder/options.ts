@@ -46,7 +46,7 @@ export interface EventBridgeForwarderOptions<T = unknown> {
   readonly maxEntriesPerRequest?: number;
   /**
    * Retries of failed entries (`ThrottlingException`, `InternalFailure`) and of calls that failed
-   * transiently (throttling, 5xx, network), with exponential backoff and full jitter. Defaults:
+   * transiently (throttling, 5xx, network), with exponential backoff and jitter. Defaults:
    * 5 attempts, 100 ms first delay, 5 s at most, factor 2, jitter on. The SDK client retries calls
    * on its own as well (its `maxAttempts`).
    */

@@ -1,3 +1,5 @@
+import type { BackoffOptions } from '@streamshare/core/internal';
+
 /** Retries of a PutEvents call and of its failed entries. */
 export interface ForwarderRetryOptions {
   /** Total sends of an entry, the first included (default 5). 1 means no retry. */
@@ -8,7 +10,7 @@ export interface ForwarderRetryOptions {
   readonly maxDelayMs?: number;
   /** Exponential factor (default 2). */
   readonly factor?: number;
-  /** Full jitter: each delay is drawn uniformly from [0, delay] (default true). */
+  /** Jitter: each delay is drawn uniformly from [delay/2, delay], core's one jitter (default true). */
   readonly jitter?: boolean;
 }
 
@@ -43,25 +45,7 @@ export function retrySchedule(
   return schedule;
 }
 
-/** Delay before send number `attempt + 1` (after `attempt` sends), with full jitter when enabled. */
-export function backoffDelay(schedule: RetrySchedule, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(schedule.maxDelayMs, schedule.minDelayMs * schedule.factor ** (attempt - 1));
-  return schedule.jitter ? Math.round(random() * ceiling) : ceiling;
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The backoff of a schedule, as core's `backoffDelay` takes it. */
+export function scheduleBackoff(schedule: RetrySchedule): BackoffOptions {
+  return { minMs: schedule.minDelayMs, maxMs: schedule.maxDelayMs, factor: schedule.factor, jitter: schedule.jitter };
 }

@@ -1,29 +1,11 @@
-const RETRYABLE_CALL_ERRORS = new Set([
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'InternalException',
-  'InternalFailure',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-]);
+import { classifyAwsError } from '@streamshare/core/internal';
 
 /**
  * True when a PutEvents call that threw may succeed if sent again: throttling, a 5xx answer, or a
- * network failure (no HTTP answer at all). Validation, access and not-found errors are permanent.
+ * network failure, including no HTTP answer at all (as core's `classifyAwsError` reads them).
+ * Validation, access and not-found errors are permanent, and so are an abort and a programming error.
  */
 export function isRetryableCallError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (e.name === 'AbortError' || error instanceof TypeError || error instanceof RangeError) return false;
-  if (typeof e.name === 'string' && RETRYABLE_CALL_ERRORS.has(e.name)) return true;
-  if (e.$retryable) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === undefined) return true; // no answer: connection refused/reset, DNS, socket timeout
-  return status >= 500 || status === 429;
+  const { kind, retryable } = classifyAwsError(error);
+  return retryable || kind === 'no-response';
 }

@@ -1,7 +1,8 @@
 import type { EventBridgeClient, PutEventsCommandOutput, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { backoffDelay, sleep } from '@streamshare/core/internal';
 import { PutEventsCommand } from '../deps/commonjs.cjs';
 import { RETRYABLE_ENTRY_ERROR_CODES } from '../errors.js';
-import { backoffDelay, type RetrySchedule, sleep } from './backoff.js';
+import { type RetrySchedule, scheduleBackoff } from './backoff.js';
 import { isRetryableCallError } from './classify.js';
 
 /** How one entry of a chunk ended. */
@@ -33,8 +34,12 @@ export interface ChunkSender {
 /**
  * Sends one chunk (entries that fit one PutEvents call) and re-sends only what failed: entries
  * answered with `ThrottlingException` or `InternalFailure`, or the whole remainder when the call
- * threw a transient error, with backoff, up to `retry.attempts` sends. Returns one outcome per
- * entry, in order. Rejects only when the signal aborts.
+ * threw a transient error, with core's backoff and jitter, up to `retry.attempts` sends. Returns one
+ * outcome per entry, in order. Rejects only when the signal aborts (with its reason).
+ *
+ * A loop of its own rather than core's `retryCall`: each send re-sends only the entries still pending,
+ * a send can half succeed (some entries accepted, some to send again), and the result is an outcome
+ * per entry rather than one value or one error.
  */
 export async function putChunk(
   entries: readonly PutEventsRequestEntry[],
@@ -42,6 +47,11 @@ export async function putChunk(
 ): Promise<EntryOutcome[]> {
   const outcomes: (EntryOutcome | undefined)[] = entries.map(() => undefined);
   let pending = entries.map((_, i) => i);
+  const backoff = scheduleBackoff(sender.retry);
+  const pause = async (attempt: number) => {
+    await sleep(backoffDelay(attempt, backoff, sender.random), sender.signal);
+    sender.signal.throwIfAborted();
+  };
   for (let attempt = 1; pending.length > 0; attempt++) {
     const last = attempt >= sender.retry.attempts;
     let answer: PutEventsCommandOutput;
@@ -66,7 +76,7 @@ export async function putChunk(
         for (const i of pending) outcomes[i] = { kind: 'call-failed', error, retryable, attempts: attempt };
         break;
       }
-      await sleep(backoffDelay(sender.retry, attempt, sender.random), sender.signal);
+      await pause(attempt);
       continue;
     }
     const again: number[] = [];
@@ -87,7 +97,7 @@ export async function putChunk(
     }
     if (again.length > 0) {
       sender.logger.debug({ attempt, failed: again.length }, 'PutEvents entries failed transiently, re-sending them');
-      await sleep(backoffDelay(sender.retry, attempt, sender.random), sender.signal);
+      await pause(attempt);
     }
     pending = again;
   }

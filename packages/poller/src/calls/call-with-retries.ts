@@ -1,8 +1,8 @@
+import type { StreamshareError } from '@streamshare/core';
+import { type BackoffOptions, type RetryVerdict, retryCall } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { type CallContext, classifyKinesisError } from '../errors/classify.js';
 import { PollerError } from '../errors/poller-error.js';
-import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 
 /**
  * The call was abandoned because the poller (or the shard) is stopping.
@@ -40,6 +40,12 @@ export interface RetryingCallOptions {
 const THROTTLE_BACKOFF: BackoffOptions = { minMs: 200, maxMs: 10_000 };
 const TRANSIENT_BACKOFF: BackoffOptions = { minMs: 100, maxMs: 10_000 };
 
+/** A failed Kinesis call as the retries read it: the typed error, and whether it was throttling (counted apart). */
+interface KinesisVerdict extends RetryVerdict {
+  readonly error: StreamshareError;
+  readonly throttled: boolean;
+}
+
 /**
  * Runs one Kinesis call, retrying throttling (backoff with jitter) and transient failures (network,
  * 5xx) until it succeeds, `signal` aborts, or `maxAttempts` / `deadline` is reached (then the last,
@@ -53,33 +59,30 @@ export async function callWithRetries<T>(
 ): Promise<T> {
   const { context, signal, logger } = options;
   const action = `kinesis:${context.action}`;
-  for (let attempt = 1; ; attempt++) {
-    if (signal?.aborted) throw new AbortedError(action);
-    try {
-      return await call(signal);
-    } catch (error) {
+  if (signal?.aborted) throw new AbortedError(action);
+  return retryCall<T, KinesisVerdict>(() => call(signal), {
+    attempts: options.maxAttempts,
+    deadline: options.deadline,
+    signal,
+    verdict: (error) => {
       if (signal?.aborted) throw new AbortedError(action);
-      const classified = classifyKinesisError(error, context);
-      const retry = classified.kind === 'throttled' || classified.kind === 'transient';
-      if (!retry || attempt >= (options.maxAttempts ?? Number.POSITIVE_INFINITY)) throw classified.error;
-      const throttled = classified.kind === 'throttled';
-      let delay = backoffDelay(
-        attempt,
-        throttled ? (options.throttleBackoff ?? THROTTLE_BACKOFF) : (options.transientBackoff ?? TRANSIENT_BACKOFF),
-      );
-      if (options.deadline !== undefined) {
-        const left = options.deadline - Date.now();
-        if (left <= 0) throw classified.error;
-        delay = Math.min(delay, left);
-      }
+      const { kind, error: typed } = classifyKinesisError(error, context);
+      const throttled = kind === 'throttled';
+      const backoff = throttled
+        ? (options.throttleBackoff ?? THROTTLE_BACKOFF)
+        : kind === 'transient'
+          ? (options.transientBackoff ?? TRANSIENT_BACKOFF)
+          : undefined;
+      return { error: typed, backoff, throttled };
+    },
+    aborted: () => new AbortedError(action),
+    onRetry: ({ error, throttled }, attempt, delayMs) => {
       if (throttled) options.onThrottle?.(action);
-      else options.onRetry?.(action, classified.error);
-      const level = attempt >= 5 ? 'warn' : 'debug';
-      logger?.[level](
-        { action, attempt, delayMs: delay, code: classified.error.code, err: classified.error.message },
+      else options.onRetry?.(action, error);
+      logger?.[attempt >= 5 ? 'warn' : 'debug'](
+        { action, attempt, delayMs, code: error.code, err: error.message },
         throttled ? 'throttled, backing off' : 'call failed, retrying',
       );
-      await sleep(delay, signal);
-    }
-  }
+    },
+  });
 }

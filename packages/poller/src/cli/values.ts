@@ -1,4 +1,10 @@
 import { isIP } from 'node:net';
+import {
+  describeThrown,
+  InvalidArnError,
+  parseRoleArn as parseRoleArnParts,
+  parseStreamArn as parseStreamArnParts,
+} from '@streamshare/core/internal';
 import type { RawValue } from './flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -24,29 +30,36 @@ export function parseInteger(raw: RawValue, min: number, max: number = Number.MA
   return value;
 }
 
-const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]{1,128}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** Reads an ARN flag with core's parser; a refused value is a UsageError naming the flag, why, and the expected form. */
+function arnFlag(
+  raw: RawValue,
+  parse: (value: string) => { readonly arn: string },
+  what: string,
+  expected: string,
+): string {
+  try {
+    return parse(raw.value.trim()).arn;
+  } catch (error) {
+    const why = error instanceof InvalidArnError ? error.reason : describeThrown(error);
+    throw new UsageError(`${raw.source}: ${JSON.stringify(raw.value)} is not ${what} (${why}); expected ${expected}`, {
+      cause: error,
+    });
+  }
+}
 
 /** A Kinesis stream ARN `arn:aws:kinesis:<region>:<account>:stream/<name>`. */
 export function parseStreamArn(raw: RawValue): string {
-  const value = raw.value.trim();
-  if (!STREAM_ARN.test(value)) {
-    throw new UsageError(
-      `${raw.source}: ${JSON.stringify(raw.value)} is not a stream ARN; expected arn:aws:kinesis:<region>:<12-digit account>:stream/<name>, e.g. arn:aws:kinesis:us-east-1:999900009999:stream/orders`,
-    );
-  }
-  return value;
+  return arnFlag(
+    raw,
+    parseStreamArnParts,
+    'a stream ARN',
+    'arn:aws:kinesis:<region>:<12-digit account>:stream/<name>, e.g. arn:aws:kinesis:us-east-1:999900009999:stream/orders',
+  );
 }
 
 /** An IAM role ARN `arn:aws:iam::<account>:role/<name>`. */
 export function parseRoleArn(raw: RawValue): string {
-  const value = raw.value.trim();
-  if (!ROLE_ARN.test(value)) {
-    throw new UsageError(
-      `${raw.source}: ${JSON.stringify(raw.value)} is not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>`,
-    );
-  }
-  return value;
+  return arnFlag(raw, parseRoleArnParts, 'an IAM role ARN', 'arn:aws:iam::<12-digit account>:role/<name>');
 }
 
 const HOST_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;

@@ -1,6 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
-import { parseStreamArn } from '../arn/index.js';
+import { describeThrown, parseStreamArn, readThrownProperty } from '@streamshare/core/internal';
 import { stsSdk } from '../clients/sts-sdk.js';
 import {
   DescribeStreamCommand,

@@ -1,6 +1,5 @@
 import { CheckpointError, StreamshareError } from '@streamshare/core';
-import { describeThrown, isRetryable, readThrownProperty } from '@streamshare/core/internal';
-import { isTransient } from '../leases/aws-errors.js';
+import { classifyAwsError, describeThrown, isRetryable, readThrownProperty } from '@streamshare/core/internal';
 import { isInstance } from './instance.js';
 
 /** What a shard reader asked of the checkpoint store. */
@@ -19,11 +18,11 @@ type CheckpointErrorCode = ConstructorParameters<typeof CheckpointError>[0];
 export type CheckpointFailureKind = 'retry' | 'lease-lost' | 'fatal';
 
 /**
- * Error codes of Node's file system and sockets that a store may throw as they are (a custom
- * CheckpointStore) and that can go away by themselves: a disk full or read-only for a while, a
- * directory being replaced or remounted, too many open files, a dropped connection.
+ * Error codes of Node's file system that a store may throw as they are (a custom CheckpointStore) and
+ * that can go away by themselves: a disk full or read-only for a while, a directory being replaced or
+ * remounted, too many open files. Network errors are read by core's AWS error classifier.
  */
-const TRANSIENT_SYSTEM_CODES = new Set([
+const TRANSIENT_FILE_SYSTEM_CODES = new Set([
   'EACCES',
   'EPERM',
   'EROFS',
@@ -35,20 +34,14 @@ const TRANSIENT_SYSTEM_CODES = new Set([
   'EMFILE',
   'ENFILE',
   'ENOTDIR',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
 ]);
 
 /**
  * Classifies an error of a checkpoint store call (pure). A `CheckpointError` decides by its code
  * (LEASE_LOST; CHECKPOINT_BACKWARDS and CHECKPOINT_CORRUPT are fatal) and its `retryable` flag; any
  * other StreamshareError (e.g. LeaseTableError) by its `retryable` flag; a raw error is retried when it
- * is throttling, a 5xx, or a transient file-system or network error.
+ * is throttling, a 5xx or a network error (as core's `classifyAwsError` reads it), or a transient
+ * file-system error.
  * @internal
  */
 export function classifyCheckpointFailure(error: unknown): CheckpointFailureKind {
@@ -60,9 +53,9 @@ export function classifyCheckpointFailure(error: unknown): CheckpointFailureKind
     return isRetryable(error) ? 'retry' : 'fatal';
   }
   if (isInstance(error, StreamshareError)) return isRetryable(error) ? 'retry' : 'fatal';
-  if (isRetryable(error) || isTransient(error)) return 'retry';
-  const code = readThrownProperty(error, 'code');
-  return typeof code === 'string' && TRANSIENT_SYSTEM_CODES.has(code) ? 'retry' : 'fatal';
+  const aws = classifyAwsError(error);
+  if (isRetryable(error) || aws.retryable) return 'retry';
+  return aws.code !== undefined && TRANSIENT_FILE_SYSTEM_CODES.has(aws.code) ? 'retry' : 'fatal';
 }
 
 /** True for core's CheckpointError with code LEASE_LOST (the shard moved to another worker); never throws. */

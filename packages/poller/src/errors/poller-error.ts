@@ -1,5 +1,5 @@
 import { StreamshareError } from '@streamshare/core';
-import { describeThrown } from '@streamshare/core/internal';
+import { arnAccount, describeThrown } from '@streamshare/core/internal';
 import { explainAccessDenied, type PolicySide } from '../policy/explain-access-denied.js';
 import { STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
 
@@ -49,7 +49,7 @@ export class AccessDeniedError extends PollerError {
     cause?: unknown;
   }) {
     const { action, streamArn, principal } = options;
-    const principalAccount = principal?.split(':')[4];
+    const principalAccount = arnAccount(principal);
     const crossAccount = principalAccount === undefined || principalAccount !== accountOf(streamArn);
     const explained = explainAccessDenied(options.awsMessage ?? '', { action, streamArn, crossAccount });
     const statement = consumerPolicyStatement(streamArn, principal ?? '<the consumer role ARN>');
@@ -70,7 +70,7 @@ export class AccessDeniedError extends PollerError {
 }
 
 function accountOf(streamArn: string): string {
-  return streamArn.split(':')[4] ?? '?';
+  return arnAccount(streamArn) ?? '?';
 }
 
 /** The stream does not exist (ResourceNotFoundException). Fatal. */

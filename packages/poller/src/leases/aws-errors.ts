@@ -1,69 +1,40 @@
-/** Pure classification of errors thrown by the DynamoDB client; none of these functions throws, whatever was thrown. */
+/**
+ * The lease table's reading of core's AWS error classifier (`classifyAwsError`), for DynamoDB calls.
+ * None of these functions throws, whatever was thrown.
+ */
+import { type AwsErrorKind, classifyAwsError } from '@streamshare/core/internal';
 
-import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
+export { describeAwsError } from '@streamshare/core/internal';
 
-function nameOf(error: unknown): string {
-  const name = readThrownProperty(error, 'name');
-  return typeof name === 'string' ? name : '';
+function kindOf(error: unknown): AwsErrorKind {
+  return classifyAwsError(error).kind;
 }
-
-const THROTTLES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'TooManyRequestsException',
-]);
-
-const TRANSIENT_NAMES = new Set([
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TransactionInProgressException',
-]);
-
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /** True for the condition of a conditional write failing (someone else changed the item). */
 export function isConditionFailed(error: unknown): boolean {
-  return nameOf(error) === 'ConditionalCheckFailedException';
+  return kindOf(error) === 'condition-failed';
 }
 
-/** True when the identity may not perform the action. */
+/** True when the identity may not perform the action, or its credentials are not known to DynamoDB. */
 export function isAccessDenied(error: unknown): boolean {
-  const name = nameOf(error);
-  return name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'AccessDenied';
+  const kind = kindOf(error);
+  return kind === 'access-denied' || kind === 'invalid-credentials';
 }
 
 /** True when the table does not exist. */
 export function isNotFound(error: unknown): boolean {
-  return nameOf(error) === 'ResourceNotFoundException';
+  return kindOf(error) === 'not-found';
 }
 
 /** True when the table already exists or is being created/updated. */
 export function isResourceInUse(error: unknown): boolean {
-  return nameOf(error) === 'ResourceInUseException';
+  return kindOf(error) === 'resource-in-use';
 }
 
-/** True for throttling, 5xx and network errors: worth trying again after a pause. */
+/**
+ * True for throttling, 5xx and network errors: worth trying again after a pause. An error without any
+ * answer of DynamoDB that is not a network error is not (it would fail the same way again).
+ */
 export function isTransient(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const name = nameOf(error);
-  if (THROTTLES.has(name) || TRANSIENT_NAMES.has(name)) return true;
-  const status = readThrownProperty(readThrownProperty(error, '$metadata'), 'httpStatusCode');
-  if (typeof status === 'number' && status >= 500) return true;
-  const code = readThrownProperty(error, 'code');
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-  return false;
-}
-
-/** Short description of an AWS error for messages (name and message, never request details). */
-export function describeAwsError(error: unknown): string {
-  const name = readThrownProperty(error, 'name');
-  const message = readThrownProperty(error, 'message');
-  if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`;
-  return describeThrown(error);
+  return classifyAwsError(error).retryable;
 }

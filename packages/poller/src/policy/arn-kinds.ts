@@ -1,3 +1,5 @@
+import { splitArn } from '@streamshare/core/internal';
+
 /** What an ARN names, as far as policies care. */
 export type ArnKind =
   | 'iam-role'
@@ -16,10 +18,10 @@ const ACCOUNT_ID = /^\d{12}$/;
 /** Classifies an ARN (or a bare 12-digit account id) by what it names. */
 export function arnKind(value: string): ArnKind {
   if (ACCOUNT_ID.test(value)) return 'account-id';
-  const parts = value.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return 'other';
-  const [, , service, , , ...rest] = parts;
-  const resource = rest.join(':');
+  // Split leniently: policy resources and principals may be patterns (wildcards) the strict parsers refuse.
+  const fields = splitArn(value);
+  if (fields === undefined) return 'other';
+  const { service, resource } = fields;
   if (service === 'iam') {
     if (resource === 'root') return 'account-root';
     if (resource.startsWith('role/')) return 'iam-role';

@@ -1,3 +1,4 @@
+import { arnAccount } from '@streamshare/core/internal';
 import { STREAM_CONSUMER_ACTIONS } from './policy-document.js';
 
 /** Which policy must change to grant an action that was denied. */
@@ -32,7 +33,7 @@ export function explainAccessDenied(
   const principal = /User: (\S+) is not authorized/.exec(message)?.[1];
   const action = /perform: (\S+)/.exec(message)?.[1] ?? context.action;
   const resource = /on resource: (\S+)/.exec(message)?.[1];
-  const producer = context.streamArn.split(':')[4] ?? 'the producer account';
+  const producer = arnAccount(context.streamArn) ?? 'the producer account';
   const who = principal ?? 'the consumer role';
   const streamStatement = `the stream's resource-based policy (producer account ${producer}) needs a statement allowing ${action} to ${who}; \`streamshare policy --stream-arn ${context.streamArn} --principal <role ARN>\` prints it with all ${STREAM_CONSUMER_ACTIONS.length} actions`;
   const identityStatement = `the consumer role's own identity policy needs ${action} on ${context.streamArn} (for Lambda, attach AWSLambdaKinesisExecutionRole)`;

@@ -4,6 +4,7 @@
  * sessions, `"*"` covers everyone. IAM takes no partial wildcard in a principal, so matching is
  * by equality (ARNs are case-sensitive).
  */
+import { splitArn } from '@streamshare/core/internal';
 import { clip } from './json-path.js';
 import type { ParsedPrincipal } from './parse-policy.js';
 
@@ -26,11 +27,11 @@ export type Party =
 export function partyOf(value: string): Party {
   if (value === '*') return { kind: 'any', label: 'any principal ("*")' };
   if (ACCOUNT_ID.test(value)) return { kind: 'account', label: value, account: value };
-  const parts = value.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return { kind: 'other', label: value, arn: value, account: undefined };
-  const service = parts[2];
-  const account = parts[4] === '' ? undefined : parts[4];
-  const resource = parts.slice(5).join(':');
+  // Split leniently: a principal in a policy may be a pattern the strict parsers refuse.
+  const fields = splitArn(value);
+  if (fields === undefined) return { kind: 'other', label: value, arn: value, account: undefined };
+  const { service, resource } = fields;
+  const account = fields.account === '' ? undefined : fields.account;
   if (service === 'iam' && resource === 'root' && account !== undefined) {
     return { kind: 'account', label: value, account };
   }

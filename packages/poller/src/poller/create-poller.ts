@@ -1,9 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type CodecNameFor, type DeadLetterHandler, FileCheckpointStore, type Handler } from '@streamshare/core';
-import { isKinesisLambdaHandler, isRetryable, readThrownProperty } from '@streamshare/core/internal';
+import {
+  arnAccount,
+  backoffDelay,
+  isKinesisLambdaHandler,
+  isRetryable,
+  parseStreamArn,
+  readThrownProperty,
+  sleep,
+} from '@streamshare/core/internal';
 import type { Logger } from 'pino';
-import { parseStreamArn } from '../arn/stream-arn.js';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {
   createKinesisClient,
@@ -25,8 +32,6 @@ import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
-import { backoffDelay } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 
@@ -57,7 +62,7 @@ interface RunningReader {
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N>,
 ): Poller {
-  const arn = parseStreamArn(options.streamArn);
+  const arn = parseStreamArn(options.streamArn, 'streamArn');
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
@@ -143,7 +148,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       ? lambdaDelivery(options.handler as LambdaKinesisHandler, {
           awsRegion: region,
           invokeIdentityArn: role?.roleArn,
-          account: role?.roleArn.split(':')[4] ?? account,
+          account: arnAccount(role?.roleArn) ?? account,
         })
       : recordDelivery(options.handler as Handler<unknown>, this.#recordOptions());
     this.#discovery = new ShardDiscovery({

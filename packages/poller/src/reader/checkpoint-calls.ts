@@ -1,5 +1,11 @@
 import { CheckpointError } from '@streamshare/core';
-import { errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
+import {
+  type BackoffOptions,
+  errorFromThrown,
+  type RetryVerdict,
+  readThrownProperty,
+  retryCall,
+} from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { AbortedError } from '../calls/call-with-retries.js';
 import {
@@ -7,10 +13,8 @@ import {
   classifyCheckpointFailure,
   ShardCheckpointError,
 } from '../errors/checkpoint-failure.js';
-import { errorFields } from '../errors/error-fields.js';
+import { type ErrorFields, errorFields } from '../errors/error-fields.js';
 import { isInstance } from '../errors/instance.js';
-import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 
 /** Default backoff between attempts of a failed checkpoint call: 250 ms growing to 10 s. */
 export const CHECKPOINT_BACKOFF: BackoffOptions = { minMs: 250, maxMs: 10_000 };
@@ -82,29 +86,14 @@ export async function checkpointCall<T>(
   const since = Date.now();
   /** When the first attempt failed (undefined while none did). */
   let failingSince: number | undefined;
-  for (let attempt = 1; ; attempt++) {
-    // The first attempt is made even when `signal` already aborted: the checkpoint of what was done
-    // in an abandoned batch is still written; only the retries stop.
-    let value: T;
-    try {
-      value = await call();
-    } catch (error) {
+  // The first attempt is made even when `signal` already aborted: the checkpoint of what was done
+  // in an abandoned batch is still written; only the retries stop.
+  const value = await retryCall<T, CheckpointVerdict>(call, {
+    signal,
+    verdict: (error, attempt) => {
       const kind = classifyCheckpointFailure(error);
       if (kind === 'lease-lost') throw error;
-      if (kind === 'fatal') {
-        if (isInstance(error, CheckpointError) && !isInstance(error, ShardCheckpointError)) {
-          throw new ShardCheckpointError({
-            code: readThrownProperty(error, 'code') as ConstructorParameters<typeof CheckpointError>[0],
-            shardId,
-            streamArn,
-            store,
-            operation,
-            cause: error,
-          });
-        }
-        // A custom store may throw anything: the poller stops with an Error all the same.
-        throw errorFromThrown(error);
-      }
+      if (kind === 'fatal') throw fatalError(error, operation, options);
       if (options.owns && !options.owns()) {
         throw new CheckpointError(
           'LEASE_LOST',
@@ -112,11 +101,13 @@ export async function checkpointCall<T>(
           { cause: error },
         );
       }
-      const err = errorFields(error);
+      const fields = errorFields(error);
       failingSince ??= Date.now();
-      options.onFailing?.({ operation, since: failingSince, attempts: attempt, message: err.message });
-      if (signal.aborted) throw aborted(operation, options);
-      const delayMs = backoffDelay(attempt, options.backoff ?? CHECKPOINT_BACKOFF);
+      options.onFailing?.({ operation, since: failingSince, attempts: attempt, message: fields.message });
+      return { error, backoff: options.backoff ?? CHECKPOINT_BACKOFF, fields };
+    },
+    aborted: () => aborted(operation, options),
+    onRetry: ({ error, fields }, attempt, delayMs) => {
       options.onRetry?.(action, error);
       const failingMs = Date.now() - since;
       logger[failingMs >= (options.loudAfterMs ?? CHECKPOINT_FAILING_LOUD_AFTER_MS) ? 'error' : 'warn'](
@@ -126,18 +117,36 @@ export async function checkpointCall<T>(
           attempt,
           failingMs,
           delayMs,
-          err: { message: err.message, code: err.code },
+          err: { message: fields.message, code: fields.code },
         },
         `checkpoint ${operation} of ${shardId} failed (${store}); trying again after a pause` +
           (operation === 'put' ? ' (the batch is not handled again)' : ''),
       );
-      await sleep(delayMs, signal);
-      if (signal.aborted) throw aborted(operation, options);
-      continue;
-    }
-    if (failingSince !== undefined) options.onFailing?.(undefined);
-    return value;
+    },
+  });
+  if (failingSince !== undefined) options.onFailing?.(undefined);
+  return value;
+}
+
+/** A failed checkpoint call that is retried, with its error described once for the hooks and the log. */
+interface CheckpointVerdict extends RetryVerdict {
+  readonly fields: ErrorFields;
+}
+
+/** The error a fatal checkpoint failure stops the poller with. */
+function fatalError(error: unknown, operation: CheckpointOperation, options: CheckpointCallOptions): Error {
+  if (isInstance(error, CheckpointError) && !isInstance(error, ShardCheckpointError)) {
+    return new ShardCheckpointError({
+      code: readThrownProperty(error, 'code') as ConstructorParameters<typeof CheckpointError>[0],
+      shardId: options.shardId,
+      streamArn: options.streamArn,
+      store: options.store,
+      operation,
+      cause: error,
+    });
   }
+  // A custom store may throw anything: the poller stops with an Error all the same.
+  return errorFromThrown(error);
 }
 
 function aborted(operation: CheckpointOperation, options: CheckpointCallOptions): AbortedError {

@@ -8,7 +8,7 @@ import {
   type KinesisRecords,
   kinesisRecords,
 } from '@streamshare/core';
-import { describeRecord, describeThrown } from '@streamshare/core/internal';
+import { type BackoffOptions, backoffDelay, describeRecord, describeThrown, sleep } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
 import { isShardEnd } from '../coordination/local-coordinator.js';
@@ -19,8 +19,6 @@ import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
-import { type BackoffOptions, backoffDelay } from '../util/backoff.js';
-import { sleep } from '../util/sleep.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';

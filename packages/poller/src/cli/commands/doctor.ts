@@ -1,5 +1,4 @@
-import { describeThrown } from '@streamshare/core/internal';
-import { parseStreamArn } from '../../arn/index.js';
+import { describeThrown, parseStreamArn } from '@streamshare/core/internal';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
 import { stsSdk } from '../../clients/sts-sdk.js';
 import { assumeRoleProvider } from '../../credentials/index.js';

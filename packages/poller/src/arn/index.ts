@@ -1,1 +1,0 @@
-export { InvalidStreamArnError, parseStreamArn, type StreamArnParts } from './stream-arn.js';
