@@ -13,7 +13,7 @@ export {
   processBatch,
 } from './batch/index.js';
 export type * from './batch/types.js';
-export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+export type { Checkpoint, CheckpointStore, SequenceCheckpoint } from './checkpoint/checkpoint.js';
 export {
   type CheckpointFile,
   CheckpointLockedError,

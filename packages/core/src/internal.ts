@@ -5,5 +5,6 @@
  * @packageDocumentation
  */
 
+export { describeCheckpoint, validateCheckpoint } from './checkpoint/compare.js';
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
 export { stringifyJson, toJsonText } from './envelope/json-stringify.js';

@@ -37,7 +37,6 @@ export {
   LocalCoordinator,
   type LocalCoordinatorOptions,
   SHARD_END_CHECKPOINT,
-  SHARD_END_SEQUENCE_NUMBER,
 } from './coordination/local-coordinator.js';
 export type { ShardCoordinator, ShardDescriptor } from './coordination/shard-coordinator.js';
 export {

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { CheckpointError } from '../errors/record-errors.js';
 import { describeThrown, readThrownProperty } from '../errors/thrown.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
-import { compareCheckpoints, isCheckpoint, validateCheckpoint } from './compare.js';
+import { compareCheckpoints, copyCheckpoint, validateCheckpoint } from './compare.js';
 import { DEFAULT_LOCK_STALE_MS, DirectoryLock } from './directory-lock.js';
 import { checkpointFileName } from './file-name.js';
 import { describeLockFailure } from './lock-error.js';
@@ -80,7 +80,13 @@ interface PendingBatch {
 
 type StoredCheckpoint = Checkpoint & { readonly updatedAt?: string };
 
-/** What a stream's checkpoint file (the JSON snapshot) holds. */
+/**
+ * What a stream's checkpoint file (the JSON snapshot) holds. Each shard's checkpoint is stored as
+ * the store was given it, with the time it was written: a position at a record as
+ * `{ "sequenceNumber", "subSequenceNumber", "complete", "updatedAt" }`, the other kinds as
+ * `{ "kind": "SHARD_END", "updatedAt" }` (TRIM_HORIZON, LATEST alike) and
+ * `{ "kind": "AT_TIMESTAMP", "timestampMs", "updatedAt" }`.
+ */
 export interface CheckpointFile {
   readonly version: 1;
   readonly streamArn: string;
@@ -176,7 +182,8 @@ interface WrittenFile {
  * to is never read or written.
  *
  * **Any shard id or stream ARN** is kept as it is, including `__proto__`, `constructor` and other
- * names of `Object.prototype`.
+ * names of `Object.prototype`; **any kind of checkpoint** too, in the form {@link CheckpointFile}
+ * describes (the files of earlier versions load as they are).
  *
  * {@link open} makes a stream's files ready before the first put (the poller calls it at start, so
  * that their creation overlaps the shard listing and the first checkpoint is an append).
@@ -751,8 +758,9 @@ function appendedAlone(file: WrittenFile, size: number): boolean {
   }
 }
 
-function plain(c: Checkpoint): Checkpoint {
-  return { sequenceNumber: c.sequenceNumber, subSequenceNumber: c.subSequenceNumber, complete: c.complete };
+/** A stored checkpoint without its `updatedAt` (it is well formed: checked when read or put). */
+function plain(c: StoredCheckpoint): Checkpoint {
+  return copyCheckpoint(c) as Checkpoint;
 }
 
 /** The journal next to a stream's JSON file: `<name>.journal` instead of `<name>.json`. */
@@ -817,7 +825,7 @@ function parseJournal(
       );
     }
     for (const [shard, c] of Object.entries(e.shards)) {
-      if (!isCheckpoint(c)) {
+      if (copyCheckpoint(c) === undefined) {
         throw corrupt(
           path,
           `line ${i + 1} of the journal has a malformed checkpoint of ${shard}: ${JSON.stringify(c)}`,
@@ -846,7 +854,8 @@ function parseSnapshot(path: string, streamArn: string, text: string | undefined
     throw corrupt(path, `it holds stream ${JSON.stringify(file.streamArn)}, expected ${JSON.stringify(streamArn)}`);
   }
   for (const [shard, c] of Object.entries(file.shards ?? {})) {
-    if (!isCheckpoint(c)) throw corrupt(path, `the checkpoint of ${shard} is malformed: ${JSON.stringify(c)}`);
+    if (copyCheckpoint(c) === undefined)
+      throw corrupt(path, `the checkpoint of ${shard} is malformed: ${JSON.stringify(c)}`);
   }
   return file as CheckpointFile;
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   type BatchResult,
-  type Checkpoint,
   errorFromThrown,
   type FailedRecord,
   HandlerError,
   readThrownProperty,
+  type SequenceCheckpoint,
   type StreamRecord,
   toLambdaKinesisEvent,
 } from '@streamshare/core';
@@ -100,8 +100,8 @@ function shownIdentifier(id: unknown): string {
 
 function checkpointAfter(
   record: StreamRecord<Uint8Array> | undefined,
-  resumeFrom: Checkpoint | undefined,
-): Checkpoint | undefined {
+  resumeFrom: SequenceCheckpoint | undefined,
+): SequenceCheckpoint | undefined {
   if (!record) return undefined;
   // A partly done aggregate delivered whole: keep its sub-sequence number so the checkpoint moves forward.
   const sub = resumeFrom && resumeFrom.sequenceNumber === record.sequenceNumber ? resumeFrom.subSequenceNumber : 0;
