@@ -17,7 +17,7 @@ export {
 } from './batch/index.js';
 export type * from './batch/types.js';
 // Checkpoints.
-export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
+export type { Checkpoint, CheckpointStore, SequenceCheckpoint } from './checkpoint/checkpoint.js';
 export { FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint/file-store.js';
 export { CheckpointLockedError } from './checkpoint/lock-error.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';

@@ -38,7 +38,7 @@ export {
   retryCall,
   sleep,
 } from './aws/retry-policy.js';
-export { compareCheckpoints } from './checkpoint/compare.js';
+export { compareCheckpoints, describeCheckpoint, validateCheckpoint } from './checkpoint/compare.js';
 export { resolveCodec } from './codec/resolve-codec.js';
 export { ENVELOPE_TYPE, fromEnvelope, toEnvelope, toEnvelopeJson } from './envelope/envelope.js';
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';

@@ -164,7 +164,7 @@ describe('FileCheckpointStore: one process per directory, enforced', () => {
     await restarted.open(STREAM);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(JSON.parse(await readFile(lockFile, 'utf8'))).toMatchObject({ pid: process.pid, hostname: hostname() });
-    const next = { sequenceNumber: String(BigInt(before!.sequenceNumber) + 1n), subSequenceNumber: 0, complete: true };
+    const next = { sequenceNumber: String(BigInt(before!.sequenceNumber!) + 1n), subSequenceNumber: 0, complete: true };
     await restarted.put(STREAM, 'shardId-000000000000', next);
 
     // While it holds the lock, another process is refused, naming this one.

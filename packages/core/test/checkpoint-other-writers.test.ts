@@ -9,12 +9,16 @@ import { appendFile, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Checkpoint, CheckpointError, FileCheckpointStore } from '../src/index.js';
+import { CheckpointError, FileCheckpointStore, type SequenceCheckpoint } from '../src/index.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const SHARD = 'shardId-000000000000';
 const OTHER_SHARD = 'shardId-000000000001';
-const at = (n: number): Checkpoint => ({ sequenceNumber: String(1000 + n), subSequenceNumber: 0, complete: true });
+const at = (n: number): SequenceCheckpoint => ({
+  sequenceNumber: String(1000 + n),
+  subSequenceNumber: 0,
+  complete: true,
+});
 
 let dir: string;
 const stores: FileCheckpointStore[] = [];

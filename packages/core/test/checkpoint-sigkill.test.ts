@@ -37,8 +37,8 @@ afterAll(async () => {
 /** The writer's step number of a checkpoint (see fixtures-batch/checkpoint-writer.mjs). */
 function stepOf(c: Checkpoint): number {
   return (
-    Number(BigInt(c.sequenceNumber) - 49649683864473953433843496278632352517587667908684677122n) * 3 +
-    c.subSequenceNumber
+    Number(BigInt(c.sequenceNumber!) - 49649683864473953433843496278632352517587667908684677122n) * 3 +
+    c.subSequenceNumber!
   );
 }
 

@@ -183,7 +183,7 @@ describe('pollers sharing a lease table', () => {
         const previous = puts[i - 1] as Extract<Event, { kind: 'put' }>;
         const current = puts[i] as Extract<Event, { kind: 'put' }>;
         expect(
-          compareSequenceNumbers(previous.checkpoint.sequenceNumber, current.checkpoint.sequenceNumber),
+          compareSequenceNumbers(previous.checkpoint.sequenceNumber!, current.checkpoint.sequenceNumber!),
         ).toBeLessThanOrEqual(0);
         if (previous.worker === current.worker) continue;
         const ownLast = puts

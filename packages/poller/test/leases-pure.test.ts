@@ -1,8 +1,8 @@
-import { backoffDelay } from '@streamshare/core/internal';
+import { backoffDelay, compareCheckpoints } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isProcessable, planTakes } from '../src/leases/balance.js';
-import { checkpointOrderKey, compareCheckpointPositions } from '../src/leases/checkpoint-order.js';
+import { checkpointOrderKey } from '../src/leases/checkpoint-order.js';
 import { ExpiryTracker } from '../src/leases/expiry-tracker.js';
 import type { Lease } from '../src/leases/lease.js';
 import { KeyedSerializer, mapLimit } from '../src/leases/serial.js';
@@ -33,7 +33,7 @@ describe('checkpointOrderKey', () => {
       fc.property(checkpoint, checkpoint, (a, b) => {
         const byBytes =
           checkpointOrderKey(a) < checkpointOrderKey(b) ? -1 : checkpointOrderKey(a) > checkpointOrderKey(b) ? 1 : 0;
-        expect(byBytes).toBe(Math.sign(compareCheckpointPositions(a, b)));
+        expect(byBytes).toBe(Math.sign(compareCheckpoints(a, b)));
       }),
     );
   });

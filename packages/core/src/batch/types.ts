@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { SequenceCheckpoint } from '../checkpoint/checkpoint.js';
 import type { Codec, CodecName } from '../codec/codec.js';
 import type { DecodeLimits } from '../codec/limits.js';
 import type { KinesisSdkRecord } from '../record/kinesis-record.js';
@@ -193,7 +193,7 @@ export interface FailedRecord {
 /** The outcome of a batch, following the checkpoint invariant. */
 export interface BatchResult {
   /** The last record done in sequence order (low-water mark), or undefined when none was. */
-  readonly checkpoint: Checkpoint | undefined;
+  readonly checkpoint: SequenceCheckpoint | undefined;
   /** The first record (in sequence order) not done, or undefined when all were done. */
   readonly failed: FailedRecord | undefined;
   /** Records (user records after deaggregation) in the batch. */

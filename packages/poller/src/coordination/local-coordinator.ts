@@ -1,14 +1,9 @@
-import {
-  type Checkpoint,
-  type CheckpointStore,
-  compareSequenceNumbers,
-  FileCheckpointStore,
-  MemoryCheckpointStore,
-} from '@streamshare/core';
+import { type Checkpoint, type CheckpointStore, FileCheckpointStore, MemoryCheckpointStore } from '@streamshare/core';
 import { isRetryable } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
 import { checkCheckpointDirectory } from './checkpoint-directory.js';
+import { fromLegacyForm } from './legacy-checkpoints.js';
 import { readyShards } from './lineage.js';
 import type { ShardCoordinator, ShardDescriptor } from './shard-coordinator.js';
 
@@ -20,28 +15,14 @@ export interface LocalCoordinatorOptions {
 }
 
 /**
- * The sequence number of the "shard end" checkpoint (as the KCL's SHARD_END): 128 nines, after every
- * real sequence number (Kinesis' are up to 128 bits, at most 39 digits).
+ * The checkpoint `markFinished` writes for a shard read to its end (as the KCL's SHARD_END): after
+ * every other checkpoint, so never backwards.
  */
-export const SHARD_END_SEQUENCE_NUMBER = '9'.repeat(128);
+export const SHARD_END_CHECKPOINT: Checkpoint = Object.freeze({ kind: 'SHARD_END' });
 
-/**
- * The checkpoint `markFinished` writes for a shard read to its end: complete, at
- * {@link SHARD_END_SEQUENCE_NUMBER}. It needs no extra field in any store and is never backwards.
- * (The shard's EndingSequenceNumber is not used: emulators such as kinesis-mock report
- * 9223372036854775807 there, below the shard's real sequence numbers.)
- */
-export const SHARD_END_CHECKPOINT: Checkpoint = Object.freeze({
-  sequenceNumber: SHARD_END_SEQUENCE_NUMBER,
-  subSequenceNumber: 0,
-  complete: true,
-});
-
-/** True when `checkpoint` is the shard-end marker. Pure. */
+/** True when `checkpoint` is SHARD_END (or its 0.1 form: see {@link fromLegacyForm}). Pure. */
 export function isShardEnd(checkpoint: Checkpoint | undefined): boolean {
-  return (
-    checkpoint?.complete === true && compareSequenceNumbers(checkpoint.sequenceNumber, SHARD_END_SEQUENCE_NUMBER) >= 0
-  );
+  return fromLegacyForm(checkpoint)?.kind === 'SHARD_END';
 }
 
 /**

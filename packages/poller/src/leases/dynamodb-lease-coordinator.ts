@@ -3,13 +3,19 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Checkpoint, CheckpointError, type CheckpointStore } from '@streamshare/core';
-import { errorFromThrown, isRetryable } from '@streamshare/core/internal';
+import {
+  compareCheckpoints,
+  describeCheckpoint,
+  errorFromThrown,
+  isRetryable,
+  validateCheckpoint,
+} from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { SHARD_END_CHECKPOINT } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
 import { pino } from '../deps/commonjs.cjs';
 import { isProcessable, parentsOf, planTakes } from './balance.js';
-import { assertCheckpoint, checkpointOrderKey, compareCheckpointPositions } from './checkpoint-order.js';
+import { checkpointOrderKey } from './checkpoint-order.js';
 import { LeaseTableError } from './errors.js';
 import { ExpiryTracker } from './expiry-tracker.js';
 import { type Lease, leaseFromItem, newLeaseItem } from './lease.js';
@@ -413,8 +419,8 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     return lease?.finished === true ? SHARD_END_CHECKPOINT : lease?.checkpoint;
   }
 
-  private async putCheckpoint(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void> {
-    assertCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
+  private async putCheckpoint(streamArn: string, shardId: string, given: Checkpoint): Promise<void> {
+    const checkpoint = validateCheckpoint(given, `checkpoint of ${shardId} in ${streamArn}`);
     if (streamArn !== this.streamArn) {
       throw new CheckpointError(
         'LEASE_LOST',
@@ -424,7 +430,7 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
     return this.serial.run(shardId, async () => {
       const held = this.heldLeases.get(shardId);
       if (held === undefined || !this.owns(shardId)) throw this.leaseLost(shardId, 'checkpoint it');
-      if (held.checkpoint !== undefined && compareCheckpointPositions(checkpoint, held.checkpoint) < 0) {
+      if (held.checkpoint !== undefined && compareCheckpoints(checkpoint, held.checkpoint) < 0) {
         throw this.backwards(shardId, checkpoint, held.checkpoint);
       }
       if (await this.table.putCheckpoint(this.streamArn, shardId, this.workerId, held.counter, checkpoint)) {
@@ -471,10 +477,9 @@ export class DynamoDbLeaseCoordinator implements ShardCoordinator {
   }
 
   private backwards(shardId: string, wanted: Checkpoint, stored: Checkpoint): CheckpointError {
-    const show = (c: Checkpoint) => `${c.sequenceNumber}/${c.subSequenceNumber}${c.complete ? '' : ' (incomplete)'}`;
     return new CheckpointError(
       'CHECKPOINT_BACKWARDS',
-      `checkpoint ${show(wanted)} of ${shardId} in ${this.streamArn} would go backwards from ${show(stored)}`,
+      `checkpoint ${describeCheckpoint(wanted)} of ${shardId} in ${this.streamArn} would go backwards from ${describeCheckpoint(stored)}`,
     );
   }
 

@@ -14,7 +14,7 @@
  * @module
  */
 export { type BalanceInput, type BalancePlan, isProcessable, planTakes } from './balance.js';
-export { checkpointOrderKey, compareCheckpointPositions } from './checkpoint-order.js';
+export { checkpointOrderKey } from './checkpoint-order.js';
 export {
   DEFAULT_FAILOVER_TIME_MS,
   DynamoDbLeaseCoordinator,

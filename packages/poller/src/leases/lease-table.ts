@@ -9,10 +9,17 @@ import {
   isResourceInUse,
   isTransient,
 } from './aws-errors.js';
-import { checkpointOrderKey } from './checkpoint-order.js';
 import { type DynamoDbModule, loadDynamoDbSdk } from './dynamodb-sdk.js';
 import { LEASE_TABLE_ACTIONS, type LeaseTableAction, LeaseTableError } from './errors.js';
-import { ATTR, type Lease, leaseFromItem, leaseKey, newLeaseItem } from './lease.js';
+import {
+  ATTR,
+  type Lease,
+  leaseFromItem,
+  leaseKey,
+  newLeaseItem,
+  type StoredCheckpoint,
+  storedCheckpoint,
+} from './lease.js';
 import { type LeaseRetryOptions, withRetry } from './retry.js';
 
 /** Settings of {@link LeaseTable}. */
@@ -217,7 +224,8 @@ export class LeaseTable {
 
   /**
    * Writes a checkpoint, conditional on owner = me, counter = mine, and the stored checkpoint not
-   * being ahead of this one. `false` when the condition failed (lost lease or backwards).
+   * being ahead of this one. `false` when the condition failed (lost lease or backwards). The
+   * attributes of another kind of checkpoint are removed (see {@link StoredCheckpoint}).
    */
   putCheckpoint(
     streamArn: string,
@@ -226,12 +234,33 @@ export class LeaseTable {
     counter: number,
     checkpoint: Checkpoint,
   ): Promise<boolean> {
+    const stored = storedCheckpoint(checkpoint);
+    const values: Record<string, AttributeValue> = {
+      ':me': { S: workerId },
+      ':counter': { N: String(counter) },
+      ':seq': { S: stored.sequenceNumber },
+      ':sub': { N: String(stored.subSequenceNumber) },
+      ':order': { S: stored.order },
+      ':zero': { N: '0' },
+    };
+    const set = ['#seq = :seq', '#sub = :sub', '#order = :order', '#switches = :zero'];
+    const remove: string[] = [];
+    if (stored.complete === undefined) remove.push('#complete');
+    else {
+      set.push('#complete = :complete');
+      values[':complete'] = { BOOL: stored.complete };
+    }
+    if (stored.timestampMs === undefined) remove.push('#timestamp');
+    else {
+      set.push('#timestamp = :timestamp');
+      values[':timestamp'] = { N: String(stored.timestampMs) };
+    }
     return this.conditional('dynamodb:UpdateItem', () =>
       this.client.send(
         new this.sdk.UpdateItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
-          UpdateExpression: 'SET #seq = :seq, #sub = :sub, #complete = :complete, #order = :order, #switches = :zero',
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression:
             '#owner = :me AND #counter = :counter AND (attribute_not_exists(#order) OR #order <= :order)',
           ExpressionAttributeNames: {
@@ -240,18 +269,11 @@ export class LeaseTable {
             '#seq': ATTR.sequenceNumber,
             '#sub': ATTR.subSequenceNumber,
             '#complete': ATTR.complete,
+            '#timestamp': ATTR.timestamp,
             '#order': ATTR.order,
             '#switches': ATTR.ownerSwitches,
           },
-          ExpressionAttributeValues: {
-            ':me': { S: workerId },
-            ':counter': { N: String(counter) },
-            ':seq': { S: checkpoint.sequenceNumber },
-            ':sub': { N: String(checkpoint.subSequenceNumber) },
-            ':complete': { BOOL: checkpoint.complete },
-            ':order': { S: checkpointOrderKey(checkpoint) },
-            ':zero': { N: '0' },
-          },
+          ExpressionAttributeValues: values,
         }),
       ),
     );

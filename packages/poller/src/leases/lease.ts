@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
+import { checkpointOrderKey } from './checkpoint-order.js';
 
 /**
  * One shard's lease, as stored in the lease table (one item per shard).
@@ -36,6 +37,7 @@ export const ATTR = {
   sequenceNumber: 'checkpointSequenceNumber',
   subSequenceNumber: 'checkpointSubSequenceNumber',
   complete: 'checkpointComplete',
+  timestamp: 'checkpointTimestamp',
   order: 'checkpointOrder',
   finished: 'finished',
   parents: 'parentShardIds',
@@ -71,15 +73,7 @@ export function leaseFromItem(item: Record<string, AttributeValue> | undefined):
   const streamArn = str(item, ATTR.streamArn);
   const shardId = str(item, ATTR.shardId);
   if (streamArn === undefined || shardId === undefined) return undefined;
-  const sequenceNumber = str(item, ATTR.sequenceNumber);
-  const checkpoint: Checkpoint | undefined =
-    sequenceNumber === undefined
-      ? undefined
-      : {
-          sequenceNumber,
-          subSequenceNumber: num(item, ATTR.subSequenceNumber) ?? 0,
-          complete: bool(item, ATTR.complete) ?? true,
-        };
+  const checkpoint = checkpointFromItem(item);
   const parentsValue = item[ATTR.parents];
   const parentShardIds =
     parentsValue !== undefined && 'L' in parentsValue && Array.isArray(parentsValue.L)
@@ -95,6 +89,71 @@ export function leaseFromItem(item: Record<string, AttributeValue> | undefined):
     parentShardIds,
     renewedAt: num(item, ATTR.renewedAt),
   };
+}
+
+/**
+ * How a checkpoint is stored in a lease item. `checkpointSequenceNumber` (S) holds a position's
+ * sequence number, or the kind's name as the KCL's lease table writes it in its `checkpoint`
+ * attribute: `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`. `checkpointSubSequenceNumber`
+ * (N) is 0 for a kind, as the KCL writes it; `checkpointComplete` (BOOL) is a position's only;
+ * `checkpointTimestamp` (N, epoch ms) is AT_TIMESTAMP's only. `checkpointOrder` is
+ * {@link checkpointOrderKey}.
+ */
+export interface StoredCheckpoint {
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber: number;
+  /** Undefined for a kind: the attribute is removed. */
+  readonly complete: boolean | undefined;
+  /** Undefined but for AT_TIMESTAMP: the attribute is removed. */
+  readonly timestampMs: number | undefined;
+  readonly order: string;
+}
+
+/** The attributes a checkpoint is stored in (see {@link StoredCheckpoint}). Pure. */
+export function storedCheckpoint(c: Checkpoint): StoredCheckpoint {
+  const order = checkpointOrderKey(c);
+  switch (c.kind) {
+    case undefined:
+      return {
+        sequenceNumber: c.sequenceNumber,
+        subSequenceNumber: c.subSequenceNumber,
+        complete: c.complete,
+        timestampMs: undefined,
+        order,
+      };
+    case 'AT_TIMESTAMP':
+      return { sequenceNumber: c.kind, subSequenceNumber: 0, complete: undefined, timestampMs: c.timestampMs, order };
+    default:
+      return { sequenceNumber: c.kind, subSequenceNumber: 0, complete: undefined, timestampMs: undefined, order };
+  }
+}
+
+/**
+ * The checkpoint of a lease item (see {@link StoredCheckpoint}), `undefined` when it has none. An
+ * AT_TIMESTAMP without its time (as the KCL writes it: its time is in the KCL's configuration) is
+ * none: the poller's starting position applies. The items of streamshare 0.1 hold positions only
+ * (their sentinels in positions Kinesis never gives, read by the poller as such). Pure.
+ */
+export function checkpointFromItem(item: Record<string, AttributeValue>): Checkpoint | undefined {
+  const stored = str(item, ATTR.sequenceNumber);
+  switch (stored) {
+    case undefined:
+      return undefined;
+    case 'TRIM_HORIZON':
+    case 'LATEST':
+    case 'SHARD_END':
+      return { kind: stored };
+    case 'AT_TIMESTAMP': {
+      const timestampMs = num(item, ATTR.timestamp);
+      return timestampMs === undefined ? undefined : { kind: stored, timestampMs };
+    }
+    default:
+      return {
+        sequenceNumber: stored,
+        subSequenceNumber: num(item, ATTR.subSequenceNumber) ?? 0,
+        complete: bool(item, ATTR.complete) ?? true,
+      };
+  }
 }
 
 /** A new, free lease item for a shard (counter 0, no owner, no checkpoint). */

@@ -1,9 +1,9 @@
 import {
   type BatchInput,
   type BatchResult,
-  type Checkpoint,
   fromKinesisRecords,
   type KinesisRecords,
+  type SequenceCheckpoint,
 } from '@streamshare/core';
 
 /**
@@ -20,7 +20,7 @@ export interface ShardBatch {
    */
   readonly inputs: readonly BatchInput[] | KinesisRecords;
   /** The position reading resumed from: with a partly done aggregate, its done user records are skipped. */
-  readonly resumeFrom: Checkpoint | undefined;
+  readonly resumeFrom: SequenceCheckpoint | undefined;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   type BatchResult,
-  type Checkpoint,
   type FailedRecord,
   HandlerError,
+  type SequenceCheckpoint,
   type StreamRecord,
 } from '@streamshare/core';
 import { errorFromThrown, readThrownProperty, toLambdaKinesisEvent } from '@streamshare/core/internal';
@@ -98,8 +98,8 @@ function shownIdentifier(id: unknown): string {
 
 function checkpointAfter(
   record: StreamRecord<Uint8Array> | undefined,
-  resumeFrom: Checkpoint | undefined,
-): Checkpoint | undefined {
+  resumeFrom: SequenceCheckpoint | undefined,
+): SequenceCheckpoint | undefined {
   if (!record) return undefined;
   // A partly done aggregate delivered whole: keep its sub-sequence number so the checkpoint moves forward.
   const sub = resumeFrom && resumeFrom.sequenceNumber === record.sequenceNumber ? resumeFrom.subSequenceNumber : 0;

@@ -1,5 +1,5 @@
 import type { GetShardIteratorCommandInput } from '@aws-sdk/client-kinesis';
-import type { Checkpoint } from '@streamshare/core';
+import type { Checkpoint, SequenceCheckpoint } from '@streamshare/core';
 import type { StartingPosition } from '../poller/options.js';
 
 /**
@@ -8,11 +8,28 @@ import type { StartingPosition } from '../poller/options.js';
  */
 export type ReadPosition =
   /** From the checkpoint: after it when complete, at it (skipping done user records) when not. */
-  | { readonly kind: 'checkpoint'; readonly checkpoint: Checkpoint }
+  | { readonly kind: 'checkpoint'; readonly checkpoint: SequenceCheckpoint }
   /** At a record not yet done, when no checkpoint was written (the first batch failed whole). */
   | { readonly kind: 'at'; readonly sequenceNumber: string }
   /** No checkpoint: the starting position. */
   | { readonly kind: 'start'; readonly startingPosition: StartingPosition };
+
+/**
+ * Where reading starts from a stored checkpoint (SHARD_END aside: a finished shard is not read). Its
+ * kinds are the starting positions of the same names; AT_TIMESTAMP (the start marker) reads from
+ * its time. Pure.
+ * @internal
+ */
+export function positionOf(checkpoint: Exclude<Checkpoint, { kind: 'SHARD_END' }>): ReadPosition {
+  switch (checkpoint.kind) {
+    case undefined:
+      return { kind: 'checkpoint', checkpoint };
+    case 'AT_TIMESTAMP':
+      return { kind: 'start', startingPosition: { timestamp: new Date(checkpoint.timestampMs) } };
+    default:
+      return { kind: 'start', startingPosition: checkpoint.kind };
+  }
+}
 
 /**
  * The GetShardIterator request for a position (by StreamARN). Pure.
@@ -45,7 +62,7 @@ export function iteratorRequest(
  * The position after a batch: its checkpoint when there is one, else unchanged. Pure.
  * @internal
  */
-export function advance(position: ReadPosition, checkpoint: Checkpoint | undefined): ReadPosition {
+export function advance(position: ReadPosition, checkpoint: SequenceCheckpoint | undefined): ReadPosition {
   return checkpoint ? { kind: 'checkpoint', checkpoint } : position;
 }
 

@@ -1,7 +1,6 @@
 import {
   type BatchInput,
   type BatchResult,
-  type Checkpoint,
   compareSequenceNumbers,
   deaggregate,
   type Handler,
@@ -10,6 +9,7 @@ import {
   KplAggregateError,
   type ProcessBatchOptions,
   processBatch,
+  type SequenceCheckpoint,
   type StreamRecord,
 } from '@streamshare/core';
 import { errorFromThrown } from '@streamshare/core/internal';
@@ -22,7 +22,7 @@ import { batchInputs, type Delivery, type ShardBatch } from './delivery.js';
  * aggregate becomes a rejected input at its place. Pure.
  * @internal
  */
-export function expandAndSkip(inputs: readonly BatchInput[], resumeFrom: Checkpoint | undefined): BatchInput[] {
+export function expandAndSkip(inputs: readonly BatchInput[], resumeFrom: SequenceCheckpoint | undefined): BatchInput[] {
   const out: BatchInput[] = [];
   const partial = resumeFrom && !resumeFrom.complete ? resumeFrom : undefined;
   for (const input of inputs) {

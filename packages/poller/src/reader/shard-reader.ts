@@ -1,19 +1,25 @@
 import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import {
   type BatchInput,
-  type Checkpoint,
   fromKinesisRecords,
   isAggregated,
   type KinesisRecordSource,
   type KinesisRecords,
   kinesisRecords,
 } from '@streamshare/core';
-import { type BackoffOptions, backoffDelay, describeRecord, describeThrown, sleep } from '@streamshare/core/internal';
+import {
+  type BackoffOptions,
+  backoffDelay,
+  compareCheckpoints,
+  describeRecord,
+  describeThrown,
+  sleep,
+} from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { AbortedError, callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
-import { isShardEnd } from '../coordination/local-coordinator.js';
+import { fromLegacyForm } from '../coordination/legacy-checkpoints.js';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
-import { startMarker, startMarkerTime } from '../coordination/start-marker.js';
+import { startMarker } from '../coordination/start-marker.js';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '../deps/commonjs.cjs';
 import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
@@ -22,7 +28,14 @@ import type { PollerObserver, StartingPosition } from '../poller/options.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
-import { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
+import {
+  advance,
+  describePosition,
+  iteratorRequest,
+  positionOf,
+  type ReadPosition,
+  retryPosition,
+} from './position.js';
 import {
   INITIAL_SHARD_STATE,
   isReaderEnd,
@@ -304,21 +317,16 @@ export class ShardReader {
   /** `initializing`: reads the checkpoint and sets where reading starts. */
   async #initialize(stopSignal: AbortSignal, log: Logger): Promise<ShardEvent> {
     const { coordinator, streamArn, shardId } = this.options;
-    const checkpoint = await this.#checkpointCall(
-      'get',
-      () => coordinator.checkpoints.get(streamArn, shardId),
-      stopSignal,
-      log,
+    const checkpoint = fromLegacyForm(
+      await this.#checkpointCall('get', () => coordinator.checkpoints.get(streamArn, shardId), stopSignal, log),
     );
-    if (isShardEnd(checkpoint)) {
+    if (checkpoint?.kind === 'SHARD_END') {
       // Read to its end in an earlier run (the shard-end checkpoint of LocalCoordinator).
       return SHARD_ENDED;
     }
-    const readingSince = startMarkerTime(checkpoint);
-    if (readingSince) {
-      this.#position = { kind: 'start', startingPosition: { timestamp: readingSince } };
-    } else if (checkpoint) {
-      this.#position = { kind: 'checkpoint', checkpoint };
+    if (checkpoint) {
+      // A position at a record, or where to start (a start marker: AT_TIMESTAMP its time).
+      this.#position = positionOf(checkpoint);
     } else if (this.options.initialPosition) {
       // With LATEST this reads the checkpoints of the shard's ancestors.
       const initial = this.options.initialPosition;
@@ -427,7 +435,7 @@ export class ShardReader {
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
     const done = result.checkpoint;
-    if (done && !sameCheckpoint(done, resumeFrom)) {
+    if (done && (resumeFrom === undefined || compareCheckpoints(done, resumeFrom) !== 0)) {
       // Tried at least once even when the batch was abandoned (what was done is checkpointed); retried
       // until it succeeds or the batch in hand is abandoned. LEASE_LOST ends the reader (see run()).
       await this.#checkpointCall(
@@ -527,15 +535,6 @@ export class ShardReader {
       onRetry: (name, error) => observer?.onRetry?.(shardId, name, error),
     };
   }
-}
-
-function sameCheckpoint(a: Checkpoint, b: Checkpoint | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.sequenceNumber === b.sequenceNumber &&
-    a.subSequenceNumber === b.subSequenceNumber &&
-    a.complete === b.complete
-  );
 }
 
 /** The sequence number of a batch's first record (that of its identity when it is malformed). */
