@@ -4,14 +4,7 @@
  * @packageDocumentation
  */
 
-export {
-  batchHandler,
-  fromKinesisRecords,
-  isBatchHandler,
-  kinesisRecords,
-  lambdaRecords,
-  processBatch,
-} from './batch/index.js';
+export { batchHandler, processBatch } from './batch/index.js';
 export type * from './batch/types.js';
 export type { Checkpoint, CheckpointStore } from './checkpoint/checkpoint.js';
 export {
@@ -70,20 +63,18 @@ export {
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
 export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
 export * from './errors/index.js';
-export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
+export { deaggregate, isAggregated } from './expand/kpl.js';
 export { type LambdaFormatOptions, toLambdaKinesisEvent, toLambdaKinesisRecord } from './lambda-format/lambda-event.js';
 export { isKinesisLambdaHandler, KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
 export { type CreateLoggerOptions, createLogger, REDACTED, SECRET_PATHS, silentLogger } from './logging/index.js';
-export {
-  fromKinesisRecord,
-  type KinesisRecordSource,
-  type KinesisSdkRecord,
-} from './record/kinesis-record.js';
+export { fromKinesisRecord, type KinesisSdkRecord, type ShardOrigin } from './normalize/kinesis-record.js';
 export {
   fromLambdaRecord,
   type LambdaKinesisEvent,
   type LambdaKinesisPayload,
   type LambdaKinesisRecord,
-} from './record/lambda-record.js';
+} from './normalize/lambda-record.js';
 export { compareSequenceNumbers } from './record/sequence.js';
 export type { RecordIdentity, StreamRecord } from './record/stream-record.js';
+export { lambdaRecords } from './source/lambda-source.js';
+export { kinesisRecords } from './source/page-source.js';

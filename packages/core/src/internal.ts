@@ -7,3 +7,7 @@
 
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
 export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
+export { unitsOf } from './expand/units.js';
+export { type BatchRecords, recordSource } from './source/open-source.js';
+export { fromKinesisRecords, payloadBytes } from './source/page-source.js';
+export type { RecordSource } from './source/record-source.js';

@@ -5,7 +5,6 @@
  */
 import {
   type BatchResult,
-  fromKinesisRecords,
   InvalidInputError,
   type KinesisSdkRecord,
   kinesisRecords,
@@ -13,6 +12,7 @@ import {
   RetryableError,
   type StreamRecord,
 } from '@streamshare/core';
+import { fromKinesisRecords } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeAggregate, frame } from './fixtures/kpl.js';

@@ -126,7 +126,6 @@ export {
   type Delivery,
   type DeliveryOutcome,
   describePosition,
-  expandAndSkip,
   iteratorRequest,
   KINESIS_READ_LIMITS,
   lambdaContext,

@@ -1,6 +1,6 @@
 import { DecodeError, InvalidInputError } from '../errors/record-errors.js';
-import { decodeBase64Strict } from './base64.js';
-import type { StreamRecord } from './stream-record.js';
+import { decodeBase64Strict } from '../record/base64.js';
+import type { StreamRecord } from '../record/stream-record.js';
 
 /**
  * The `kinesis` part of a record of a Lambda Kinesis event (structurally the `KinesisStreamRecordPayload`

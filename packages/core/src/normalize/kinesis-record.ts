@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/record-errors.js';
-import type { StreamRecord } from './stream-record.js';
+import type { StreamRecord } from '../record/stream-record.js';
 
 /**
  * A record as GetRecords returns it in the AWS SDK v3 (`_Record` of @aws-sdk/client-kinesis),
@@ -13,17 +13,20 @@ export interface KinesisSdkRecord {
   EncryptionType?: string | undefined;
 }
 
-/** Where a GetRecords record came from: the SDK record does not say. */
-export interface KinesisRecordSource {
+/**
+ * The stream and shard a record came from: what a GetRecords record (or a SubscribeToShard event's)
+ * does not say of itself.
+ */
+export interface ShardOrigin {
   readonly streamArn: string;
   readonly shardId: string;
 }
 
-function fieldError(field: string, expected: string, value: unknown, source: KinesisRecordSource): InvalidInputError {
+function fieldError(field: string, expected: string, value: unknown, origin: ShardOrigin): InvalidInputError {
   const got = value === undefined ? 'nothing' : value === null ? 'null' : `a ${typeof value}`;
   return new InvalidInputError(
     'INVALID_KINESIS_RECORD',
-    `not a GetRecords record (${source.shardId} of ${source.streamArn}): ${field} should be ${expected}, got ${got}`,
+    `not a GetRecords record (${origin.shardId} of ${origin.streamArn}): ${field} should be ${expected}, got ${got}`,
   );
 }
 
@@ -43,43 +46,57 @@ export interface CheckedKinesisRecord extends KinesisSdkRecord {
  */
 export function checkKinesisRecord(
   record: KinesisSdkRecord | null | undefined,
-  source: KinesisRecordSource,
+  origin: ShardOrigin,
 ): asserts record is CheckedKinesisRecord {
-  if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record, source);
+  if (typeof record !== 'object' || record === null) throw fieldError('the record', 'an object', record, origin);
   const { SequenceNumber, ApproximateArrivalTimestamp, Data, PartitionKey, EncryptionType } = record;
-  if (typeof SequenceNumber !== 'string') throw fieldError('SequenceNumber', 'a string', SequenceNumber, source);
-  if (typeof PartitionKey !== 'string') throw fieldError('PartitionKey', 'a string', PartitionKey, source);
-  if (!(Data instanceof Uint8Array)) throw fieldError('Data', 'a Uint8Array', Data, source);
+  if (typeof SequenceNumber !== 'string') throw fieldError('SequenceNumber', 'a string', SequenceNumber, origin);
+  if (typeof PartitionKey !== 'string') throw fieldError('PartitionKey', 'a string', PartitionKey, origin);
+  if (!(Data instanceof Uint8Array)) throw fieldError('Data', 'a Uint8Array', Data, origin);
   if (!(ApproximateArrivalTimestamp instanceof Date) || Number.isNaN(ApproximateArrivalTimestamp.getTime())) {
-    throw fieldError('ApproximateArrivalTimestamp', 'a valid Date', ApproximateArrivalTimestamp, source);
+    throw fieldError('ApproximateArrivalTimestamp', 'a valid Date', ApproximateArrivalTimestamp, origin);
   }
   if (EncryptionType !== undefined && EncryptionType !== 'NONE' && EncryptionType !== 'KMS') {
-    throw fieldError('EncryptionType', '"NONE" or "KMS"', EncryptionType, source);
+    throw fieldError('EncryptionType', '"NONE" or "KMS"', EncryptionType, origin);
   }
+}
+
+/**
+ * True when {@link checkKinesisRecord} would pass: the check of each record at its turn, without
+ * making an error (the record that fails it gets its error from checkKinesisRecord).
+ */
+export function isKinesisRecord(record: KinesisSdkRecord | null | undefined): record is CheckedKinesisRecord {
+  if (typeof record !== 'object' || record === null) return false;
+  const arrival = record.ApproximateArrivalTimestamp;
+  const encryptionType = record.EncryptionType;
+  return (
+    typeof record.SequenceNumber === 'string' &&
+    typeof record.PartitionKey === 'string' &&
+    record.Data instanceof Uint8Array &&
+    arrival instanceof Date &&
+    !Number.isNaN(arrival.getTime()) &&
+    (encryptionType === undefined || encryptionType === 'NONE' || encryptionType === 'KMS')
+  );
 }
 
 /**
  * The {@link StreamRecord} of a checked GetRecords record, with `data` (its bytes, or their decoded
  * value). Two literals, no spread: the records of a page share one shape.
  */
-export function kinesisStreamRecord<D>(
-  record: CheckedKinesisRecord,
-  source: KinesisRecordSource,
-  data: D,
-): StreamRecord<D> {
+export function kinesisStreamRecord<D>(record: CheckedKinesisRecord, origin: ShardOrigin, data: D): StreamRecord<D> {
   const encryptionType = record.EncryptionType;
   return encryptionType === undefined
     ? {
-        streamArn: source.streamArn,
-        shardId: source.shardId,
+        streamArn: origin.streamArn,
+        shardId: origin.shardId,
         partitionKey: record.PartitionKey,
         sequenceNumber: record.SequenceNumber,
         approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
         data,
       }
     : {
-        streamArn: source.streamArn,
-        shardId: source.shardId,
+        streamArn: origin.streamArn,
+        shardId: origin.shardId,
         partitionKey: record.PartitionKey,
         sequenceNumber: record.SequenceNumber,
         approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
@@ -92,11 +109,11 @@ export function kinesisStreamRecord<D>(
  * What can be told of a GetRecords record that fails {@link checkKinesisRecord}, to report it: its
  * partition key and sequence number when they are strings, no data.
  */
-export function kinesisRecordIdentity(record: unknown, source: KinesisRecordSource): StreamRecord<Uint8Array> {
+export function kinesisRecordIdentity(record: unknown, origin: ShardOrigin): StreamRecord<Uint8Array> {
   const r = (typeof record === 'object' && record !== null ? record : {}) as KinesisSdkRecord;
   return {
-    streamArn: source.streamArn,
-    shardId: source.shardId,
+    streamArn: origin.streamArn,
+    shardId: origin.shardId,
     partitionKey: typeof r.PartitionKey === 'string' ? r.PartitionKey : '',
     sequenceNumber: typeof r.SequenceNumber === 'string' ? r.SequenceNumber : '0',
     approximateArrivalTimestamp: new Date(0),
@@ -110,7 +127,7 @@ export function kinesisRecordIdentity(record: unknown, source: KinesisRecordSour
  *
  * @throws InvalidInputError (code `INVALID_KINESIS_RECORD`) naming the missing or mistyped field.
  */
-export function fromKinesisRecord(record: KinesisSdkRecord, source: KinesisRecordSource): StreamRecord<Uint8Array> {
-  checkKinesisRecord(record, source);
-  return kinesisStreamRecord(record, source, record.Data);
+export function fromKinesisRecord(record: KinesisSdkRecord, origin: ShardOrigin): StreamRecord<Uint8Array> {
+  checkKinesisRecord(record, origin);
+  return kinesisStreamRecord(record, origin, record.Data);
 }
