@@ -8,6 +8,7 @@ import { walkBatch } from '../handle/whole-batch.js';
 import { silentLogger } from '../logging/logger.js';
 import { resultOf, type WalkEnd } from '../settle/result.js';
 import { type BatchRecords, recordSource } from '../source/open-source.js';
+import { keepShapes } from '../speed/keep-shapes.js';
 import { isBatchHandler } from './batch-handler.js';
 import { batchSignal } from './batch-signal.js';
 import { logSafely } from './log.js';
@@ -84,6 +85,7 @@ export async function processBatch<T = unknown>(
     signal.dispose();
   }
   const result = resultOf(run, end, startedAt);
+  keepShapes(run, units, !batch && concurrency > 1);
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;
     logSafely(
