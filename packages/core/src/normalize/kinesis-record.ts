@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors/record-errors.js';
+import { readThrownProperty } from '../errors/thrown.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
 /**
@@ -110,12 +111,13 @@ export function kinesisStreamRecord<D>(record: CheckedKinesisRecord, origin: Sha
  * partition key and sequence number when they are strings, no data.
  */
 export function kinesisRecordIdentity(record: unknown, origin: ShardOrigin): StreamRecord<Uint8Array> {
-  const r = (typeof record === 'object' && record !== null ? record : {}) as KinesisSdkRecord;
+  const partitionKey = readThrownProperty(record, 'PartitionKey');
+  const sequenceNumber = readThrownProperty(record, 'SequenceNumber');
   return {
     streamArn: origin.streamArn,
     shardId: origin.shardId,
-    partitionKey: typeof r.PartitionKey === 'string' ? r.PartitionKey : '',
-    sequenceNumber: typeof r.SequenceNumber === 'string' ? r.SequenceNumber : '0',
+    partitionKey: typeof partitionKey === 'string' ? partitionKey : '',
+    sequenceNumber: typeof sequenceNumber === 'string' ? sequenceNumber : '0',
     approximateArrivalTimestamp: new Date(0),
     data: new Uint8Array(0),
   };

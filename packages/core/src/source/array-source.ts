@@ -1,4 +1,5 @@
 import type { BatchInput, RejectedRecord } from '../batch/types.js';
+import { readThrownProperty } from '../errors/thrown.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { type RecordSource, type SourceFailure, UNREADABLE } from './record-source.js';
 
@@ -31,9 +32,31 @@ export class ArraySource implements RecordSource {
   }
 
   identityAt(index: number): StreamRecord<Uint8Array> {
-    const input = this.records[index] as BatchInput;
-    return (input as Partial<RejectedRecord>).kind === 'rejected'
-      ? (input as RejectedRecord).record
-      : (input as StreamRecord);
+    const input = this.records[index];
+    const record = readThrownProperty(input, 'kind') === 'rejected' ? readThrownProperty(input, 'record') : input;
+    const arrival = readThrownProperty(record, 'approximateArrivalTimestamp');
+    return {
+      streamArn: stringOr(readThrownProperty(record, 'streamArn')),
+      shardId: stringOr(readThrownProperty(record, 'shardId')),
+      partitionKey: stringOr(readThrownProperty(record, 'partitionKey')),
+      sequenceNumber: stringOr(readThrownProperty(record, 'sequenceNumber')),
+      approximateArrivalTimestamp: isDate(arrival) ? arrival : new Date(Number.NaN),
+      data: EMPTY,
+    };
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `instanceof Date`, false for a value that cannot be asked (a Proxy whose traps throw). */
+function isDate(value: unknown): value is Date {
+  try {
+    return value instanceof Date;
+  } catch {
+    return false;
+  }
+}
+
+function stringOr(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -64,9 +64,14 @@ export class LambdaSource implements LambdaRecords, RecordSource {
 
   identityAt(index: number): StreamRecord<Uint8Array> {
     const record: unknown = this.records[index];
-    return isRecordOfBatch(record, this.streamArn as string, this.shardId as string)
-      ? lambdaStreamRecord(record as LambdaKinesisRecord, EMPTY, this.#cache)
-      : uncheckedIdentity(record);
+    try {
+      if (isRecordOfBatch(record, this.streamArn as string, this.shardId as string)) {
+        return lambdaStreamRecord(record as LambdaKinesisRecord, EMPTY, this.#cache);
+      }
+    } catch {
+      // a record whose fields cannot be read: what can be told of it
+    }
+    return uncheckedIdentity(record);
   }
 }
 

@@ -52,7 +52,12 @@ export class PageSource implements KinesisRecords, RecordSource {
 
   identityAt(index: number): StreamRecord<Uint8Array> {
     const record = this.records[index];
-    return isKinesisRecord(record) ? kinesisStreamRecord(record, this, EMPTY) : kinesisRecordIdentity(record, this);
+    try {
+      if (isKinesisRecord(record)) return kinesisStreamRecord(record, this, EMPTY);
+    } catch {
+      // a record whose fields cannot be read: what can be told of it
+    }
+    return kinesisRecordIdentity(record, this);
   }
 }
 

@@ -52,8 +52,7 @@ export interface RecordSource {
   failureAt(index: number): SourceFailure;
   /**
    * What can be told of record `index` without reading its data, whatever the record holds (for
-   * reports when a batch could not be walked): its identity with empty data. A record built of
-   * hostile values (a Proxy) may make it throw.
+   * reports when a batch could not be walked): its identity with empty data. Never throws.
    */
   identityAt(index: number): StreamRecord<Uint8Array>;
 }
