@@ -69,14 +69,15 @@ export class Aggregate {
     private readonly partitionKeys: readonly string[],
     private readonly hashKeys: readonly string[],
     /** Per user record: partition key index, explicit hash key index (-1: none), data start, data end. */
-    private readonly fields: readonly number[],
+    private readonly fields: Float64Array,
   ) {}
 
   /** The bytes of user record `i`: a view into the aggregate's (no copy). */
   bytes(i: number): Uint8Array {
     const data = this.outer.data;
-    const start = this.fields[i * 4 + 2] as number;
-    return new Uint8Array(data.buffer, data.byteOffset + start, (this.fields[i * 4 + 3] as number) - start);
+    const fields = this.fields;
+    const start = fields[i * 4 + 2] as number;
+    return new Uint8Array(data.buffer, data.byteOffset + start, (fields[i * 4 + 3] as number) - start);
   }
 
   /**
@@ -163,19 +164,24 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
   const cursor: Cursor = { value: 0 };
   const partitionKeys: string[] = [];
   const hashKeys: string[] = [];
-  const fields: number[] = [];
+  const fields = new Fields(countRecords(data, end));
 
   let pos = HEADER_LENGTH;
   while (pos < end) {
-    pos = readVarint(data, pos, end, cursor, TOP);
-    const tag = cursor.value;
+    // Tags below 0x80 (field numbers below 16) and lengths of up to 2 bytes are read in place.
+    let tag = data[pos] as number;
+    if (tag < 0x80) pos++;
+    else {
+      pos = readVarint(data, pos, end, cursor, TOP);
+      tag = cursor.value;
+    }
     const fieldNumber = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (fieldNumber >= 1 && fieldNumber <= 3) {
       if (wireType !== 2) {
         throw new Corrupt('MALFORMED', `AggregatedRecord field ${fieldNumber} has wire type ${wireType}, expected 2`);
       }
-      pos = readVarint(data, pos, end, cursor, TOP);
+      pos = shortVarint(data, pos, end, cursor, TOP);
       const start = pos;
       const stop = pos + cursor.value;
       if (stop > end) {
@@ -191,12 +197,13 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
     }
   }
 
-  const count = fields.length / 4;
+  const count = fields.count;
+  const values = fields.values;
   const pkCount = partitionKeys.length;
   const ehkCount = hashKeys.length;
   for (let i = 0, f = 0; i < count; i++, f += 4) {
-    const pk = fields[f] as number;
-    const ehk = fields[f + 1] as number;
+    const pk = values[f] as number;
+    const ehk = values[f + 1] as number;
     if (pk >= pkCount) {
       throw new Corrupt(
         'BAD_TABLE_INDEX',
@@ -210,7 +217,7 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
       );
     }
   }
-  return new Aggregate(record, count, partitionKeys, hashKeys, fields);
+  return new Aggregate(record, count, partitionKeys, hashKeys, values);
 }
 
 function checkDigest(data: Uint8Array, end: number): void {
@@ -247,6 +254,23 @@ function readVarint(buf: Uint8Array, pos: number, end: number, out: Cursor, owne
   throw new Corrupt('MALFORMED', `${nameOf(owner)}: varint longer than 10 bytes`);
 }
 
+/** {@link readVarint}, with the varints of 1 and 2 bytes (nearly all of an aggregate's) read in place. */
+function shortVarint(buf: Uint8Array, pos: number, end: number, out: Cursor, owner: number): number {
+  if (pos + 1 < end) {
+    const b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      out.value = b0;
+      return pos + 1;
+    }
+    const b1 = buf[pos + 1] as number;
+    if (b1 < 0x80) {
+      out.value = (b0 & 0x7f) + b1 * 128;
+      return pos + 2;
+    }
+  }
+  return readVarint(buf, pos, end, out, owner);
+}
+
 /** Skips a field of an unknown number (forward compatibility), returns the next position. */
 function skipField(buf: Uint8Array, pos: number, end: number, wireType: number, out: Cursor, owner: number): number {
   switch (wireType) {
@@ -269,8 +293,58 @@ function skipField(buf: Uint8Array, pos: number, end: number, wireType: number, 
   return pos;
 }
 
-/** Reads one `Record` message in [pos, end) and appends its four numbers to `fields`. */
-function readRecord(data: Uint8Array, pos: number, end: number, cursor: Cursor, fields: number[]): void {
+/** The four numbers of each user record read so far, in a typed array (pushing to a plain array costs more than the parsing). */
+class Fields {
+  values: Float64Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(Math.max(capacity, 1) * 4);
+  }
+
+  add(pk: number, ehk: number, start: number, end: number): void {
+    let f = this.count * 4;
+    if (f === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const values = this.values;
+    values[f++] = pk;
+    values[f++] = ehk;
+    values[f++] = start;
+    values[f] = end;
+    this.count++;
+  }
+}
+
+/**
+ * How many `Record` messages the AggregatedRecord in [4, end) seems to hold, read without checking
+ * anything (the parse that follows does): the capacity to read them into. Never throws.
+ */
+function countRecords(data: Uint8Array, end: number): number {
+  let count = 0;
+  let pos = HEADER_LENGTH;
+  while (pos < end) {
+    const tag = data[pos++] as number;
+    if (tag >= 0x80) break; // a field number above 15: not of a well-formed aggregate
+    if ((tag & 7) !== 2) break;
+    let length = 0;
+    let scale = 1;
+    let b: number;
+    do {
+      b = data[pos++] as number;
+      length += (b & 0x7f) * scale;
+      scale *= 128;
+    } while (b >= 0x80 && scale < 2 ** 28);
+    if (tag === 0x1a) count++;
+    pos += length;
+  }
+  return count;
+}
+
+/** Reads one `Record` message in [pos, end) and adds its four numbers to `fields`. */
+function readRecord(data: Uint8Array, pos: number, end: number, cursor: Cursor, fields: Fields): void {
   let pk = -1;
   let ehk = -1;
   let dataStart = -1;
@@ -280,37 +354,29 @@ function readRecord(data: Uint8Array, pos: number, end: number, cursor: Cursor, 
     let tag = data[pos] as number;
     if (tag < 0x80) pos++;
     else {
-      pos = readVarint(data, pos, end, cursor, fields.length / 4);
+      pos = readVarint(data, pos, end, cursor, fields.count);
       tag = cursor.value;
     }
     switch (tag) {
-      case 0x08: {
-        // partition_key_index, varint
-        const b = data[pos] as number;
-        if (b < 0x80 && pos < end) {
-          pk = b;
-          pos++;
-        } else {
-          pos = readVarint(data, pos, end, cursor, fields.length / 4);
-          pk = cursor.value;
-        }
+      case 0x08: // partition_key_index, varint
+        pos = shortVarint(data, pos, end, cursor, fields.count);
+        pk = cursor.value;
         break;
-      }
       case 0x10: // explicit_hash_key_index, varint
-        pos = readVarint(data, pos, end, cursor, fields.length / 4);
+        pos = shortVarint(data, pos, end, cursor, fields.count);
         ehk = cursor.value;
         break;
       case 0x1a: // data, bytes
-        pos = readVarint(data, pos, end, cursor, fields.length / 4);
+        pos = shortVarint(data, pos, end, cursor, fields.count);
         dataStart = pos;
         pos += cursor.value;
         if (pos > end) {
-          throw new Corrupt('TRUNCATED', `user record ${fields.length / 4}: its data runs past the end of the record`);
+          throw new Corrupt('TRUNCATED', `user record ${fields.count}: its data runs past the end of the record`);
         }
         dataEnd = pos;
         break;
       default: {
-        const index = fields.length / 4;
+        const index = fields.count;
         const fieldNumber = Math.floor(tag / 8);
         const wireType = tag & 7;
         if (fieldNumber === 0) throw new Corrupt('MALFORMED', `user record ${index} has a field number 0`);
@@ -325,8 +391,8 @@ function readRecord(data: Uint8Array, pos: number, end: number, cursor: Cursor, 
       }
     }
   }
-  const index = fields.length / 4;
+  const index = fields.count;
   if (pk < 0) throw new Corrupt('MALFORMED', `user record ${index} has no partition_key_index`);
   if (dataStart < 0) throw new Corrupt('MALFORMED', `user record ${index} has no data`);
-  fields.push(pk, ehk, dataStart, dataEnd);
+  fields.add(pk, ehk, dataStart, dataEnd);
 }
