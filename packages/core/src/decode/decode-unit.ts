@@ -1,3 +1,4 @@
+import { isThenable } from '../batch/thenable.js';
 import type { Codec } from '../codec/codec.js';
 import { decodeRecord, toDecodeError } from '../codec/decode-record.js';
 import type { DecodeLimits } from '../codec/limits.js';
@@ -89,13 +90,4 @@ export function decodeBuilt<T>(plan: DecodePlan<T>, raw: StreamRecord<Uint8Array
     );
   }
   return decoded;
-}
-
-/** True for a thenable (reading `then` may throw: callers guard it). */
-function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,4 +1,5 @@
 import type { Run } from '../batch/run.js';
+import { isThenable } from '../batch/thenable.js';
 import type { RecordHandler } from '../batch/types.js';
 import { type Decoded, decodeBuilt, Undecodable } from '../decode/decode-unit.js';
 import type { Layout } from '../expand/units.js';
@@ -183,13 +184,4 @@ export class KeyWalk<T> {
       total: records.length,
     };
   }
-}
-
-/** True for a thenable (reading `then` may throw: the caller guards it). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,4 +1,5 @@
 import type { Run } from '../batch/run.js';
+import { isThenable } from '../batch/thenable.js';
 import type { RecordHandler } from '../batch/types.js';
 import { decodeUnit, Undecodable } from '../decode/decode-unit.js';
 import type { Units } from '../expand/units.js';
@@ -58,13 +59,4 @@ export async function walkInOrder<T>(run: Run<T>, units: Units, handler: RecordH
     last = outcome.record;
   }
   return { last, failed, notStarted, total: units.read + units.countLeft() };
-}
-
-/** True for a thenable (reading `then` may throw: the caller guards it). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

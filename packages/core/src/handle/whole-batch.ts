@@ -1,12 +1,13 @@
 import { logSafely } from '../batch/log.js';
 import { retryAfter } from '../batch/retry.js';
 import type { Run } from '../batch/run.js';
+import { isThenable } from '../batch/thenable.js';
 import type { BatchContext, BatchHandler, BatchHandlerResult } from '../batch/types.js';
 import { decodeUnit, Undecodable } from '../decode/decode-unit.js';
 import { HandlerError } from '../errors/record-errors.js';
 import type { Units } from '../expand/units.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import { DEAD_LETTERED, DONE, isThenable, type Outcome, PENDING, RUNNING, stateOf } from '../settle/outcome.js';
+import { DEAD_LETTERED, DONE, type Outcome, PENDING, RUNNING, stateOf } from '../settle/outcome.js';
 import type { WalkEnd } from '../settle/result.js';
 import { poison } from './attempts.js';
 

@@ -24,12 +24,3 @@ export const FAILED = 4;
 export function stateOf(outcome: Outcome): number {
   return outcome.kind === 'done' ? DONE : outcome.kind === 'dead-lettered' ? DEAD_LETTERED : FAILED;
 }
-
-/** True for a thenable (cheaper than `instanceof Promise` across realms and custom thenables). */
-export function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
