@@ -1,7 +1,7 @@
 import { validateCheckpoint } from '../checkpoint/compare.js';
 import { checkDecodeLimits } from '../codec/limits.js';
 import { resolveCodec } from '../codec/resolve-codec.js';
-import { layOut, Units } from '../expand/units.js';
+import { readAll, Units } from '../expand/units.js';
 import { KeyWalk } from '../handle/by-key.js';
 import { walkInOrder } from '../handle/in-order.js';
 import { walkBatch } from '../handle/whole-batch.js';
@@ -80,7 +80,7 @@ export async function processBatch<T = unknown>(
   try {
     if (batch) end = await walkBatch(run, units, handler);
     else if (concurrency === 1) end = await walkInOrder(run, units, handler);
-    else end = await new KeyWalk(run, layOut(units), handler, concurrency).walk();
+    else end = await new KeyWalk(run, readAll(units), handler, concurrency).walk();
   } finally {
     signal.dispose();
   }

@@ -158,15 +158,15 @@ export function unitsOf(
   return userRecordsLeft(source.recordAt(index, bytes), resumeFrom);
 }
 
-/** Every unit of `units` read now, in order: built with its bytes, or a failure at its place. */
-export interface Layout {
+/** Every unit of a source, read up front, in order: built with its bytes, or a failure at its place. */
+export interface AllUnits {
   readonly records: readonly StreamRecord<Uint8Array>[];
   /** Failed units by index (undefined when there are none: the common case). */
   readonly failures: ReadonlyMap<number, UnitFailure> | undefined;
 }
 
 /** Reads every unit now (for a walk that needs them all up front: concurrency by partition key). */
-export function layOut(units: Units): Layout {
+export function readAll(units: Units): AllUnits {
   const records: StreamRecord<Uint8Array>[] = [];
   let failures: Map<number, UnitFailure> | undefined;
   for (;;) {

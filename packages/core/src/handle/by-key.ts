@@ -2,7 +2,7 @@ import type { Run } from '../batch/run.js';
 import { isThenable } from '../batch/thenable.js';
 import type { RecordHandler } from '../batch/types.js';
 import { type Decoded, decodeBuilt, Undecodable } from '../decode/decode-unit.js';
-import type { Layout } from '../expand/units.js';
+import type { AllUnits } from '../expand/units.js';
 import { DEAD_LETTERED, DONE, FAILED, type Outcome, RUNNING, stateOf } from '../settle/outcome.js';
 import type { WalkEnd } from '../settle/result.js';
 import { doneAtFirstAttempt } from '../speed/done-outcome.js';
@@ -40,11 +40,11 @@ export class KeyWalk<T> {
 
   constructor(
     readonly run: Run<T>,
-    readonly layout: Layout,
+    readonly units: AllUnits,
     readonly handler: RecordHandler<T>,
     readonly concurrency: number,
   ) {
-    const { records, failures } = layout;
+    const { records, failures } = units;
     this.#states = new Uint8Array(records.length);
     this.#laneOf = new Array(records.length);
     const lanes = new Map<string, Lane>();
@@ -71,19 +71,19 @@ export class KeyWalk<T> {
 
   /** Starts every unit that may start now; the promise of the walk's end. */
   walk(): Promise<WalkEnd> {
-    const { run, layout, handler } = this;
+    const { run, units, handler } = this;
     try {
       while (this.#inFlight < this.concurrency && !run.shouldStop()) {
         const index = this.#pick();
         if (index < 0) break;
         const startedAt = run.ledger.clock();
         this.#states[index] = RUNNING;
-        const failure = layout.failures?.get(index);
+        const failure = units.failures?.get(index);
         let settled: Outcome | Promise<Outcome>;
         if (failure !== undefined) {
           settled = poison(run, failure.record, failure.error, failure.reason, 0);
         } else {
-          const decoded = decodeBuilt(run.plan, layout.records[index] as (typeof layout.records)[number]);
+          const decoded = decodeBuilt(run.plan, units.records[index] as (typeof units.records)[number]);
           if (decoded instanceof Promise) settled = decoded.then((d) => this.#handle(d));
           else if (decoded instanceof Undecodable) {
             settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
@@ -175,7 +175,7 @@ export class KeyWalk<T> {
 
   #endOf(): WalkEnd {
     const low = this.#settledBefore;
-    const records = this.layout.records;
+    const records = this.units.records;
     const failed = this.#failed.get(low);
     return {
       last: low === 0 ? undefined : records[low - 1],
