@@ -7,14 +7,14 @@ import { walkInOrder } from '../handle/in-order.js';
 import { walkBatch } from '../handle/whole-batch.js';
 import { silentLogger } from '../logging/logger.js';
 import { resultOf, type WalkEnd } from '../settle/result.js';
-import { type BatchRecords, recordSource } from '../source/open-source.js';
+import { recordSource } from '../source/open-source.js';
 import { keepShapes } from '../speed/keep-shapes.js';
 import { isBatchHandler } from './batch-handler.js';
 import { batchSignal } from './batch-signal.js';
 import { logSafely } from './log.js';
 import { retryPolicy } from './retry.js';
 import { Run } from './run.js';
-import type { BatchResult, Handler, ProcessBatchOptions } from './types.js';
+import type { BatchInput, BatchResult, Handler, KinesisRecords, LambdaRecords, ProcessBatchOptions } from './types.js';
 
 /**
  * Walks a batch of one shard's records, in sequence order, through `handler`, keeping the
@@ -35,7 +35,7 @@ import type { BatchResult, Handler, ProcessBatchOptions } from './types.js';
  * @param handler a per-record handler `(record, context) => void | Promise<void>`, or a `batchHandler(...)`
  */
 export async function processBatch<T = unknown>(
-  records: BatchRecords,
+  records: readonly BatchInput[] | LambdaRecords | KinesisRecords,
   handler: Handler<T>,
   options: ProcessBatchOptions<T> = {},
 ): Promise<BatchResult> {
