@@ -24,6 +24,7 @@ import { type Lane, LaneHeap } from './lane-heap.js';
 export class KeyWalk<T> {
   readonly #states: Uint8Array;
   readonly #failed = new Map<number, Outcome>();
+  /** The lane of each unit (undefined for a barrier). */
   readonly #laneOf: (Lane | undefined)[];
   readonly #barriers: number[] = [];
   readonly #ready = new LaneHeap();
@@ -44,25 +45,9 @@ export class KeyWalk<T> {
     readonly handler: RecordHandler<T>,
     readonly concurrency: number,
   ) {
-    const { records, failures } = units;
-    this.#states = new Uint8Array(records.length);
-    this.#laneOf = new Array(records.length);
-    const lanes = new Map<string, Lane>();
-    for (let i = 0; i < records.length; i++) {
-      if (failures?.get(i)?.barrier) {
-        this.#barriers.push(i);
-        continue;
-      }
-      const key = (records[i] as { partitionKey: string }).partitionKey;
-      let lane = lanes.get(key);
-      if (lane === undefined) {
-        lane = { indices: [], next: 0, running: false };
-        lanes.set(key, lane);
-      }
-      lane.indices.push(i);
-      this.#laneOf[i] = lane;
-    }
-    for (const lane of lanes.values()) this.#ready.push(lane);
+    this.#states = new Uint8Array(units.records.length);
+    this.#laneOf = new Array(units.records.length);
+    lanesOf(units, this.#laneOf, this.#barriers, this.#ready);
     this.#end = new Promise<WalkEnd>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -183,5 +168,28 @@ export class KeyWalk<T> {
       notStarted: failed === undefined && low < records.length ? records[low] : undefined,
       total: records.length,
     };
+  }
+}
+
+/**
+ * Puts every unit in the lane of its partition key (`laneOf`), or among the barriers, and every lane
+ * in `ready` (each lane once it has its first unit: the heap orders lanes by their next unit).
+ */
+function lanesOf(units: AllUnits, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): void {
+  const { records, failures } = units;
+  const lanes = new Map<string, Lane>();
+  for (let i = 0; i < records.length; i++) {
+    if (failures?.get(i)?.barrier) {
+      barriers.push(i);
+      continue;
+    }
+    const key = (records[i] as { partitionKey: string }).partitionKey;
+    let lane = lanes.get(key);
+    if (lane === undefined) {
+      lane = { indices: [i], next: 0, running: false };
+      lanes.set(key, lane);
+      ready.push(lane);
+    } else lane.indices.push(i);
+    laneOf[i] = lane;
   }
 }
