@@ -80,11 +80,15 @@ export async function processBatch<T = unknown>(
   try {
     if (batch) end = await walkBatch(run, units, handler);
     else if (concurrency === 1) end = await walkInOrder(run, units, handler);
-    else end = await new KeyWalk(run, readAll(units), handler, concurrency).walk();
+    else {
+      const walk = new KeyWalk(run, readAll(units), handler, concurrency);
+      walk.walk();
+      end = await walk.end();
+    }
   } finally {
     signal.dispose();
   }
-  const result = resultOf(run, end, startedAt);
+  const result = resultOf(run, end, units.read + units.countLeft(), startedAt);
   keepShapes(run, units, !batch && concurrency > 1);
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;

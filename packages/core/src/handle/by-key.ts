@@ -54,8 +54,12 @@ export class KeyWalk<T> {
     });
   }
 
-  /** Starts every unit that may start now; the promise of the walk's end. */
-  walk(): Promise<WalkEnd> {
+  /**
+   * Starts every unit that may start now. Nothing follows its loop: V8 compiles the loop while it
+   * runs (on-stack replacement) and reuses that code for the next batches, and code after the loop,
+   * not yet run when it was compiled, would leave it at every batch (a deoptimization).
+   */
+  walk(): void {
     const { run, units, handler } = this;
     try {
       while (this.#inFlight < this.concurrency && !run.shouldStop()) {
@@ -94,16 +98,25 @@ export class KeyWalk<T> {
               this.#inFlight--;
               this.#settle(index, outcome, startedAt);
               this.walk();
+              this.#endIfDone();
             },
             (error: unknown) => this.#reject(error),
           );
         } else this.#settle(index, settled, startedAt);
       }
-      if (this.#inFlight === 0) this.#resolve(this.#endOf());
     } catch (error) {
       this.#reject(error);
     }
+  }
+
+  /** The walk's end, once no unit is running and none may start (after `walk()`). */
+  end(): Promise<WalkEnd> {
+    this.#endIfDone();
     return this.#end;
+  }
+
+  #endIfDone(): void {
+    if (this.#inFlight === 0) this.#resolve(this.#endOf());
   }
 
   /** A unit decoded by an asynchronous codec: its handler's first attempt, then retries and poison. */
@@ -166,7 +179,6 @@ export class KeyWalk<T> {
       last: low === 0 ? undefined : records[low - 1],
       failed,
       notStarted: failed === undefined && low < records.length ? records[low] : undefined,
-      total: records.length,
     };
   }
 }

@@ -26,52 +26,10 @@ function missingError(done: number, count: number): Error {
  * records not yet done (unless the handler has its own retries).
  */
 export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHandler<T>): Promise<WalkEnd> {
-  const { ledger, plan } = run;
-  /** Per unit read: its record (decoded, or as far as it can be told), its state, its failure. */
-  const unitRecords: StreamRecord<unknown>[] = [];
-  const states: number[] = [];
-  const failed = new Map<number, Outcome>();
-  const settle = (unit: number, outcome: Outcome, startedAt: number) => {
-    ledger.settle(outcome, startedAt);
-    states[unit] = stateOf(outcome);
-    if (outcome.kind === 'failed') failed.set(unit, outcome);
-  };
-  const end = (): WalkEnd => {
-    let low = 0;
-    while (low < states.length && (states[low] === DONE || states[low] === DEAD_LETTERED)) low++;
-    const failure = failed.get(low);
-    return {
-      last: low === 0 ? undefined : unitRecords[low - 1],
-      failed: failure,
-      notStarted: failure === undefined && low < unitRecords.length ? unitRecords[low] : undefined,
-      total: units.read + units.countLeft(),
-    };
-  };
-
-  const records: StreamRecord<T>[] = [];
-  const positions: number[] = [];
-  for (;;) {
-    const bytes = units.next();
-    if (bytes === undefined) break;
-    const unit = unitRecords.length;
-    const startedAt = ledger.clock();
-    const pending = decodeUnit(plan, units, bytes);
-    const decoded = pending instanceof Promise ? await pending : pending;
-    if (decoded instanceof Undecodable) {
-      unitRecords.push(decoded.record);
-      states.push(RUNNING);
-      const settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
-      const outcome = settled instanceof Promise ? await settled : settled;
-      settle(unit, outcome, startedAt);
-      if (outcome.kind === 'failed') break;
-      continue;
-    }
-    unitRecords.push(decoded);
-    states.push(PENDING);
-    records.push(decoded);
-    positions.push(unit);
-  }
-  if (records.length === 0 || run.shouldStop()) return end();
+  const batch = new Collected<T>(run);
+  await collect(run, units, batch);
+  const { records, positions } = batch;
+  if (records.length === 0 || run.shouldStop()) return batch.end();
 
   const s = run.settings;
   const context: BatchContext = {
@@ -81,7 +39,7 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
     ...(s.deadLetter === undefined ? {} : { deadLetter: s.deadLetter as BatchContext['deadLetter'] }),
   };
   const startedAt = performance.now();
-  for (const unit of positions) states[unit] = RUNNING;
+  for (const unit of positions) batch.states[unit] = RUNNING;
 
   let offset = 0; // records[0..offset) are done
   let attempt = 1;
@@ -90,7 +48,7 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
     const reported = result == null ? count : Math.floor(Number(result.done));
     const done = Number.isFinite(reported) ? Math.min(Math.max(reported, 0), count) : 0;
     for (let k = 0; k < done; k++) {
-      settle(
+      batch.settle(
         positions[offset + k] as number,
         { kind: 'done', record: records[offset + k] as StreamRecord<T>, attempts: n },
         startedAt,
@@ -127,7 +85,7 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
   } catch (error) {
     failure = error;
   }
-  if (failure === NONE) return end();
+  if (failure === NONE) return batch.end();
   let interrupted = false;
   if (handler.ownRetries !== true && s.policy.attempts > 1 && s.policy.isRetryable(failure)) {
     if (s.signal.aborted) interrupted = true;
@@ -140,13 +98,13 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
           'batch handler failed, retrying',
         ),
       );
-      if (r.ok) return end();
+      if (r.ok) return batch.end();
       failure = r.error;
       interrupted = r.interrupted;
     }
   }
   const record = records[offset] as StreamRecord<T>;
-  settle(
+  batch.settle(
     positions[offset] as number,
     {
       kind: 'failed',
@@ -158,6 +116,66 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
     startedAt,
   );
   // The records after the failed one were handed over but not done: back to pending.
-  for (let k = offset + 1; k < records.length; k++) states[positions[k] as number] = PENDING;
-  return end();
+  for (let k = offset + 1; k < records.length; k++) batch.states[positions[k] as number] = PENDING;
+  return batch.end();
+}
+
+/** The units of a whole-batch walk: each one's record (decoded, or as far as it can be told) and state. */
+class Collected<T> {
+  readonly unitRecords: StreamRecord<unknown>[] = [];
+  readonly states: number[] = [];
+  readonly failed = new Map<number, Outcome>();
+  /** The decoded records, for the handler, and the unit each one is. */
+  readonly records: StreamRecord<T>[] = [];
+  readonly positions: number[] = [];
+
+  constructor(readonly run: Run<T>) {}
+
+  settle(unit: number, outcome: Outcome, startedAt: number): void {
+    this.run.ledger.settle(outcome, startedAt);
+    this.states[unit] = stateOf(outcome);
+    if (outcome.kind === 'failed') this.failed.set(unit, outcome);
+  }
+
+  end(): WalkEnd {
+    const { states, unitRecords } = this;
+    let low = 0;
+    while (low < states.length && (states[low] === DONE || states[low] === DEAD_LETTERED)) low++;
+    const failure = this.failed.get(low);
+    return {
+      last: low === 0 ? undefined : unitRecords[low - 1],
+      failed: failure,
+      notStarted: failure === undefined && low < unitRecords.length ? unitRecords[low] : undefined,
+    };
+  }
+}
+
+/**
+ * Reads and decodes the units in order up to the first that cannot be decoded and is not
+ * dead-lettered. Nothing follows its loop (see KeyWalk.walk).
+ */
+async function collect<T>(run: Run<T>, units: Units, batch: Collected<T>): Promise<void> {
+  const { ledger, plan } = run;
+  const { unitRecords, states, records, positions } = batch;
+  for (;;) {
+    const bytes = units.next();
+    if (bytes === undefined) break;
+    const unit = unitRecords.length;
+    const startedAt = ledger.clock();
+    const pending = decodeUnit(plan, units, bytes);
+    const decoded = pending instanceof Promise ? await pending : pending;
+    if (decoded instanceof Undecodable) {
+      unitRecords.push(decoded.record);
+      states.push(RUNNING);
+      const settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
+      const outcome = settled instanceof Promise ? await settled : settled;
+      batch.settle(unit, outcome, startedAt);
+      if (outcome.kind === 'failed') break;
+      continue;
+    }
+    unitRecords.push(decoded);
+    states.push(PENDING);
+    records.push(decoded);
+    positions.push(unit);
+  }
 }

@@ -13,12 +13,13 @@ export interface WalkEnd {
   readonly failed: Outcome | undefined;
   /** The first unit not done, when it never started (the walk stopped: deadline, abort). */
   readonly notStarted: StreamRecord<unknown> | undefined;
-  /** Units in the batch (user records of expanded aggregates, failed units). */
-  readonly total: number;
 }
 
-/** The settle stage: the batch result of a walk: low-water checkpoint, first unit not done. */
-export function resultOf<T>(run: Run<T>, end: WalkEnd, startedAt: number): BatchResult {
+/**
+ * The settle stage: the batch result of a walk: low-water checkpoint, first unit not done, and
+ * `total` units in the batch (user records of expanded aggregates, failed units).
+ */
+export function resultOf<T>(run: Run<T>, end: WalkEnd, total: number, startedAt: number): BatchResult {
   return {
     checkpoint: end.last === undefined ? undefined : checkpointOf(end.last),
     failed:
@@ -27,7 +28,7 @@ export function resultOf<T>(run: Run<T>, end: WalkEnd, startedAt: number): Batch
         : end.notStarted !== undefined
           ? notStarted(run, end.notStarted)
           : undefined,
-    total: end.total,
+    total,
     succeeded: run.ledger.succeeded,
     deadLettered: run.ledger.deadLettered,
     durationMs: performance.now() - startedAt,
