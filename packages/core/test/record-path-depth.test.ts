@@ -42,9 +42,15 @@ const sources: Record<string, () => readonly BatchInput[] | LambdaRecords | Kine
     ),
 };
 
-/** Calls from processBatch to the frame that took `stack` (the handler): 2 = processBatch -> walk -> handler. */
+/**
+ * Calls from processBatch to the frame that took `stack` (the handler): 2 = processBatch -> walk ->
+ * handler. Node's own frames (the microtask queue resuming an async function) are no calls of ours.
+ */
 function callsFromProcessBatch(stack: string): number {
-  const frames = stack.split('\n').slice(1);
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .filter((line) => !/\(node:internal\//.test(line));
   const at = frames.findIndex((line) => /\bat (async )?processBatch\b/.test(line));
   expect(at, stack).toBeGreaterThan(0);
   return at;

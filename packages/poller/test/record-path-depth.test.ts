@@ -45,7 +45,11 @@ describe('the poller record path', () => {
       } finally {
         await poller.stop();
       }
-      const frames = (stacks[0] as string).split('\n').slice(1);
+      // Node's own frames (the microtask queue resuming an async function) are no calls of ours.
+      const frames = (stacks[0] as string)
+        .split('\n')
+        .slice(1)
+        .filter((line) => !/\(node:internal\//.test(line));
       // The frame of the loop that called GetRecords and got the page.
       const read = frames.findIndex((line) => /\bat (async )?(ShardReader\.)?#read\b/.test(line));
       expect(read, stacks[0]).toBeGreaterThan(0);
