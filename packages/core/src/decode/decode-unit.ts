@@ -1,6 +1,6 @@
 import { isThenable } from '../batch/thenable.js';
 import type { Codec } from '../codec/codec.js';
-import { decodeRecord, toDecodeError } from '../codec/decode-record.js';
+import { toDecodeError } from '../codec/decode-record.js';
 import type { DecodeLimits } from '../codec/limits.js';
 import { isRecordBlind, isTransientCodec } from '../codec/traits.js';
 import type { Units } from '../expand/units.js';
@@ -73,21 +73,28 @@ function undecodable<T>(plan: DecodePlan<T>, units: Units, bytes: Uint8Array, er
 }
 
 /**
- * The decode stage for a record already built with its bytes (a unit laid out ahead of its turn,
- * for a walk by partition key): the record holding the codec's value, or an {@link Undecodable}.
+ * The decode stage for a record already built with its bytes (a unit read ahead of its turn, for a
+ * walk by partition key): the record holding the codec's value (the record itself when the codec
+ * gives its bytes back), or an {@link Undecodable}.
  */
 export function decodeBuilt<T>(plan: DecodePlan<T>, raw: StreamRecord<Uint8Array>): Decoded<T> | Promise<Decoded<T>> {
-  let decoded: StreamRecord<T> | Promise<StreamRecord<T>>;
+  const codec = plan.codec;
+  let value: T | PromiseLike<T>;
   try {
-    decoded = decodeRecord(raw, plan.codec, plan.limits);
+    value = codec.decode(raw.data, plan.recordBlind ? UNREAD_RECORD : raw, plan.limits);
+    if (isThenable<T>(value)) {
+      return Promise.resolve(value).then(
+        (data): Decoded<T> => withData(raw, data),
+        (error: unknown) => new Undecodable(raw, toDecodeError(raw, codec.name, error), 'decode'),
+      );
+    }
   } catch (error) {
-    return new Undecodable(raw, error, 'decode');
+    return new Undecodable(raw, toDecodeError(raw, codec.name, error), 'decode');
   }
-  if (decoded instanceof Promise) {
-    return decoded.then(
-      (record): Decoded<T> => record,
-      (error: unknown) => new Undecodable(raw, error, 'decode'),
-    );
-  }
-  return decoded;
+  return withData(raw, value);
+}
+
+/** `raw` holding `data`: itself when `data` is its own bytes, else a copy. */
+function withData<T>(raw: StreamRecord<Uint8Array>, data: T): StreamRecord<T> {
+  return ((data as unknown) === raw.data ? raw : { ...raw, data }) as StreamRecord<T>;
 }
