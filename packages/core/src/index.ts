@@ -6,16 +6,20 @@
  * @packageDocumentation
  */
 
-// The record path: records, sources, processBatch, batch handlers, KPL.
-export {
-  batchHandler,
-  fromKinesisRecords,
-  isBatchHandler,
-  kinesisRecords,
-  lambdaRecords,
-  processBatch,
-} from './batch/index.js';
-export type * from './batch/types.js';
+// The record path: processBatch over a record source (an array of records, or a GetRecords page).
+export { batchHandler, processBatch } from './batch/index.js';
+export type {
+  BatchContext,
+  BatchHandler,
+  BatchHandlerResult,
+  BatchResult,
+  DeadLetterHandler,
+  FailedRecord,
+  Handler,
+  ProcessBatchOptions,
+  RecordContext,
+  RecordHandler,
+} from './batch/types.js';
 // Checkpoints.
 export type { Checkpoint, CheckpointStore, SequenceCheckpoint } from './checkpoint/checkpoint.js';
 export { FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint/file-store.js';
@@ -37,21 +41,10 @@ export {
   KplAggregateError,
 } from './errors/record-errors.js';
 export { FatalError, RetryableError, StreamshareError } from './errors/streamshare-error.js';
-export { deaggregate, isAggregated, KPL_MAGIC } from './kpl/deaggregate.js';
+export { deaggregate } from './expand/kpl.js';
 // A function carrying this symbol is run by the poller as a Lambda handler (kinesisHandler sets it).
 export { KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
 // Logging.
 export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/logger.js';
-export {
-  fromKinesisRecord,
-  type KinesisRecordSource,
-  type KinesisSdkRecord,
-} from './record/kinesis-record.js';
-export {
-  fromLambdaRecord,
-  type LambdaKinesisEvent,
-  type LambdaKinesisPayload,
-  type LambdaKinesisRecord,
-} from './record/lambda-record.js';
-export { compareSequenceNumbers } from './record/sequence.js';
 export type { RecordIdentity, StreamRecord } from './record/stream-record.js';
+export { kinesisRecords } from './source/page-source.js';

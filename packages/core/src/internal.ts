@@ -38,6 +38,17 @@ export {
   retryCall,
   sleep,
 } from './aws/retry-policy.js';
+export { isBatchHandler } from './batch/batch-handler.js';
+// The record path's own names, for the packages' transports (users call processBatch, kinesisRecords).
+export type {
+  BatchHandlerOptions,
+  BatchInput,
+  KinesisRecords,
+  LambdaRecords,
+  RecordEvent,
+  RejectedRecord,
+  RetryOptions,
+} from './batch/types.js';
 export { compareCheckpoints, describeCheckpoint, validateCheckpoint } from './checkpoint/compare.js';
 export { resolveCodec } from './codec/resolve-codec.js';
 export { ENVELOPE_TYPE, fromEnvelope, toEnvelope, toEnvelopeJson } from './envelope/envelope.js';
@@ -46,5 +57,19 @@ export { stringifyJson, toJsonText } from './envelope/json-stringify.js';
 export { describeRecord, identityOf } from './errors/record-errors.js';
 export { isRetryable } from './errors/streamshare-error.js';
 export { describeThrown, errorFromThrown, readThrownProperty } from './errors/thrown.js';
+export { isAggregated } from './expand/kpl.js';
+export { unitsOf } from './expand/units.js';
 export { toLambdaKinesisEvent } from './lambda-format/lambda-event.js';
 export { isKinesisLambdaHandler } from './lambda-format/marker.js';
+export { fromKinesisRecord, type KinesisSdkRecord, type ShardOrigin } from './normalize/kinesis-record.js';
+export {
+  fromLambdaRecord,
+  type LambdaKinesisEvent,
+  type LambdaKinesisPayload,
+  type LambdaKinesisRecord,
+} from './normalize/lambda-record.js';
+export { compareSequenceNumbers } from './record/sequence.js';
+export { lambdaRecords } from './source/lambda-source.js';
+export { type BatchRecords, recordSource } from './source/open-source.js';
+export { fromKinesisRecords, payloadBytes } from './source/page-source.js';
+export type { RecordSource } from './source/record-source.js';

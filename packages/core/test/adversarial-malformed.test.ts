@@ -1,20 +1,22 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import {
-  type BatchInput,
   type Checkpoint,
   type Codec,
   type DecodeLimits,
   deaggregate,
-  isAggregated,
-  type KinesisRecords,
   kinesisRecords,
-  type LambdaRecords,
-  lambdaRecords,
   processBatch,
   type StreamRecord,
   StreamshareError,
   schema,
 } from '@streamshare/core';
+import {
+  type BatchInput,
+  isAggregated,
+  type KinesisRecords,
+  type LambdaRecords,
+  lambdaRecords,
+} from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,20 +1,17 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import {
-  type BatchInput,
   type BatchResult,
   batchHandler,
   type Codec,
   createLogger,
-  type KinesisRecords,
   kinesisRecords,
-  type LambdaRecords,
-  lambdaRecords,
   type ProcessBatchOptions,
   processBatch,
   type StreamRecord,
   StreamshareError,
   schema,
 } from '@streamshare/core';
+import { type BatchInput, type KinesisRecords, type LambdaRecords, lambdaRecords } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';

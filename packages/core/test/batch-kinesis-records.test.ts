@@ -5,14 +5,13 @@
  */
 import {
   type BatchResult,
-  fromKinesisRecords,
   InvalidInputError,
-  type KinesisSdkRecord,
   kinesisRecords,
   processBatch,
   RetryableError,
   type StreamRecord,
 } from '@streamshare/core';
+import { fromKinesisRecords, type KinesisSdkRecord } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeAggregate, frame } from './fixtures/kpl.js';

@@ -1,14 +1,5 @@
-import {
-  type BatchInput,
-  type BatchResult,
-  DecodeError,
-  fromLambdaRecord,
-  InvalidInputError,
-  type LambdaKinesisRecord,
-  lambdaRecords,
-  processBatch,
-  type StreamRecord,
-} from '@streamshare/core';
+import { type BatchResult, DecodeError, InvalidInputError, processBatch, type StreamRecord } from '@streamshare/core';
+import { type BatchInput, fromLambdaRecord, type LambdaKinesisRecord, lambdaRecords } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeAggregate, frame } from './fixtures/kpl.js';

@@ -7,10 +7,10 @@ import {
   HandlerError,
   KplAggregateError,
   processBatch,
-  type RecordEvent,
   RetryableError,
   type StreamRecord,
 } from '@streamshare/core';
+import type { RecordEvent } from '@streamshare/core/internal';
 import { describe, expect, it, vi } from 'vitest';
 import { encodeAggregate, frame } from './fixtures/kpl.js';
 import { idOf, record, records, rejected, SHARD, seq } from './fixtures-batch/records.js';

@@ -1,5 +1,6 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { DecodeError, fromLambdaRecord } from '@streamshare/core';
+import { DecodeError } from '@streamshare/core';
+import { fromLambdaRecord } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
 import { auto } from '../src/codec/auto.js';
 import { decodeRecord } from '../src/codec/decode-record.js';

@@ -1,4 +1,5 @@
-import { DecodeError, fromLambdaRecord, InvalidInputError } from '@streamshare/core';
+import { DecodeError, InvalidInputError } from '@streamshare/core';
+import { fromLambdaRecord } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auto } from '../src/codec/auto.js';

@@ -5,12 +5,12 @@ import {
   type DecodeLimits,
   InvalidInputError,
   kinesisRecords,
-  lambdaRecords,
   processBatch,
   type StreamRecord,
   schema,
   withDecodeLimits,
 } from '@streamshare/core';
+import { lambdaRecords } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { deaggregate, isAggregated, KplAggregateError, type StreamRecord } from '@streamshare/core';
+import { deaggregate, KplAggregateError, type StreamRecord } from '@streamshare/core';
+import { isAggregated } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
 import {
   type AwsUserRecord,

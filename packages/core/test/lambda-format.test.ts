@@ -1,4 +1,5 @@
-import { fromLambdaRecord, InvalidInputError, type StreamRecord } from '@streamshare/core';
+import { InvalidInputError, type StreamRecord } from '@streamshare/core';
+import { fromLambdaRecord } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toLambdaKinesisEvent, toLambdaKinesisRecord } from '../src/lambda-format/lambda-event.js';

@@ -1,4 +1,5 @@
-import { DecodeError, fromLambdaRecord, type LambdaKinesisRecord } from '@streamshare/core';
+import { DecodeError } from '@streamshare/core';
+import { fromLambdaRecord, type LambdaKinesisRecord } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referenceLambdaRecord } from './fixtures/lambda-event.js';

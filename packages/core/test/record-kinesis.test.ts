@@ -1,4 +1,5 @@
-import { fromKinesisRecord, InvalidInputError } from '@streamshare/core';
+import { InvalidInputError } from '@streamshare/core';
+import { fromKinesisRecord } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
 
 const source = { streamArn: 'arn:aws:kinesis:eu-west-1:999900009999:stream/s', shardId: 'shardId-000000000003' };

@@ -1,4 +1,5 @@
-import { DecodeError, fromLambdaRecord, InvalidInputError, type LambdaKinesisRecord } from '@streamshare/core';
+import { DecodeError, InvalidInputError } from '@streamshare/core';
+import { fromLambdaRecord, type LambdaKinesisRecord } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
 import { consoleTestRecord, referenceLambdaRecord } from './fixtures/lambda-event.js';
 

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareSequenceNumbers, FileCheckpointStore, MemoryCheckpointStore } from '@streamshare/core';
+import { FileCheckpointStore, MemoryCheckpointStore } from '@streamshare/core';
+import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { createPoller, InvalidStreamArnError } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';

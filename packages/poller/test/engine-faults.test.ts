@@ -1,4 +1,5 @@
-import { compareSequenceNumbers, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { AccessDeniedError, createPoller, KmsError, StreamNotFoundError } from '@streamshare/poller';
 import { type FaultProxy, PRODUCER_ACCOUNT, putRecords, startFaultProxy, streamArnOf } from '@streamshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { compareSequenceNumbers, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { createPoller } from '@streamshare/poller';
 import { putRecords, waitForStreamActive } from '@streamshare/testkit';
 import { describe, expect, it } from 'vitest';

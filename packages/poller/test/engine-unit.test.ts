@@ -1,5 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { kinesisRecords, MemoryCheckpointStore, type SequenceCheckpoint, type StreamRecord } from '@streamshare/core';
 import { backoffDelay, parseStreamArn } from '@streamshare/core/internal';
 import {
   AccessDeniedError,
@@ -16,7 +16,7 @@ import { classifyKinesisError, principalFromMessage } from '../src/errors/classi
 import { outcomeOfLambdaResponse } from '../src/reader/lambda-delivery.js';
 import { nextCallAt, Pacer } from '../src/reader/pacer.js';
 import { iteratorRequest, retryPosition } from '../src/reader/position.js';
-import { expandAndSkip } from '../src/reader/record-delivery.js';
+import { recordDelivery } from '../src/reader/record-delivery.js';
 import { toShardDescriptor } from '../src/shards/discover-shards.js';
 import { aggregateRecords } from './helpers/kpl.js';
 
@@ -298,23 +298,32 @@ describe('read positions', () => {
   });
 });
 
-describe('expandAndSkip', () => {
-  const record = (sequenceNumber: string, data: Uint8Array): StreamRecord<Uint8Array> => ({
-    streamArn: ARN,
-    shardId: 's0',
-    partitionKey: 'pk',
-    sequenceNumber,
-    approximateArrivalTimestamp: new Date(0),
-    data,
+describe('recordDelivery: KPL aggregates of a page, expanded by processBatch', () => {
+  const sdkRecord = (sequenceNumber: string, data: Uint8Array) => ({
+    SequenceNumber: sequenceNumber,
+    PartitionKey: 'pk',
+    ApproximateArrivalTimestamp: new Date(0),
+    Data: data,
   });
+  const deliver = async (page: ReturnType<typeof sdkRecord>[], resumeFrom: SequenceCheckpoint | undefined) => {
+    const seen: StreamRecord<Uint8Array>[] = [];
+    const dead: { record: StreamRecord<unknown>; error: unknown }[] = [];
+    const delivery = recordDelivery((record) => void seen.push(record as StreamRecord<Uint8Array>), {
+      codec: 'bytes',
+      deadLetter: async (record, error) => void dead.push({ record, error }),
+    });
+    const records = kinesisRecords(page, { streamArn: ARN, shardId: 's0' });
+    const { result } = await delivery({ shardId: 's0', records, resumeFrom }, new AbortController().signal);
+    return { seen, dead, result };
+  };
 
   it('expands aggregates and skips the user records a partial checkpoint covers', async () => {
     const [agg] = await aggregateRecords(
       Array.from({ length: 5 }, (_, i) => ({ partitionKey: `u${i}`, data: `d${i}` })),
     );
-    const inputs = [record('100', agg!.data), record('101', new TextEncoder().encode('plain'))];
-    const all = expandAndSkip(inputs, undefined) as StreamRecord<Uint8Array>[];
-    expect(all.map((r) => [r.sequenceNumber, r.subSequenceNumber])).toEqual([
+    const page = [sdkRecord('100', agg!.data), sdkRecord('101', new TextEncoder().encode('plain'))];
+    const all = await deliver(page, undefined);
+    expect(all.seen.map((r) => [r.sequenceNumber, r.subSequenceNumber])).toEqual([
       ['100', 0],
       ['100', 1],
       ['100', 2],
@@ -322,28 +331,27 @@ describe('expandAndSkip', () => {
       ['100', 4],
       ['101', undefined],
     ]);
-    const rest = expandAndSkip(inputs, {
-      sequenceNumber: '100',
-      subSequenceNumber: 2,
-      complete: false,
-    }) as StreamRecord<Uint8Array>[];
-    expect(rest.map((r) => [r.sequenceNumber, r.subSequenceNumber, r.partitionKey])).toEqual([
+    const rest = await deliver(page, { sequenceNumber: '100', subSequenceNumber: 2, complete: false });
+    expect(rest.seen.map((r) => [r.sequenceNumber, r.subSequenceNumber, r.partitionKey])).toEqual([
       ['100', 3, 'u3'],
       ['100', 4, 'u4'],
       ['101', undefined, 'pk'],
     ]);
+    expect(rest.result).toMatchObject({ total: 3, succeeded: 3, failed: undefined });
   });
 
-  it('a corrupt aggregate becomes a rejected input at its place', async () => {
+  it('a corrupt aggregate fails at its place, as one record', async () => {
     const [agg] = await aggregateRecords([
       { partitionKey: 'a', data: 'x' },
       { partitionKey: 'b', data: 'y' },
     ]);
     const corrupt = agg!.data.slice();
     corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] ?? 0) ^ 0xff;
-    const out = expandAndSkip([record('100', corrupt), record('101', new Uint8Array([1]))], undefined);
-    expect('kind' in out[0]! && out[0].kind).toBe('rejected');
-    expect((out[1] as StreamRecord<Uint8Array>).sequenceNumber).toBe('101');
+    const out = await deliver([sdkRecord('100', corrupt), sdkRecord('101', new Uint8Array([1]))], undefined);
+    expect(out.dead.map((d) => [d.record.sequenceNumber, (d.error as { code?: unknown }).code])).toEqual([
+      ['100', 'AGGREGATE_CORRUPT'],
+    ]);
+    expect(out.seen.map((r) => r.sequenceNumber)).toEqual(['101']);
   });
 });
 

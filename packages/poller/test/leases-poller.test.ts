@@ -4,7 +4,8 @@
  * least once and in order per shard, and no two workers checkpoint one shard in one ownership period.
  */
 import { Writable } from 'node:stream';
-import { type Checkpoint, compareSequenceNumbers, type StreamRecord } from '@streamshare/core';
+import type { Checkpoint, StreamRecord } from '@streamshare/core';
+import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { createPoller, type Poller } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import { pino } from 'pino';

@@ -1,39 +1,43 @@
+import type { SequenceCheckpoint } from '../checkpoint/checkpoint.js';
+import { validateCheckpoint } from '../checkpoint/compare.js';
 import { checkDecodeLimits } from '../codec/limits.js';
 import { resolveCodec } from '../codec/resolve-codec.js';
+import { InvalidInputError } from '../errors/record-errors.js';
+import { readAll, Units } from '../expand/units.js';
+import { KeyWalk } from '../handle/by-key.js';
+import { walkInOrder } from '../handle/in-order.js';
+import { walkBatch } from '../handle/whole-batch.js';
 import { silentLogger } from '../logging/logger.js';
+import { resultOf, type WalkEnd } from '../settle/result.js';
+import { recordSource } from '../source/open-source.js';
+import { keepShapes } from '../speed/keep-shapes.js';
 import { isBatchHandler } from './batch-handler.js';
-import { walkBatch } from './batch-walk.js';
-import { type Items, layOut, layOutKinesis, layOutLambda } from './items.js';
-import { asKinesisRecords, fromKinesisRecords, mayHoldAggregates } from './kinesis-records.js';
-import { asLambdaRecords } from './lambda-records.js';
+import { batchSignal } from './batch-signal.js';
 import { logSafely } from './log.js';
-import { walkByKey, walkInOrder } from './record-walk.js';
-import { resultOf } from './result.js';
 import { retryPolicy } from './retry.js';
+import { Run } from './run.js';
 import type { BatchInput, BatchResult, Handler, KinesisRecords, LambdaRecords, ProcessBatchOptions } from './types.js';
-import { Walker } from './walker.js';
-
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Walks a batch of one shard's records, in sequence order, through `handler`, keeping the
  * checkpoint invariant: the result's `checkpoint` is the last record such that it and every record
  * before it are done (handled or dead-lettered), and `failed` is the first record that is not.
  *
- * Per input, at its turn: a rejected input fails to decode; a KPL aggregate is expanded (a corrupt
- * one fails whole); the payload is decoded with the codec (default `auto`); the handler runs, with
- * retries in place for retryable errors; after the retries, the poison policy blocks (default)
- * or dead-letters the record and goes on. Never rejects because of a record: every failure is in
- * the result, whatever a callback throws (any value becomes a readable `HandlerError` or
- * `DecodeError`), and decoding is bounded per record by `decodeLimits`.
+ * Each record, at its turn: read from its source (a record that cannot be read fails to decode); a
+ * KPL aggregate expanded (a corrupt one fails whole; with `resumeFrom`, the user records a partly
+ * done checkpoint covers are skipped); the payload decoded with the codec (default `auto`); the
+ * handler run, with retries in place for retryable errors; after the retries, the poison policy
+ * blocks (default) or dead-letters the record and goes on. Never rejects because of a record: every
+ * failure is in the result, whatever a callback throws (any value becomes a readable `HandlerError`
+ * or `DecodeError`), and decoding is bounded per record by `decodeLimits`.
  *
- * @param inputs one shard's records in sequence order (raw bytes, possibly KPL aggregates) or rejected
- *   inputs; or the records of a Lambda Kinesis event wrapped by `lambdaRecords`, or of a GetRecords
- *   page wrapped by `kinesisRecords`, read at their turn
+ * @param records one shard's records in sequence order: an array of records (raw bytes, possibly
+ *   KPL aggregates) or rejected inputs; or the records of a Lambda Kinesis event (`lambdaRecords`)
+ *   or of a GetRecords page (`kinesisRecords`), read at their turn
  * @param handler a per-record handler `(record, context) => void | Promise<void>`, or a `batchHandler(...)`
  */
 export async function processBatch<T = unknown>(
-  inputs: readonly BatchInput[] | LambdaRecords | KinesisRecords,
+  records: readonly BatchInput[] | LambdaRecords | KinesisRecords,
   handler: Handler<T>,
   options: ProcessBatchOptions<T> = {},
 ): Promise<BatchResult> {
@@ -52,65 +56,41 @@ export async function processBatch<T = unknown>(
   const policy = retryPolicy(options.retry);
   const codec = resolveCodec<T>(options.codec);
   const limits = checkDecodeLimits(options.decodeLimits, 'processBatch: decodeLimits');
+  const resumeFrom = options.resumeFrom === undefined ? undefined : resumePosition(options.resumeFrom);
   const logger = options.logger ?? silentLogger;
+  const source = recordSource(records);
 
-  // One signal for handlers and retries: aborted by the caller's signal or at the deadline.
-  const controller = new AbortController();
-  const external = options.signal;
-  const externalAbort = { aborted: false };
-  const onAbort = () => {
-    externalAbort.aborted = true;
-    controller.abort(external?.reason);
-  };
-  if (external?.aborted) onAbort();
-  else external?.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (options.deadline !== undefined && !controller.signal.aborted) {
-    const deadline = options.deadline;
-    const wait = deadline - Date.now();
-    const expire = () => controller.abort(new Error(`batch deadline ${new Date(deadline).toISOString()} passed`));
-    if (wait <= 0) expire();
-    else if (wait <= MAX_TIMER_MS) {
-      timer = setTimeout(expire, wait);
-      timer.unref?.();
-    }
-  }
-
-  const expand = options.deaggregate ?? true;
-  // With concurrency, an unreadable Lambda record must be known up front (a barrier): read them all now.
-  const lambda = asLambdaRecords(inputs);
-  const page = lambda === undefined ? asKinesisRecords(inputs) : undefined;
-  let items: Items;
-  if (lambda !== undefined) items = layOutLambda(lambda, expand, !batch && concurrency > 1);
-  else if (page === undefined) items = layOut(inputs as readonly BatchInput[], expand);
-  // A page read at each record's turn, unless the walk needs every record up front (partition keys
-  // for concurrency, a batch handler, aggregates to expand).
-  else if (!batch && concurrency === 1 && !(expand && mayHoldAggregates(page.records))) items = layOutKinesis(page);
-  else items = layOut(fromKinesisRecords(page.records, page), expand);
-  const walker = new Walker<T>(items, {
+  const signal = batchSignal(options.signal, options.deadline);
+  const run = new Run<T>({
     codec,
     limits,
     policy,
     deadLetter: options.deadLetter,
     deadline: options.deadline,
-    external,
-    externalAbort,
-    signal: controller.signal,
+    external: options.signal,
+    externalAbort: signal.externalAbort,
+    signal: signal.signal,
     logger,
     onRecord: options.onRecord,
   });
+  // Bytes of a plain record may be read into a scratch buffer when the codec keeps nothing of them
+  // and the walk decodes each unit as soon as it is read.
+  const sequential = batch || concurrency === 1;
+  const units = new Units(source, options.deaggregate ?? true, resumeFrom, run.plan.transient && sequential);
+  let end: WalkEnd;
   try {
-    if (walker.items.records.length > 0) {
-      if (batch) await walkBatch(walker, handler);
-      else if (concurrency === 1) await walkInOrder(walker, handler);
-      else await walkByKey(walker, handler, concurrency);
+    if (batch) end = await walkBatch(run, units, handler);
+    else if (concurrency === 1) end = await walkInOrder(run, units, handler);
+    else {
+      const walk = new KeyWalk(run, readAll(units), handler, concurrency);
+      walk.walk();
+      end = await walk.end();
     }
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    external?.removeEventListener('abort', onAbort);
+    signal.dispose();
   }
-  const result = resultOf(walker, startedAt);
-  walker.retire();
+  const result = resultOf(run, end, units.read + units.countLeft(), startedAt);
+  keepShapes(run, units, !batch && concurrency > 1);
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;
     logSafely(
@@ -135,4 +115,16 @@ export async function processBatch<T = unknown>(
     }
   }
   return result;
+}
+
+/** `options.resumeFrom` checked: a position at a record (a sentinel such as SHARD_END is not one). */
+function resumePosition(checkpoint: unknown): SequenceCheckpoint {
+  const checked = validateCheckpoint(checkpoint, 'processBatch: resumeFrom');
+  if (checked.kind !== undefined) {
+    throw new InvalidInputError(
+      'INVALID_CHECKPOINT',
+      `processBatch: resumeFrom must be a position at a record { sequenceNumber, subSequenceNumber, complete }, got the ${checked.kind} checkpoint`,
+    );
+  }
+  return checked;
 }

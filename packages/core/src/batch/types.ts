@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { SequenceCheckpoint } from '../checkpoint/checkpoint.js';
 import type { Codec, CodecName } from '../codec/codec.js';
 import type { DecodeLimits } from '../codec/limits.js';
-import type { KinesisSdkRecord } from '../record/kinesis-record.js';
-import type { LambdaKinesisRecord } from '../record/lambda-record.js';
+import type { KinesisSdkRecord } from '../normalize/kinesis-record.js';
+import type { LambdaKinesisRecord } from '../normalize/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
 /** What a record handler gets beside the record. */
@@ -75,12 +75,12 @@ export interface RejectedRecord {
   readonly error: unknown;
 }
 
-/** What processBatch takes: records (raw bytes, possibly KPL aggregates) or rejected inputs. */
+/** An entry of an array processBatch takes: a record (raw bytes, possibly a KPL aggregate) or a rejected input. */
 export type BatchInput = StreamRecord<Uint8Array> | RejectedRecord;
 
 /**
- * The records of a Lambda Kinesis event, for processBatch to check and read (base64-decode) one at
- * a time, at its turn: a batch then holds one record's bytes at a time instead of all of them, and
+ * The records of a Lambda Kinesis event as a record source, for processBatch to check and read
+ * (base64-decode) one at a time, at its turn: a batch then holds one record's bytes at a time instead of all of them, and
  * touches each record once. Make it with `lambdaRecords(event.Records)`, which checks the first
  * record; a later record that is malformed or of another shard fails as that record.
  */
@@ -96,8 +96,9 @@ export interface LambdaRecords {
 }
 
 /**
- * The records of one GetRecords page (AWS SDK v3 shape) of one shard, for processBatch to check and
- * normalize one at a time, at its turn: no record object is made ahead of its turn, and each record
+ * The records of one GetRecords page (AWS SDK v3 shape; a SubscribeToShard event's `Records` are
+ * the same) of one shard as a record source, for processBatch to check and normalize one at a time,
+ * at its turn: no record object is made ahead of its turn, and each record
  * is touched once. Make it with `kinesisRecords(records, { streamArn, shardId })`. A record that
  * lacks a field fails as that record (reason `decode`, an InvalidInputError of code
  * `INVALID_KINESIS_RECORD`), as a rejected input does.
@@ -147,6 +148,12 @@ export interface ProcessBatchOptions<T = unknown> {
   readonly decodeLimits?: DecodeLimits;
   /** Expand KPL aggregates (default true). */
   readonly deaggregate?: boolean;
+  /**
+   * The checkpoint reading resumed from, when the batch was read from one: when it is a partly done
+   * KPL aggregate (`complete: false`), the user records of that aggregate up to its
+   * `subSequenceNumber` were done before and are skipped (not handled, not counted).
+   */
+  readonly resumeFrom?: SequenceCheckpoint;
   /** Partition keys handled at once (default 1: strict sequence order). Per-record handlers only. */
   readonly concurrency?: number;
   readonly retry?: RetryOptions;
@@ -178,7 +185,7 @@ export interface FailedRecord {
   /** The record (decoded when decoding succeeded, else raw bytes). */
   readonly record: StreamRecord<unknown>;
   /**
-   * DecodeError, AggregateError, HandlerError (wrapping the handler's error) or DeadlineError; for
+   * DecodeError, KplAggregateError, HandlerError (wrapping the handler's error) or DeadlineError; for
    * reason `aborted`, a HandlerError when the abort cut its retries short, else the reason of the
    * caller's signal.
    */

@@ -9,8 +9,17 @@ import { reasonOf } from './reason.js';
  * its text is made safely); a DecodeError is returned as it is.
  */
 export function toDecodeError(record: StreamRecord<Uint8Array>, codec: string, error: unknown): DecodeError {
-  if (error instanceof DecodeError) return error;
+  if (isDecodeError(error)) return error;
   return new DecodeError(record, codec, reasonOf(error), { cause: error });
+}
+
+/** `instanceof DecodeError`, false for a value that cannot be asked (a Proxy whose traps throw). */
+function isDecodeError(value: unknown): value is DecodeError {
+  try {
+    return value instanceof DecodeError;
+  } catch {
+    return false;
+  }
 }
 
 /** True for a thenable; reading `then` may throw (a hostile value): callers guard it. */

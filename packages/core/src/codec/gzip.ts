@@ -4,6 +4,7 @@ import { decompress, detectCompression } from './compression.js';
 import { json } from './json.js';
 import { checkDecodeLimits, type DecodeLimits, limitsMerger } from './limits.js';
 import { text } from './text.js';
+import { inheritRecordBlind } from './traits.js';
 
 /**
  * Wraps a codec so that it first unpacks gzip or zlib data (told apart by their magic bytes), then
@@ -24,7 +25,7 @@ export function gunzip<T>(inner: Codec<T>, limits: DecodeLimits = {}): Codec<T> 
   const own = checkDecodeLimits(limits, 'gunzip(codec, limits): limits') ?? {};
   const name = inner === json ? 'gzip' : `gzip+${inner.name}`;
   const limitsFor = limitsMerger(own);
-  return {
+  const codec: Codec<T> = {
     name,
     decode(data, record, given) {
       const effective = limitsFor(given);
@@ -32,6 +33,8 @@ export function gunzip<T>(inner: Codec<T>, limits: DecodeLimits = {}): Codec<T> 
       return inner.decode(unpacked, record, effective);
     },
   };
+  inheritRecordBlind(codec as Codec<unknown>, inner as Codec<unknown>);
+  return codec;
 }
 
 /** gzip or zlib, then JSON (typed `unknown`). The codec named `gzip`. */

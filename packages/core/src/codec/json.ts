@@ -32,8 +32,7 @@ export function parseJsonBytes(data: Uint8Array, limits?: DecodeLimits): unknown
  * UTF-8 JSON, typed `unknown` (validate it with `schema(validator)` for a precise type).
  * Numbers beyond 2^53 lose precision, as with `JSON.parse`. Bounded by `maxJsonContainers`.
  */
-// Synchronous, keeps nothing of the bytes, never looks at the record: processBatch relies on it
-// (Walker.transient) to decode Lambda records over one scratch buffer.
+// Synchronous, keeps nothing of the bytes, never looks at the record: see codec/traits.ts.
 export const json: Codec<unknown> = {
   name: 'json',
   decode: (data, _record, limits) => parseJsonBytes(data, limits),

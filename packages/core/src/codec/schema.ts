@@ -3,6 +3,7 @@ import { describeThrown } from '../errors/thrown.js';
 import type { Codec, CodecName } from './codec.js';
 import { json } from './json.js';
 import { resolveCodec } from './resolve-codec.js';
+import { inheritRecordBlind } from './traits.js';
 
 /** A Standard Schema validator rejected a value; `issues` are the validator's own. */
 export class SchemaValidationError extends Error {
@@ -78,11 +79,13 @@ export function schema<S extends StandardSchemaV1>(
     const result = standard.validate(value) as StandardSchemaV1.Result<Out> | Promise<StandardSchemaV1.Result<Out>>;
     return result instanceof Promise ? result.then(settle) : settle(result);
   };
-  return {
+  const codec: Codec<Out> = {
     name: 'schema',
     decode(data, record, limits) {
       const value = from.decode(data, record, limits);
       return value instanceof Promise ? value.then(validate) : validate(value);
     },
   };
+  inheritRecordBlind(codec as Codec<unknown>, from);
+  return codec;
 }

@@ -2,8 +2,7 @@ import type { Codec } from './codec.js';
 import { decodeUtf8 } from './utf8.js';
 
 /** UTF-8 text. Bytes that are not valid UTF-8 are an error (no replacement characters). */
-// Synchronous, keeps nothing of the bytes, never looks at the record: processBatch relies on it
-// (Walker.transient) to decode Lambda records over one scratch buffer.
+// Synchronous, keeps nothing of the bytes, never looks at the record: see codec/traits.ts.
 export const text: Codec<string> = {
   name: 'text',
   decode: (data) => {

@@ -1,7 +1,7 @@
 import type { Codec, CodecName, NamedCodecOutputs } from './codec.js';
 import { checkDecodeLimits, type DecodeLimits, limitsMerger } from './limits.js';
 import { resolveCodec } from './resolve-codec.js';
-import { inheritTransient } from './transient.js';
+import { inheritTraits } from './traits.js';
 
 /**
  * A codec (or the built-in codec of that name) with its own decode limits: the fields set here win
@@ -31,6 +31,6 @@ export function withDecodeLimits<T>(codec: Codec<T> | CodecName, limits: DecodeL
     name: inner.name,
     decode: (data, record, given) => inner.decode(data, record, limitsFor(given)),
   };
-  inheritTransient(wrapper as Codec<unknown>, inner as Codec<unknown>);
+  inheritTraits(wrapper as Codec<unknown>, inner as Codec<unknown>);
   return wrapper;
 }

@@ -31,14 +31,14 @@ export class DecodeError extends StreamshareError {
 }
 
 /** Why a KPL aggregate was rejected. */
-export type AggregateErrorReason = 'CHECKSUM_MISMATCH' | 'TRUNCATED' | 'BAD_TABLE_INDEX' | 'MALFORMED';
+export type KplAggregateErrorReason = 'CHECKSUM_MISMATCH' | 'TRUNCATED' | 'BAD_TABLE_INDEX' | 'MALFORMED';
 
 /** A KPL aggregated record is corrupt. The whole Kinesis record fails; never retryable. */
 export class KplAggregateError extends StreamshareError {
   readonly record: RecordIdentity;
-  readonly reason: AggregateErrorReason;
+  readonly reason: KplAggregateErrorReason;
 
-  constructor(record: RecordIdentity, reason: AggregateErrorReason, detail: string) {
+  constructor(record: RecordIdentity, reason: KplAggregateErrorReason, detail: string) {
     super('AGGREGATE_CORRUPT', `KPL aggregate ${describeRecord(record)} is corrupt (${reason}): ${detail}`);
     this.record = identityOf(record);
     this.reason = reason;

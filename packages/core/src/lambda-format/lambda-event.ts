@@ -1,7 +1,7 @@
 import { arnRegion } from '../aws/arn.js';
 import { InvalidInputError } from '../errors/record-errors.js';
+import type { LambdaKinesisEvent, LambdaKinesisRecord } from '../normalize/lambda-record.js';
 import { encodeBase64 } from '../record/base64.js';
-import type { LambdaKinesisEvent, LambdaKinesisRecord } from '../record/lambda-record.js';
 import type { StreamRecord } from '../record/stream-record.js';
 
 /** What a Lambda event carries that a record does not know. */

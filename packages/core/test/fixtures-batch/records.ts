@@ -1,4 +1,5 @@
-import type { RejectedRecord, StreamRecord } from '@streamshare/core';
+import type { StreamRecord } from '@streamshare/core';
+import type { RejectedRecord } from '@streamshare/core/internal';
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 export const SHARD = 'shardId-000000000000';

@@ -1,11 +1,5 @@
-import {
-  type BatchInput,
-  DecodeError,
-  fromLambdaRecord,
-  InvalidInputError,
-  type RejectedRecord,
-  type StreamRecord,
-} from '@streamshare/core';
+import { DecodeError, InvalidInputError, type StreamRecord } from '@streamshare/core';
+import { type BatchInput, fromLambdaRecord, type RejectedRecord } from '@streamshare/core/internal';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { describeInput } from './describe-input.js';

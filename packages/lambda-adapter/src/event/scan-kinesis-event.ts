@@ -1,4 +1,4 @@
-import { type BatchInput, type LambdaRecords, lambdaRecords } from '@streamshare/core';
+import { type BatchInput, type LambdaRecords, lambdaRecords } from '@streamshare/core/internal';
 import { KINESIS_EVENT_EXPECTED, type KinesisEventBatch, readKinesisEvent } from './read-kinesis-event.js';
 
 /** A Lambda Kinesis event recognised for processBatch, its records checked and read at their turn. */

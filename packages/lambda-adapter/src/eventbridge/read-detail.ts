@@ -1,5 +1,5 @@
-import { type BatchInput, InvalidInputError } from '@streamshare/core';
-import { ENVELOPE_TYPE, fromEnvelope } from '@streamshare/core/internal';
+import { InvalidInputError } from '@streamshare/core';
+import { type BatchInput, ENVELOPE_TYPE, fromEnvelope } from '@streamshare/core/internal';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { describeInput } from '../event/describe-input.js';

@@ -1,18 +1,20 @@
 import {
-  type BatchInput,
   type BatchResult,
   type Codec,
   type CodecNameFor,
   createLogger,
   type DeadLetterHandler,
   type Handler,
-  type LambdaRecords,
   type ProcessBatchOptions,
   type RecordDataFor,
+} from '@streamshare/core';
+import {
+  type BatchInput,
+  type LambdaRecords,
   type RecordEvent,
   type RetryOptions,
-} from '@streamshare/core';
-import { resolveCodec } from '@streamshare/core/internal';
+  resolveCodec,
+} from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import { type BatchOrigin, logBatch, summarizeBatch } from '../logging/batch-summary.js';

@@ -1,18 +1,16 @@
 import {
-  type BatchInput,
   type BatchResult,
   type FailedRecord,
   type Handler,
-  type LambdaRecords,
   type ProcessBatchOptions,
   processBatch,
   type StreamRecord,
 } from '@streamshare/core';
-import { describeThrown } from '@streamshare/core/internal';
+import { type BatchRecords, describeThrown, type RecordSource, recordSource } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { UnexpectedFailureError } from '../errors/unexpected-failure-error.js';
 import { UnfinishedRecordError } from '../errors/unfinished-record-error.js';
-import { firstInput, itemsOf, Progress } from './progress.js';
+import { Progress } from './progress.js';
 
 /** How a guarded batch ended. */
 export type BatchEnd =
@@ -49,7 +47,7 @@ export interface GuardedResult {
  * called once, with the result that is answered. Never rejects.
  */
 export async function guardedBatch<T>(
-  inputs: readonly BatchInput[] | LambdaRecords,
+  inputs: BatchRecords,
   handler: Handler<T>,
   options: GuardOptions<T>,
 ): Promise<GuardedResult> {
@@ -94,7 +92,8 @@ export async function guardedBatch<T>(
   });
   if (timer !== undefined) clearTimeout(timer);
   answered = true;
-  const record = ended.end === 'done' ? undefined : firstNotDone(progress, inputs);
+  const source = ended.end === 'done' ? undefined : safely(() => recordSource(inputs), undefined);
+  const record = source === undefined ? undefined : firstNotDone(progress, source);
   progress.answered = true;
   if (ended.end === 'done' && ended.result !== undefined) return { result: ended.result, end: 'done' };
 
@@ -113,7 +112,7 @@ export async function guardedBatch<T>(
       'processBatch failed unexpectedly; the batch is answered from what is known to be done',
     );
   }
-  const result = partialResult(inputs, record, error, ended.end, performance.now() - startedAt);
+  const result = partialResult(source, record, error, ended.end, performance.now() - startedAt);
   if (userOnBatch !== undefined) {
     try {
       userOnBatch(result);
@@ -125,26 +124,19 @@ export async function guardedBatch<T>(
 }
 
 /** The first record not known to be done; when even that cannot be told, the first record. */
-function firstNotDone<T>(
-  progress: Progress<T>,
-  inputs: readonly BatchInput[] | LambdaRecords,
-): StreamRecord<unknown> | undefined {
-  return safely(
-    () => progress.firstNotDone(inputs),
-    safely(() => firstInput(inputs), undefined),
-  );
+function firstNotDone<T>(progress: Progress<T>, source: RecordSource): StreamRecord<unknown> | undefined {
+  return safely(() => progress.firstNotDone(source), source.length === 0 ? undefined : source.identityAt(0));
 }
 
 /** The result answered for a batch processBatch did not finish: every record before `record` done. */
 function partialResult(
-  inputs: readonly BatchInput[] | LambdaRecords,
+  source: RecordSource | undefined,
   record: StreamRecord<unknown> | undefined,
   error: unknown,
   end: BatchEnd,
   durationMs: number,
 ): BatchResult {
-  const items = itemsOf(inputs);
-  const total = items.length;
+  const total = source?.length ?? 0;
   if (record === undefined) {
     return { checkpoint: undefined, failed: undefined, total, succeeded: total, deadLettered: 0, durationMs };
   }
@@ -155,19 +147,14 @@ function partialResult(
     attempts: 0,
   };
   // The records of the event before the one reported (KPL user records count as their aggregate).
-  const before = safely(() => indexOf(items, record.sequenceNumber), 0);
+  const before = source === undefined ? 0 : safely(() => indexOf(source, record.sequenceNumber), 0);
   return { checkpoint: undefined, failed, total, succeeded: before, deadLettered: 0, durationMs };
 }
 
-/** The position of the first input with this sequence number, or 0. */
-function indexOf(items: readonly unknown[], sequenceNumber: string): number {
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as Record<string, unknown> | undefined;
-    const own =
-      (item?.kinesis as { sequenceNumber?: unknown } | undefined)?.sequenceNumber ??
-      (item?.record as { sequenceNumber?: unknown } | undefined)?.sequenceNumber ??
-      item?.sequenceNumber;
-    if (own === sequenceNumber) return i;
+/** The position of the first record with this sequence number, or 0. */
+function indexOf(source: RecordSource, sequenceNumber: string): number {
+  for (let i = 0; i < source.length; i++) {
+    if (source.identityAt(i).sequenceNumber === sequenceNumber) return i;
   }
   return 0;
 }

@@ -1,23 +1,13 @@
-import {
-  type BatchContext,
-  type BatchHandler,
-  type BatchInput,
-  type DeadLetterHandler,
-  deaggregate,
-  type Handler,
-  isAggregated,
-  type LambdaRecords,
-  type RecordContext,
-  type RecordEvent,
-  type RecordHandler,
-  type StreamRecord,
+import type {
+  BatchContext,
+  BatchHandler,
+  DeadLetterHandler,
+  Handler,
+  RecordContext,
+  RecordHandler,
+  StreamRecord,
 } from '@streamshare/core';
-import { readThrownProperty } from '@streamshare/core/internal';
-
-const EMPTY = new Uint8Array(0);
-
-/** The base64 text of a KPL aggregate starts so (magic bytes F3 89 9A C2). */
-const AGGREGATE_PREFIX = '84maw';
+import { type RecordEvent, type RecordSource, readThrownProperty, unitsOf } from '@streamshare/core/internal';
 
 /**
  * What the adapter knows of a batch that core's processBatch has not finished (a handler that never
@@ -119,48 +109,29 @@ export class Progress<T> {
    * The first record not known to be done, or `undefined` when every record is known to be done.
    * For a KPL user record, a record with its aggregate's sequence number.
    *
-   * @param inputs What processBatch was given.
+   * @param source What processBatch was given, as a record source.
    */
-  firstNotDone(inputs: readonly BatchInput[] | LambdaRecords): StreamRecord<unknown> | undefined {
-    const lambda = lambdaOf(inputs);
-    const items = itemsOf(inputs);
+  firstNotDone(source: RecordSource): StreamRecord<unknown> | undefined {
     if (this.settled === undefined) {
       if (this.current !== undefined) return this.current;
-      return items.length === 0 ? undefined : identityAt(items, 0, lambda);
+      return source.length === 0 ? undefined : source.identityAt(0);
     }
     const counts = new Map(this.settled);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      const identity = identityAt(items, i, lambda);
-      const needed = this.userRecords(item, identity, lambda !== undefined);
+    for (let i = 0; i < source.length; i++) {
+      const identity = source.identityAt(i);
+      // How many records processBatch makes of it: its user records for a KPL aggregate, else 1.
+      let needed = 1;
+      try {
+        needed = unitsOf(source, i, this.expand);
+      } catch {
+        // a record that cannot be read is one record
+      }
       const key = identity.sequenceNumber;
       const done = counts.get(key) ?? 0;
       if (done < needed) return identity;
       counts.set(key, done - needed);
     }
     return undefined;
-  }
-
-  /** How many records processBatch makes of one input: its user records for a KPL aggregate, else 1. */
-  private userRecords(item: unknown, identity: StreamRecord<Uint8Array>, lambda: boolean): number {
-    if (!this.expand) return 1;
-    let bytes: Uint8Array;
-    if (lambda) {
-      const data = readThrownProperty(readThrownProperty(item, 'kinesis'), 'data');
-      if (typeof data !== 'string' || !data.startsWith(AGGREGATE_PREFIX)) return 1;
-      bytes = Buffer.from(data, 'base64');
-    } else {
-      if (readThrownProperty(item, 'kind') === 'rejected') return 1;
-      const data = readThrownProperty(item, 'data');
-      if (!(data instanceof Uint8Array)) return 1;
-      bytes = data;
-    }
-    if (!isAggregated(bytes)) return 1;
-    try {
-      return deaggregate({ ...identity, data: bytes }).length;
-    } catch {
-      return 1; // a corrupt aggregate fails whole, as one record
-    }
   }
 }
 
@@ -233,59 +204,4 @@ const wrappers = new WeakMap<object, SharedWrapper<unknown>>();
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof readThrownProperty(value, 'then') === 'function';
-}
-
-function lambdaOf(inputs: readonly BatchInput[] | LambdaRecords): LambdaRecords | undefined {
-  return !Array.isArray(inputs) && (inputs as LambdaRecords).kind === 'lambda-records'
-    ? (inputs as LambdaRecords)
-    : undefined;
-}
-
-/** The inputs one by one: the event's records, or the BatchInputs. */
-export function itemsOf(inputs: readonly BatchInput[] | LambdaRecords): readonly unknown[] {
-  const lambda = lambdaOf(inputs);
-  return lambda === undefined ? (inputs as readonly BatchInput[]) : lambda.records;
-}
-
-/** The identity of the first input (with empty data), or undefined when there is none. */
-export function firstInput(inputs: readonly BatchInput[] | LambdaRecords): StreamRecord<Uint8Array> | undefined {
-  const items = itemsOf(inputs);
-  return items.length === 0 ? undefined : identityAt(items, 0, lambdaOf(inputs));
-}
-
-function stringOr(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-/** The identity of input `index` (with empty data), read with care: it may be malformed. */
-export function identityAt(
-  items: readonly unknown[],
-  index: number,
-  lambda: LambdaRecords | undefined,
-): StreamRecord<Uint8Array> {
-  const item = items[index];
-  if (lambda === undefined) {
-    const record = readThrownProperty(item, 'kind') === 'rejected' ? readThrownProperty(item, 'record') : item;
-    const arrival = readThrownProperty(record, 'approximateArrivalTimestamp');
-    return {
-      streamArn: stringOr(readThrownProperty(record, 'streamArn')),
-      shardId: stringOr(readThrownProperty(record, 'shardId')),
-      partitionKey: stringOr(readThrownProperty(record, 'partitionKey')),
-      sequenceNumber: stringOr(readThrownProperty(record, 'sequenceNumber')),
-      approximateArrivalTimestamp: arrival instanceof Date ? arrival : new Date(Number.NaN),
-      data: EMPTY,
-    };
-  }
-  const kinesis = readThrownProperty(item, 'kinesis');
-  const seconds = readThrownProperty(kinesis, 'approximateArrivalTimestamp');
-  return {
-    streamArn: lambda.streamArn ?? stringOr(readThrownProperty(item, 'eventSourceARN')),
-    shardId: lambda.shardId ?? '',
-    partitionKey: stringOr(readThrownProperty(kinesis, 'partitionKey')),
-    sequenceNumber: stringOr(readThrownProperty(kinesis, 'sequenceNumber')),
-    approximateArrivalTimestamp: new Date(
-      typeof seconds === 'number' && Number.isFinite(seconds) ? Math.round(seconds * 1000) : Number.NaN,
-    ),
-    data: EMPTY,
-  };
 }

@@ -1,4 +1,5 @@
-import { type Checkpoint, compareSequenceNumbers } from '@streamshare/core';
+import type { Checkpoint } from '@streamshare/core';
+import { compareSequenceNumbers } from '@streamshare/core/internal';
 
 /**
  * The sequence number in which streamshare 0.1 stored SHARD_END: 128 nines, after every real

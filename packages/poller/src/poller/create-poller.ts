@@ -390,7 +390,6 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       delivery: this.#delivery,
       startingPosition: o.startingPosition ?? 'TRIM_HORIZON',
       initialPosition: () => this.#planner.startingPositionOf(shardId, this.#shards),
-      findAggregates: !isKinesisLambdaHandler(o.handler) && o.deaggregate !== false,
       maxRecordsPerCall: o.maxRecordsPerCall,
       idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
       failureBackoff: o.failureBackoff,

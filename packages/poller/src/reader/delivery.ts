@@ -1,24 +1,17 @@
-import {
-  type BatchInput,
-  type BatchResult,
-  fromKinesisRecords,
-  type KinesisRecords,
-  type SequenceCheckpoint,
-} from '@streamshare/core';
+import type { BatchResult, SequenceCheckpoint } from '@streamshare/core';
+import type { KinesisRecords } from '@streamshare/core/internal';
 
 /**
- * One GetRecords page of a shard, normalized, handed to a delivery.
+ * One GetRecords page of a shard, handed to a delivery.
  * @internal
  */
 export interface ShardBatch {
   readonly shardId: string;
   /**
-   * The Kinesis records in sequence order with raw bytes (KPL aggregates not expanded); a record
-   * GetRecords returned that could not be normalized is a `RejectedRecord` at its place; or the
-   * page itself (`kinesisRecords`), each record to be checked and normalized at its turn: the reader
-   * hands an array only when it found KPL aggregates to expand (see {@link batchInputs}).
+   * The page's records in sequence order, as a record source (`kinesisRecords`): core's
+   * processBatch checks, normalizes and (KPL aggregates) expands each record at its turn.
    */
-  readonly inputs: readonly BatchInput[] | KinesisRecords;
+  readonly records: KinesisRecords;
   /** The position reading resumed from: with a partly done aggregate, its done user records are skipped. */
   readonly resumeFrom: SequenceCheckpoint | undefined;
 }
@@ -37,15 +30,3 @@ export interface DeliveryOutcome {
  * @internal
  */
 export type Delivery = (batch: ShardBatch, signal: AbortSignal) => Promise<DeliveryOutcome>;
-
-/**
- * A batch's records normalized now, for a delivery that needs them all at once (a page read at each
- * record's turn is normalized here: a record that cannot be is a `RejectedRecord` at its place).
- * @internal
- */
-export function batchInputs(batch: ShardBatch): readonly BatchInput[] {
-  const { inputs } = batch;
-  return Array.isArray(inputs)
-    ? inputs
-    : fromKinesisRecords((inputs as KinesisRecords).records, inputs as KinesisRecords);
-}

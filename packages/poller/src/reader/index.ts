@@ -14,5 +14,5 @@ export {
 } from './lambda-delivery.js';
 export { KINESIS_READ_LIMITS, nextCallAt, Pacer, type PacerState, type ReadLimits } from './pacer.js';
 export { advance, describePosition, iteratorRequest, type ReadPosition, retryPosition } from './position.js';
-export { expandAndSkip, type RecordDeliveryOptions, recordDelivery } from './record-delivery.js';
+export { type RecordDeliveryOptions, recordDelivery } from './record-delivery.js';
 export { type ReaderEnd, type ReaderStatus, ShardReader, type ShardReaderOptions } from './shard-reader.js';

@@ -6,9 +6,14 @@ import {
   type SequenceCheckpoint,
   type StreamRecord,
 } from '@streamshare/core';
-import { errorFromThrown, readThrownProperty, toLambdaKinesisEvent } from '@streamshare/core/internal';
+import {
+  errorFromThrown,
+  fromKinesisRecords,
+  readThrownProperty,
+  toLambdaKinesisEvent,
+} from '@streamshare/core/internal';
 import type { LambdaKinesisHandler } from '../poller/options.js';
-import { batchInputs, type Delivery } from './delivery.js';
+import type { Delivery } from './delivery.js';
 
 /** What the fake Lambda context says. */
 export interface LambdaContextOptions {
@@ -118,7 +123,8 @@ function checkpointAfter(
 export function lambdaDelivery(handler: LambdaKinesisHandler, options: LambdaDeliveryOptions): Delivery {
   return async (batch) => {
     const startedAt = performance.now();
-    const inputs = batchInputs(batch);
+    // The records normalized now (the event holds them all), aggregates whole, as Lambda delivers them.
+    const inputs = fromKinesisRecords(batch.records.records, batch.records);
     const rejectedAt = inputs.findIndex((input) => 'kind' in input);
     const usable = (rejectedAt < 0 ? inputs : inputs.slice(0, rejectedAt)) as StreamRecord<Uint8Array>[];
     let done = 0;

@@ -1,18 +1,13 @@
 import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import {
-  type BatchInput,
-  fromKinesisRecords,
-  isAggregated,
-  type KinesisRecordSource,
-  type KinesisRecords,
-  kinesisRecords,
-} from '@streamshare/core';
+import { kinesisRecords } from '@streamshare/core';
 import {
   type BackoffOptions,
   backoffDelay,
   compareCheckpoints,
   describeRecord,
   describeThrown,
+  type KinesisRecords,
+  payloadBytes,
   sleep,
 } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
@@ -88,12 +83,6 @@ export interface ShardReaderOptions {
    * child of a consumed shard starts at TRIM_HORIZON); default `startingPosition`.
    */
   readonly initialPosition?: (() => Promise<StartingPosition>) | undefined;
-  /**
-   * Look for KPL aggregates while reading each page (default true), so that a delivery that expands
-   * them is told when a page has none; false when the delivery never expands them (Lambda-shaped
-   * delivery, `deaggregate: false`): the first bytes of each record are then not read ahead of its turn.
-   */
-  readonly findAggregates?: boolean | undefined;
   /** GetRecords Limit (default 10 000). */
   readonly maxRecordsPerCall?: number | undefined;
   /** Wait after an empty read at the tip of the shard (default 1 000 ms). */
@@ -130,36 +119,6 @@ export interface ReaderStatus {
  * be delivered although LATEST had not included them (at least once, never a skip).
  */
 export const LATEST_REPLAY_MARGIN_MS = 5_000;
-
-/** A GetRecords page as batch inputs, read in one pass. */
-interface PageInputs {
-  /**
-   * The page for processBatch to read each record at its turn, or, when it holds KPL aggregates (to
-   * expand and skip before the walk), every record normalized now.
-   */
-  readonly inputs: BatchInput[] | KinesisRecords;
-  /** The records' payload bytes. */
-  readonly bytes: number;
-}
-
-/**
- * Adds up a page's bytes (for the pacer) and looks for KPL aggregates, in one pass that touches no
- * more of a record than that: the records themselves are checked and normalized at their turn.
- */
-function pageInputs(records: readonly _Record[], source: KinesisRecordSource, findAggregates: boolean): PageInputs {
-  let bytes = 0;
-  // Once one is found (or when not looking), the rest need not be looked at.
-  let looking = findAggregates;
-  for (let i = 0; i < records.length; i++) {
-    const data = (records[i] as _Record | undefined)?.Data;
-    if (data !== undefined) {
-      bytes += data.byteLength;
-      if (looking && data instanceof Uint8Array && isAggregated(data)) looking = false;
-    }
-  }
-  const aggregates = findAggregates && !looking;
-  return { inputs: aggregates ? fromKinesisRecords(records, source) : kinesisRecords(records, source), bytes };
-}
 
 /**
  * Reads one shard: GetShardIterator from the checkpoint (or the starting position), then GetRecords
@@ -364,10 +323,10 @@ export class ShardReader {
     let records: readonly _Record[] | undefined = page.Records ?? [];
     page = undefined;
     const count = records.length;
-    let read: PageInputs | undefined =
-      count > 0 ? pageInputs(records, { streamArn, shardId }, this.options.findAggregates ?? true) : undefined;
+    // The page as a record source: core reads (and expands) each record at its turn.
+    let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
+    const bytes = count > 0 ? payloadBytes(records) : 0;
     records = undefined;
-    const bytes = read?.bytes ?? 0;
     this.#pacer.returned(bytes);
     this.#lastPollAt = new Date();
     this.#millisBehindLatest = behind;
@@ -375,9 +334,9 @@ export class ShardReader {
 
     if (read !== undefined) {
       if (!coordinator.owns(shardId)) return LEASE_LOST;
-      const { inputs } = read;
+      const page = read;
       read = undefined;
-      const ok = await this.#deliver(inputs, bytes, processSignal, log);
+      const ok = await this.#deliver(page, bytes, processSignal, log);
       if (ok === 'lost') return LEASE_LOST;
       if (ok === 'blocked') return BATCH_BLOCKED;
     }
@@ -419,19 +378,15 @@ export class ShardReader {
 
   /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
   async #deliver(
-    batchInputs: BatchInput[] | KinesisRecords,
+    page: KinesisRecords,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
   ): Promise<'ok' | 'blocked' | 'lost'> {
     const { streamArn, shardId, coordinator } = this.options;
-    // The inputs are not kept through the checkpoint write below: the batch's records are let go as
-    // soon as the delivery is done with them.
-    let inputs: BatchInput[] | KinesisRecords | undefined = batchInputs;
-    const firstSequence = firstSequenceOf(inputs);
+    const firstSequence = firstSequenceOf(page);
     const resumeFrom = this.#position.kind === 'checkpoint' ? this.#position.checkpoint : undefined;
-    const delivered = this.options.delivery({ shardId, inputs, resumeFrom }, processSignal);
-    inputs = undefined;
+    const delivered = this.options.delivery({ shardId, records: page, resumeFrom }, processSignal);
     const { result } = await delivered;
     this.options.observer?.onBatch?.(shardId, result, bytes);
     const done = result.checkpoint;
@@ -537,13 +492,9 @@ export class ShardReader {
   }
 }
 
-/** The sequence number of a batch's first record (that of its identity when it is malformed). */
-function firstSequenceOf(inputs: BatchInput[] | KinesisRecords): string | undefined {
-  if (Array.isArray(inputs)) {
-    const first = inputs[0];
-    return first ? ('kind' in first ? first.record : first).sequenceNumber : undefined;
-  }
-  if (inputs.records.length === 0) return undefined;
-  const first = inputs.records[0] as _Record | null | undefined;
+/** The sequence number of a page's first record ('0' when it is malformed). */
+function firstSequenceOf(page: KinesisRecords): string | undefined {
+  if (page.records.length === 0) return undefined;
+  const first = page.records[0] as _Record | null | undefined;
   return typeof first?.SequenceNumber === 'string' ? first.SequenceNumber : '0';
 }

@@ -1,4 +1,4 @@
-import type { LambdaKinesisEvent } from '@streamshare/core';
+import type { LambdaKinesisEvent } from '@streamshare/core/internal';
 
 /** The reference scenario's event of DESIGN.md, verbatim: `kds-reader1` reading `kds-sharing-example1`. */
 const REFERENCE_EVENT_JSON = `{"Records":[{"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":"DUMMY1",

@@ -1,6 +1,7 @@
 import { DecodeError, InvalidInputError } from '../errors/record-errors.js';
-import { decodeBase64Strict } from './base64.js';
-import type { StreamRecord } from './stream-record.js';
+import { readThrownProperty } from '../errors/thrown.js';
+import { decodeBase64Strict } from '../record/base64.js';
+import type { StreamRecord } from '../record/stream-record.js';
 
 /**
  * The `kinesis` part of a record of a Lambda Kinesis event (structurally the `KinesisStreamRecordPayload`
@@ -167,18 +168,15 @@ function stringOr(value: unknown): string {
  * that holds one, an arrival time (an invalid Date when it has none), and empty data.
  */
 export function uncheckedIdentity(record: unknown): StreamRecord<Uint8Array> {
-  const r = (typeof record === 'object' && record !== null ? record : {}) as Partial<Record<string, unknown>>;
-  const kinesis = (typeof r.kinesis === 'object' && r.kinesis !== null ? r.kinesis : {}) as Partial<
-    Record<string, unknown>
-  >;
-  const eventID = stringOr(r.eventID);
+  const kinesis = readThrownProperty(record, 'kinesis');
+  const eventID = stringOr(readThrownProperty(record, 'eventID'));
   const colon = eventID.indexOf(':');
-  const seconds = kinesis.approximateArrivalTimestamp;
+  const seconds = readThrownProperty(kinesis, 'approximateArrivalTimestamp');
   return {
-    streamArn: stringOr(r.eventSourceARN),
+    streamArn: stringOr(readThrownProperty(record, 'eventSourceARN')),
     shardId: colon > 0 ? eventID.slice(0, colon) : '',
-    partitionKey: stringOr(kinesis.partitionKey),
-    sequenceNumber: stringOr(kinesis.sequenceNumber),
+    partitionKey: stringOr(readThrownProperty(kinesis, 'partitionKey')),
+    sequenceNumber: stringOr(readThrownProperty(kinesis, 'sequenceNumber')),
     approximateArrivalTimestamp: new Date(
       typeof seconds === 'number' && Number.isFinite(seconds) ? Math.round(seconds * 1000) : Number.NaN,
     ),

@@ -1,20 +1,20 @@
+import type { FailedRecord } from '../batch/types.js';
 import type { StreamRecord } from '../record/stream-record.js';
-import type { FailedRecord } from './types.js';
 
-/** How one item of a batch settled. */
+/** How one unit of a batch settled. */
 export interface Outcome {
   readonly kind: 'done' | 'dead-lettered' | 'failed';
   /** The record as the handler or dead-letter callback saw it (decoded when decoding succeeded). */
   readonly record: StreamRecord<unknown>;
   readonly attempts: number;
-  /** For dead-lettered and failed items: the error (DecodeError, AggregateError, HandlerError, ...). */
+  /** For dead-lettered and failed units: the error (DecodeError, KplAggregateError, HandlerError, ...). */
   readonly error?: unknown;
   readonly reason?: FailedRecord['reason'];
   /** When the dead-letter callback itself failed. */
   readonly deadLetterError?: unknown;
 }
 
-/** Item states, in a Uint8Array. */
+/** Unit states, in a Uint8Array (walks that settle units out of order). */
 export const PENDING = 0;
 export const RUNNING = 1;
 export const DONE = 2;
@@ -23,13 +23,4 @@ export const FAILED = 4;
 
 export function stateOf(outcome: Outcome): number {
   return outcome.kind === 'done' ? DONE : outcome.kind === 'dead-lettered' ? DEAD_LETTERED : FAILED;
-}
-
-/** True for a thenable (cheaper than `instanceof Promise` across realms and custom thenables). */
-export function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,0 +1,183 @@
+import type { FailedRecord } from '../batch/types.js';
+import type { SequenceCheckpoint } from '../checkpoint/checkpoint.js';
+import type { StreamRecord } from '../record/stream-record.js';
+import { type RecordSource, UNREADABLE } from '../source/record-source.js';
+import { type Aggregate, firstUserRecord, isAggregated, readAggregate, userRecordsLeft } from './kpl.js';
+
+/** A unit that cannot be handled: a record that cannot be read, or a corrupt KPL aggregate. */
+export interface UnitFailure {
+  /** What can be told of it (for a corrupt aggregate, the aggregated record with its bytes). */
+  readonly record: StreamRecord<Uint8Array>;
+  readonly error: unknown;
+  readonly reason: Extract<FailedRecord['reason'], 'decode' | 'aggregate'>;
+  /**
+   * Its partition key (or those of the user records hidden in it) cannot be trusted: with
+   * concurrency by key, nothing after it starts until it is dead-lettered.
+   */
+  readonly barrier: boolean;
+}
+
+/**
+ * The expand stage: the records of a source as units, in order, one at a time: a plain record, or
+ * each user record of a KPL aggregate (expanded at its turn, those a partly done checkpoint covers
+ * skipped), or a unit that fails whole (a record that cannot be read, a corrupt aggregate).
+ *
+ * `next()` reads the next unit and gives its bytes (`undefined` past the last unit,
+ * {@link UNREADABLE} for a failed unit, described by `failure`); `record(data)` builds the unit's
+ * {@link StreamRecord} holding `data`. A unit is read once.
+ */
+export class Units {
+  /** The source record of the current unit. */
+  index = -1;
+  /** The current unit's index among the user records of `aggregate`, or -1 for a plain record. */
+  sub = -1;
+  /** Units read so far. */
+  read = 0;
+  /** The aggregate the current unit is a user record of. */
+  aggregate: Aggregate | undefined;
+  /** Why the current unit fails, when `next()` gave {@link UNREADABLE}. */
+  failure: UnitFailure | undefined;
+
+  /**
+   * @param expand expand KPL aggregates (else an aggregate is one record, its bytes as they are)
+   * @param resumeFrom where reading resumed: a partly done aggregate's user records up to it are skipped
+   * @param scratch the bytes of a plain record may live in a buffer the next read reuses
+   */
+  constructor(
+    readonly source: RecordSource,
+    readonly expand: boolean,
+    readonly resumeFrom: SequenceCheckpoint | undefined,
+    readonly scratch: boolean,
+  ) {}
+
+  /** Reads the next unit: its bytes, {@link UNREADABLE} (see `failure`), or undefined past the last one. */
+  next(): Uint8Array | undefined {
+    const aggregate = this.aggregate;
+    if (aggregate !== undefined) {
+      if (++this.sub < aggregate.count) {
+        this.read++;
+        return aggregate.bytes(this.sub);
+      }
+      this.aggregate = undefined;
+      this.sub = -1;
+    }
+    const source = this.source;
+    for (;;) {
+      const index = ++this.index;
+      if (index >= source.length) {
+        this.index = source.length;
+        return undefined;
+      }
+      const bytes = source.bytesAt(index, this.scratch);
+      if (bytes === UNREADABLE) {
+        const failure = source.failureAt(index);
+        this.failure = {
+          record: failure.record,
+          error: failure.error,
+          reason: 'decode',
+          barrier: this.expand || !failure.keyKnown,
+        };
+        this.read++;
+        return UNREADABLE;
+      }
+      if (this.expand && source.mayHoldAggregates && bytes instanceof Uint8Array && isAggregated(bytes)) {
+        const user = this.#open(index, bytes);
+        if (user === undefined) continue; // every user record was done before
+        this.read++;
+        return user;
+      }
+      this.read++;
+      return bytes;
+    }
+  }
+
+  /** The current unit's record holding `data` (its bytes, or what the codec made of them). */
+  record<D>(data: D): StreamRecord<D> {
+    const aggregate = this.aggregate;
+    return aggregate === undefined ? this.source.recordAt(this.index, data) : aggregate.record(this.sub, data);
+  }
+
+  /**
+   * The current unit's record as it was read (`bytes`, what `next()` gave): holding its own bytes
+   * (never a scratch buffer's), or, for a failed unit, what can be told of it. For reports.
+   */
+  bytesRecord(bytes: Uint8Array): StreamRecord<Uint8Array> {
+    if (bytes === UNREADABLE) return (this.failure as UnitFailure).record;
+    return this.record(this.scratch && this.aggregate === undefined ? bytes.slice() : bytes);
+  }
+
+  /**
+   * Units not read yet (read now, to count them: for the total of a walk that stopped early). An
+   * aggregate counts its user records still to deliver; a corrupt one counts as one.
+   */
+  countLeft(): number {
+    let left = this.aggregate === undefined ? 0 : this.aggregate.count - this.sub - 1;
+    for (let index = this.index + 1; index < this.source.length; index++) {
+      left += unitsOf(this.source, index, this.expand, this.resumeFrom);
+    }
+    return left;
+  }
+
+  /**
+   * Opens the aggregate at `index` (`bytes` read): the bytes of its first user record still to
+   * deliver, undefined when none is left, or {@link UNREADABLE} when it is corrupt.
+   */
+  #open(index: number, bytes: Uint8Array): Uint8Array | undefined {
+    const source = this.source;
+    // Its own bytes (not a scratch buffer): its user records are views into them.
+    const outer = source.recordAt(index, this.scratch ? source.bytesAt(index, false) : bytes);
+    let aggregate: Aggregate;
+    try {
+      aggregate = readAggregate(outer);
+    } catch (error) {
+      this.failure = { record: outer, error, reason: 'aggregate', barrier: true };
+      return UNREADABLE;
+    }
+    const first = firstUserRecord(outer.sequenceNumber, this.resumeFrom);
+    if (first >= aggregate.count) return undefined;
+    this.aggregate = aggregate;
+    this.sub = first;
+    return aggregate.bytes(first);
+  }
+}
+
+/**
+ * How many units processBatch makes of record `index` of `source`: the user records of a KPL
+ * aggregate still to deliver (with `expand`; past those `resumeFrom` says were done), else 1 (a
+ * record that cannot be read, a corrupt aggregate). Reads the record.
+ */
+export function unitsOf(
+  source: RecordSource,
+  index: number,
+  expand: boolean,
+  resumeFrom: SequenceCheckpoint | undefined = undefined,
+): number {
+  if (!expand || !source.mayHoldAggregates) return 1;
+  const bytes = source.bytesAt(index, false);
+  if (bytes === UNREADABLE || !(bytes instanceof Uint8Array) || !isAggregated(bytes)) return 1;
+  return userRecordsLeft(source.recordAt(index, bytes), resumeFrom);
+}
+
+/** Every unit of a source, read up front, in order: built with its bytes, or a failure at its place. */
+export interface AllUnits {
+  readonly records: readonly StreamRecord<Uint8Array>[];
+  /** Failed units by index (undefined when there are none: the common case). */
+  readonly failures: ReadonlyMap<number, UnitFailure> | undefined;
+}
+
+/** Reads every unit now (for a walk that needs them all up front: concurrency by partition key). */
+export function readAll(units: Units): AllUnits {
+  const records: StreamRecord<Uint8Array>[] = [];
+  let failures: Map<number, UnitFailure> | undefined;
+  for (;;) {
+    const bytes = units.next();
+    if (bytes === undefined) break;
+    if (bytes === UNREADABLE) {
+      const failure = units.failure as UnitFailure;
+      failures ??= new Map();
+      failures.set(records.length, failure);
+      records.push(failure.record);
+    } else records.push(units.bytesRecord(bytes));
+  }
+  return { records, failures };
+}

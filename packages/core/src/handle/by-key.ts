@@ -1,0 +1,207 @@
+import type { Run } from '../batch/run.js';
+import { isThenable } from '../batch/thenable.js';
+import type { RecordHandler } from '../batch/types.js';
+import { type Decoded, decodeBuilt, Undecodable } from '../decode/decode-unit.js';
+import type { AllUnits } from '../expand/units.js';
+import { DEAD_LETTERED, DONE, FAILED, type Outcome, RUNNING, stateOf } from '../settle/outcome.js';
+import type { WalkEnd } from '../settle/result.js';
+import { doneAtFirstAttempt } from '../speed/done-outcome.js';
+import { afterFailure, poison } from './attempts.js';
+import { type Lane, LaneHeap } from './lane-heap.js';
+
+/**
+ * Up to `concurrency` partition keys at once, each key strictly in order: a unit starts only after
+ * every earlier unit with its key succeeded (or was dead-lettered); a failure stops its key only.
+ * Among the keys ready, the earliest unit starts first, so the low-water mark moves. A failed unit
+ * whose keys are unknown (a malformed record, a corrupt aggregate, any unit that failed to be read
+ * when aggregates are expanded) is a barrier: it runs once everything before it settled, and nothing
+ * after it starts until it is dead-lettered.
+ *
+ * Every unit is read up front (the keys must be known); each is decoded at its turn. `walk()`
+ * starts what may start (the handler's first attempt is called from there) and is called again as
+ * units settle; it gives the promise of the walk's end.
+ */
+export class KeyWalk<T> {
+  readonly #states: Uint8Array;
+  readonly #failed = new Map<number, Outcome>();
+  /** The lane of each unit (undefined for a barrier). */
+  readonly #laneOf: (Lane | undefined)[];
+  readonly #barriers: number[] = [];
+  readonly #ready = new LaneHeap();
+  /** Position in `#barriers` of the first unsettled barrier. */
+  #barrier = 0;
+  /** Every unit before this index settled done or dead-lettered. */
+  #settledBefore = 0;
+  #inFlight = 0;
+  /** A barrier failed: nothing after it may start. */
+  #blocked = false;
+  readonly #end: Promise<WalkEnd>;
+  #resolve!: (end: WalkEnd) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(
+    readonly run: Run<T>,
+    readonly units: AllUnits,
+    readonly handler: RecordHandler<T>,
+    readonly concurrency: number,
+  ) {
+    this.#states = new Uint8Array(units.records.length);
+    this.#laneOf = new Array(units.records.length);
+    lanesOf(units, this.#laneOf, this.#barriers, this.#ready);
+    this.#end = new Promise<WalkEnd>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /**
+   * Starts every unit that may start now. Nothing follows its loop: V8 compiles the loop while it
+   * runs (on-stack replacement) and reuses that code for the next batches, and code after the loop,
+   * not yet run when it was compiled, would leave it at every batch (a deoptimization).
+   */
+  walk(): void {
+    const { run, units, handler } = this;
+    try {
+      while (this.#inFlight < this.concurrency && !run.shouldStop()) {
+        const index = this.#pick();
+        if (index < 0) break;
+        const startedAt = run.ledger.clock();
+        this.#states[index] = RUNNING;
+        const failure = units.failures?.get(index);
+        let settled: Outcome | Promise<Outcome>;
+        if (failure !== undefined) {
+          settled = poison(run, failure.record, failure.error, failure.reason, 0);
+        } else {
+          const decoded = decodeBuilt(run.plan, units.records[index] as (typeof units.records)[number]);
+          if (decoded instanceof Promise) settled = decoded.then((d) => this.#handle(d));
+          else if (decoded instanceof Undecodable) {
+            settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
+          } else {
+            // The handler's first attempt, called from here.
+            try {
+              const result = handler(decoded, run.firstAttempt);
+              settled = isThenable(result)
+                ? Promise.resolve(result).then(
+                    () => doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined),
+                    (error: unknown) => afterFailure(run, decoded, handler, error),
+                  )
+                : doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined);
+            } catch (error) {
+              settled = afterFailure(run, decoded, handler, error);
+            }
+          }
+        }
+        if (settled instanceof Promise) {
+          this.#inFlight++;
+          settled.then(
+            (outcome) => {
+              this.#inFlight--;
+              this.#settle(index, outcome, startedAt);
+              this.walk();
+              this.#endIfDone();
+            },
+            (error: unknown) => this.#reject(error),
+          );
+        } else this.#settle(index, settled, startedAt);
+      }
+    } catch (error) {
+      this.#reject(error);
+    }
+  }
+
+  /** The walk's end, once no unit is running and none may start (after `walk()`). */
+  end(): Promise<WalkEnd> {
+    this.#endIfDone();
+    return this.#end;
+  }
+
+  #endIfDone(): void {
+    if (this.#inFlight === 0) this.#resolve(this.#endOf());
+  }
+
+  /** A unit decoded by an asynchronous codec: its handler's first attempt, then retries and poison. */
+  #handle(decoded: Decoded<T>): Outcome | Promise<Outcome> {
+    const run = this.run;
+    if (decoded instanceof Undecodable) return poison(run, decoded.record, decoded.error, decoded.reason, 0);
+    try {
+      const result = this.handler(decoded, run.firstAttempt);
+      if (!isThenable(result)) return doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined);
+      return Promise.resolve(result).then(
+        () => doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined),
+        (error: unknown) => afterFailure(run, decoded, this.handler, error),
+      );
+    } catch (error) {
+      return afterFailure(run, decoded, this.handler, error);
+    }
+  }
+
+  #settle(index: number, outcome: Outcome, startedAt: number): void {
+    this.run.ledger.settle(outcome, startedAt);
+    const state = stateOf(outcome);
+    this.#states[index] = state;
+    if (state === FAILED) this.#failed.set(index, outcome);
+    const lane = this.#laneOf[index];
+    if (lane !== undefined) {
+      lane.running = false;
+      lane.next++;
+      if (outcome.kind !== 'failed' && lane.next < lane.indices.length) this.#ready.push(lane);
+    } else if (outcome.kind === 'failed') this.#blocked = true;
+    else this.#barrier++;
+    const states = this.#states;
+    while (this.#settledBefore < states.length) {
+      const s = states[this.#settledBefore];
+      if (s !== DONE && s !== DEAD_LETTERED) break;
+      this.#settledBefore++;
+    }
+  }
+
+  /** The next unit to start, or -1. */
+  #pick(): number {
+    const barriers = this.#barriers;
+    const total = this.#states.length;
+    const pending = this.#barrier < barriers.length;
+    const limit = this.#blocked || pending ? (barriers[this.#barrier] as number) : total;
+    if (!this.#blocked && pending && this.#settledBefore === limit && this.#inFlight === 0) return limit;
+    const lane = this.#ready.peek();
+    if (lane === undefined) return -1;
+    const index = lane.indices[lane.next] as number;
+    if (index >= limit) return -1;
+    this.#ready.pop();
+    lane.running = true;
+    return index;
+  }
+
+  #endOf(): WalkEnd {
+    const low = this.#settledBefore;
+    const records = this.units.records;
+    const failed = this.#failed.get(low);
+    return {
+      last: low === 0 ? undefined : records[low - 1],
+      failed,
+      notStarted: failed === undefined && low < records.length ? records[low] : undefined,
+    };
+  }
+}
+
+/**
+ * Puts every unit in the lane of its partition key (`laneOf`), or among the barriers, and every lane
+ * in `ready` (each lane once it has its first unit: the heap orders lanes by their next unit).
+ */
+function lanesOf(units: AllUnits, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): void {
+  const { records, failures } = units;
+  const lanes = new Map<string, Lane>();
+  for (let i = 0; i < records.length; i++) {
+    if (failures?.get(i)?.barrier) {
+      barriers.push(i);
+      continue;
+    }
+    const key = (records[i] as { partitionKey: string }).partitionKey;
+    let lane = lanes.get(key);
+    if (lane === undefined) {
+      lane = { indices: [i], next: 0, running: false };
+      lanes.set(key, lane);
+      ready.push(lane);
+    } else lane.indices.push(i);
+    laneOf[i] = lane;
+  }
+}
