@@ -11,7 +11,6 @@ export { batchHandler, processBatch } from './batch/index.js';
 export type {
   BatchContext,
   BatchHandler,
-  BatchHandlerResult,
   BatchResult,
   DeadLetterHandler,
   FailedRecord,
@@ -19,6 +18,7 @@ export type {
   ProcessBatchOptions,
   RecordContext,
   RecordHandler,
+  RetryOptions,
 } from './batch/types.js';
 // Checkpoints.
 export type { Checkpoint, CheckpointStore, SequenceCheckpoint } from './checkpoint/checkpoint.js';

@@ -42,12 +42,12 @@ export { isBatchHandler } from './batch/batch-handler.js';
 // The record path's own names, for the packages' transports (users call processBatch, kinesisRecords).
 export type {
   BatchHandlerOptions,
+  BatchHandlerResult,
   BatchInput,
   KinesisRecords,
   LambdaRecords,
   RecordEvent,
   RejectedRecord,
-  RetryOptions,
 } from './batch/types.js';
 export { compareCheckpoints, describeCheckpoint, validateCheckpoint } from './checkpoint/compare.js';
 export { resolveCodec } from './codec/resolve-codec.js';

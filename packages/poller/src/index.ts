@@ -33,6 +33,7 @@ export { LeaseTableError } from './leases/index.js';
 export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } from './metrics/index.js';
 export { type PolicyDocument, streamReadPolicy } from './policy/index.js';
 export { createPoller } from './poller/create-poller.js';
+export type { PollerState } from './poller/lifecycle.js';
 export type {
   AssumeRoleOptions,
   CheckpointFailing,
@@ -46,3 +47,4 @@ export type {
   StartingPosition,
 } from './poller/options.js';
 export type { ReadLimits } from './reader/index.js';
+export type { ShardStateKind } from './reader/shard-state.js';

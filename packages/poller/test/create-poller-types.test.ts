@@ -8,7 +8,6 @@
  */
 import {
   type BatchContext,
-  type BatchHandlerResult,
   batchHandler,
   type CloudWatchLogsData,
   KINESIS_LAMBDA_HANDLER,
@@ -17,6 +16,7 @@ import {
   type StreamRecord,
   schema,
 } from '@streamshare/core';
+import type { BatchHandlerResult } from '@streamshare/core/internal';
 import { kinesisHandler } from '@streamshare/lambda-adapter';
 import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';

@@ -1,4 +1,5 @@
-import type { BatchContext, BatchHandler, BatchHandlerResult, StreamRecord } from '@streamshare/core';
+import type { BatchContext, BatchHandler, StreamRecord } from '@streamshare/core';
+import type { BatchHandlerResult } from '@streamshare/core/internal';
 import { resolveEventBus } from '../bus/event-bus.js';
 import { EventBridgeClient } from '../deps/commonjs.cjs';
 import { fieldProblem } from '../entry/build-entry.js';

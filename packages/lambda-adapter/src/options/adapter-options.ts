@@ -7,14 +7,9 @@ import {
   type Handler,
   type ProcessBatchOptions,
   type RecordDataFor,
-} from '@streamshare/core';
-import {
-  type BatchInput,
-  type LambdaRecords,
-  type RecordEvent,
   type RetryOptions,
-  resolveCodec,
-} from '@streamshare/core/internal';
+} from '@streamshare/core';
+import { type BatchInput, type LambdaRecords, type RecordEvent, resolveCodec } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import { type BatchOrigin, logBatch, summarizeBatch } from '../logging/batch-summary.js';

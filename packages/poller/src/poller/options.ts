@@ -10,8 +10,8 @@ import type {
   Handler,
   KINESIS_LAMBDA_HANDLER,
   RecordDataFor,
+  RetryOptions,
 } from '@streamshare/core';
-import type { RetryOptions } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 import type { ShardStateKind } from '../reader/shard-state.js';
