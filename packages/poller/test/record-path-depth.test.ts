@@ -50,8 +50,9 @@ describe('the poller record path', () => {
         .split('\n')
         .slice(1)
         .filter((line) => !/\(node:internal\//.test(line));
-      // The frame of the loop that called GetRecords and got the page.
-      const read = frames.findIndex((line) => /\bat (async )?(ShardReader\.)?#read\b/.test(line));
+      // The frame that called GetRecords and got the page: the shard reader's `processing` action
+      // (run by its state loop, reader/shard-state.ts).
+      const read = frames.findIndex((line) => /\bat (async )?(ShardReader\.)?#process\b/.test(line));
       expect(read, stacks[0]).toBeGreaterThan(0);
       expect(read, stacks[0]).toBeLessThanOrEqual(5);
       expect(frames.slice(0, read).join('\n'), stacks[0]).toMatch(/processBatch/);
