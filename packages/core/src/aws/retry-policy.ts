@@ -106,11 +106,31 @@ class Carried extends Error {
  * or a non-Error (the verdict decides), and its `signal` (which skips even the first attempt when
  * already aborted and drops a success that returns after the abort: a checkpoint must be written once
  * the batch is done).
+ *
+ * The first attempt is made before p-retry is set up: nearly every call succeeds at once, and on the
+ * poller's path (a GetRecords and a checkpoint write per page) p-retry's machinery would then be pure
+ * cost. A first failure is handed to p-retry as its first attempt's, so the loop is the same.
  */
 export async function retryCall<T, V extends RetryVerdict = RetryVerdict>(
   call: (attempt: number) => T | Promise<T>,
   options: RetryCallOptions<V>,
 ): Promise<T> {
+  let firstFailure: { readonly error: unknown } | undefined;
+  try {
+    return await call(1);
+  } catch (error) {
+    firstFailure = { error };
+  }
+  return retryAfterFirst(call, options, firstFailure);
+}
+
+/** {@link retryCall} once its first attempt failed with `first.error`. */
+async function retryAfterFirst<T, V extends RetryVerdict>(
+  call: (attempt: number) => T | Promise<T>,
+  options: RetryCallOptions<V>,
+  first: { readonly error: unknown } | undefined,
+): Promise<T> {
+  let pending = first;
   const { signal, deadline } = options;
   const attempts = options.attempts;
   const retries =
@@ -121,6 +141,11 @@ export async function retryCall<T, V extends RetryVerdict = RetryVerdict>(
     return await pRetry(
       async (attempt) => {
         try {
+          if (pending !== undefined) {
+            const failure = pending;
+            pending = undefined;
+            throw failure.error;
+          }
           return await call(attempt);
         } catch (error) {
           let verdict: V;
