@@ -1,3 +1,4 @@
+import { splitArn } from '../aws/arn.js';
 import { DecodeError, InvalidInputError } from '../errors/record-errors.js';
 import { readThrownProperty } from '../errors/thrown.js';
 import { decodeBase64Strict } from '../record/base64.js';
@@ -77,13 +78,14 @@ const DECIMAL_WITHOUT_LEADING_ZERO = /^[1-9][0-9]*$/;
  */
 export function isKinesisStreamArn(arn: string): boolean {
   if (!KINESIS_ARN_PREFIX.test(arn)) return false;
-  const parts = arn.split(':');
-  // arn, partition, service, region, account, resource (which may itself hold ':')
-  if (parts.length < 6) return parts.length === 4 && parts[3] !== '';
-  return STREAM_RESOURCE.test(parts.slice(5).join(':'));
+  const fields = splitArn(arn);
+  // Fewer than six fields: only the test events' placeholder, `arn:aws:kinesis:EXAMPLE`.
+  if (fields === undefined) return KINESIS_ARN_PLACEHOLDER.test(arn);
+  return STREAM_RESOURCE.test(fields.resource);
 }
 
 const KINESIS_ARN_PREFIX = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:/;
+const KINESIS_ARN_PLACEHOLDER = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:[^:]+$/;
 const STREAM_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}$/;
 
 /**
