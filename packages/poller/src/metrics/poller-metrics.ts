@@ -44,6 +44,81 @@ function failureReason(result: BatchResult): string | undefined {
   return result.failed?.reason;
 }
 
+/** One metric of the poller: its name (after the prefix), type, help text and label names. */
+interface MetricSpec {
+  readonly type: 'counter' | 'gauge';
+  readonly name: string;
+  readonly help: string;
+  readonly labels: readonly string[];
+}
+
+/** Every metric of {@link createPollerMetrics}, by the name the observer uses; the README's table lists them. */
+const METRICS = {
+  records: {
+    type: 'counter',
+    name: 'records_total',
+    help: 'Records done: handled successfully or given to the dead-letter handler.',
+    labels: ['shard'],
+  },
+  deadLettered: {
+    type: 'counter',
+    name: 'records_dead_lettered_total',
+    help: 'Records given to the dead-letter handler after their retries.',
+    labels: ['shard'],
+  },
+  bytes: { type: 'counter', name: 'bytes_total', help: 'Payload bytes of the batches handled.', labels: ['shard'] },
+  batches: {
+    type: 'counter',
+    name: 'batches_total',
+    help: 'Batches handled; outcome failed when a record stopped the batch.',
+    labels: ['shard', 'outcome'],
+  },
+  failures: {
+    type: 'counter',
+    name: 'record_failures_total',
+    help: 'Batches that stopped at a record that failed (it is retried from the checkpoint).',
+    labels: ['shard', 'reason'],
+  },
+  calls: { type: 'counter', name: 'getrecords_calls_total', help: 'Successful GetRecords calls.', labels: ['shard'] },
+  fetched: {
+    type: 'counter',
+    name: 'records_fetched_total',
+    help: 'Kinesis records returned by GetRecords (before KPL deaggregation).',
+    labels: ['shard'],
+  },
+  throttles: {
+    type: 'counter',
+    name: 'throttles_total',
+    help: 'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
+    labels: ['shard', 'action'],
+  },
+  retries: {
+    type: 'counter',
+    name: 'retries_total',
+    help:
+      'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
+      '(checkpoint:get, checkpoint:put, checkpoint:finish), or a whole periodic shard sync (shard-sync).',
+    labels: ['action'],
+  },
+  behind: {
+    type: 'gauge',
+    name: 'millis_behind_latest',
+    help: 'MillisBehindLatest of the last GetRecords of each shard.',
+    labels: ['shard'],
+  },
+  active: { type: 'gauge', name: 'shards_active', help: 'Shards being read now.', labels: [] },
+  leases: {
+    type: 'gauge',
+    name: 'leases_held',
+    help: 'Shard leases (or shards, without a lease table) held by this worker.',
+    labels: [],
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+type MetricKey = keyof typeof METRICS;
+type CounterKey = { [K in MetricKey]: (typeof METRICS)[K]['type'] extends 'counter' ? K : never }[MetricKey];
+type GaugeKey = Exclude<MetricKey, CounterKey>;
+
 /**
  * Prometheus metrics of a poller, fed by a {@link PollerObserver}:
  *
@@ -70,74 +145,22 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
   const registry = options.registry ?? new NewRegistry();
   const prefix = options.prefix ?? 'streamshare_';
   const registers = [registry];
-  const records = new Counter({
-    name: `${prefix}records_total`,
-    help: 'Records done: handled successfully or given to the dead-letter handler.',
-    labelNames: ['shard'],
-    registers,
-  });
-  const deadLettered = new Counter({
-    name: `${prefix}records_dead_lettered_total`,
-    help: 'Records given to the dead-letter handler after their retries.',
-    labelNames: ['shard'],
-    registers,
-  });
-  const bytes = new Counter({
-    name: `${prefix}bytes_total`,
-    help: 'Payload bytes of the batches handled.',
-    labelNames: ['shard'],
-    registers,
-  });
-  const batches = new Counter({
-    name: `${prefix}batches_total`,
-    help: 'Batches handled; outcome failed when a record stopped the batch.',
-    labelNames: ['shard', 'outcome'],
-    registers,
-  });
-  const failures = new Counter({
-    name: `${prefix}record_failures_total`,
-    help: 'Batches that stopped at a record that failed (it is retried from the checkpoint).',
-    labelNames: ['shard', 'reason'],
-    registers,
-  });
-  const calls = new Counter({
-    name: `${prefix}getrecords_calls_total`,
-    help: 'Successful GetRecords calls.',
-    labelNames: ['shard'],
-    registers,
-  });
-  const fetched = new Counter({
-    name: `${prefix}records_fetched_total`,
-    help: 'Kinesis records returned by GetRecords (before KPL deaggregation).',
-    labelNames: ['shard'],
-    registers,
-  });
-  const throttles = new Counter({
-    name: `${prefix}throttles_total`,
-    help: 'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
-    labelNames: ['shard', 'action'],
-    registers,
-  });
-  const retries = new Counter({
-    name: `${prefix}retries_total`,
-    help:
-      'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
-      '(checkpoint:get, checkpoint:put, checkpoint:finish), or a whole periodic shard sync (shard-sync).',
-    labelNames: ['action'],
-    registers,
-  });
-  const behind = new Gauge({
-    name: `${prefix}millis_behind_latest`,
-    help: 'MillisBehindLatest of the last GetRecords of each shard.',
-    labelNames: ['shard'],
-    registers,
-  });
-  const active = new Gauge({ name: `${prefix}shards_active`, help: 'Shards being read now.', registers });
-  const leases = new Gauge({
-    name: `${prefix}leases_held`,
-    help: 'Shard leases (or shards, without a lease table) held by this worker.',
-    registers,
-  });
+  const made = {} as Record<string, PromClient.Counter | PromClient.Gauge>;
+  // Registered in the table's order (the order of the exposition).
+  for (const [key, spec] of Object.entries(METRICS)) {
+    const configuration = {
+      name: `${prefix}${spec.name}`,
+      help: spec.help,
+      ...(spec.labels.length === 0 ? {} : { labelNames: spec.labels }),
+      registers,
+    };
+    made[key] = spec.type === 'counter' ? new Counter(configuration) : new Gauge(configuration);
+  }
+  const { records, deadLettered, bytes, batches, failures, calls, fetched, throttles, retries } = made as Record<
+    CounterKey,
+    PromClient.Counter
+  >;
+  const { behind, active, leases } = made as Record<GaugeKey, PromClient.Gauge>;
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
 
   const safe =

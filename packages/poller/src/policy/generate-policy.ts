@@ -20,69 +20,73 @@ function checkPrincipals(principals: readonly string[]): void {
   }
 }
 
-function expectKind(arn: string, kind: 'kinesis-stream' | 'kinesis-consumer' | 'event-bus', expected: string): void {
-  if (arnKind(arn) !== kind) {
-    throw new InvalidInputError('INVALID_ARN', `${JSON.stringify(arn)} is not ${expected}`);
-  }
+/** What one generated policy grants: on which kind of ARN, to whom, which actions. */
+interface GrantSpec {
+  readonly kind: 'kinesis-stream' | 'kinesis-consumer' | 'event-bus';
+  /** The resource the policy is attached to, in the error of an ARN of another kind. */
+  readonly expected: string;
+  readonly sid: string;
+  readonly action: string | readonly string[];
 }
+
+/**
+ * The resource-based policy granting `spec.action` on `resource` to `principals`.
+ * @throws InvalidInputError (`INVALID_ARN`) when `resource` is not of `spec.kind`, (`INVALID_PRINCIPAL`) for a bad principal.
+ */
+function grantPolicy(spec: GrantSpec, resource: string, principals: readonly string[]): PolicyDocument {
+  if (arnKind(resource) !== spec.kind) {
+    throw new InvalidInputError('INVALID_ARN', `${JSON.stringify(resource)} is not ${spec.expected}`);
+  }
+  checkPrincipals(principals);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: spec.sid,
+        Effect: 'Allow',
+        Principal: { AWS: principals.length === 1 ? principals[0]! : [...principals] },
+        Action: typeof spec.action === 'string' ? spec.action : [...spec.action],
+        Resource: resource,
+      },
+    ],
+  };
+}
+
+const STREAM_READ: GrantSpec = {
+  kind: 'kinesis-stream',
+  expected: 'a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)',
+  sid: 'StreamshareCrossAccountRead',
+  action: STREAM_CONSUMER_ACTIONS,
+};
+
+const FAN_OUT: GrantSpec = {
+  kind: 'kinesis-consumer',
+  expected: 'a stream consumer ARN (arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<timestamp>)',
+  sid: 'StreamshareCrossAccountFanOut',
+  action: FAN_OUT_CONSUMER_ACTIONS,
+};
+
+const BUS_PUT: GrantSpec = {
+  kind: 'event-bus',
+  expected: 'an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)',
+  sid: 'StreamshareForwarderPutEvents',
+  action: 'events:PutEvents',
+};
 
 /**
  * The stream's resource-based policy that lets consumer roles read it from another account:
  * the five actions, including kinesis:DescribeStream (which the console's visual editor leaves out).
  */
 export function streamReadPolicy(streamArn: string, principals: readonly string[]): PolicyDocument {
-  expectKind(streamArn, 'kinesis-stream', 'a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)');
-  checkPrincipals(principals);
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'StreamshareCrossAccountRead',
-        Effect: 'Allow',
-        Principal: { AWS: principals.length === 1 ? principals[0]! : [...principals] },
-        Action: [...STREAM_CONSUMER_ACTIONS],
-        Resource: streamArn,
-      },
-    ],
-  };
+  return grantPolicy(STREAM_READ, streamArn, principals);
 }
 
 /** The resource-based policy of an enhanced fan-out consumer (attached to the consumer ARN). */
 export function fanOutConsumerPolicy(consumerArn: string, principals: readonly string[]): PolicyDocument {
-  expectKind(
-    consumerArn,
-    'kinesis-consumer',
-    'a stream consumer ARN (arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<timestamp>)',
-  );
-  checkPrincipals(principals);
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'StreamshareCrossAccountFanOut',
-        Effect: 'Allow',
-        Principal: { AWS: principals.length === 1 ? principals[0]! : [...principals] },
-        Action: [...FAN_OUT_CONSUMER_ACTIONS],
-        Resource: consumerArn,
-      },
-    ],
-  };
+  return grantPolicy(FAN_OUT, consumerArn, principals);
 }
 
 /** The event bus policy that lets the forwarder's role put events on a bus of another account or region. */
 export function eventBusPutPolicy(eventBusArn: string, principals: readonly string[]): PolicyDocument {
-  expectKind(eventBusArn, 'event-bus', 'an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)');
-  checkPrincipals(principals);
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'StreamshareForwarderPutEvents',
-        Effect: 'Allow',
-        Principal: { AWS: principals.length === 1 ? principals[0]! : [...principals] },
-        Action: 'events:PutEvents',
-        Resource: eventBusArn,
-      },
-    ],
-  };
+  return grantPolicy(BUS_PUT, eventBusArn, principals);
 }

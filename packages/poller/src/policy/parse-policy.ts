@@ -340,26 +340,42 @@ class PolicyParser {
   /** A string or a non-empty array of strings. */
   private stringList(value: unknown, path: string, index: number): PrincipalEntry[] | undefined {
     if (typeof value === 'string') return [{ value, path }];
+    const strings = this.listOf(value, path, index, 'a string or an array of strings', 'a string', isString);
+    return strings?.map((element, i) => ({ value: element, path: childPath(path, i) }));
+  }
+
+  /**
+   * The elements of a non-empty array each of which `isElement` takes, or undefined once what is wrong is
+   * refused: not an array (`expected`), an empty one, an element of another type (`element`; every one named).
+   */
+  private listOf<E>(
+    value: unknown,
+    path: string,
+    index: number,
+    expected: string,
+    element: string,
+    isElement: (value: unknown) => value is E,
+  ): E[] | undefined {
     if (!Array.isArray(value)) {
-      this.badType(path, 'a string or an array of strings', value, index);
+      this.badType(path, expected, value, index);
       return undefined;
     }
     if (value.length === 0) {
       this.refuse('EMPTY_LIST', path, `${path} is an empty array: give at least one value`, index);
       return undefined;
     }
-    const entries: PrincipalEntry[] = [];
+    // Each element read once: what is checked is what is returned.
+    const elements: E[] = [];
     let ok = true;
-    value.forEach((element: unknown, i) => {
-      const elementPath = childPath(path, i);
-      if (typeof element === 'string') {
-        entries.push({ value: element, path: elementPath });
+    value.forEach((item: unknown, i) => {
+      if (isElement(item)) {
+        elements.push(item);
       } else {
         ok = false;
-        this.badType(elementPath, 'a string', element, index);
+        this.badType(childPath(path, i), element, item, index);
       }
     });
-    return ok ? entries : undefined;
+    return ok ? elements : undefined;
   }
 
   private conditions(condition: unknown, index: number, path: string): ParsedCondition[] | undefined {
@@ -389,27 +405,24 @@ class PolicyParser {
   }
 
   /** A condition value: a string, number or boolean, or a non-empty array of them. */
-  private conditionValues(value: unknown, path: string, index: number): (string | number | boolean)[] | undefined {
-    const scalar = (v: unknown): v is string | number | boolean =>
-      typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-    if (scalar(value)) return [value];
-    if (!Array.isArray(value)) {
-      this.badType(path, 'a string, number or boolean, or an array of them', value, index);
-      return undefined;
-    }
-    if (value.length === 0) {
-      this.refuse('EMPTY_LIST', path, `${path} is an empty array: give at least one value`, index);
-      return undefined;
-    }
-    let ok = true;
-    value.forEach((element: unknown, i) => {
-      if (!scalar(element)) {
-        ok = false;
-        this.badType(childPath(path, i), 'a string, number or boolean', element, index);
-      }
-    });
-    return ok ? (value as (string | number | boolean)[]) : undefined;
+  private conditionValues(value: unknown, path: string, index: number): ConditionValue[] | undefined {
+    if (isConditionValue(value)) return [value];
+    const expected = 'a string, number or boolean, or an array of them';
+    return this.listOf(value, path, index, expected, 'a string, number or boolean', isConditionValue);
   }
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+type ConditionValue = string | number | boolean;
+
+/** A scalar a condition may hold: a string, a boolean or a finite number. */
+function isConditionValue(value: unknown): value is ConditionValue {
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /** Checks `policy` against the IAM policy grammar; findings go to `findings`. */
