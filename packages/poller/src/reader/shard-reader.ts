@@ -19,10 +19,10 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '
 import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
-import type { PollerObserver, StartingPosition } from '../poller/options.js';
+import type { PollerObserver, PollerOptions, StartingPosition } from '../poller/options.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
-import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
+import { KINESIS_READ_LIMITS, Pacer } from './pacer.js';
 import {
   advance,
   describePosition,
@@ -66,10 +66,12 @@ function eventOfError(error: unknown): ShardEvent | undefined {
 }
 
 /**
- * Options of {@link ShardReader}.
+ * Options of {@link ShardReader}: the poller's read settings (GetRecords Limit, the wait at the tip, the
+ * read limits, the backoff of a blocked shard; defaults as there) and the shard's own.
  * @internal
  */
-export interface ShardReaderOptions {
+export interface ShardReaderOptions
+  extends Pick<PollerOptions, 'maxRecordsPerCall' | 'idleTimeBetweenReadsMs' | 'readLimits' | 'failureBackoff'> {
   readonly client: KinesisClient;
   readonly streamArn: string;
   readonly region: string;
@@ -83,14 +85,6 @@ export interface ShardReaderOptions {
    * child of a consumed shard starts at TRIM_HORIZON); default `startingPosition`.
    */
   readonly initialPosition?: (() => Promise<StartingPosition>) | undefined;
-  /** GetRecords Limit (default 10 000). */
-  readonly maxRecordsPerCall?: number | undefined;
-  /** Wait after an empty read at the tip of the shard (default 1 000 ms). */
-  readonly idleTimeBetweenReadsMs?: number | undefined;
-  /** Per-shard read limits (default Kinesis': 5 calls/s, 2 MiB/s). */
-  readonly readLimits?: ReadLimits | undefined;
-  /** Backoff between re-reads of a blocked shard (default 1 s .. 30 s). */
-  readonly failureBackoff?: BackoffOptions | undefined;
   /** Backoff between attempts of a failing checkpoint store call (default 250 ms .. 10 s). */
   readonly checkpointBackoff?: BackoffOptions | undefined;
   readonly principal?: string | undefined;
