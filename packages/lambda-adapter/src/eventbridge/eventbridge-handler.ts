@@ -4,13 +4,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { BatchFailedError } from '../errors/batch-failed-error.js';
 import { InvalidEventError } from '../errors/invalid-event-error.js';
 import { describeInput } from '../event/describe-input.js';
-import {
-  type AdapterOptions,
-  checkHandler,
-  logRun,
-  resolveAdapterOptions,
-  runBatch,
-} from '../options/adapter-options.js';
+import { type AdapterOptions, handlerSettings, logRun, runBatch } from '../options/adapter-options.js';
 import { EVENTBRIDGE_EVENT_EXPECTED, readDetail } from './read-detail.js';
 
 /**
@@ -71,8 +65,7 @@ export function eventBridgeHandler<T = unknown, N extends CodecNameFor<T> = Code
   handler: Handler<RecordDataFor<T, N>>,
   options: EventBridgeHandlerOptions<T, N> = {},
 ): EventBridgeLambdaHandler {
-  checkHandler(handler);
-  const settings = resolveAdapterOptions(options, '@streamshare/lambda-adapter');
+  const settings = handlerSettings(handler, options);
   return async (event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> => {
     let detail: ReturnType<typeof readDetail>;
     try {

@@ -8,10 +8,9 @@ import { checkReportable } from '../event/reportable.js';
 import { scanKinesisEvent } from '../event/scan-kinesis-event.js';
 import {
   type AdapterOptions,
-  checkHandler,
+  handlerSettings,
   logRun,
   type ResolvedOptions,
-  resolveAdapterOptions,
   runBatch,
 } from '../options/adapter-options.js';
 import { booleanOption } from '../options/validate.js';
@@ -89,8 +88,7 @@ export function kinesisHandler<T = unknown, N extends CodecNameFor<T> = CodecNam
   handler: Handler<RecordDataFor<T, N>>,
   options: KinesisHandlerOptions<T, N> = {},
 ): KinesisLambdaHandler {
-  checkHandler(handler);
-  const settings = resolveAdapterOptions(options, '@streamshare/lambda-adapter');
+  const settings = handlerSettings(handler, options);
   const report = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures, true);
   return markKinesisHandler(async (event: KinesisStreamEvent, context?: Context) => {
     const result = await handleKinesisEvent(event, handler, settings, context);

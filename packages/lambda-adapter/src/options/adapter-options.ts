@@ -89,10 +89,25 @@ export interface InvocationContext extends RemainingTime {
   readonly awsRequestId?: string;
 }
 
+/** The name of the default logger of every adapter handler. */
+const LOGGER_NAME = '@streamshare/lambda-adapter';
+
+/**
+ * What every handler factory does first: checks the record handler (see {@link checkHandler}), then the
+ * options (see {@link resolveAdapterOptions}).
+ * @throws InvalidOptionError for a handler or an option that is not valid.
+ */
+export function handlerSettings<T, N extends CodecNameFor<T>>(
+  handler: Handler<RecordDataFor<T, N>>,
+  options: AdapterOptions<T, N>,
+): ResolvedOptions<RecordDataFor<T, N>> {
+  checkHandler(handler);
+  return resolveAdapterOptions(options);
+}
+
 /** Checks the options shared by every adapter and resolves the codec once. */
 export function resolveAdapterOptions<T, N extends CodecNameFor<T>>(
   options: AdapterOptions<T, N>,
-  loggerName: string,
 ): ResolvedOptions<RecordDataFor<T, N>> {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object', options);
   const deadlineMarginMs = nonNegative('deadlineMarginMs', options.deadlineMarginMs, DEFAULT_DEADLINE_MARGIN_MS);
@@ -106,7 +121,7 @@ export function resolveAdapterOptions<T, N extends CodecNameFor<T>>(
     throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
   }
   checkRetry(options.retry);
-  const logger = options.logger ?? createLogger({ name: loggerName });
+  const logger = options.logger ?? createLogger({ name: LOGGER_NAME });
   const batch: ProcessBatchOptions<RecordDataFor<T, N>> = {
     // A Codec<T> or the codec named N: what it decodes to is RecordDataFor<T, N> (the factories' signatures).
     codec: resolveCodec<unknown>(options.codec) as Codec<RecordDataFor<T, N>>,

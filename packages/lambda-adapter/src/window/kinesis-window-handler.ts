@@ -127,7 +127,7 @@ export function kinesisWindowHandler<
     throw new InvalidOptionError('reducer', 'a function ({ records, state, window, ... }) => newState', reducer);
   }
   const { concurrency: _ignored, ...rest } = options;
-  const settings = resolveAdapterOptions<T, N>(rest, '@streamshare/lambda-adapter');
+  const settings = resolveAdapterOptions<T, N>(rest);
   const report = booleanOption('reportBatchItemFailures', options.reportBatchItemFailures, true);
   if (options.initialState !== undefined && typeof options.initialState !== 'function') {
     throw new InvalidOptionError('initialState', 'a function () => state', options.initialState);
