@@ -8,6 +8,7 @@
 export {
   type ArnFields,
   arnAccount,
+  arnAccountId,
   arnRegion,
   type ConsumerArnParts,
   formatConsumerArn,
@@ -16,6 +17,8 @@ export {
   type InvalidArnCode,
   InvalidArnError,
   InvalidStreamArnError,
+  isAccountId,
+  isRegion,
   parseConsumerArn,
   parseRoleArn,
   parseStreamArn,

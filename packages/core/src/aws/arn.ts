@@ -46,6 +46,15 @@ export function arnAccount(value: string | undefined): string | undefined {
   return account === '' ? undefined : account;
 }
 
+/**
+ * The 12-digit account id of an ARN, or undefined when its account field is anything else: empty, a
+ * wildcard of a policy, a placeholder of a hand-made event (`ZZZZZZZZZZZZ`), or not an ARN. Never throws.
+ */
+export function arnAccountId(value: string | undefined): string | undefined {
+  const account = arnAccount(value);
+  return isAccountId(account) ? account : undefined;
+}
+
 /** The region of an ARN, or undefined when it has none (IAM, STS) or is not an ARN. */
 export function arnRegion(value: string | undefined): string | undefined {
   const region = value === undefined ? undefined : splitArn(value)?.region;
@@ -63,6 +72,16 @@ const KINESIS_NAME_RULE = 'is not 1-128 characters of A-Z a-z 0-9 _ . -';
 /** `role/<path/><name>`: a path of segments ending in `/`, a name of 1-64 characters of IAM's set. */
 const ROLE_RESOURCE = /^role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
 const MAX_ROLE_PATH = 512;
+
+/** Whether `value` is an AWS account id: 12 digits. */
+export function isAccountId(value: unknown): value is string {
+  return typeof value === 'string' && ACCOUNT.test(value);
+}
+
+/** Whether `value` has the form of an AWS region: `us-east-1`, `ap-northeast-1`, `us-gov-west-1`. */
+export function isRegion(value: unknown): value is string {
+  return typeof value === 'string' && REGION.test(value);
+}
 
 /** Codes of {@link InvalidArnError}, one per kind of ARN. */
 export type InvalidArnCode = 'INVALID_STREAM_ARN' | 'INVALID_CONSUMER_ARN' | 'INVALID_ROLE_ARN';

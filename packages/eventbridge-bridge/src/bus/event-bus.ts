@@ -1,3 +1,4 @@
+import { isAccountId, isRegion, splitArn } from '@streamshare/core/internal';
 import { ForwarderOptionError } from '../errors.js';
 
 /** An event bus named by ARN, with the parts taken from it. */
@@ -22,24 +23,35 @@ export interface EventBusTarget {
 }
 
 const EXPECTED = 'arn:aws:events:<region>:<account>:event-bus/<name>';
-const ARN = /^arn:(aws[a-z-]*):events:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
+/** Any partition of AWS (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ...): EventBridge is in each. */
+const PARTITION = /^aws[a-z-]*$/;
 const NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+const BUS_RESOURCE = 'event-bus/';
 
 /**
- * Parses an event bus ARN, e.g. `arn:aws:events:ap-northeast-1:777700007777:event-bus/shared`.
+ * Parses an event bus ARN, e.g. `arn:aws:events:ap-northeast-1:777700007777:event-bus/shared`, with
+ * core's ARN parser: an AWS partition, `events`, a region, a 12-digit account, `event-bus/<name>`.
  * @throws ForwarderOptionError (code `INVALID_EVENT_BUS_ARN`) naming the expected form.
  */
 export function parseEventBusArn(arn: string, option = 'eventBusArn'): EventBusArn {
-  const match = typeof arn === 'string' ? ARN.exec(arn) : null;
-  if (!match) {
+  const fields = splitArn(arn);
+  const name = fields?.resource.startsWith(BUS_RESOURCE) ? fields.resource.slice(BUS_RESOURCE.length) : undefined;
+  if (
+    fields === undefined ||
+    name === undefined ||
+    !PARTITION.test(fields.partition) ||
+    fields.service !== 'events' ||
+    !isRegion(fields.region) ||
+    !isAccountId(fields.account) ||
+    !NAME.test(name)
+  ) {
     throw new ForwarderOptionError(
       'INVALID_EVENT_BUS_ARN',
       option,
       `${JSON.stringify(arn)} is not an event bus ARN; expected ${EXPECTED}`,
     );
   }
-  return { arn, partition: match[1]!, region: match[2]!, account: match[3]!, name: match[4]! };
+  return { arn, partition: fields.partition, region: fields.region, account: fields.account, name };
 }
 
 /** The bus options of the forwarder. */
@@ -91,7 +103,7 @@ export function resolveEventBus(options: EventBusOptions): EventBusTarget {
       `${JSON.stringify(name)} is not an event bus name`,
     );
   }
-  if (options.region === undefined || !REGION.test(options.region)) {
+  if (!isRegion(options.region)) {
     throw new ForwarderOptionError(
       'INVALID_FORWARDER_OPTION',
       'region',

@@ -1,7 +1,6 @@
 import type { BatchResult } from '@streamshare/core';
-import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
+import { arnAccountId, describeThrown, readThrownProperty } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
-import { accountOfArn } from './arn.js';
 
 /** Where a batch came from, as the transport tells it. */
 export interface BatchOrigin {
@@ -61,8 +60,8 @@ export interface BatchSummary {
 
 /** Builds the log line of a batch from where it came from and core's result (pure). */
 export function summarizeBatch(origin: BatchOrigin, result: BatchResult, now: number): BatchSummary {
-  const streamAccount = accountOfArn(origin.streamArn);
-  const consumerAccount = accountOfArn(origin.invokeIdentityArn);
+  const streamAccount = arnAccountId(origin.streamArn);
+  const consumerAccount = arnAccountId(origin.invokeIdentityArn);
   const failed = result.failed;
   const summary: BatchSummary = {
     transport: origin.transport,
