@@ -1,4 +1,4 @@
-import { splitArn } from '@streamshare/core/internal';
+import { isAccountId, splitArn } from '@streamshare/core/internal';
 
 /** What an ARN names, as far as policies care. */
 export type ArnKind =
@@ -13,11 +13,9 @@ export type ArnKind =
   | 'account-id'
   | 'other';
 
-const ACCOUNT_ID = /^\d{12}$/;
-
 /** Classifies an ARN (or a bare 12-digit account id) by what it names. */
 export function arnKind(value: string): ArnKind {
-  if (ACCOUNT_ID.test(value)) return 'account-id';
+  if (isAccountId(value)) return 'account-id';
   // Split leniently: policy resources and principals may be patterns (wildcards) the strict parsers refuse.
   const fields = splitArn(value);
   if (fields === undefined) return 'other';

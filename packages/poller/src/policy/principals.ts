@@ -4,11 +4,9 @@
  * sessions, `"*"` covers everyone. IAM takes no partial wildcard in a principal, so matching is
  * by equality (ARNs are case-sensitive).
  */
-import { splitArn } from '@streamshare/core/internal';
+import { isAccountId, splitArn } from '@streamshare/core/internal';
 import { clip } from './json-path.js';
 import type { ParsedPrincipal } from './parse-policy.js';
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** A principal named in a policy (or given to the linter as the consumer). */
 export type Party =
@@ -26,7 +24,7 @@ export type Party =
 /** Reads a principal string: `"*"`, a 12-digit account id, an account root, role, user or session ARN. */
 export function partyOf(value: string): Party {
   if (value === '*') return { kind: 'any', label: 'any principal ("*")' };
-  if (ACCOUNT_ID.test(value)) return { kind: 'account', label: value, account: value };
+  if (isAccountId(value)) return { kind: 'account', label: value, account: value };
   // Split leniently: a principal in a policy may be a pattern the strict parsers refuse.
   const fields = splitArn(value);
   if (fields === undefined) return { kind: 'other', label: value, arn: value, account: undefined };

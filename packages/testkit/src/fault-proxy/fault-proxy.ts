@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { arnAccount } from '@streamshare/core/internal';
 import { callerAccountOf, closeServer, listenOnLoopback, readBody } from '../net/http-server.js';
 import {
   errorAnswer,
@@ -92,7 +93,7 @@ function failSomeEntries(
   if (entries.length > 0 && !failed.includes(true)) failed[Math.floor(random() * entries.length)] = true;
   const kept = entries.filter((_, i) => !failed[i]);
   const stream = request.StreamARN ?? request.StreamName ?? 'unknown';
-  const account = request.StreamARN?.split(':')[4] ?? 'unknown';
+  const account = arnAccount(request.StreamARN) ?? 'unknown';
   const failure = {
     ErrorCode: 'ProvisionedThroughputExceededException',
     ErrorMessage:
@@ -187,13 +188,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return undefined;
   };
 
-  const forward = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-    dropAnswer: boolean,
-    rewrite?: (answer: Buffer, status: number) => Buffer,
-  ) => {
+  const forward: Forward = (req, res, body, dropAnswer, rewrite) => {
     stats.forwarded++;
     const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
     const upstream = request(

@@ -1,3 +1,5 @@
+import { arnAccount, splitArn } from '@streamshare/core/internal';
+
 /** What the fault proxy can do to a request instead of (or besides) forwarding it. */
 export type FaultKind =
   /** HTTP 400 `ProvisionedThroughputExceededException` (per-shard throttling). */
@@ -87,7 +89,12 @@ export interface ErrorAnswer {
   readonly message: string;
 }
 
-const streamNameOf = (arn: string | undefined) => arn?.split('/').slice(1).join('/') || 'unknown';
+/** The stream name of a stream (or consumer) ARN: its resource after `stream/`. */
+function streamNameOf(arn: string | undefined): string {
+  const resource = arn === undefined ? '' : (splitArn(arn)?.resource ?? '');
+  const slash = resource.indexOf('/');
+  return (slash < 0 ? '' : resource.slice(slash + 1)) || 'unknown';
+}
 
 /** The IAM action prefix of a service (`kinesis` for `Kinesis_20131202`). */
 function iamPrefix(service: string): string {
@@ -108,7 +115,7 @@ function awsDate(date: Date): string {
 export function errorAnswer(rule: FaultRule, facts: RequestFacts, now = new Date()): ErrorAnswer | undefined {
   const stream = streamNameOf(facts.streamArn);
   // Throttling messages name the stream's owner; AccessDenied names the caller.
-  const owner = facts.streamArn?.split(':')[4] || facts.account || 'unknown';
+  const owner = arnAccount(facts.streamArn) ?? (facts.account || 'unknown');
   const account = facts.account ?? 'unknown';
   const answer = (status: number, type: string, message: string): ErrorAnswer => ({
     status,
