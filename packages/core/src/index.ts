@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 
+// The error of a stream ARN that is not one: createPoller throws it for `streamArn` (the poller exports it too).
+export { InvalidStreamArnError } from './aws/arn.js';
 // The record path: processBatch over a record source (an array of records, or a GetRecords page).
 export { batchHandler, processBatch } from './batch/index.js';
 export type {
@@ -45,6 +47,7 @@ export { deaggregate } from './expand/kpl.js';
 // A function carrying this symbol is run by the poller as a Lambda handler (kinesisHandler sets it).
 export { KINESIS_LAMBDA_HANDLER } from './lambda-format/marker.js';
 // Logging.
-export { type CreateLoggerOptions, createLogger, silentLogger } from './logging/logger.js';
+// (createLogger's options are not exported by name: `Parameters<typeof createLogger>[0]` names them.)
+export { createLogger, silentLogger } from './logging/logger.js';
 export type { RecordIdentity, StreamRecord } from './record/stream-record.js';
 export { kinesisRecords } from './source/page-source.js';

@@ -16,7 +16,6 @@ export {
   formatStreamArn,
   type InvalidArnCode,
   InvalidArnError,
-  InvalidStreamArnError,
   isAccountId,
   isRegion,
   parseConsumerArn,

@@ -1,3 +1,4 @@
+import { InvalidStreamArnError } from '@streamshare/core';
 import {
   arnAccount,
   arnRegion,
@@ -5,7 +6,6 @@ import {
   formatRoleArn,
   formatStreamArn,
   InvalidArnError,
-  InvalidStreamArnError,
   parseConsumerArn,
   parseRoleArn,
   parseStreamArn,

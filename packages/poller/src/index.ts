@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 
-export { InvalidStreamArnError } from '@streamshare/core/internal';
+export { InvalidStreamArnError } from '@streamshare/core';
 export { CheckpointDirectoryError } from './coordination/checkpoint-directory.js';
 export type { ShardCoordinator, ShardDescriptor } from './coordination/shard-coordinator.js';
 export {
