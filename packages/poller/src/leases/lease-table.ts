@@ -1,6 +1,6 @@
 import type { AttributeValue, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
-import { errorFromThrown } from '@streamshare/core/internal';
+import { errorFromThrown, sleep } from '@streamshare/core/internal';
 import {
   describeAwsError,
   isAccessDenied,
@@ -79,7 +79,8 @@ export class LeaseTable {
           { tableName: this.tableName, action: 'dynamodb:DescribeTable' },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A wait for a state, not a retry of a failure: polled at a fixed 100 ms with core's sleep.
+      await sleep(100);
       table = await this.describe();
     }
   }
