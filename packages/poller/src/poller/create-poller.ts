@@ -246,7 +246,8 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   async #startWithin(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const signal = this.#lifetime.signal;
-    const retried = (error: unknown) => !(error instanceof AbortedError) && !signal.aborted && isTransientFailure(error);
+    const retried = (error: unknown) =>
+      !(error instanceof AbortedError) && !signal.aborted && isTransientFailure(error);
     let doing = 'preparing the checkpoint store / lease table';
     try {
       await retryCall(
