@@ -28,10 +28,21 @@ function connectionReset(): Error {
 class OwnStore implements CheckpointStore {
   readonly calls: string[] = [];
   readonly #memory = new MemoryCheckpointStore();
-  constructor(private readonly capabilities: Partial<Pick<CheckpointStore, 'lock' | 'open' | 'describe'>> = {}) {
-    if (capabilities.lock) this.lock = () => (this.calls.push('lock'), capabilities.lock!());
-    if (capabilities.open) this.open = (arn) => (this.calls.push(`open ${arn}`), capabilities.open!(arn));
-    if (capabilities.describe) this.describe = capabilities.describe;
+  constructor(capabilities: Partial<Pick<CheckpointStore, 'lock' | 'open' | 'describe'>> = {}) {
+    const { lock, open, describe } = capabilities;
+    if (lock) {
+      this.lock = () => {
+        this.calls.push('lock');
+        return lock();
+      };
+    }
+    if (open) {
+      this.open = (arn) => {
+        this.calls.push(`open ${arn}`);
+        return open(arn);
+      };
+    }
+    if (describe) this.describe = describe;
   }
   lock?: () => Promise<void>;
   open?: (streamArn: string) => Promise<void>;
