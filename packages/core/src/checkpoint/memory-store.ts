@@ -28,7 +28,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   /** `memory checkpoint store`, for messages. */
-  describe(_streamArn: string): string {
+  describe(): string {
     return 'memory checkpoint store';
   }
 
