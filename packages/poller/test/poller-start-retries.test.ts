@@ -11,6 +11,7 @@ import type { ShardCoordinator } from '../src/coordination/shard-coordinator.js'
 import { isTransientFailure } from '../src/poller/retries.js';
 import {
   consumerClient,
+  countCalls,
   deleteProducerStream,
   memoryLogger,
   producerStream,
@@ -115,15 +116,8 @@ describe('the start retries a raw transient error of a coordinator of one own', 
 
 describe('the checkpoint store capabilities', () => {
   it('lock(): a store of one own that is held elsewhere fails the start at once, before any Kinesis call', async () => {
-    let calls = 0;
     const client = consumerClient('http://127.0.0.1:9');
-    client.middlewareStack.add(
-      (next) => (args) => {
-        calls++;
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
+    const calls = countCalls(client);
     const store = new OwnStore({
       lock: async () => {
         throw new CheckpointError('CHECKPOINT_LOCKED', 'checkpoints of this stream are held by worker 7');
@@ -137,7 +131,7 @@ describe('the checkpoint store capabilities', () => {
       startTimeoutMs: 3_000,
     });
     await expect(poller.start()).rejects.toMatchObject({ code: 'CHECKPOINT_LOCKED' });
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
     expect(store.calls).toEqual(['lock']);
   });
 
