@@ -41,6 +41,7 @@ describe('classifyAwsError', () => {
     ['server fault without status', Object.assign(new Error('x'), { name: 'X', $fault: 'server' }), 'service'],
     ['SDK timeout', sdk('TimeoutError'), 'service'],
     ['DynamoDB transaction in progress', sdk('TransactionInProgressException', 400), 'service'],
+    ['STS: the identity provider could not be reached', sdk('IDPCommunicationError', 400), 'service'],
     ['SDK mark of retryable', sdk('Whatever', 400, { $retryable: {} }), 'service'],
     ['connection refused', network('ECONNREFUSED'), 'network'],
     ['connection reset with a status', Object.assign(sdk('Whatever', 400), { code: 'ECONNRESET' }), 'network'],

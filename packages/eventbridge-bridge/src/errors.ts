@@ -1,5 +1,5 @@
 import { type RecordIdentity, StreamshareError } from '@streamshare/core';
-import { describeRecord, describeThrown, identityOf, readThrownProperty } from '@streamshare/core/internal';
+import { classifyAwsError, describeRecord, identityOf } from '@streamshare/core/internal';
 
 /**
  * An option of `eventBridgeForwarder` is wrong (thrown when the forwarder is made). `code` is
@@ -96,17 +96,16 @@ export class PutEventsCallError extends StreamshareError {
   readonly eventBus: string;
 
   constructor(record: RecordIdentity, eventBus: string, attempts: number, cause: unknown, retryable: boolean) {
-    const name = readThrownProperty(cause, 'name');
-    const message = readThrownProperty(cause, 'message');
-    const why = typeof message === 'string' ? message : describeThrown(cause);
+    // Core's one AWS error classifier reads the cause (safely, whatever was thrown).
+    const { kind, name, message } = classifyAwsError(cause);
     const hint =
-      name === 'AccessDeniedException'
+      kind === 'access-denied'
         ? ` (the bus's resource policy must allow this role events:PutEvents on ${eventBus}, and the role's own policy must too)`
         : '';
     super(
       'PUT_EVENTS_CALL_FAILED',
       `PutEvents to ${eventBus} failed after ${attempts} attempt(s) at ${describeRecord(record)}: ` +
-        `${typeof name === 'string' ? `${name}: ` : ''}${why}${hint}`,
+        `${name === undefined ? '' : `${name}: `}${message}${hint}`,
       { cause, retryable },
     );
     this.record = identityOf(record);

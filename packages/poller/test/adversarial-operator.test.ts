@@ -18,7 +18,7 @@ import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { parseIsoTime } from '../src/cli/values.js';
 import { checkCheckpointDirectory } from '../src/coordination/checkpoint-directory.js';
-import { consumerClient } from './helpers/engine-env.js';
+import { consumerClient, countCalls } from './helpers/engine-env.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures-cli/', import.meta.url));
 const ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/orders';
@@ -185,21 +185,14 @@ describe('the checkpoint directory is checked at start', () => {
   it('createPoller().start() rejects at once for such a directory, without calling Kinesis', async () => {
     const file = join(await tempDir(), 'checkpoints');
     await writeFile(file, 'x');
-    let calls = 0;
     const client = consumerClient('http://127.0.0.1:9');
-    client.middlewareStack.add(
-      (next) => (args) => {
-        calls++;
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
+    const calls = countCalls(client);
     const poller = createPoller({ streamArn: ARN, handler: () => {}, kinesisClient: client, checkpointDir: file });
     const started = Date.now();
     await expect(poller.start()).rejects.toThrow(CheckpointDirectoryError);
     await expect(poller.done).rejects.toThrow(/it is a regular file, not a directory/);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
     expect(poller.status().running).toBe(false);
   });
 

@@ -90,6 +90,8 @@ const SERVICE = new Set([
   // Kinesis ListShards: the pagination token expired; DynamoDB: a transaction holds the item.
   'ExpiredNextTokenException',
   'TransactionInProgressException',
+  // STS: the identity provider of a web identity could not be reached.
+  'IDPCommunicationError',
 ]);
 
 const NETWORK_CODES = new Set([

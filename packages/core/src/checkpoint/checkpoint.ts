@@ -71,4 +71,22 @@ export interface CheckpointStore {
    * (`compareCheckpoints`) or when the writer no longer owns the shard.
    */
   put(streamArn: string, shardId: string, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Optional: where the checkpoints of `streamArn` are kept, for logs and error messages (e.g.
+   * `checkpoint file /data/x.json`). Never a secret. Without it, a user of the store names it by
+   * its class.
+   */
+  describe?(streamArn: string): string;
+  /**
+   * Optional: claims the store for this process before its first write, as that write would (the
+   * file store takes its directory's lock), so that a store in use elsewhere, or one that cannot be
+   * used, is known at start rather than at the first checkpoint. Resolves once claimed; rejects with
+   * a `CheckpointError` (e.g. `CHECKPOINT_LOCKED`; a retryable `CHECKPOINT_IO` when it may pass).
+   */
+  lock?(): Promise<void>;
+  /**
+   * Optional: makes the store ready for the writes of `streamArn` ahead of the first one (the file
+   * store opens its files). A caller need not wait for it: the first write does the same.
+   */
+  open?(streamArn: string): Promise<void>;
 }

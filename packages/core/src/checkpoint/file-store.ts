@@ -163,6 +163,11 @@ export class FileCheckpointStore implements CheckpointStore {
     return path;
   }
 
+  /** Where the checkpoints of `streamArn` are, for messages: `checkpoint file <fileOf(streamArn)>`. */
+  describe(streamArn: string): string {
+    return `checkpoint file ${this.fileOf(streamArn)}`;
+  }
+
   /** Path of the journal of `streamArn` (next to {@link fileOf}). */
   journalOf(streamArn: string): string {
     return journalPath(this.fileOf(streamArn));

@@ -27,6 +27,11 @@ export class MemoryCheckpointStore implements CheckpointStore {
     shards.set(shardId, next);
   }
 
+  /** `memory checkpoint store`, for messages. */
+  describe(): string {
+    return 'memory checkpoint store';
+  }
+
   /** Every checkpoint, by stream ARN then shard id (a snapshot). */
   snapshot(): Record<string, Record<string, Checkpoint>> {
     // Object.fromEntries defines each key as an own property, `__proto__` included.

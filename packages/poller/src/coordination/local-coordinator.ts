@@ -1,4 +1,4 @@
-import { type Checkpoint, type CheckpointStore, FileCheckpointStore, MemoryCheckpointStore } from '@streamshare/core';
+import type { Checkpoint, CheckpointStore } from '@streamshare/core';
 import { isRetryable } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
@@ -12,6 +12,13 @@ export interface LocalCoordinatorOptions {
   /** The stream whose checkpoints the store keeps. */
   readonly streamArn: string;
   readonly logger?: Logger | undefined;
+  /**
+   * The directory the store keeps its files in, when the poller made it (a FileCheckpointStore on
+   * `checkpointDir`): when the store's lock fails, the directory is checked, so that one that cannot
+   * be used (a regular file, read-only, full) fails the start at once with a
+   * {@link CheckpointDirectoryError} rather than be retried.
+   */
+  readonly directory?: string | undefined;
 }
 
 /**
@@ -26,14 +33,15 @@ export function isShardEnd(checkpoint: Checkpoint | undefined): boolean {
 }
 
 /**
- * Where `store` keeps the checkpoints of `streamArn`, for logs and messages: the file of a
- * FileCheckpointStore, "memory", or the store's own `description` (a string property) or class name.
+ * Where `store` keeps the checkpoints of `streamArn`, for logs and messages: what the store's
+ * `describe` says (the file of a FileCheckpointStore, "memory checkpoint store"), else its own
+ * `description` (a string property), else its class name.
  */
 export function describeCheckpointStore(store: CheckpointStore, streamArn: string): string {
+  const described = store.describe?.(streamArn);
+  if (typeof described === 'string' && described !== '') return described;
   const own = (store as { description?: unknown }).description;
   if (typeof own === 'string' && own !== '') return own;
-  if (store instanceof FileCheckpointStore) return `checkpoint file ${store.fileOf(streamArn)}`;
-  if (store instanceof MemoryCheckpointStore) return 'memory checkpoint store';
   const name = (store as { constructor?: { name?: unknown } }).constructor?.name;
   return `checkpoint store ${typeof name === 'string' && name !== '' && name !== 'Object' ? name : '(custom)'}`;
 }
@@ -56,6 +64,7 @@ export class LocalCoordinator implements ShardCoordinator {
   readonly storeDescription: string;
   readonly #streamArn: string;
   readonly #logger: Logger | undefined;
+  readonly #directory: string | undefined;
   readonly #finished = new Set<string>();
   #held: string[] = [];
 
@@ -64,29 +73,32 @@ export class LocalCoordinator implements ShardCoordinator {
     this.storeDescription = describeCheckpointStore(checkpoints, options.streamArn);
     this.#streamArn = options.streamArn;
     this.#logger = options.logger;
+    this.#directory = options.directory;
   }
 
   /**
-   * Takes the file store's directory lock (creating the directory when it is missing), then opens
-   * the stream's checkpoint files without waiting: their creation and fsyncs overlap the shard
-   * listing and the first reads, and the first checkpoint is an append. A directory held by another
-   * process (`CHECKPOINT_LOCKED`) or one that cannot be used (a regular file, read-only, full:
-   * {@link CheckpointDirectoryError}) fails the start before any Kinesis call; a transient failure
-   * is retried by the start. An open() that fails later is met again by the first get or put of a
-   * shard, which reports it with its shard.
+   * Claims the store when it can be (its optional `lock`: the file store's directory lock, creating
+   * the directory when it is missing), then readies the stream's checkpoints without waiting (its
+   * optional `open`: the file store's files, whose creation and fsyncs then overlap the shard listing
+   * and the first reads, and the first checkpoint is an append). A directory held by another process
+   * (`CHECKPOINT_LOCKED`) or one that cannot be used (a regular file, read-only, full:
+   * {@link CheckpointDirectoryError}, when the `directory` option names it) fails the start before
+   * any Kinesis call; a transient failure is retried by the start. An open() that fails later is met
+   * again by the first get or put of a shard, which reports it with its shard.
    */
   async start(): Promise<void> {
     const store = this.checkpoints;
-    if (!(store instanceof FileCheckpointStore)) return;
-    try {
-      await store.lock();
-    } catch (error) {
-      // Why the directory cannot be used, when that is why (CheckpointDirectoryError, not retryable).
-      if (!isRetryable(error)) throw error;
-      await checkCheckpointDirectory(store.directory);
-      throw error;
+    if (store.lock !== undefined) {
+      try {
+        await store.lock();
+      } catch (error) {
+        // Why the directory cannot be used, when that is why (CheckpointDirectoryError, not retryable).
+        if (!isRetryable(error) || this.#directory === undefined) throw error;
+        await checkCheckpointDirectory(this.#directory);
+        throw error;
+      }
     }
-    store.open(this.#streamArn).catch((error: unknown) => {
+    store.open?.(this.#streamArn).catch((error: unknown) => {
       this.#logger?.debug(
         { err: errorFields(error).message },
         'could not open the checkpoint files at start; the first checkpoint call will try again',

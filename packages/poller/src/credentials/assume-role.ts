@@ -1,7 +1,7 @@
 import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StreamshareError } from '@streamshare/core';
-import { describeThrown, readThrownProperty } from '@streamshare/core/internal';
+import { classifyAwsError } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { stsSdk } from '../clients/sts-sdk.js';
 import { errorFields } from '../errors/error-fields.js';
@@ -47,24 +47,19 @@ export function refreshTime(obtainedAt: number, expiration: number): number {
 }
 
 function describeStsError(roleArn: string, error: unknown): CredentialsError {
-  // Read safely: whatever an STS client throws never makes this throw.
-  const rawName = readThrownProperty(error, 'name');
-  const rawMessage = readThrownProperty(error, 'message');
-  const rawStatus = readThrownProperty(readThrownProperty(error, '$metadata'), 'httpStatusCode');
-  const name = typeof rawName === 'string' ? rawName : 'Error';
-  const message = typeof rawMessage === 'string' ? rawMessage : describeThrown(error);
-  const status = typeof rawStatus === 'number' ? rawStatus : undefined;
-  const retryable =
-    /Throttl|RequestLimitExceeded|InternalFailure|ServiceUnavailable|IDPCommunicationError|TimeoutError/.test(name) ||
-    (status !== undefined && status >= 500) ||
-    (status === undefined && typeof readThrownProperty(error, 'code') === 'string');
+  // Core's one AWS error classifier; it reads the thrown value safely, whatever an STS client throws.
+  const aws = classifyAwsError(error);
+  const name = aws.name ?? 'Error';
+  // Throttling, 5xx and network errors, and a failure with an error code but no answer of STS at all
+  // (the connection or the credential chain under it): the same AssumeRole may succeed later.
+  const retryable = aws.retryable || (aws.kind === 'no-response' && aws.code !== undefined);
   const hint =
-    name === 'AccessDenied' || name === 'AccessDeniedException'
+    aws.kind === 'access-denied'
       ? ": the role's trust policy must allow this principal (and the external id, if set), and the principal's own policy must allow sts:AssumeRole on the role"
       : name === 'RegionDisabledException'
         ? ': STS is not activated in this region for the account'
         : '';
-  return new CredentialsError(roleArn, `sts:AssumeRole of ${roleArn} failed with ${name}${hint} (${message})`, {
+  return new CredentialsError(roleArn, `sts:AssumeRole of ${roleArn} failed with ${name}${hint} (${aws.message})`, {
     retryable,
     cause: error,
   });

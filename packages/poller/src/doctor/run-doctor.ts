@@ -1,5 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { describeThrown, parseStreamArn, readThrownProperty } from '@streamshare/core/internal';
+import { classifyAwsError, parseStreamArn } from '@streamshare/core/internal';
 import { stsSdk } from '../clients/sts-sdk.js';
 import {
   DescribeStreamCommand,
@@ -21,14 +21,10 @@ export interface DoctorOptions {
   readonly lambdaRegion?: string;
 }
 
-function errorName(error: unknown): string {
-  const name = readThrownProperty(error, 'name');
-  return typeof name === 'string' ? name : 'Error';
-}
-
-function errorMessage(error: unknown): string {
-  const message = readThrownProperty(error, 'message');
-  return typeof message === 'string' ? message : describeThrown(error);
+/** `name: message` of a failed call, as core's AWS error classifier reads them (never throws). */
+function describeFailure(error: unknown): string {
+  const { name, message } = classifyAwsError(error);
+  return `${name ?? 'Error'}: ${message}`;
 }
 
 /**
@@ -55,7 +51,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     checks.push({
       name: 'sts:GetCallerIdentity',
       status: 'fail',
-      detail: `${errorName(error)}: ${errorMessage(error)}`,
+      detail: describeFailure(error),
       fix: 'no usable credentials: set AWS_PROFILE or the AWS_* variables, or pass --role-arn to assume the consumer role',
     });
   }
@@ -85,13 +81,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     }
   };
   const failure = (action: string, error: unknown): DoctorCheck => {
-    const name = errorName(error);
-    const message = errorMessage(error);
-    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+    const { kind, name = 'Error', message } = classifyAwsError(error);
+    if (kind === 'access-denied') {
       const explanation = explainAccessDenied(message, { action, streamArn, crossAccount });
       return { name: action, status: 'fail', detail: `access denied: ${message}`, fix: explanation.advice };
     }
-    if (name === 'ResourceNotFoundException') {
+    if (kind === 'not-found') {
       return {
         name: action,
         status: 'fail',
@@ -99,7 +94,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
         fix: `no stream ${streamArn} is visible: check the ARN (account ${streamAccount}, region ${streamRegion}) and that cross-account calls name the stream by ARN`,
       };
     }
-    if (name.startsWith('KMS')) {
+    if (kind === 'kms') {
       return {
         name: action,
         status: 'fail',

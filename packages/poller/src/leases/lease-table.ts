@@ -1,6 +1,6 @@
 import type { AttributeValue, DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
-import { errorFromThrown } from '@streamshare/core/internal';
+import { errorFromThrown, sleep } from '@streamshare/core/internal';
 import {
   describeAwsError,
   isAccessDenied,
@@ -21,6 +21,16 @@ import {
   storedCheckpoint,
 } from './lease.js';
 import { type LeaseRetryOptions, withRetry } from './retry.js';
+
+const SHARD_END = { kind: 'SHARD_END' } as const satisfies Checkpoint;
+
+/**
+ * The condition of a lease that is not finished: neither flagged `finished` (streamshare) nor at
+ * checkpoint SHARD_END (as the KCL records a shard read to its end). Names `#finished`, `#seq`;
+ * values `:false`, `:shardEnd`.
+ */
+const NOT_FINISHED =
+  '(attribute_not_exists(#finished) OR #finished = :false) AND (attribute_not_exists(#seq) OR #seq <> :shardEnd)';
 
 /** Settings of {@link LeaseTable}. */
 export interface LeaseTableSettings {
@@ -79,7 +89,8 @@ export class LeaseTable {
           { tableName: this.tableName, action: 'dynamodb:DescribeTable' },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A wait for a state, not a retry of a failure: polled at a fixed 100 ms with core's sleep.
+      await sleep(100);
       table = await this.describe();
     }
   }
@@ -152,6 +163,7 @@ export class LeaseTable {
       ':one': { N: '1' },
       ':now': { N: String(Date.now()) },
       ':false': { BOOL: false },
+      ':shardEnd': { S: SHARD_END.kind },
     };
     if (mode !== 'steal') values[':counter'] = { N: String(observed.counter) };
     if (observed.owner !== undefined) values[':oldOwner'] = { S: observed.owner };
@@ -162,13 +174,14 @@ export class LeaseTable {
           TableName: this.tableName,
           Key: leaseKey(observed.streamArn, observed.shardId),
           UpdateExpression: 'SET #owner = :me, #counter = #counter + :one, #renewed = :now ADD #switches :one',
-          ConditionExpression: `${counterCondition}${ownerCondition} AND (attribute_not_exists(#finished) OR #finished = :false)`,
+          ConditionExpression: `${counterCondition}${ownerCondition} AND ${NOT_FINISHED}`,
           ExpressionAttributeNames: {
             '#owner': ATTR.owner,
             '#counter': ATTR.counter,
             '#renewed': ATTR.renewedAt,
             '#switches': ATTR.ownerSwitches,
             '#finished': ATTR.finished,
+            '#seq': ATTR.sequenceNumber,
           },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -201,24 +214,43 @@ export class LeaseTable {
         new this.sdk.DeleteItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
-          ConditionExpression: '#finished = :true AND attribute_not_exists(#owner)',
-          ExpressionAttributeNames: { '#finished': ATTR.finished, '#owner': ATTR.owner },
-          ExpressionAttributeValues: { ':true': { BOOL: true } },
+          ConditionExpression: '(#finished = :true OR #seq = :shardEnd) AND attribute_not_exists(#owner)',
+          ExpressionAttributeNames: { '#finished': ATTR.finished, '#seq': ATTR.sequenceNumber, '#owner': ATTR.owner },
+          ExpressionAttributeValues: { ':true': { BOOL: true }, ':shardEnd': { S: SHARD_END.kind } },
         }),
       ),
     );
   }
 
-  /** Marks a held lease finished (SHARD_END) and frees it. */
+  /**
+   * Marks a held lease finished and frees it, writing its checkpoint SHARD_END as the KCL does (the
+   * shard is read to its end): `finished` for streamshare's readers, the checkpoint for the KCL's and
+   * for any tool reading the checkpoint attributes. SHARD_END is after every other checkpoint, so
+   * this write never goes backwards. `false` when the lease was lost.
+   */
   finish(streamArn: string, shardId: string, workerId: string, counter: number): Promise<boolean> {
+    const end = storedCheckpoint(SHARD_END);
     return this.ownedUpdate(
       streamArn,
       shardId,
       workerId,
       counter,
-      'SET #counter = #counter + :one, #finished = :true REMOVE #owner',
-      { ':true': { BOOL: true } },
-      { '#finished': ATTR.finished },
+      'SET #counter = #counter + :one, #finished = :true, #seq = :seq, #sub = :sub, #order = :order ' +
+        'REMOVE #owner, #complete, #timestamp',
+      {
+        ':true': { BOOL: true },
+        ':seq': { S: end.sequenceNumber },
+        ':sub': { N: String(end.subSequenceNumber) },
+        ':order': { S: end.order },
+      },
+      {
+        '#finished': ATTR.finished,
+        '#seq': ATTR.sequenceNumber,
+        '#sub': ATTR.subSequenceNumber,
+        '#order': ATTR.order,
+        '#complete': ATTR.complete,
+        '#timestamp': ATTR.timestamp,
+      },
     );
   }
 

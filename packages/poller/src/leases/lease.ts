@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
+import { isShardEnd } from '../coordination/local-coordinator.js';
 import { checkpointOrderKey } from './checkpoint-order.js';
 
 /**
@@ -17,7 +18,11 @@ export interface Lease {
   readonly counter: number;
   /** The last checkpoint written, if any. */
   readonly checkpoint: Checkpoint | undefined;
-  /** True once the shard reached its end (SHARD_END): never taken again; its children may start. */
+  /**
+   * True once the shard reached its end: the item's `finished` flag (what streamshare writes, with
+   * checkpoint SHARD_END) or its checkpoint SHARD_END alone (what the KCL writes). Never taken again;
+   * its children may start.
+   */
   readonly finished: boolean;
   /** ParentShardId and AdjacentParentShardId, when the shard has them. */
   readonly parentShardIds: readonly string[];
@@ -85,7 +90,7 @@ export function leaseFromItem(item: Record<string, AttributeValue> | undefined):
     owner: str(item, ATTR.owner),
     counter: num(item, ATTR.counter) ?? 0,
     checkpoint,
-    finished: bool(item, ATTR.finished) ?? false,
+    finished: bool(item, ATTR.finished) === true || isShardEnd(checkpoint),
     parentShardIds,
     renewedAt: num(item, ATTR.renewedAt),
   };

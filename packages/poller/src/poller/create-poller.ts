@@ -3,11 +3,10 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type CodecNameFor, type DeadLetterHandler, FileCheckpointStore, type Handler } from '@streamshare/core';
 import {
   arnAccount,
-  backoffDelay,
   isKinesisLambdaHandler,
-  isRetryable,
   parseStreamArn,
   readThrownProperty,
+  retryCall,
   sleep,
 } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
@@ -34,6 +33,7 @@ import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
+import { isTransientFailure, START_BACKOFF, syncFailureDelay } from './retries.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
 const SYNC_LISTING_ATTEMPTS = 4;
@@ -201,12 +201,11 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         logger: this.#logger,
       });
     }
-    let store = this.#options.checkpointStore;
-    if (store === undefined) {
-      this.#ownedStore = new FileCheckpointStore({ directory: this.#options.checkpointDir ?? './.streamshare' });
-      store = this.#ownedStore;
-    }
-    return new LocalCoordinator(store, { streamArn, logger: this.#logger });
+    const given = this.#options.checkpointStore;
+    if (given !== undefined) return new LocalCoordinator(given, { streamArn, logger: this.#logger });
+    const directory = this.#options.checkpointDir ?? './.streamshare';
+    this.#ownedStore = new FileCheckpointStore({ directory });
+    return new LocalCoordinator(this.#ownedStore, { streamArn, logger: this.#logger, directory });
   }
 
   /**
@@ -241,40 +240,47 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
   /**
    * Prepares the coordinator and runs the first sync, retrying transient failures (unreachable
-   * endpoint, throttling, 5xx, lease table unavailable) until `timeoutMs`; then a StartTimeoutError.
-   * Fatal errors are thrown at once.
+   * endpoint, throttling, 5xx, lease table unavailable: {@link isTransientFailure}) with core's retry
+   * policy until `timeoutMs`; then a StartTimeoutError. Fatal errors are thrown at once.
    */
   async #startWithin(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const signal = this.#lifetime.signal;
+    const retried = (error: unknown) =>
+      !(error instanceof AbortedError) && !signal.aborted && isTransientFailure(error);
     let doing = 'preparing the checkpoint store / lease table';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        doing = 'preparing the checkpoint store / lease table';
-        await this.#coordinator.start();
-        doing = 'listing the shards';
-        await this.#sync(true, { deadline });
-        return;
-      } catch (error) {
-        if (error instanceof AbortedError || this.#lifetime.signal.aborted || !isRetryable(error)) throw error;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new StartTimeoutError({
-            streamArn: this.#options.streamArn,
-            region: this.#region,
-            endpoint: await describeKinesisEndpoint(this.#client, this.#region),
-            timeoutMs,
-            cause: error,
-            doing,
-          });
-        }
-        const delay = Math.min(left, backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }));
-        this.#logger.warn(
-          { err: errorFields(error), attempt, delayMs: delay, startTimeoutMs: timeoutMs },
-          `start: ${doing} failed; retrying`,
-        );
-        await sleep(delay, this.#lifetime.signal);
-        if (this.#lifetime.signal.aborted) throw new AbortedError('poller.start()');
-      }
+    try {
+      await retryCall(
+        async () => {
+          doing = 'preparing the checkpoint store / lease table';
+          await this.#coordinator.start();
+          doing = 'listing the shards';
+          await this.#sync(true, { deadline });
+        },
+        {
+          verdict: (error) => ({ error, backoff: retried(error) ? START_BACKOFF : undefined }),
+          deadline,
+          signal,
+          aborted: () => new AbortedError('poller.start()'),
+          onRetry: ({ error }, attempt, delayMs) => {
+            this.#logger.warn(
+              { err: errorFields(error), attempt, delayMs, startTimeoutMs: timeoutMs },
+              `start: ${doing} failed; retrying`,
+            );
+          },
+        },
+      );
+    } catch (error) {
+      // A failure that would have been retried ends the retries only at the deadline.
+      if (!retried(error)) throw error;
+      throw new StartTimeoutError({
+        streamArn: this.#options.streamArn,
+        region: this.#region,
+        endpoint: await describeKinesisEndpoint(this.#client, this.#region),
+        timeoutMs,
+        cause: error,
+        doing,
+      });
     }
   }
 
@@ -302,19 +308,25 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
   /**
    * A periodic sync failed. Fatal errors (AccessDenied on every listing method, stream not found,
-   * lease table access denied, a corrupt checkpoint) stop the poller; anything retryable (throttling,
-   * 5xx, network, lease table or checkpoint store unavailable) is logged and the sync tried again
-   * after a backoff, while the readers keep going.
+   * lease table access denied, a corrupt checkpoint) stop the poller; anything transient (throttling,
+   * 5xx, network, lease table or checkpoint store unavailable: {@link isTransientFailure}) is logged
+   * and the sync tried again after core's backoff, while the readers keep going.
+   *
+   * The timer loop rather than `retryCall`: a sync is a periodic task that nobody awaits, and its next
+   * run is the one timer of `#schedule` anyway; a failure only brings that run closer than the period
+   * (core's `backoffDelay`, capped at the period), a success puts it back on the period, and `stop()`
+   * clears that one timer. A `retryCall` around the sync would be a second loop of syncs beside the
+   * timer (two runs due at once, a wait to abort on stop) for no gain: there is no caller to give up to.
    */
   #syncFailed(error: unknown): void {
     if (this.#state !== 'running') return;
-    if (!isRetryable(error)) {
+    if (!isTransientFailure(error)) {
       this.#logger.error({ err: errorFields(error) }, 'shard sync failed with a fatal error: stopping the poller');
       void this.#fail(error);
       return;
     }
     this.#syncFailures++;
-    const delay = backoffDelay(this.#syncFailures, { minMs: 1_000, maxMs: Math.max(1_000, this.#tickMs) });
+    const delay = syncFailureDelay(this.#syncFailures, this.#tickMs);
     this.#logger.warn(
       { err: errorFields(error), failures: this.#syncFailures, delayMs: delay },
       'shard sync failed; the shards in hand keep being read; trying again after a pause',
@@ -344,7 +356,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
             this.#listedAt = Date.now();
             forceList = false;
           } catch (error) {
-            if (this.#state === 'starting' || !isRetryable(error) || this.#shards.length === 0) throw error;
+            if (this.#state === 'starting' || !isTransientFailure(error) || this.#shards.length === 0) throw error;
             listingError = error;
           }
         }

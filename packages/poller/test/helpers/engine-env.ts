@@ -28,6 +28,19 @@ export function consumerClient(endpoint = kinesisEndpoint()): KinesisClient {
   return kinesisClient({ endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
 }
 
+/** Counts the calls `client` starts from now on (any command): for "no Kinesis call was made". */
+export function countCalls(client: KinesisClient): () => number {
+  let calls = 0;
+  client.middlewareStack.add(
+    (next) => (args) => {
+      calls++;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return () => calls;
+}
+
 /** Creates a stream in the producer account; returns its ARN. */
 export async function producerStream(prefix: string, shards: number): Promise<string> {
   return createStream(producerClient(), uniqueName(prefix), shards);
