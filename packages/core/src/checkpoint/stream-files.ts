@@ -105,21 +105,15 @@ export class StreamFiles implements KnownFiles {
 
   /**
    * Appends the line of `entry` to the open journal. Resolves to false when someone else changed,
-   * replaced or removed the files (checked while the line is written, at no cost in time): the line
-   * is then not to be acknowledged (it went to a journal no longer read alone, or that is gone).
+   * replaced or removed the files (checked once the line is in, see {@link unchanged}): the line is
+   * then not to be acknowledged (it went to a journal no longer read alone, or that is gone).
    */
   async append(entry: JournalShards): Promise<boolean> {
     const journal = this.#journal!;
     const line = journalLine(this.streamArn, entry);
-    const before = journal.bytes;
-    const after = before + line.byteLength;
-    const [, ours] = await Promise.all([
-      journal.append(line),
-      unchanged(this.path, this.journalPath, this, before, after),
-    ]);
-    // That check may run before the line lands: the exact size once it is in tells another writer's
-    // line of the same length from ours.
-    return ours && journal.hasSize(after);
+    const size = journal.bytes + line.byteLength;
+    await journal.append(line);
+    return unchanged(this.path, this.journalPath, this, size);
   }
 
   /**
