@@ -111,7 +111,7 @@ const median = (xs) => {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Median, min and max of CPU milliseconds, and the spread ((max - min) / median). */
+/** Median, min and max of CPU milliseconds, the spread ((max - min) / median), and every run's figure. */
 function summary(runs) {
   const ms = runs.map((r) => r.cpuUs / 1000);
   const med = median(ms);
@@ -120,6 +120,7 @@ function summary(runs) {
     minMs: round(Math.min(...ms), 2),
     maxMs: round(Math.max(...ms), 2),
     spread: round((Math.max(...ms) - Math.min(...ms)) / med, 3),
+    runsMs: ms.map((x) => round(x, 1)),
   };
 }
 
@@ -165,8 +166,11 @@ console.log(
     warmupRounds: WARMUP,
     ratio,
     ratioMemoryCheckpoints: round(bareCpu / memoryCpu, 3),
+    // Each round's own ratio (its bare loop over its poller run): their median, and how far they range.
+    ratioRoundsMedian: round(median(fileRatios), 3),
     ratioRoundsMin: round(Math.min(...fileRatios), 3),
     ratioRoundsMax: round(Math.max(...fileRatios), 3),
+    ratioMemoryCheckpointsRoundsMedian: round(median(memoryRatios), 3),
     ratioMemoryCheckpointsRoundsMin: round(Math.min(...memoryRatios), 3),
     ratioMemoryCheckpointsRoundsMax: round(Math.max(...memoryRatios), 3),
     cpu: { bareLoop: summary(bare), pollerFileStore: summary(file), pollerMemoryStore: summary(memory) },
