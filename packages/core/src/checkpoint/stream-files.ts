@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { compareCheckpoints } from './compare.js';
 import { readText } from './fs-io.js';
 import { Journal, type JournalShards, journalLine, journalPath, parseJournal } from './journal.js';
@@ -94,13 +94,16 @@ export class StreamFiles implements KnownFiles {
   /** Opens an intact journal found on disk for appending (once: after a failure, the files are rewritten). */
   async reopen(): Promise<void> {
     this.journalOnDisk = 'rewrite';
-    const [journal, snapshot] = await Promise.allSettled([Journal.open(this.journalPath), lstat(this.path)]);
-    if (journal.status === 'rejected') throw journal.reason;
-    if (snapshot.status === 'rejected') {
-      await journal.value.close();
-      throw snapshot.reason;
+    const journal = await Journal.open(this.journalPath);
+    let snapshot: FileIdentity;
+    try {
+      // Synchronous, as the check at each append (see unchanged): cheaper than a thread-pool round trip.
+      snapshot = identityOf(lstatSync(this.path));
+    } catch (error) {
+      await journal.close();
+      throw error;
     }
-    this.#opened(journal.value, identityOf(snapshot.value));
+    this.#opened(journal, snapshot);
   }
 
   /**
