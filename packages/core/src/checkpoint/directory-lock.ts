@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readThrownProperty } from '../errors/thrown.js';
+import { statOpen } from './fs-io.js';
 import { CheckpointLockedError, describeHolder, type HeldBecause, holderOf, lockedError } from './lock-error.js';
 import { createExclusive, type FoundLock, LOCK_FILE_NAME, type LockOwner, readLock, writeTemp } from './lock-file.js';
 import { type ProcessIdentity, pidExists, startTimeOf, thisProcess } from './process-identity.js';
@@ -154,7 +155,7 @@ export class DirectoryLock {
     handle: FileHandle,
     staleMs: number,
   ): Promise<DirectoryLock> {
-    const stats = await handle.stat();
+    const stats = statOpen(handle.fd);
     const names = await readdir(directory).catch(() => [] as string[]);
     const claims = names.filter((name) => name.startsWith(`${LOCK_FILE_NAME}.takeover-`));
     await Promise.all(claims.map((name) => unlink(join(directory, name)).catch(() => undefined)));

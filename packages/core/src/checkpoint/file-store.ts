@@ -74,7 +74,7 @@ export interface FileCheckpointStoreOptions {
  * {@link DirectoryLock}). Reads (`get`, `getAll`) take no lock. Taking the lock costs nothing per
  * write. As a second line of defence, with each append the store checks that the stream's files
  * are still the ones it last wrote (device, inode, size and modification time of the snapshot;
- * device, inode and size of the journal: two `lstat` calls, made while the line is written). When
+ * device, inode and exact size of the journal: two synchronous `lstat` calls once the line is in). When
  * another process or a person changed, replaced or removed them, the put is not acknowledged yet:
  * the store reads the files again as at a first write and does the put again against them: a
  * checkpoint on disk that is ahead of the one being written is `CHECKPOINT_BACKWARDS`, an

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { close, constants, fdatasync, fstat, fsync, open, write } from 'node:fs';
+import { close, constants, fdatasync, fstatSync, fsync, open, type Stats, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { CheckpointError } from '../errors/record-errors.js';
 import { describeThrown, readThrownProperty } from '../errors/thrown.js';
@@ -10,7 +10,15 @@ export const openFd = promisify(open);
 export const fsyncFd = promisify(fsync);
 export const fdatasyncFd = promisify(fdatasync);
 export const closeFd = promisify(close);
-export const fstatFd = promisify(fstat);
+
+/**
+ * The stats of an open file, synchronously: fstat reads the inode the kernel holds for the
+ * descriptor (no disk I/O, a few µs), where the asynchronous call's thread-pool round trip costs
+ * tens of µs of CPU. Throws what fstat throws.
+ */
+export function statOpen(fd: number): Stats {
+  return fstatSync(fd);
+}
 
 /** One `write` at the file's position: the bytes written. */
 export function writeFd(fd: number, data: Uint8Array): Promise<number> {

@@ -2,9 +2,8 @@ import { constants } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { describeThrown } from '../errors/thrown.js';
-import { closeQuietly, corrupt, fdatasyncFd, fstatFd, O_DSYNC, openFd, tempOf, writeFd } from './fs-io.js';
+import { closeQuietly, corrupt, fdatasyncFd, O_DSYNC, openFd, statOpen, tempOf, writeFd } from './fs-io.js';
 import { failedOnSymlink, O_NOFOLLOW, symlinkRefused } from './no-follow.js';
-import { appendedAlone } from './other-writers.js';
 import { isStoredCheckpoint, type StoredCheckpoint } from './stored-checkpoint.js';
 
 /**
@@ -32,12 +31,11 @@ export function journalPath(snapshotPath: string): string {
 
 /** One journal line: `<crc32 of the JSON, 8 hex digits> <JSON>\n`. */
 export function journalLine(streamArn: string, shards: JournalShards): Buffer {
-  const json = Buffer.from(JSON.stringify({ streamArn, shards }));
-  const head = Buffer.from(`${crc32(json).toString(16).padStart(8, '0')} `);
-  return Buffer.concat([head, json, NEWLINE]);
+  // JSON.stringify escapes lone surrogates: the string's UTF-8 (what crc32 of a string reads) is its bytes.
+  const json = JSON.stringify({ streamArn, shards });
+  return Buffer.from(`${crc32(json).toString(16).padStart(8, '0')} ${json}\n`);
 }
 
-const NEWLINE = Buffer.from('\n');
 const LINE = /^([0-9a-f]{8}) (.*)$/s;
 
 /**
@@ -127,7 +125,7 @@ export class Journal {
       throw error;
     }
     try {
-      return new Journal(fd, await fstatFd(fd));
+      return new Journal(fd, statOpen(fd));
     } catch (error) {
       await closeQuietly(fd);
       throw error;
@@ -143,7 +141,7 @@ export class Journal {
     let fd: number | undefined;
     try {
       fd = await openFd(temp, NEW_JOURNAL_FLAGS, 0o600);
-      const stats = await fstatFd(fd);
+      const stats = statOpen(fd);
       if (replacing) await rename(temp, path);
       await syncDirectory();
       return new Journal(fd, { size: 0, dev: stats.dev, ino: stats.ino });
@@ -170,11 +168,6 @@ export class Journal {
       await closeQuietly(fd);
       throw error;
     }
-  }
-
-  /** Is the journal exactly `size` bytes long on disk (see {@link appendedAlone})? */
-  hasSize(size: number): boolean {
-    return !this.closed && appendedAlone(this.#fd, size);
   }
 
   /** Closes the journal (once; a failure is ignored). */

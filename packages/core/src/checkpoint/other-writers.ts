@@ -1,5 +1,4 @@
-import { fstatSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 
 /**
  * Other-writer detection, the file store's second line of defence behind the directory lock: with
@@ -29,50 +28,37 @@ export interface KnownFiles {
 
 /**
  * True when a stream's snapshot and journal are still the files the store last wrote: nobody
- * replaced, removed, truncated or appended to them. The journal's size is from `minSize` to
- * `maxSize`: a line being appended may be in, out, or partly in (the file system makes a write
- * visible page by page). A path that cannot be looked at (a directory gone or replaced) counts as
- * changed. Two `lstat` calls, made while the line is written (they cost no time on the put's path).
+ * replaced, removed, truncated or appended to them. Called once the store's line is in the journal
+ * (its write returned), so the journal must be exactly `journalSize` bytes long: another writer's
+ * line, even one of the same length as the store's, makes it longer. A path that cannot be looked at
+ * (a directory gone or replaced) counts as changed.
+ *
+ * Two synchronous `lstat` calls (lstat: a file replaced by a link to it is a change too). They look
+ * at two entries of a directory the process has just written, which the kernel has in memory: a few
+ * microseconds each, where an asynchronous call's thread-pool round trip costs tens of microseconds
+ * of CPU (measured on a 2-core VM: about 5 µs against 70 to 110 µs).
  */
-export async function unchanged(
-  snapshotPath: string,
-  journalPath: string,
-  known: KnownFiles,
-  minSize: number,
-  maxSize: number,
-): Promise<boolean> {
+export function unchanged(snapshotPath: string, journalPath: string, known: KnownFiles, journalSize: number): boolean {
   const { journalFile, snapshotFile } = known;
   if (journalFile === undefined || snapshotFile === undefined) return false;
-  let journal: { dev: number; ino: number; size: number };
-  let snapshot: FileIdentity;
   try {
-    // lstat: a file replaced by a link to it is a change too.
-    [journal, snapshot] = await Promise.all([lstat(journalPath), lstat(snapshotPath)]);
-  } catch {
-    return false;
-  }
-  return (
-    journal.dev === journalFile.dev &&
-    journal.ino === journalFile.ino &&
-    journal.size >= minSize &&
-    journal.size <= maxSize &&
-    snapshot.dev === snapshotFile.dev &&
-    snapshot.ino === snapshotFile.ino &&
-    snapshot.size === snapshotFile.size &&
-    snapshot.mtimeMs === snapshotFile.mtimeMs
-  );
-}
-
-/**
- * Is the open journal exactly `size` bytes long (nobody else appended to it)? {@link unchanged} may
- * run before the store's line lands, and cannot tell it from another writer's line of the same
- * length that landed first: the journal's exact size once the line is in can (fstat of the open
- * file: no I/O, a few µs, no thread-pool round trip).
- */
-export function appendedAlone(journal: number | undefined, size: number): boolean {
-  if (journal === undefined) return false;
-  try {
-    return fstatSync(journal).size === size;
+    const journal = lstatSync(journalPath, { throwIfNoEntry: false });
+    if (
+      journal === undefined ||
+      journal.dev !== journalFile.dev ||
+      journal.ino !== journalFile.ino ||
+      journal.size !== journalSize
+    ) {
+      return false;
+    }
+    const snapshot = lstatSync(snapshotPath, { throwIfNoEntry: false });
+    return (
+      snapshot !== undefined &&
+      snapshot.dev === snapshotFile.dev &&
+      snapshot.ino === snapshotFile.ino &&
+      snapshot.size === snapshotFile.size &&
+      snapshot.mtimeMs === snapshotFile.mtimeMs
+    );
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { describeThrown } from '../errors/thrown.js';
-import { closeFd, corrupt, fstatFd, fsyncFd, openFd, tempOf, writeAll } from './fs-io.js';
+import { closeFd, corrupt, fsyncFd, openFd, statOpen, tempOf, writeAll } from './fs-io.js';
 import { O_NOFOLLOW } from './no-follow.js';
 import { type FileIdentity, identityOf } from './other-writers.js';
 import { isStoredCheckpoint, type StoredCheckpoint } from './stored-checkpoint.js';
@@ -62,7 +62,7 @@ export async function writeSnapshot(
     try {
       await writeAll(fd, Buffer.from(`${JSON.stringify(content, null, 2)}\n`));
       await fsyncFd(fd);
-      written = identityOf(await fstatFd(fd));
+      written = identityOf(statOpen(fd));
     } finally {
       await closeFd(fd);
     }

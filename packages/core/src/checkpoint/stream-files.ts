@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { compareCheckpoints } from './compare.js';
 import { readText } from './fs-io.js';
 import { Journal, type JournalShards, journalLine, journalPath, parseJournal } from './journal.js';
@@ -94,32 +94,29 @@ export class StreamFiles implements KnownFiles {
   /** Opens an intact journal found on disk for appending (once: after a failure, the files are rewritten). */
   async reopen(): Promise<void> {
     this.journalOnDisk = 'rewrite';
-    const [journal, snapshot] = await Promise.allSettled([Journal.open(this.journalPath), lstat(this.path)]);
-    if (journal.status === 'rejected') throw journal.reason;
-    if (snapshot.status === 'rejected') {
-      await journal.value.close();
-      throw snapshot.reason;
+    const journal = await Journal.open(this.journalPath);
+    let snapshot: FileIdentity;
+    try {
+      // Synchronous, as the check at each append (see unchanged): cheaper than a thread-pool round trip.
+      snapshot = identityOf(lstatSync(this.path));
+    } catch (error) {
+      await journal.close();
+      throw error;
     }
-    this.#opened(journal.value, identityOf(snapshot.value));
+    this.#opened(journal, snapshot);
   }
 
   /**
    * Appends the line of `entry` to the open journal. Resolves to false when someone else changed,
-   * replaced or removed the files (checked while the line is written, at no cost in time): the line
-   * is then not to be acknowledged (it went to a journal no longer read alone, or that is gone).
+   * replaced or removed the files (checked once the line is in, see {@link unchanged}): the line is
+   * then not to be acknowledged (it went to a journal no longer read alone, or that is gone).
    */
   async append(entry: JournalShards): Promise<boolean> {
     const journal = this.#journal!;
     const line = journalLine(this.streamArn, entry);
-    const before = journal.bytes;
-    const after = before + line.byteLength;
-    const [, ours] = await Promise.all([
-      journal.append(line),
-      unchanged(this.path, this.journalPath, this, before, after),
-    ]);
-    // That check may run before the line lands: the exact size once it is in tells another writer's
-    // line of the same length from ours.
-    return ours && journal.hasSize(after);
+    const size = journal.bytes + line.byteLength;
+    await journal.append(line);
+    return unchanged(this.path, this.journalPath, this, size);
   }
 
   /**
