@@ -84,13 +84,15 @@ describe('FileCheckpointStore.open', () => {
     expect((await rejection(s.put(STREAM, SHARD, at(1)))).code).toBe('CHECKPOINT_CORRUPT');
   });
 
-  it('rejects with a retryable CHECKPOINT_IO naming the stream when the directory cannot be made', async () => {
+  it('rejects with a CHECKPOINT_IO naming the stream when the directory cannot be made, not retryable when waiting cannot mend it', async () => {
     const blocker = join(dir, 'a-file');
     await writeFile(blocker, 'not a directory');
     const s = store(join(blocker, 'checkpoints'));
     const error = await rejection(s.open(STREAM));
     expect(error.code).toBe('CHECKPOINT_IO');
-    expect(error.retryable).toBe(true);
+    // A path through a regular file (ENOTDIR) stays so until an operator mends it: retrying it would
+    // only delay the failure (a poller's start used to retry it up to its start timeout).
+    expect(error.retryable).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CheckpointError } from '@streamshare/core';
+import { CheckpointError, FileCheckpointStore } from '@streamshare/core';
 import { CheckpointDirectoryError, createPoller } from '@streamshare/poller';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,23 @@ describe('the checkpoint directory is checked at start', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(calls()).toBe(0);
     expect(poller.status().running).toBe(false);
+  });
+
+  it("a FileCheckpointStore of the user's own on such a directory also fails start() at once (not retried to the start timeout)", async () => {
+    const file = join(await tempDir(), 'checkpoints');
+    await writeFile(file, 'x');
+    const client = consumerClient('http://127.0.0.1:9');
+    const calls = countCalls(client);
+    const checkpointStore = new FileCheckpointStore({ directory: file });
+    const poller = createPoller({ streamArn: ARN, handler: () => {}, kinesisClient: client, checkpointStore });
+    const started = Date.now();
+    const error = await poller.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect(error).toMatchObject({ code: 'CHECKPOINT_IO', retryable: false });
+    expect((error as Error).message).toContain(file);
+    await poller.done.catch(() => undefined);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(calls()).toBe(0);
   });
 
   it('bad processBatch options reject start() at once, rather than block every shard at its first batch', async () => {

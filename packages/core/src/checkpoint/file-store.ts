@@ -9,7 +9,7 @@ import { checkpointFileName } from './file-name.js';
 import { closeQuietly, fsyncFd, ioError, isStaleTemp, openFd } from './fs-io.js';
 import { GroupCommit, type PendingBatch, type PendingShard } from './group-commit.js';
 import { type JournalShards, journalPath } from './journal.js';
-import { describeLockFailure } from './lock-error.js';
+import { describeLockFailure, isPassingDirectoryFailure } from './lock-error.js';
 import { backwards } from './memory-store.js';
 import type { CheckpointFile } from './snapshot.js';
 import type { StoredCheckpoint } from './stored-checkpoint.js';
@@ -350,7 +350,7 @@ export class FileCheckpointStore implements CheckpointStore {
         throw new CheckpointError(
           'CHECKPOINT_IO',
           `could not create checkpoint directory ${this.directory}: ${describeThrown(error)}`,
-          { cause: error, retryable: true },
+          { cause: error, retryable: isPassingDirectoryFailure(error) },
         );
       }
       try {
@@ -360,7 +360,7 @@ export class FileCheckpointStore implements CheckpointStore {
         if (error instanceof CheckpointError) throw error;
         throw new CheckpointError('CHECKPOINT_IO', describeLockFailure(this.directory, error), {
           cause: error,
-          retryable: true,
+          retryable: isPassingDirectoryFailure(error),
         });
       }
       const names = await readdir(this.directory).catch(() => [] as string[]);

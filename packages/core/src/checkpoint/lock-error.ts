@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CheckpointError } from '../errors/record-errors.js';
-import { describeThrown } from '../errors/thrown.js';
+import { describeThrown, readThrownProperty } from '../errors/thrown.js';
 import { type FoundLock, LOCK_FILE_NAME, type LockOwner } from './lock-file.js';
 import type { ProcessIdentity } from './process-identity.js';
 
@@ -107,4 +107,24 @@ export function lockedError(
 /** Describes a failure to take the lock for a CHECKPOINT_IO message. */
 export function describeLockFailure(directory: string, error: unknown): string {
   return `could not lock checkpoint directory ${directory} (lock file ${join(directory, LOCK_FILE_NAME)}): ${describeThrown(error)}`;
+}
+
+/**
+ * Node error codes of a checkpoint directory that this process can never use as it stands (no
+ * permission, a read-only file system, a path through a regular file, too many links): an operator
+ * mistake that waiting does not mend, so taking the lock fails at once instead of being retried.
+ */
+const LASTING_DIRECTORY_CODES: ReadonlySet<string> = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EEXIST',
+  'ELOOP',
+]);
+
+/** True when a failure to create or lock the checkpoint directory may pass by itself (a full disk may be cleared). */
+export function isPassingDirectoryFailure(error: unknown): boolean {
+  const code = readThrownProperty(error, 'code');
+  return !(typeof code === 'string' && LASTING_DIRECTORY_CODES.has(code));
 }

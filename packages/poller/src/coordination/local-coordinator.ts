@@ -1,7 +1,7 @@
-import type { Checkpoint, CheckpointStore } from '@streamshare/core';
-import { isRetryable } from '@streamshare/core/internal';
+import { type Checkpoint, CheckpointLockedError, type CheckpointStore } from '@streamshare/core';
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
+import { isInstance } from '../errors/instance.js';
 import { checkCheckpointDirectory } from './checkpoint-directory.js';
 import { fromLegacyForm } from './legacy-checkpoints.js';
 import { readyShards } from './lineage.js';
@@ -92,9 +92,12 @@ export class LocalCoordinator implements ShardCoordinator {
       try {
         await store.lock();
       } catch (error) {
-        // Why the directory cannot be used, when that is why (CheckpointDirectoryError, not retryable).
-        if (!isRetryable(error) || this.#directory === undefined) throw error;
-        await checkCheckpointDirectory(this.#directory);
+        // Why the directory cannot be used, when that is why (CheckpointDirectoryError, not retryable);
+        // a lock held by another process (CHECKPOINT_LOCKED) is said as it is. A directory the store
+        // can never use fails the start at once either way (the store's error is not retryable then).
+        if (this.#directory !== undefined && !isInstance(error, CheckpointLockedError)) {
+          await checkCheckpointDirectory(this.#directory);
+        }
         throw error;
       }
     }
