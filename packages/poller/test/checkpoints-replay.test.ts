@@ -8,13 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamRecord } from '@streamshare/core';
-import { createPoller, type Poller } from '@streamshare/poller';
+import type { Poller } from '@streamshare/poller';
 import { putRecords } from '@streamshare/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/run.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
-import { consumerClient, deleteProducerStream, producerClient, producerStream, waitFor } from './helpers/engine-env.js';
-import { memoryIo } from './helpers/memory-io.js';
+import { deleteProducerStream, producerClient, producerStream, textPoller, waitFor } from './helpers/engine-env.js';
+import { runTool, stubAwsEnv } from './helpers/tool-cli.js';
 import { dynamoClient, type LocalDynamo, startLocalDynamo, uniqueTableName } from './leases-support.js';
 
 let dynamo: LocalDynamo;
@@ -24,10 +23,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', '888800008888');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  stubAwsEnv(dynamo.endpoint);
 });
 
 afterAll(async () => {
@@ -40,12 +36,6 @@ afterEach(async () => {
   await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const mem = memoryIo();
-  const code = await runCli(args, { ...mem.io, env: { AWS_REGION: 'us-east-1' } });
-  return { code, out: mem.out(), err: mem.err() };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,67 +52,47 @@ async function streamWithTwoBatches(prefix: string): Promise<{ streamArn: string
   return { streamArn, replayFrom };
 }
 
-const count = (seen: readonly string[], data: string) => seen.filter((d) => d === data).length;
+/** Every A record delivered once, every B record (written after the time set) twice. */
+function expectReplayed(seen: readonly string[]): void {
+  const count = (data: string) => seen.filter((d) => d === data).length;
+  for (let i = 0; i < 5; i++) {
+    expect(count(`A-${i}`)).toBe(1);
+    expect(count(`B-${i}`)).toBe(2);
+  }
+  expect(seen.length).toBe(15);
+}
 
 describe('checkpoints set --to TIME replays', () => {
   it('checkpoint directory: the poller stopped, set back to a time, the next poller delivers the records since then again', async () => {
     const { streamArn, replayFrom } = await streamWithTwoBatches('replay-file');
     const dir = await mkdtemp(join(tmpdir(), 'ss-replay-'));
     dirs.push(dir);
-    const seen: string[] = [];
-    const start = () => {
-      const poller = createPoller({
-        streamArn,
-        handler: (record: StreamRecord<unknown>) => {
-          seen.push(String(record.data));
-        },
-        codec: 'text',
-        kinesisClient: consumerClient(),
-        checkpointDir: dir,
-        idleTimeBetweenReadsMs: 50,
-      });
-      pollers.push(poller);
-      return poller;
+    const started: { poller: Poller; seen: string[] }[] = [];
+    const seen = () => started.flatMap((p) => p.seen);
+    const start = async () => {
+      const made = textPoller(streamArn, { checkpointStore: undefined, checkpointDir: dir });
+      pollers.push(made.poller);
+      started.push(made);
+      await made.poller.start();
+      return made.poller;
     };
-    const first = start();
-    await first.start();
-    await waitFor(() => seen.length >= 10, 'the 10 records');
+    const setBack = () =>
+      runTool(['checkpoints', 'set', '--checkpoint-dir', dir, '--stream-arn', streamArn, '--to', replayFrom]);
+    const first = await start();
+    await waitFor(() => seen().length >= 10, 'the 10 records');
     await sleep(200); // the checkpoint of the last batch is written
-    const held = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      streamArn,
-      '--to',
-      replayFrom,
-    ]);
+    const held = await setBack();
     expect(held.code).toBe(1);
     expect(held.err).toMatch(/refused: checkpoint directory .* is in use by/);
     await first.stop();
 
-    const set = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      streamArn,
-      '--to',
-      replayFrom,
-    ]);
+    const set = await setBack();
     expect(set.err).toBe('');
     expect(set.code).toBe(0);
-    const second = start();
-    await second.start();
-    await waitFor(() => seen.length >= 15, 'the B records again');
+    await start();
+    await waitFor(() => seen().length >= 15, 'the B records again');
     await sleep(300);
-    expect(seen.length).toBe(15);
-    for (let i = 0; i < 5; i++) {
-      expect(count(seen, `A-${i}`)).toBe(1);
-      expect(count(seen, `B-${i}`)).toBe(2);
-    }
+    expectReplayed(seen());
   }, 60_000);
 
   it('lease table: refused while the poller holds the lease; --force fences it (its next checkpoint is refused) and the shard is read again from the time', async () => {
@@ -136,8 +106,8 @@ describe('checkpoints set --to TIME replays', () => {
     let blockedOnce = false;
     const table = new LeaseTable({ client: dynamoClient(dynamo.endpoint), tableName });
     let lost: Promise<unknown> | undefined;
-    const poller = createPoller({
-      streamArn,
+    const { poller } = textPoller(streamArn, {
+      checkpointStore: undefined,
       handler: async (record: StreamRecord<unknown>) => {
         seen.push(String(record.data));
         // The first delivery of the last record waits: its batch's checkpoint is written after the fence.
@@ -146,10 +116,7 @@ describe('checkpoints set --to TIME replays', () => {
           await blocked;
         }
       },
-      codec: 'text',
-      kinesisClient: consumerClient(),
       leaseTable: { tableName, client: dynamoClient(dynamo.endpoint), workerId: 'p1', failoverTimeMs: 1_500 },
-      idleTimeBetweenReadsMs: 50,
       observer: {
         // The lease read as the fenced reader ends (before the poller takes the lease again).
         onShardStopped: (shardId, reason) => {
@@ -164,11 +131,11 @@ describe('checkpoints set --to TIME replays', () => {
     expect(lease?.owner).toBe('p1');
 
     const args = ['checkpoints', 'set', '--lease-table', tableName, '--stream-arn', streamArn, '--to', replayFrom];
-    const refused = await cli([...args, '--failover-ms', '1500']);
+    const refused = await runTool([...args, '--failover-ms', '1500']);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/shardId-000000000000 by worker "p1" \(lease renewed \d+s ago; its counter moved/);
 
-    const forced = await cli([...args, '--failover-ms', '1500', '--force']);
+    const forced = await runTool([...args, '--failover-ms', '1500', '--force']);
     expect(forced.err).not.toContain('refused');
     expect(forced.code).toBe(0);
     expect(forced.out).toMatch(/shardId-000000000000\s+\S+\s+AT_TIMESTAMP \S+\s+p1/);
@@ -180,10 +147,6 @@ describe('checkpoints set --to TIME replays', () => {
     // It takes the freed lease again, reading from the time set: the B records arrive again.
     await waitFor(() => seen.length >= 15, 'the B records again', 20_000);
     await sleep(300);
-    for (let i = 0; i < 5; i++) {
-      expect(count(seen, `A-${i}`)).toBe(1);
-      expect(count(seen, `B-${i}`)).toBe(2);
-    }
-    expect(seen.length).toBe(15);
+    expectReplayed(seen);
   }, 60_000);
 });

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Checkpoint, FileCheckpointStore } from '@streamshare/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/run.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
-import { memoryIo } from './helpers/memory-io.js';
+import { createKclTable, runTool, toolTestEnv } from './helpers/tool-cli.js';
 import {
   dynamoClient,
   type LocalDynamo,
@@ -21,45 +20,34 @@ import {
   uniqueTableName,
 } from './leases-support.js';
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
-let work: string;
+const env = toolTestEnv('streamshare-checkpoints');
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  client = dynamoClient(dynamo.endpoint);
-  work = mkdtempSync(join(tmpdir(), 'streamshare-checkpoints-'));
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', '888800008888');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  client.destroy();
-  await dynamo.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-const timers: NodeJS.Timeout[] = [];
-afterEach(() => {
-  for (const t of timers.splice(0)) clearInterval(t);
-});
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const mem = memoryIo(work);
-  const io = { ...mem.io, env: { AWS_REGION: 'us-east-1' } };
-  const code = await runCli(args, io);
-  return { code, out: mem.out(), err: mem.err() };
-}
+/** `checkpoints set` of STREAM_ARN in a lease table, or in a checkpoint directory, with more flags. */
+const setInTable = (name: string, ...flags: string[]) => [
+  'checkpoints',
+  'set',
+  '--lease-table',
+  name,
+  '--stream-arn',
+  STREAM_ARN,
+  ...flags,
+];
+const setInDir = (dir: string, ...flags: string[]) => [
+  'checkpoints',
+  'set',
+  '--checkpoint-dir',
+  dir,
+  '--stream-arn',
+  STREAM_ARN,
+  ...flags,
+];
 
 const position = (sequenceNumber: string): Checkpoint => ({ sequenceNumber, subSequenceNumber: 0, complete: true });
 
 /** A lease table with two shards: shard 0 taken by worker w1 with a checkpoint, shard 1 free. */
 async function seededTable(): Promise<{ table: LeaseTable; name: string; counter: number }> {
   const name = uniqueTableName('ckpt');
-  const table = new LeaseTable({ client, tableName: name });
+  const table = new LeaseTable({ client: env.client, tableName: name });
   await table.ensure(true);
   await table.createLease(STREAM_ARN, shardId(0), []);
   await table.createLease(STREAM_ARN, shardId(1), [shardId(0)]);
@@ -73,7 +61,7 @@ async function seededTable(): Promise<{ table: LeaseTable; name: string; counter
 /** Renews w1's lease every 100 ms, as a live worker does. */
 function keepRenewing(table: LeaseTable, from: number): { counter: () => number } {
   let counter = from;
-  timers.push(
+  env.timers.push(
     setInterval(() => {
       void table.renew(STREAM_ARN, shardId(0), 'w1', counter).then((ok) => {
         if (ok) counter += 1;
@@ -86,7 +74,7 @@ function keepRenewing(table: LeaseTable, from: number): { counter: () => number 
 describe('streamshare checkpoints list', () => {
   it('lease table: per stream and shard, the checkpoint, the owner, the lease age and counter; --json too', async () => {
     const { name, counter } = await seededTable();
-    const table = await cli(['checkpoints', 'list', '--lease-table', name]);
+    const table = await runTool(['checkpoints', 'list', '--lease-table', name], env.work);
     expect(table.err).toBe('');
     expect(table.code).toBe(0);
     const lines = table.out.trim().split('\n');
@@ -94,7 +82,10 @@ describe('streamshare checkpoints list', () => {
     expect(lines[1]).toMatch(new RegExp(`${STREAM_ARN}\\s+${shardId(0)}\\s+4950/0\\s+w1\\s+\\d+s\\s+${counter}$`));
     expect(lines[2]).toMatch(new RegExp(`${shardId(1)}\\s+-\\s+-\\s+-\\s+0$`));
 
-    const json = await cli(['checkpoints', 'list', '--lease-table', name, '--stream-arn', STREAM_ARN, '--json']);
+    const json = await runTool(
+      ['checkpoints', 'list', '--lease-table', name, '--stream-arn', STREAM_ARN, '--json'],
+      env.work,
+    );
     const rows = JSON.parse(json.out) as Record<string, unknown>[];
     expect(rows).toHaveLength(2);
     const first = rows.find((r) => r.shardId === shardId(0))!;
@@ -108,19 +99,22 @@ describe('streamshare checkpoints list', () => {
   });
 
   it('checkpoint directory: every stream of the directory, with the process holding its lock', async () => {
-    const dir = join(work, 'list-dir');
+    const dir = join(env.work, 'list-dir');
     const store = new FileCheckpointStore({ directory: dir });
     const other = 'arn:aws:kinesis:eu-west-1:111122223333:stream/other';
     await store.put(STREAM_ARN, shardId(0), position('100'));
     await store.put(STREAM_ARN, shardId(1), { kind: 'SHARD_END' });
     await store.put(other, shardId(0), { kind: 'AT_TIMESTAMP', timestampMs: Date.UTC(2024, 1, 28, 6, 15) });
-    const held = await cli(['checkpoints', 'list', '--checkpoint-dir', dir]);
+    const held = await runTool(['checkpoints', 'list', '--checkpoint-dir', dir], env.work);
     expect(held.code).toBe(0);
     expect(held.out).toContain(`pid ${process.pid} on`);
     expect(held.out).toMatch(new RegExp(`${STREAM_ARN}\\s+${shardId(1)}\\s+SHARD_END`));
     expect(held.out).toMatch(new RegExp(`${other}\\s+${shardId(0)}\\s+AT_TIMESTAMP 2024-02-28T06:15:00.000Z`));
     await store.close();
-    const free = await cli(['checkpoints', 'list', '--checkpoint-dir', dir, '--stream-arn', STREAM_ARN, '--json']);
+    const free = await runTool(
+      ['checkpoints', 'list', '--checkpoint-dir', dir, '--stream-arn', STREAM_ARN, '--json'],
+      env.work,
+    );
     const rows = JSON.parse(free.out) as Record<string, unknown>[];
     expect(rows.map((r) => [r.shardId, r.owner])).toEqual([
       [shardId(0), null],
@@ -133,18 +127,7 @@ describe('streamshare checkpoints set: lease table', () => {
   it('refuses while a live worker holds the lease, naming the worker and the lease age; nothing is written', async () => {
     const { table, name, counter } = await seededTable();
     keepRenewing(table, counter);
-    const run = await cli([
-      'checkpoints',
-      'set',
-      '--lease-table',
-      name,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'trim-horizon',
-      '--failover-ms',
-      '600',
-    ]);
+    const run = await runTool(setInTable(name, '--to', 'trim-horizon', '--failover-ms', '600'), env.work);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(
       /refused: a live worker holds the lease of 1 shard\(s\): shardId-000000000000 by worker "w1" \(lease renewed \d+s ago; its counter moved from \d+ to \d+ within 600 ms\)/,
@@ -160,25 +143,14 @@ describe('streamshare checkpoints set: lease table', () => {
   it('--force takes the lease away through the counter: the old owner next checkpoint and renewal are refused', async () => {
     const { table, name, counter } = await seededTable();
     const worker = keepRenewing(table, counter);
-    const run = await cli([
-      'checkpoints',
-      'set',
-      '--lease-table',
-      name,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      '2024-02-28T06:15:00Z',
-      '--shard',
-      shardId(0),
-      '--failover-ms',
-      '600',
-      '--force',
-    ]);
+    const run = await runTool(
+      setInTable(name, '--to', '2024-02-28T06:15:00Z', '--shard', shardId(0), '--failover-ms', '600', '--force'),
+      env.work,
+    );
     expect(run.err).toContain('watching its lease counter for 600 ms');
     expect(run.code).toBe(0);
     expect(run.out).toMatch(new RegExp(`${shardId(0)}\\s+4950/0\\s+AT_TIMESTAMP 2024-02-28T06:15:00.000Z\\s+w1`));
-    for (const t of timers.splice(0)) clearInterval(t);
+    for (const t of env.timers.splice(0)) clearInterval(t);
     await new Promise((resolve) => setTimeout(resolve, 150)); // a renewal in flight settles
     const held = worker.counter();
     // The fenced worker still believes it holds the lease with its last counter: refused.
@@ -199,18 +171,7 @@ describe('streamshare checkpoints set: lease table', () => {
 
   it('a stopped worker (owner left, counter still) does not hold it: set replays every shard without --force', async () => {
     const { table, name, counter } = await seededTable();
-    const run = await cli([
-      'checkpoints',
-      'set',
-      '--lease-table',
-      name,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'trim-horizon',
-      '--failover-ms',
-      '300',
-    ]);
+    const run = await runTool(setInTable(name, '--to', 'trim-horizon', '--failover-ms', '300'), env.work);
     expect(run.err).toContain('watching its lease counter for 300 ms');
     expect(run.code).toBe(0);
     expect(run.out).toContain('set 2 shard(s)');
@@ -225,38 +186,19 @@ describe('streamshare checkpoints set: lease table', () => {
 
   it('a named shard without a lease item gets one; a sequence number needs exactly one --shard', async () => {
     const { table, name } = await seededTable();
-    const made = await cli([
-      'checkpoints',
-      'set',
-      '--lease-table',
-      name,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      '777',
-      '--shard',
-      shardId(5),
-    ]);
+    const made = await runTool(setInTable(name, '--to', '777', '--shard', shardId(5)), env.work);
     expect(made.err).toBe('');
     expect(made.code).toBe(0);
     expect(await table.get(STREAM_ARN, shardId(5))).toMatchObject({ checkpoint: position('777'), owner: undefined });
-    const bad = await cli(['checkpoints', 'set', '--lease-table', name, '--stream-arn', STREAM_ARN, '--to', '777']);
+    const bad = await runTool(setInTable(name, '--to', '777'), env.work);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--to: a sequence number belongs to one shard');
   });
 
   it('a KCL table is not taken for a lease table', async () => {
     const name = uniqueTableName('kcl-shape');
-    const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-      }),
-    );
-    const run = await cli(['checkpoints', 'list', '--lease-table', name]);
+    await createKclTable(env.client, name, []);
+    const run = await runTool(['checkpoints', 'list', '--lease-table', name], env.work);
     expect(run.code).toBe(1);
     expect(run.err).toContain('it looks like a KCL lease table: use streamshare import kcl --table');
   });
@@ -264,21 +206,12 @@ describe('streamshare checkpoints set: lease table', () => {
 
 describe('streamshare checkpoints set: checkpoint directory', () => {
   it('sets checkpoints backwards (a replay) and forwards, keeping the former files', async () => {
-    const dir = join(work, 'set-dir');
+    const dir = join(env.work, 'set-dir');
     const store = new FileCheckpointStore({ directory: dir });
     await store.put(STREAM_ARN, shardId(0), position('900'));
     await store.put(STREAM_ARN, shardId(1), position('950'));
     await store.close();
-    const run = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'TRIM_HORIZON',
-    ]);
+    const run = await runTool(setInDir(dir, '--to', 'TRIM_HORIZON'), env.work);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out).toMatch(new RegExp(`${shardId(0)}\\s+900/0\\s+TRIM_HORIZON\\s+-`));
@@ -293,63 +226,33 @@ describe('streamshare checkpoints set: checkpoint directory', () => {
     await reread.close();
     expect(readdirSync(dir).some((n) => n.includes('.before-set-'))).toBe(true);
 
-    const one = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'latest',
-      '--shard',
-      shardId(1),
-    ]);
+    const one = await runTool(setInDir(dir, '--to', 'latest', '--shard', shardId(1)), env.work);
     expect(one.code).toBe(0);
     const after = new FileCheckpointStore({ directory: dir });
     expect(await after.getAll(STREAM_ARN)).toEqual({ [shardId(0)]: position('5'), [shardId(1)]: { kind: 'LATEST' } });
   });
 
   it('refuses while another store holds the directory; --force is not taken for a directory', async () => {
-    const dir = join(work, 'locked-dir');
+    const dir = join(env.work, 'locked-dir');
     const holder = new FileCheckpointStore({ directory: dir });
     await holder.put(STREAM_ARN, shardId(0), position('900'));
-    const run = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'trim-horizon',
-    ]);
+    const run = await runTool(setInDir(dir, '--to', 'trim-horizon'), env.work);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/refused: checkpoint directory .* is in use by/);
     expect(await holder.get(STREAM_ARN, shardId(0))).toEqual(position('900'));
     await holder.close();
-    const forced = await cli([
-      'checkpoints',
-      'set',
-      '--checkpoint-dir',
-      dir,
-      '--stream-arn',
-      STREAM_ARN,
-      '--to',
-      'trim-horizon',
-      '--force',
-    ]);
+    const forced = await runTool(setInDir(dir, '--to', 'trim-horizon', '--force'), env.work);
     expect(forced.code).toBe(2);
     expect(forced.err).toContain('--force is for --lease-table');
   });
 
   it('usage errors: a bad --to, an unknown subcommand', async () => {
-    const bad = await cli(['checkpoints', 'set', '--stream-arn', STREAM_ARN, '--to', '2024-02-30']);
+    const bad = await runTool(['checkpoints', 'set', '--stream-arn', STREAM_ARN, '--to', '2024-02-30'], env.work);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain(
       '--to: "2024-02-30" is not trim-horizon, latest, an ISO-8601 time (2024-02 has no day 30',
     );
-    const unknown = await cli(['checkpoints', 'reset']);
+    const unknown = await runTool(['checkpoints', 'reset'], env.work);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown subcommand "reset"');
   });

@@ -18,73 +18,35 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { FileCheckpointStore } from '@streamshare/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/run.js';
 import { LeaseTable } from '../src/leases/lease-table.js';
-import { memoryIo } from './helpers/memory-io.js';
+import { createKclTable, runTool, toolTestEnv } from './helpers/tool-cli.js';
 import { dynamoClient, type LocalDynamo, startLocalDynamo, uniqueTableName } from './leases-support.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/orders';
 const SEQ = (n: number) => `4959033827149025660855969253836157109592157598913658${String(n).padStart(4, '0')}`;
 const shard = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
+/** `import kcl` of STREAM from a KCL table, with more flags. */
+const importKcl = (table: string, ...flags: string[]) => [
+  'import',
+  'kcl',
+  '--table',
+  table,
+  '--stream-arn',
+  STREAM,
+  ...flags,
+];
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
-let work: string;
-const timers: NodeJS.Timeout[] = [];
+const env = toolTestEnv('streamshare-kcl-import');
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  client = dynamoClient(dynamo.endpoint);
-  work = mkdtempSync(join(tmpdir(), 'streamshare-kcl-import-'));
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', '888800008888');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  client.destroy();
-  await dynamo.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  for (const t of timers.splice(0)) clearInterval(t);
-});
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const mem = memoryIo(work);
-  const code = await runCli(args, { ...mem.io, env: { AWS_REGION: 'us-east-1' } });
-  return { code, out: mem.out(), err: mem.err() };
-}
-
-/** A KCL lease table (partition key leaseKey, as the KCL creates it) holding `items`. */
-async function kclTable(items: Record<string, AttributeValue>[]): Promise<string> {
-  const name = uniqueTableName('kcl-app');
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'leaseKey', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'leaseKey', KeyType: 'HASH' }],
-    }),
-  );
-  for (let i = 0; i < 50; i++) {
-    try {
-      for (const item of items) await client.send(new PutItemCommand({ TableName: name, Item: item }));
-      return name;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50)); // CREATING
-    }
-  }
-  throw new Error('table never became writable');
+/** A KCL lease table holding `items`. */
+function kclTable(items: Record<string, AttributeValue>[]): Promise<string> {
+  return createKclTable(env.client, uniqueTableName('kcl-app'), items);
 }
 
 async function scanAll(name: string): Promise<unknown> {
-  const out = await client.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
+  const out = await env.client.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
   return (out.Items ?? []).sort((a, b) => (a.leaseKey?.S ?? '').localeCompare(b.leaseKey?.S ?? ''));
 }
 
@@ -154,19 +116,8 @@ describe('streamshare import kcl', () => {
   it('a dry run prints what would change and writes nothing (neither the store nor the KCL table)', async () => {
     const table = await kclTable(singleStreamItems());
     const before = await scanAll(table);
-    const dir = join(work, 'dry');
-    const run = await cli([
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--checkpoint-dir',
-      dir,
-      '--failover-ms',
-      '200',
-    ]);
+    const dir = join(env.work, 'dry');
+    const run = await runTool(importKcl(table, '--checkpoint-dir', dir, '--failover-ms', '200'), env.work);
     expect(run.code).toBe(0);
     expect(run.err).toContain('watching their leaseCounter for 200 ms');
     const lines = run.out.split('\n');
@@ -193,20 +144,8 @@ describe('streamshare import kcl', () => {
   it('--apply writes the checkpoints to a checkpoint directory', async () => {
     const table = await kclTable(singleStreamItems());
     const before = await scanAll(table);
-    const dir = join(work, 'apply-dir');
-    const run = await cli([
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--checkpoint-dir',
-      dir,
-      '--failover-ms',
-      '200',
-      '--apply',
-    ]);
+    const dir = join(env.work, 'apply-dir');
+    const run = await runTool(importKcl(table, '--checkpoint-dir', dir, '--failover-ms', '200', '--apply'), env.work);
     expect(run.err).not.toContain('refused');
     expect(run.code).toBe(0);
     expect(run.out).toContain('wrote 5 checkpoint(s)');
@@ -219,18 +158,7 @@ describe('streamshare import kcl', () => {
     });
     expect(await scanAll(table)).toEqual(before);
     // Run again: nothing left to change.
-    const again = await cli([
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--checkpoint-dir',
-      dir,
-      '--failover-ms',
-      '100',
-    ]);
+    const again = await runTool(importKcl(table, '--checkpoint-dir', dir, '--failover-ms', '100'), env.work);
     expect(again.out).toMatch(new RegExp(`${shard(0)}\\s+.*SHARD_END\\s+SHARD_END\\s+unchanged`));
     expect(again.out).toContain('--apply to write 0 checkpoint(s)');
   });
@@ -267,19 +195,9 @@ describe('streamshare import kcl', () => {
       { leaseKey: S(key(1700000000, 0, '111122223333', 'payments')), leaseCounter: N(3), checkpoint: S('LATEST') },
     ]);
     const leaseTable = uniqueTableName('ss-leases');
-    const ours = new LeaseTable({ client, tableName: leaseTable });
+    const ours = new LeaseTable({ client: env.client, tableName: leaseTable });
     await ours.ensure(true);
-    const run = await cli([
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--lease-table',
-      leaseTable,
-      '--apply',
-    ]);
+    const run = await runTool(importKcl(table, '--lease-table', leaseTable, '--apply'), env.work);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out).toContain(`${key(1600000000, 1)}: an earlier stream of the same name`);
@@ -300,9 +218,9 @@ describe('streamshare import kcl', () => {
 
   it('refuses while a KCL worker renews its leases (its leaseCounter moves), naming it; a stopped one does not block', async () => {
     const table = await kclTable(singleStreamItems());
-    timers.push(
+    env.timers.push(
       setInterval(() => {
-        void client.send(
+        void env.client.send(
           new UpdateItemCommand({
             TableName: table,
             Key: { leaseKey: S(shard(3)) },
@@ -312,20 +230,8 @@ describe('streamshare import kcl', () => {
         );
       }, 100),
     );
-    const dir = join(work, 'live');
-    const run = await cli([
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--checkpoint-dir',
-      dir,
-      '--failover-ms',
-      '600',
-      '--apply',
-    ]);
+    const dir = join(env.work, 'live');
+    const run = await runTool(importKcl(table, '--checkpoint-dir', dir, '--failover-ms', '600', '--apply'), env.work);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(
       new RegExp(
@@ -337,14 +243,17 @@ describe('streamshare import kcl', () => {
   });
 
   it('usage: the KCL table is never the target; only kcl is imported; a table that is not a KCL one is refused', async () => {
-    const same = await cli(['import', 'kcl', '--table', 'abc', '--stream-arn', STREAM, '--lease-table', 'abc']);
+    const same = await runTool(
+      ['import', 'kcl', '--table', 'abc', '--stream-arn', STREAM, '--lease-table', 'abc'],
+      env.work,
+    );
     expect(same.code).toBe(2);
     expect(same.err).toContain('the KCL table is never written');
-    const other = await cli(['import', 'flink', '--table', 'abc']);
+    const other = await runTool(['import', 'flink', '--table', 'abc'], env.work);
     expect(other.code).toBe(2);
-    const ours = new LeaseTable({ client, tableName: uniqueTableName('not-kcl') });
+    const ours = new LeaseTable({ client: env.client, tableName: uniqueTableName('not-kcl') });
     await ours.ensure(true);
-    const wrong = await cli(['import', 'kcl', '--table', ours.tableName, '--stream-arn', STREAM]);
+    const wrong = await runTool(['import', 'kcl', '--table', ours.tableName, '--stream-arn', STREAM], env.work);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain('is not a KCL lease table: its partition key is streamArn');
   });

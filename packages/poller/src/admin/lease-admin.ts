@@ -1,8 +1,10 @@
 import type { AttributeValue, DescribeTableCommandOutput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
 import { describeAwsError, isConditionFailed, isNotFound } from '../leases/aws-errors.js';
+import { checkpointUpdate } from '../leases/checkpoint-update.js';
 import { type DynamoDbModule, loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
 import { ATTR, type Lease, leaseFromItem, leaseKey, newLeaseItem, storedCheckpoint } from '../leases/lease.js';
+import { LeaseTable } from '../leases/lease-table.js';
 import { withRetry } from '../leases/retry.js';
 import { CheckpointAdminError } from './errors.js';
 import type { ShardRow } from './shard-row.js';
@@ -29,12 +31,15 @@ export class LeaseTableAdmin {
   readonly tableName: string;
   readonly #client: DynamoDBClient;
   readonly #now: () => number;
+  /** The poller's own table I/O, for the reads it already has. */
+  readonly #table: LeaseTable;
   #sdk: DynamoDbModule | undefined;
 
   constructor(client: DynamoDBClient, tableName: string, now: () => number = Date.now) {
     this.#client = client;
     this.tableName = tableName;
     this.#now = now;
+    this.#table = new LeaseTable({ client, tableName });
   }
 
   /** Checks that the table exists and has streamshare's key schema (a KCL table has another). */
@@ -69,27 +74,23 @@ export class LeaseTableAdmin {
     return this.leases(streamArn);
   }
 
-  /** Every lease of a stream (a consistent Query), or of every stream (a consistent Scan). */
+  /** Every lease of a stream (the lease table's consistent Query), or of every stream (a consistent Scan). */
   async leases(streamArn?: string): Promise<AdminLease[]> {
+    if (streamArn !== undefined) {
+      const leases = await this.#table.list(streamArn);
+      const now = this.#now();
+      return leases.map((lease) => adminLease(lease, now));
+    }
     const sdk = await this.#load();
     const out: AdminLease[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await withRetry(() =>
         this.#client.send(
-          streamArn === undefined
-            ? new sdk.ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start })
-            : new sdk.QueryCommand({
-                TableName: this.tableName,
-                KeyConditionExpression: '#arn = :arn',
-                ExpressionAttributeNames: { '#arn': ATTR.streamArn },
-                ExpressionAttributeValues: { ':arn': { S: streamArn } },
-                ConsistentRead: true,
-                ExclusiveStartKey: start,
-              }),
+          new sdk.ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
         ),
       ).catch((error: unknown) => {
-        throw this.#failed(streamArn === undefined ? 'Scan' : 'Query', error);
+        throw this.#failed('Scan', error);
       });
       const now = this.#now();
       for (const item of page.Items ?? []) {
@@ -137,52 +138,25 @@ export class LeaseTableAdmin {
               }),
             )
         : () => {
-            const values: Record<string, AttributeValue> = {
-              ':seq': { S: stored.sequenceNumber },
-              ':sub': { N: String(stored.subSequenceNumber) },
-              ':order': { S: stored.order },
-              ':zero': { N: '0' },
-              ':one': { N: '1' },
-              ':finished': { BOOL: finished },
-              ':observed': { N: String(expected.counter) },
-            };
-            const set = [
-              '#seq = :seq',
-              '#sub = :sub',
-              '#order = :order',
-              '#switches = :zero',
-              '#finished = :finished',
-              '#counter = #counter + :one',
-            ];
-            const remove = ['#owner'];
-            if (stored.complete === undefined) remove.push('#complete');
-            else {
-              set.push('#complete = :complete');
-              values[':complete'] = { BOOL: stored.complete };
-            }
-            if (stored.timestampMs === undefined) remove.push('#timestamp');
-            else {
-              set.push('#timestamp = :timestamp');
-              values[':timestamp'] = { N: String(stored.timestampMs) };
-            }
+            const update = checkpointUpdate(stored);
             return this.#client.send(
               new sdk.UpdateItemCommand({
                 TableName: this.tableName,
                 Key: leaseKey(streamArn, shardId),
-                UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+                UpdateExpression: `SET ${[...update.set, '#finished = :finished', '#counter = #counter + :one'].join(', ')} REMOVE ${['#owner', ...update.remove].join(', ')}`,
                 ConditionExpression: '#counter = :observed',
                 ExpressionAttributeNames: {
-                  '#seq': ATTR.sequenceNumber,
-                  '#sub': ATTR.subSequenceNumber,
-                  '#order': ATTR.order,
-                  '#switches': ATTR.ownerSwitches,
+                  ...update.names,
                   '#finished': ATTR.finished,
                   '#counter': ATTR.counter,
                   '#owner': ATTR.owner,
-                  '#complete': ATTR.complete,
-                  '#timestamp': ATTR.timestamp,
                 },
-                ExpressionAttributeValues: values,
+                ExpressionAttributeValues: {
+                  ...update.values,
+                  ':one': { N: '1' },
+                  ':finished': { BOOL: finished },
+                  ':observed': { N: String(expected.counter) },
+                },
               }),
             );
           };

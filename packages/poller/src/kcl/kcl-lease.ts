@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
+import { itemNumber as num, itemString as str } from '../leases/item-values.js';
 
 /**
  * Attribute names of the KCL's lease table (KCL 2.x and 3.x, Java; the Node.js KCL is its
@@ -54,18 +55,6 @@ export interface KclLease {
 export type KclItem =
   | { readonly kind: 'lease'; readonly lease: KclLease }
   | { readonly kind: 'not-a-lease'; readonly key: string; readonly reason: string };
-
-function str(item: Record<string, AttributeValue>, name: string): string | undefined {
-  const value = item[name];
-  return value !== undefined && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
-}
-
-function num(item: Record<string, AttributeValue>, name: string): number | undefined {
-  const value = item[name];
-  if (value === undefined || !('N' in value) || typeof value.N !== 'string') return undefined;
-  const n = Number(value.N);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** A string set (as the KCL writes it), or a list of strings, or one string. */
 function strings(item: Record<string, AttributeValue>, name: string): string[] {

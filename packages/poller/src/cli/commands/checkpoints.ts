@@ -1,5 +1,5 @@
+import { StreamshareError } from '@streamshare/core';
 import { type Applied, applyToDirectory, applyToLeaseTable, type CheckpointWrite } from '../../admin/apply.js';
-import { CheckpointAdminError } from '../../admin/errors.js';
 import { parseSetTarget } from '../../admin/set-target.js';
 import { checkpointText, formatRows, formatTable, rowJson, type ShardRow } from '../../admin/shard-row.js';
 import { isInstance } from '../../errors/instance.js';
@@ -102,10 +102,13 @@ function help(): string {
   ].join('\n');
 }
 
-/** The store error a tool call ended with, as exit code 1 and one line on stderr; anything else rethrown. */
-function refusal(io: CliIo, error: unknown): number {
-  if (!isInstance(error, CheckpointAdminError)) throw error;
-  io.stderr.write(`streamshare checkpoints: ${error.message}\n`);
+/**
+ * The error a tool call ended with (a refusal, a store or DynamoDB failure: a StreamshareError), as
+ * exit code 1 and one line on stderr naming the command; a usage error or anything else rethrown.
+ */
+export function refusal(io: CliIo, command: string, error: unknown): number {
+  if (!isInstance(error, StreamshareError) || isInstance(error, UsageError)) throw error;
+  io.stderr.write(`streamshare ${command}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
   return EXIT_FAILURE;
 }
 
@@ -127,7 +130,7 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
       store.close();
     }
   } catch (error) {
-    return refusal(io, error);
+    return refusal(io, 'checkpoints', error);
   }
   if (raw.switches.has('json')) {
     io.stdout.write(`${JSON.stringify(rows.map(rowJson), null, 2)}\n`);
@@ -220,7 +223,7 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
       store.close();
     }
   } catch (error) {
-    return refusal(io, error);
+    return refusal(io, 'checkpoints', error);
   }
   if (raw.switches.has('json')) {
     io.stdout.write(

@@ -3,7 +3,6 @@ import { type Applied, applyToDirectory, applyToLeaseTable } from '../../admin/a
 import { CheckpointAdminError } from '../../admin/errors.js';
 import { observeLiveness } from '../../admin/liveness.js';
 import { checkpointText, formatTable } from '../../admin/shard-row.js';
-import { isInstance } from '../../errors/instance.js';
 import { type KclItem, type KclLease, kclCheckpointText, readKclItem } from '../../kcl/kcl-lease.js';
 import { type ImportedStream, type ImportPlan, leasesOfStream, planImport } from '../../kcl/kcl-plan.js';
 import { scanKclTable } from '../../kcl/kcl-table.js';
@@ -18,7 +17,7 @@ import {
 } from '../store-flags.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
 import { parseInteger, parseStreamArn } from '../values.js';
-import { formatApplied } from './checkpoints.js';
+import { formatApplied, refusal } from './checkpoints.js';
 import type { CliIo, Command } from './command.js';
 
 /** The KCL's default failover time (failoverTimeMillis): a lease not renewed for this long is taken over. */
@@ -257,9 +256,7 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
       store.close();
     }
   } catch (error) {
-    if (!isInstance(error, CheckpointAdminError)) throw error;
-    io.stderr.write(`streamshare import kcl: ${error.message}\n`);
-    return EXIT_FAILURE;
+    return refusal(io, 'import kcl', error);
   } finally {
     client.destroy();
   }
