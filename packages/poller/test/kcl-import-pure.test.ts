@@ -111,9 +111,14 @@ describe('kclCheckpoint', () => {
     );
 
   it('keeps TRIM_HORIZON, LATEST and SHARD_END', () => {
-    for (const kind of ['TRIM_HORIZON', 'LATEST', 'SHARD_END'] as const) {
+    for (const kind of ['TRIM_HORIZON', 'SHARD_END'] as const) {
       expect(of(kind, 0)).toEqual({ kind: 'checkpoint', checkpoint: { kind } });
     }
+    expect(of('LATEST', 0)).toMatchObject({
+      kind: 'checkpoint',
+      checkpoint: { kind: 'LATEST' },
+      note: expect.stringContaining('skipped'),
+    });
   });
 
   it('a sequence number resumes at its record, skipping the user records done (complete: false)', () => {
@@ -130,7 +135,16 @@ describe('kclCheckpoint', () => {
   });
 
   it('AT_TIMESTAMP (no time in the table), none and garbage are not imported, with the reason', () => {
-    expect(of('AT_TIMESTAMP', 0)).toMatchObject({ kind: 'none', reason: expect.stringContaining('--from TIME') });
+    expect(of('AT_TIMESTAMP', 0)).toMatchObject({
+      kind: 'none',
+      reason: expect.stringContaining('--at-timestamp TIME'),
+    });
+    expect(
+      kclCheckpoint(lease({ leaseKey: S('shardId-1'), checkpoint: S('AT_TIMESTAMP') }), 1_709_100_900_000),
+    ).toEqual({
+      kind: 'checkpoint',
+      checkpoint: { kind: 'AT_TIMESTAMP', timestampMs: 1_709_100_900_000 },
+    });
     expect(of(undefined)).toEqual({ kind: 'none', reason: 'no checkpoint in the KCL lease' });
     expect(of('12ab')).toMatchObject({ kind: 'none', reason: expect.stringContaining('"12ab"') });
     expect(of('12', -1)).toMatchObject({ kind: 'none' });

@@ -161,6 +161,26 @@ describe('streamshare import kcl', () => {
     const again = await runTool(importKcl(table, '--checkpoint-dir', dir, '--failover-ms', '100'), env.work);
     expect(again.out).toMatch(new RegExp(`${shard(0)}\\s+.*SHARD_END\\s+SHARD_END\\s+unchanged`));
     expect(again.out).toContain('--apply to write 0 checkpoint(s)');
+    // The KCL's AT_TIMESTAMP lease, given the time the application was configured with.
+    const at = await runTool(
+      importKcl(
+        table,
+        '--checkpoint-dir',
+        dir,
+        '--failover-ms',
+        '100',
+        '--at-timestamp',
+        '2024-02-28T06:15:00Z',
+        '--apply',
+      ),
+      env.work,
+    );
+    expect(at.code).toBe(0);
+    expect(at.out).toContain('wrote 1 checkpoint(s)');
+    expect(await new FileCheckpointStore({ directory: dir }).get(STREAM, shard(6))).toEqual({
+      kind: 'AT_TIMESTAMP',
+      timestampMs: Date.UTC(2024, 1, 28, 6, 15),
+    });
   });
 
   it('--apply writes a multi-stream table\u2019s leases of the newest stream of that name to a lease table, parents kept', async () => {

@@ -146,24 +146,32 @@ export type Converted =
  *   (`complete: false`): reading resumes at the record and skips the user records 0..n of a KPL
  *   aggregate, as the KCL does. The KCL's checkpoint does not say whether its record was an
  *   aggregate: a plain record there is delivered once more (a duplicate, never a gap).
- * - `AT_TIMESTAMP`: none. The KCL keeps the time in its configuration, not in the table: start the
- *   poller with `--from TIME`.
+ * - `AT_TIMESTAMP`: the KCL keeps the time in its configuration, not in the table: AT_TIMESTAMP at
+ *   `atTimestampMs` when given (the application's `initialPositionInStream` time), else none (start
+ *   the poller with `--from TIME`).
  * - none, or anything else: none, with the reason.
  */
-export function kclCheckpoint(lease: KclLease): Converted {
+export function kclCheckpoint(lease: KclLease, atTimestampMs?: number): Converted {
   const raw = lease.checkpoint;
   if (raw === undefined || raw === '') return { kind: 'none', reason: 'no checkpoint in the KCL lease' };
   switch (raw) {
     case 'TRIM_HORIZON':
-    case 'LATEST':
     case 'SHARD_END':
       return { kind: 'checkpoint', checkpoint: { kind: raw } };
-    case 'AT_TIMESTAMP':
+    case 'LATEST':
       return {
-        kind: 'none',
-        reason:
-          'AT_TIMESTAMP: the KCL keeps its time in its configuration, not in the table; start the poller with --from TIME',
+        kind: 'checkpoint',
+        checkpoint: { kind: raw },
+        note: 'LATEST (never checkpointed): records written before the poller first reads the shard are skipped, as the KCL would',
       };
+    case 'AT_TIMESTAMP':
+      return atTimestampMs === undefined
+        ? {
+            kind: 'none',
+            reason:
+              'AT_TIMESTAMP: the KCL keeps its time in its configuration, not in the table; give --at-timestamp TIME (or start the poller with --from TIME)',
+          }
+        : { kind: 'checkpoint', checkpoint: { kind: raw, timestampMs: atTimestampMs } };
   }
   if (!/^\d{1,128}$/.test(raw)) {
     return {

@@ -93,13 +93,15 @@ export function planImport(
   items: readonly KclItem[],
   stream: ImportedStream,
   current: ReadonlyMap<string, Checkpoint>,
+  /** The time of the KCL's AT_TIMESTAMP leases (`--at-timestamp`): they are not imported without it. */
+  atTimestampMs?: number,
 ): ImportPlan {
   const { leases, skipped } = leasesOfStream(items, stream);
   const rows = leases
     .sort((a, b) => a.shardId.localeCompare(b.shardId))
     .map((lease): ImportRow => {
       const now = current.get(lease.shardId);
-      const converted = kclCheckpoint(lease);
+      const converted = kclCheckpoint(lease, atTimestampMs);
       const notes: string[] = [];
       if (lease.pendingCheckpoint !== undefined) {
         notes.push(`pending checkpoint ${lease.pendingCheckpoint} ignored (prepared, never committed)`);

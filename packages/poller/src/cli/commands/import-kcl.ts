@@ -16,7 +16,7 @@ import {
   storeChoiceFrom,
 } from '../store-flags.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
-import { parseInteger, parseStreamArn } from '../values.js';
+import { parseInteger, parseIsoTime, parseStreamArn } from '../values.js';
 import { formatApplied, refusal } from './checkpoints.js';
 import type { CliIo, Command } from './command.js';
 
@@ -40,6 +40,13 @@ export const IMPORT_KCL_FLAGS: readonly FlagDefinition[] = [
     description: 'The stream whose leases to import (its account and name pick its leases in a multi-stream table).',
   },
   ...STORE_FLAGS,
+  {
+    name: 'at-timestamp',
+    type: 'string',
+    value: 'TIME',
+    description:
+      "The time of the KCL application's AT_TIMESTAMP initial position (ISO-8601, e.g. 2024-02-28T06:15:00Z): its AT_TIMESTAMP leases are imported as AT_TIMESTAMP at that time. Without it they are not imported (the table does not hold the time).",
+  },
   {
     name: 'apply',
     type: 'boolean',
@@ -167,6 +174,17 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
   const streamArn = parseStreamArn(requiredValue(raw, 'stream-arn'));
   const parts = parseStreamArnParts(streamArn);
   const stream: ImportedStream = { account: parts.account, streamName: parts.streamName };
+  const atFlag = raw.values.get('at-timestamp');
+  let atTimestampMs: number | undefined;
+  if (atFlag !== undefined) {
+    const parsed = parseIsoTime(atFlag.value.trim());
+    if ('reason' in parsed) {
+      throw new UsageError(
+        `${atFlag.source}: ${JSON.stringify(atFlag.value)} is not an ISO-8601 time (${parsed.reason}); e.g. 2024-02-28T06:15:00Z`,
+      );
+    }
+    atTimestampMs = parsed.time.getTime();
+  }
   const failover = raw.values.get('failover-ms');
   const failoverMs = failover ? parseInteger(failover, 1, 3_600_000) : KCL_FAILOVER_DEFAULT_MS;
   const choice = storeChoiceFrom(raw, io.cwd);
@@ -202,7 +220,7 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
           r.checkpoint === undefined ? [] : [[r.shardId, r.checkpoint] as const],
         ),
       );
-      const plan = planImport(items, stream, current);
+      const plan = planImport(items, stream, current, atTimestampMs);
       const live =
         liveness.live.length === 0
           ? undefined
