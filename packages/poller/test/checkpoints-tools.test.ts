@@ -3,22 +3,13 @@
  * directories: the listing of both stores, replay and skip, the refusal while a live worker holds a
  * lease (or a process holds the directory), and --force fencing the worker through the lease counter.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Checkpoint, FileCheckpointStore } from '@streamshare/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeaseTable } from '../src/leases/lease-table.js';
 import { createKclTable, runTool, toolTestEnv } from './helpers/tool-cli.js';
-import {
-  dynamoClient,
-  type LocalDynamo,
-  STREAM_ARN,
-  shardId,
-  startLocalDynamo,
-  uniqueTableName,
-} from './leases-support.js';
+import { STREAM_ARN, shardId, uniqueTableName } from './leases-support.js';
 
 const env = toolTestEnv('streamshare-checkpoints');
 

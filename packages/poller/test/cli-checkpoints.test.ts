@@ -8,7 +8,7 @@ import { FileCheckpointStore } from '@streamshare/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCliToEnd } from './fixtures-cli/cli-process.js';
 import { ensureBuilt } from './fixtures-cli/ensure-built.js';
-import { createKclTable, toolTestEnv } from './helpers/tool-cli.js';
+import { createKclTable, importKclArgs, toolTestEnv } from './helpers/tool-cli.js';
 import { uniqueTableName } from './leases-support.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/orders';
@@ -43,18 +43,7 @@ describe('streamshare checkpoints and import kcl (dist/cli.js)', () => {
     expect(help.stdout).toMatch(/checkpoints\s+List the checkpoints/);
     expect(help.stdout).toMatch(/import\s+Import a KCL application/);
 
-    const args = [
-      'import',
-      'kcl',
-      '--table',
-      table,
-      '--stream-arn',
-      STREAM,
-      '--checkpoint-dir',
-      dir,
-      '--failover-ms',
-      '300',
-    ];
+    const args = importKclArgs(table, STREAM, '--checkpoint-dir', dir, '--failover-ms', '300');
     const dry = await runCliToEnd(args, awsEnv());
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('dry run: nothing written; run again with --apply to write 2 checkpoint(s)');

@@ -1,40 +1,16 @@
-/**
- * `streamshare import kcl`, run in process (runCli) against dynalite tables seeded with items in the
- * KCL's own formats (single-stream and multi-stream keys, KCL 3.x entityType items, SHARD_END and the
- * other sentinels, sub-sequence checkpoints of KPL aggregates, parentShardId string sets, a pending
- * checkpoint): the dry run's table, --apply to a checkpoint directory and to a lease table, the KCL
- * table never written, and the refusal while KCL workers renew their leases.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AttributeValue,
-  CreateTableCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FileCheckpointStore } from '@streamshare/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeaseTable } from '../src/leases/lease-table.js';
-import { createKclTable, runTool, toolTestEnv } from './helpers/tool-cli.js';
-import { dynamoClient, type LocalDynamo, startLocalDynamo, uniqueTableName } from './leases-support.js';
+import { createKclTable, importKclArgs, runTool, toolTestEnv } from './helpers/tool-cli.js';
+import { uniqueTableName } from './leases-support.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/orders';
 const SEQ = (n: number) => `4959033827149025660855969253836157109592157598913658${String(n).padStart(4, '0')}`;
 const shard = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
 /** `import kcl` of STREAM from a KCL table, with more flags. */
-const importKcl = (table: string, ...flags: string[]) => [
-  'import',
-  'kcl',
-  '--table',
-  table,
-  '--stream-arn',
-  STREAM,
-  ...flags,
-];
+const importKcl = (table: string, ...flags: string[]) => importKclArgs(table, STREAM, ...flags);
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
 

@@ -83,3 +83,8 @@ export async function createKclTable(
   }
   throw new Error(`table ${name} never became writable`);
 }
+
+/** The arguments of `streamshare import kcl` of a stream from a KCL table, with more flags. */
+export function importKclArgs(table: string, streamArn: string, ...flags: string[]): string[] {
+  return ['import', 'kcl', '--table', table, '--stream-arn', streamArn, ...flags];
+}
