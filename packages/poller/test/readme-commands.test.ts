@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LIST_FLAGS, SET_FLAGS } from '../src/cli/commands/checkpoints.js';
 import { DOCTOR_FLAGS } from '../src/cli/commands/doctor.js';
+import { IMPORT_KCL_FLAGS } from '../src/cli/commands/import-kcl.js';
 import { readFlags } from '../src/cli/flags.js';
 import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { runCli } from '../src/cli/run.js';
@@ -100,6 +102,14 @@ describe('commands shown in the READMEs', () => {
     }
     if (argv[0] === 'doctor') {
       expect(() => readFlags(DOCTOR_FLAGS, argv.slice(1), {})).not.toThrow();
+      return;
+    }
+    if (argv[0] === 'checkpoints' && (argv[1] === 'list' || argv[1] === 'set')) {
+      expect(() => readFlags(argv[1] === 'list' ? LIST_FLAGS : SET_FLAGS, argv.slice(2), {})).not.toThrow();
+      return;
+    }
+    if (argv[0] === 'import' && argv[1] === 'kcl') {
+      expect(() => readFlags(IMPORT_KCL_FLAGS, argv.slice(2), {})).not.toThrow();
       return;
     }
     throw new Error(`a README shows \`streamshare ${argv[0]}\`, which is not a command the tests know`);

@@ -16,6 +16,8 @@ export interface FlagDefinition {
   readonly required?: boolean;
   /** Read from the environment too (default: true for string flags, false for boolean flags). */
   readonly env?: boolean;
+  /** A string flag that may be given several times (its values in {@link RawFlags.lists}; never from the environment). */
+  readonly multiple?: boolean;
 }
 
 /** A flag's raw value and where it came from (`--stream-arn` or `STREAMSHARE_STREAM_ARN`), for messages. */
@@ -28,6 +30,8 @@ export interface RawValue {
 export interface RawFlags {
   readonly values: ReadonlyMap<string, RawValue>;
   readonly switches: ReadonlySet<string>;
+  /** Every value of each flag defined with `multiple`, in the order given. */
+  readonly lists?: ReadonlyMap<string, readonly RawValue[]>;
 }
 
 /** Prefix of every environment variable the CLI reads. */
@@ -39,7 +43,7 @@ export function envNameOf(flag: string): string {
 }
 
 function readsEnv(def: FlagDefinition): boolean {
-  return def.env ?? def.type === 'string';
+  return def.multiple === true ? false : (def.env ?? def.type === 'string');
 }
 
 /**
@@ -52,8 +56,8 @@ export function readFlags(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): RawFlags {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const def of defs) options[def.name] = { type: def.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const def of defs) options[def.name] = def.multiple ? { type: def.type, multiple: true } : { type: def.type };
   if (options.help) options.help = { type: 'boolean', short: 'h' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -63,8 +67,18 @@ export function readFlags(
   }
   const values = new Map<string, RawValue>();
   const switches = new Set<string>();
+  const lists = new Map<string, RawValue[]>();
   for (const def of defs) {
     const given = parsed.values[def.name];
+    if (Array.isArray(given)) {
+      const all = given.filter((v): v is string => typeof v === 'string');
+      lists.set(
+        def.name,
+        all.map((value) => ({ value, source: `--${def.name}` })),
+      );
+      if (all.length > 0) values.set(def.name, { value: all[all.length - 1]!, source: `--${def.name}` });
+      continue;
+    }
     if (def.type === 'boolean') {
       if (given === true) switches.add(def.name);
       continue;
@@ -79,7 +93,7 @@ export function readFlags(
       if (fromEnv !== undefined && fromEnv !== '') values.set(def.name, { value: fromEnv, source: name });
     }
   }
-  return { values, switches };
+  return { values, switches, lists };
 }
 
 /** `--flag` or `--flag / ENV_NAME`, for messages about a missing value. */

@@ -9,17 +9,10 @@ import {
   isResourceInUse,
   isTransient,
 } from './aws-errors.js';
+import { checkpointUpdate } from './checkpoint-update.js';
 import { type DynamoDbModule, loadDynamoDbSdk } from './dynamodb-sdk.js';
 import { LEASE_TABLE_ACTIONS, type LeaseTableAction, LeaseTableError } from './errors.js';
-import {
-  ATTR,
-  type Lease,
-  leaseFromItem,
-  leaseKey,
-  newLeaseItem,
-  type StoredCheckpoint,
-  storedCheckpoint,
-} from './lease.js';
+import { ATTR, type Lease, leaseFromItem, leaseKey, newLeaseItem, storedCheckpoint } from './lease.js';
 import { type LeaseRetryOptions, withRetry } from './retry.js';
 
 const SHARD_END = { kind: 'SHARD_END' } as const satisfies Checkpoint;
@@ -266,46 +259,18 @@ export class LeaseTable {
     counter: number,
     checkpoint: Checkpoint,
   ): Promise<boolean> {
-    const stored = storedCheckpoint(checkpoint);
-    const values: Record<string, AttributeValue> = {
-      ':me': { S: workerId },
-      ':counter': { N: String(counter) },
-      ':seq': { S: stored.sequenceNumber },
-      ':sub': { N: String(stored.subSequenceNumber) },
-      ':order': { S: stored.order },
-      ':zero': { N: '0' },
-    };
-    const set = ['#seq = :seq', '#sub = :sub', '#order = :order', '#switches = :zero'];
-    const remove: string[] = [];
-    if (stored.complete === undefined) remove.push('#complete');
-    else {
-      set.push('#complete = :complete');
-      values[':complete'] = { BOOL: stored.complete };
-    }
-    if (stored.timestampMs === undefined) remove.push('#timestamp');
-    else {
-      set.push('#timestamp = :timestamp');
-      values[':timestamp'] = { N: String(stored.timestampMs) };
-    }
+    const update = checkpointUpdate(storedCheckpoint(checkpoint));
+    const remove = update.remove.length > 0 ? ` REMOVE ${update.remove.join(', ')}` : '';
     return this.conditional('dynamodb:UpdateItem', () =>
       this.client.send(
         new this.sdk.UpdateItemCommand({
           TableName: this.tableName,
           Key: leaseKey(streamArn, shardId),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          UpdateExpression: `SET ${update.set.join(', ')}${remove}`,
           ConditionExpression:
             '#owner = :me AND #counter = :counter AND (attribute_not_exists(#order) OR #order <= :order)',
-          ExpressionAttributeNames: {
-            '#owner': ATTR.owner,
-            '#counter': ATTR.counter,
-            '#seq': ATTR.sequenceNumber,
-            '#sub': ATTR.subSequenceNumber,
-            '#complete': ATTR.complete,
-            '#timestamp': ATTR.timestamp,
-            '#order': ATTR.order,
-            '#switches': ATTR.ownerSwitches,
-          },
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: { '#owner': ATTR.owner, '#counter': ATTR.counter, ...update.names },
+          ExpressionAttributeValues: { ':me': { S: workerId }, ':counter': { N: String(counter) }, ...update.values },
         }),
       ),
     );

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '@streamshare/core';
 import { isShardEnd } from '../coordination/local-coordinator.js';
 import { checkpointOrderKey } from './checkpoint-order.js';
+import { itemBoolean as bool, itemNumber as num, itemString as str } from './item-values.js';
 
 /**
  * One shard's lease, as stored in the lease table (one item per shard).
@@ -53,23 +54,6 @@ export const ATTR = {
 /** The primary key of a shard's lease item. */
 export function leaseKey(streamArn: string, shardId: string): Record<string, AttributeValue> {
   return { [ATTR.streamArn]: { S: streamArn }, [ATTR.shardId]: { S: shardId } };
-}
-
-function str(item: Record<string, AttributeValue>, name: string): string | undefined {
-  const value = item[name];
-  return value !== undefined && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
-}
-
-function num(item: Record<string, AttributeValue>, name: string): number | undefined {
-  const value = item[name];
-  if (value === undefined || !('N' in value) || typeof value.N !== 'string') return undefined;
-  const n = Number(value.N);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function bool(item: Record<string, AttributeValue>, name: string): boolean | undefined {
-  const value = item[name];
-  return value !== undefined && 'BOOL' in value && typeof value.BOOL === 'boolean' ? value.BOOL : undefined;
 }
 
 /** Reads a lease item; `undefined` when it lacks the key attributes. Tolerates missing optional attributes. */

@@ -1,0 +1,28 @@
+import { StreamshareError } from '@streamshare/core';
+
+/** Codes of {@link CheckpointAdminError}. */
+export type CheckpointAdminErrorCode =
+  /** A live worker holds a shard's lease (its counter moved within the failover time): refused without --force. */
+  | 'LEASE_HELD'
+  /** A process holds the checkpoint directory's lock: refused (a file store cannot fence its writer). */
+  | 'DIRECTORY_LOCKED'
+  /** A lease changed between the read and the write (a worker renewed or took it): run again. */
+  | 'LEASE_CHANGED'
+  /** KCL workers still hold live leases in the KCL table: the import is refused. */
+  | 'KCL_LEASES_LIVE'
+  /** A DynamoDB call on the KCL table or the lease table failed, or the table is not what was expected. */
+  | 'TABLE_CALL_FAILED';
+
+/**
+ * What `streamshare checkpoints set` and `streamshare import kcl` refuse or cannot do. Not
+ * retryable as such (the message says what to do); the CLI prints it and exits with code 1.
+ */
+export class CheckpointAdminError extends StreamshareError {
+  constructor(code: CheckpointAdminErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(
+      code,
+      message,
+      options.cause === undefined ? { retryable: false } : { retryable: false, cause: options.cause },
+    );
+  }
+}

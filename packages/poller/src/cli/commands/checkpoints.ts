@@ -1,0 +1,261 @@
+import { StreamshareError } from '@streamshare/core';
+import { type Applied, applyToDirectory, applyToLeaseTable, type CheckpointWrite } from '../../admin/apply.js';
+import { parseSetTarget } from '../../admin/set-target.js';
+import { checkpointText, formatRows, formatTable, rowJson, type ShardRow } from '../../admin/shard-row.js';
+import { isInstance } from '../../errors/instance.js';
+import { type FlagDefinition, flagLabel, formatFlags, type RawFlags, readFlags } from '../flags.js';
+import { openStore, STORE_FLAGS, storeChoiceFrom } from '../store-flags.js';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
+import { parseInteger, parseStreamArn } from '../values.js';
+import type { CliIo, Command } from './command.js';
+
+/** Default of `--failover-ms` of `checkpoints set`: the poller's default failover time. */
+export const SET_FAILOVER_DEFAULT_MS = 15_000;
+
+const HELP_FLAG: FlagDefinition = { name: 'help', type: 'boolean', description: 'Show this help.' };
+
+/** The flags of `streamshare checkpoints list`. */
+export const LIST_FLAGS: readonly FlagDefinition[] = [
+  ...STORE_FLAGS,
+  {
+    name: 'stream-arn',
+    type: 'string',
+    value: 'ARN',
+    description: 'Only this stream (default: every stream in the store).',
+  },
+  { name: 'json', type: 'boolean', description: 'Print a JSON array (one object per shard) instead of a table.' },
+  HELP_FLAG,
+];
+
+/** The flags of `streamshare checkpoints set`. */
+export const SET_FLAGS: readonly FlagDefinition[] = [
+  { name: 'stream-arn', type: 'string', value: 'ARN', required: true, description: 'The stream, by ARN.' },
+  {
+    name: 'to',
+    type: 'string',
+    value: 'trim-horizon|latest|TIME|SEQUENCE',
+    required: true,
+    description:
+      'The new checkpoint: trim-horizon (replay everything kept), latest (skip to new records), an ISO-8601 TIME (replay or skip to the records written from then, e.g. 2024-02-28T06:15:00Z), or a SEQUENCE number (every record up to and including it counts as done; needs --shard).',
+  },
+  {
+    name: 'shard',
+    type: 'string',
+    value: 'ID',
+    multiple: true,
+    description: 'Only this shard (repeat for several; default: every shard of the stream in the store).',
+  },
+  ...STORE_FLAGS,
+  {
+    name: 'failover-ms',
+    type: 'string',
+    value: 'N',
+    defaultText: String(SET_FAILOVER_DEFAULT_MS),
+    description:
+      "Lease table: a lease is live when its counter moves within this time (give the workers' --failover-ms); when a shard has an owner, set waits this long to tell.",
+  },
+  {
+    name: 'force',
+    type: 'boolean',
+    description:
+      "Lease table: take the leases of live workers away all the same. They are fenced through the lease counter: each one's next checkpoint is refused (LEASE_LOST).",
+  },
+  { name: 'json', type: 'boolean', description: 'Print what was set as JSON.' },
+  HELP_FLAG,
+];
+
+const FOOTER = [
+  'Exit codes: 0 done; 1 refused (a live worker holds a lease, a process holds the checkpoint directory) or',
+  'a DynamoDB or file system failure; 2 bad flag.',
+  'AWS_REGION (else the region of --stream-arn) and AWS_ENDPOINT_URL_DYNAMODB are honoured for --lease-table.',
+].join('\n');
+
+const USAGE = [
+  'Usage:',
+  '  streamshare checkpoints list [--checkpoint-dir DIR | --lease-table NAME] [--stream-arn ARN] [--json]',
+  '  streamshare checkpoints set --stream-arn ARN --to trim-horizon|latest|TIME|SEQUENCE [--shard ID ...]',
+  '                              [--checkpoint-dir DIR | --lease-table NAME [--failover-ms N] [--force]]',
+  '',
+  'list: per stream and shard, the checkpoint (a sequence number with its sub-sequence number, or',
+  'TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END), the lease owner and how long ago it renewed the lease',
+  '(for a checkpoint directory: the process holding its lock and when it last refreshed it), and the',
+  'lease counter.',
+  '',
+  'set: replays or skips. Refused while a live worker holds a shard\u2019s lease (the message names it and',
+  'the lease\u2019s age) unless --force, which fences that worker out through the lease counter; refused',
+  'while a process holds the checkpoint directory (stop it first: a file store cannot be fenced).',
+  'A directory\u2019s former files are kept beside it (named in the output).',
+].join('\n');
+
+function help(): string {
+  return [
+    USAGE,
+    '',
+    'Options of list:',
+    formatFlags(LIST_FLAGS),
+    '',
+    'Options of set (string flags also read from STREAMSHARE_<NAME>, --shard aside):',
+    formatFlags(SET_FLAGS),
+    '',
+    FOOTER,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The error a tool call ended with (a refusal, a store or DynamoDB failure: a StreamshareError), as
+ * exit code 1 and one line on stderr naming the command; a usage error or anything else rethrown.
+ */
+export function refusal(io: CliIo, command: string, error: unknown): number {
+  if (!isInstance(error, StreamshareError) || isInstance(error, UsageError)) throw error;
+  io.stderr.write(`streamshare ${command}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return EXIT_FAILURE;
+}
+
+async function list(argv: readonly string[], io: CliIo): Promise<number> {
+  const raw = readFlags(LIST_FLAGS, argv, io.env);
+  if (raw.switches.has('help')) {
+    io.stdout.write(help());
+    return 0;
+  }
+  const arnFlag = raw.values.get('stream-arn');
+  const streamArn = arnFlag === undefined ? undefined : parseStreamArn(arnFlag);
+  const choice = storeChoiceFrom(raw, io.cwd);
+  let rows: ShardRow[];
+  try {
+    const store = await openStore(choice, io.env, streamArn);
+    try {
+      rows = await store.admin.rows(streamArn);
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    return refusal(io, 'checkpoints', error);
+  }
+  if (raw.switches.has('json')) {
+    io.stdout.write(`${JSON.stringify(rows.map(rowJson), null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    const where =
+      choice.kind === 'file' ? `checkpoint directory ${choice.directory}` : `lease table ${choice.tableName}`;
+    io.stdout.write(`no checkpoints in ${where}${streamArn === undefined ? '' : ` for ${streamArn}`}\n`);
+    return 0;
+  }
+  io.stdout.write(formatRows(rows));
+  return 0;
+}
+
+function required(raw: RawFlags, name: string): string {
+  const value = raw.values.get(name)?.value;
+  const def = SET_FLAGS.find((f) => f.name === name)!;
+  if (value === undefined) throw new UsageError(`${flagLabel(def)} is required. Run with --help.`);
+  return value;
+}
+
+/** The table `checkpoints set` and `import kcl` print of what they wrote (pure). */
+export function formatApplied(applied: readonly Applied[]): string {
+  return formatTable(
+    ['SHARD', 'BEFORE', 'AFTER', 'FENCED WORKER'],
+    applied.map((a) => [a.shardId, checkpointText(a.before), checkpointText(a.after), a.fenced ?? '-']),
+  );
+}
+
+async function set(argv: readonly string[], io: CliIo): Promise<number> {
+  const raw = readFlags(SET_FLAGS, argv, io.env);
+  if (raw.switches.has('help')) {
+    io.stdout.write(help());
+    return 0;
+  }
+  const streamArn = parseStreamArn({
+    value: required(raw, 'stream-arn'),
+    source: raw.values.get('stream-arn')!.source,
+  });
+  const toFlag = raw.values.get('to');
+  required(raw, 'to');
+  const target = parseSetTarget(toFlag!.value);
+  if ('reason' in target) throw new UsageError(`${toFlag!.source}: ${target.reason}`);
+  const shards = [...new Set((raw.lists?.get('shard') ?? []).map((v) => v.value.trim()))];
+  for (const shard of shards) {
+    if (shard === '') throw new UsageError('--shard: an empty shard id');
+  }
+  if (target.checkpoint.kind === undefined && shards.length !== 1) {
+    throw new UsageError(`${toFlag!.source}: a sequence number belongs to one shard: name it with one --shard ID`);
+  }
+  const choice = storeChoiceFrom(raw, io.cwd);
+  const force = raw.switches.has('force');
+  const failoverFlag = raw.values.get('failover-ms');
+  if (choice.kind === 'file' && (force || failoverFlag !== undefined)) {
+    throw new UsageError(
+      `${force ? '--force' : failoverFlag!.source} is for --lease-table: the process holding a checkpoint directory cannot be fenced; stop it first`,
+    );
+  }
+  const failoverMs = failoverFlag ? parseInteger(failoverFlag, 1, 3_600_000) : SET_FAILOVER_DEFAULT_MS;
+
+  let applied: Applied[];
+  let backups: readonly string[] = [];
+  try {
+    const store = await openStore(choice, io.env, streamArn);
+    try {
+      const known = await store.admin.rows(streamArn);
+      const shardIds = shards.length > 0 ? shards : known.map((r) => r.shardId).sort();
+      if (shardIds.length === 0) {
+        throw new UsageError(
+          `no shard of ${streamArn} has a checkpoint or a lease in this store yet: name the shards with --shard ID`,
+        );
+      }
+      const parents = new Map(known.map((r) => [r.shardId, r.parentShardIds]));
+      const writes: CheckpointWrite[] = shardIds.map((shardId) => ({
+        shardId,
+        checkpoint: target.checkpoint,
+        parentShardIds: parents.get(shardId) ?? [],
+      }));
+      if (store.kind === 'file') {
+        ({ applied, backups } = await applyToDirectory(store.admin, streamArn, writes));
+      } else {
+        applied = await applyToLeaseTable(store.admin, streamArn, writes, {
+          force,
+          failoverMs,
+          onWait: (ms) => io.stderr.write(`a shard has a lease owner: watching its lease counter for ${ms} ms\n`),
+        });
+      }
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    return refusal(io, 'checkpoints', error);
+  }
+  if (raw.switches.has('json')) {
+    io.stdout.write(
+      `${JSON.stringify({ streamArn, set: applied.map((a) => ({ shardId: a.shardId, before: a.before ?? null, after: a.after, fencedWorker: a.fenced ?? null })), backups }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  io.stdout.write(formatApplied(applied));
+  for (const backup of backups) io.stdout.write(`former file kept as ${backup}\n`);
+  io.stdout.write(`set ${applied.length} shard(s) of ${streamArn}\n`);
+  return 0;
+}
+
+async function checkpoints(argv: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'list') return list(rest, io);
+  if (sub === 'set') return set(rest, io);
+  if (sub === undefined) {
+    io.stderr.write(help());
+    return EXIT_USAGE;
+  }
+  if (sub === '--help' || sub === '-h') {
+    io.stdout.write(help());
+    return 0;
+  }
+  throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: use list or set. Run with --help.`);
+}
+
+/** `streamshare checkpoints`: list the checkpoints and leases of a store, or set them (replay, skip). */
+export const checkpointsCommand: Command = {
+  name: 'checkpoints',
+  summary: 'List the checkpoints and lease owners of a store, or set them (replay or skip)',
+  help,
+  run: checkpoints,
+};
