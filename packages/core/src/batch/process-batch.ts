@@ -89,7 +89,7 @@ export async function processBatch<T = unknown>(
   } finally {
     signal.dispose();
   }
-  const result = resultOf(run, end, units.read + units.countLeft(), startedAt);
+  const result = resultOf(run, units, end, startedAt);
   keepShapes(run, units, !batch && concurrency > 1);
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;

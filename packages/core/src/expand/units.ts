@@ -2,7 +2,7 @@ import type { FailedRecord } from '../batch/types.js';
 import type { SequenceCheckpoint } from '../checkpoint/checkpoint.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { type RecordSource, UNREADABLE } from '../source/record-source.js';
-import { type Aggregate, firstUserRecord, isAggregated, readAggregate, userRecordsLeft } from './kpl.js';
+import { type Aggregate, firstUserRecord, isAggregated, pastAggregate, readAggregate, userRecordsLeft } from './kpl.js';
 
 /** A unit that cannot be handled: a record that cannot be read, or a corrupt KPL aggregate. */
 export interface UnitFailure {
@@ -37,6 +37,12 @@ export class Units {
   aggregate: Aggregate | undefined;
   /** Why the current unit fails, when `next()` gave {@link UNREADABLE}. */
   failure: UnitFailure | undefined;
+  /**
+   * The aggregates read without a unit to deliver (no user record in them, or all done before), by
+   * the number of units read before them: the checkpoint past each (see {@link passedAt}). Rare:
+   * undefined until there is one.
+   */
+  #passed: Map<number, SequenceCheckpoint> | undefined;
 
   /**
    * @param expand expand KPL aggregates (else an aggregate is one record, its bytes as they are)
@@ -82,7 +88,7 @@ export class Units {
       }
       if (this.expand && source.mayHoldAggregates && bytes instanceof Uint8Array && isAggregated(bytes)) {
         const user = this.#open(index, bytes);
-        if (user === undefined) continue; // every user record was done before
+        if (user === undefined) continue; // no user record to deliver: passed (see passedAt)
         this.read++;
         return user;
       }
@@ -104,6 +110,15 @@ export class Units {
   bytesRecord(bytes: Uint8Array): StreamRecord<Uint8Array> {
     if (bytes === UNREADABLE) return (this.failure as UnitFailure).record;
     return this.record(this.scratch && this.aggregate === undefined ? bytes.slice() : bytes);
+  }
+
+  /**
+   * The checkpoint past the last aggregate read without a unit to deliver right after the first
+   * `done` units (between unit `done - 1` and unit `done`), if any: consumed whole, it is done as
+   * soon as every unit before it is, so a walk whose first `done` units are done checkpoints past it.
+   */
+  passedAt(done: number): SequenceCheckpoint | undefined {
+    return this.#passed?.get(done);
   }
 
   /**
@@ -134,7 +149,11 @@ export class Units {
       return UNREADABLE;
     }
     const first = firstUserRecord(outer.sequenceNumber, this.resumeFrom);
-    if (first >= aggregate.count) return undefined;
+    if (first >= aggregate.count) {
+      this.#passed ??= new Map();
+      this.#passed.set(this.read, pastAggregate(outer.sequenceNumber, aggregate.count));
+      return undefined;
+    }
     this.aggregate = aggregate;
     this.sub = first;
     return aggregate.bytes(first);

@@ -179,6 +179,7 @@ export class KeyWalk<T> {
       last: low === 0 ? undefined : records[low - 1],
       failed,
       notStarted: failed === undefined && low < records.length ? records[low] : undefined,
+      done: low,
     };
   }
 }

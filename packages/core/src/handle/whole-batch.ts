@@ -146,6 +146,7 @@ class Collected<T> {
       last: low === 0 ? undefined : unitRecords[low - 1],
       failed: failure,
       notStarted: failure === undefined && low < unitRecords.length ? unitRecords[low] : undefined,
+      done: low,
     };
   }
 }
