@@ -201,7 +201,7 @@ describe('an aggregate of 0 user records', () => {
 
   it('with deaggregate false, it is a record like any other (its bytes handed over)', async () => {
     const seen: Uint8Array[] = [];
-    const result = await processBatch([empty(0)], (r) => void seen.push(r.data), {
+    const result = await processBatch<Uint8Array>([empty(0)], (r) => void seen.push(r.data), {
       codec: 'bytes',
       deaggregate: false,
     });
