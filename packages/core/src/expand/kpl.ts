@@ -91,6 +91,11 @@ export class Aggregate {
     return new Uint8Array(data.buffer, data.byteOffset + start, (fields[i * 4 + 3] as number) - start);
   }
 
+  /** The partition key of user record `i`. */
+  partitionKey(i: number): string {
+    return this.partitionKeys[this.fields[i * 4] as number] as string;
+  }
+
   /**
    * User record `i` holding `data`: the aggregate's sequence number, stream, shard, arrival time and
    * encryption type, its own partition key and explicit hash key (none when its table entry is not a
@@ -102,7 +107,7 @@ export class Aggregate {
     return {
       streamArn: outer.streamArn,
       shardId: outer.shardId,
-      partitionKey: this.partitionKeys[this.fields[i * 4] as number] as string,
+      partitionKey: this.partitionKey(i),
       sequenceNumber: outer.sequenceNumber,
       subSequenceNumber: i,
       aggregateSize: this.count,

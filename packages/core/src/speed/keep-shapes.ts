@@ -22,7 +22,7 @@ export function keepShapes<T>(run: Run<T>, units: Units, byKey: boolean): void {
   const empty = new Units(emptyLike(units.source), units.expand, units.resumeFrom, units.scratch);
   kept.run = run as Run<unknown>;
   kept.units = empty;
-  if (byKey) kept.walk = new KeyWalk(run as Run<unknown>, { records: [], failures: undefined }, noop, 1);
+  if (byKey) kept.walk = new KeyWalk(run as Run<unknown>, empty, noop, 1);
 }
 
 function noop(): void {}
