@@ -6,19 +6,12 @@
  * - an aggregate of 0 user records: nothing is delivered for it, and the checkpoint moves past it
  *   (it was consumed), whatever the record source and the walk; it is never the failed record.
  */
-import {
-  type BatchResult,
-  batchHandler,
-  deaggregate,
-  kinesisRecords,
-  processBatch,
-  type StreamRecord,
-} from '@streamshare/core';
+import { type BatchResult, batchHandler, deaggregate, processBatch, type StreamRecord } from '@streamshare/core';
 import { lambdaRecords, toLambdaKinesisEvent } from '@streamshare/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeAggregate, frame, kinesisRecord } from './fixtures/kpl.js';
-import { record, SHARD, STREAM_ARN, seq } from './fixtures-batch/records.js';
+import { pageOf, record, seq } from './fixtures-batch/records.js';
 
 const enc = new TextEncoder();
 const MAX_HASH_KEY = 2n ** 128n - 1n;
@@ -71,16 +64,7 @@ function empty(i: number): StreamRecord<Uint8Array> {
 const sources = {
   array: (batch: StreamRecord<Uint8Array>[]) => batch,
   lambda: (batch: StreamRecord<Uint8Array>[]) => lambdaRecords(toLambdaKinesisEvent(batch).Records),
-  page: (batch: StreamRecord<Uint8Array>[]) =>
-    kinesisRecords(
-      batch.map((r) => ({
-        SequenceNumber: r.sequenceNumber,
-        PartitionKey: r.partitionKey,
-        ApproximateArrivalTimestamp: r.approximateArrivalTimestamp,
-        Data: r.data,
-      })),
-      { streamArn: STREAM_ARN, shardId: SHARD },
-    ),
+  page: pageOf,
 };
 
 const walks = ['in order', 'by key', 'whole batch'] as const;
