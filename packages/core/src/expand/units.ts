@@ -242,7 +242,7 @@ export function unitsOf(
  * The units `Units.keep()` read, in order: where `Units.seek` finds each again. No record is built:
  * each is built at its unit's turn, with the codec's value.
  */
-class KeptUnits {
+export class KeptUnits {
   /** Each unit's bytes ({@link UNREADABLE} for a failed unit). */
   readonly bytes: Uint8Array[] = [];
   /**
