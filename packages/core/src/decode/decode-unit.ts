@@ -44,27 +44,39 @@ export class DecodePlan<T> {
  * the walk may move on).
  */
 export function decodeUnit<T>(plan: DecodePlan<T>, units: Units, bytes: Uint8Array): Decoded<T> | Promise<Decoded<T>> {
-  if (bytes === UNREADABLE) {
-    const failure = units.failure as NonNullable<Units['failure']>;
-    return new Undecodable(failure.record, failure.error, failure.reason);
-  }
-  const codec = plan.codec;
+  if (bytes === UNREADABLE) return unreadable(units);
   // A codec that looks at the record gets it with its bytes; a record-blind one gets a placeholder.
   const raw = plan.recordBlind ? UNREAD_RECORD : units.record(bytes);
   let value: T | PromiseLike<T>;
   try {
-    value = codec.decode(bytes, raw, plan.limits);
-    if (isThenable<T>(value)) {
-      const unit = units.hold();
-      return Promise.resolve(value).then(
-        (data): Decoded<T> => unit.record(data),
-        (error: unknown) => undecodable(plan, unit, bytes, error),
-      );
-    }
+    value = plan.codec.decode(bytes, raw, plan.limits);
+    if (isThenable<T>(value)) return decodeLater(plan, units.hold(), bytes, value);
   } catch (error) {
     return undecodable(plan, units, bytes, error);
   }
   return units.record(value);
+}
+
+// The rare paths below are functions of their own: decodeUnit stays small enough for V8 to inline
+// it into each walk's loop.
+
+/** A unit that failed to be read (see `Units.failure`): why, and its record as far as it can be told. */
+function unreadable(units: Units): Undecodable {
+  const failure = units.failure as NonNullable<Units['failure']>;
+  return new Undecodable(failure.record, failure.error, failure.reason);
+}
+
+/** The record of a unit whose codec answers later (`value`), or an Undecodable when it rejects. */
+function decodeLater<T>(
+  plan: DecodePlan<T>,
+  unit: UnitRecords,
+  bytes: Uint8Array,
+  value: PromiseLike<T>,
+): Promise<Decoded<T>> {
+  return Promise.resolve(value).then(
+    (data): Decoded<T> => unit.record(data),
+    (error: unknown) => undecodable(plan, unit, bytes, error),
+  );
 }
 
 /** A unit the codec failed on: its record with its own bytes (not a scratch buffer's) and the DecodeError. */

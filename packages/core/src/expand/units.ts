@@ -145,8 +145,12 @@ export class Units implements UnitRecords {
   keep(): Uint8Array | undefined {
     const bytes = this.next();
     if (bytes === undefined) return undefined;
-    this.#kept ??= new KeptUnits();
-    this.#kept.add(bytes, this.index, this.aggregate, this.sub, bytes === UNREADABLE ? this.failure : undefined);
+    let kept = this.#kept;
+    if (kept === undefined) {
+      kept = new KeptUnits(this.source.length);
+      this.#kept = kept;
+    }
+    kept.add(bytes, this.index, this.aggregate, this.sub, bytes === UNREADABLE ? this.failure : undefined);
     return bytes;
   }
 
@@ -244,7 +248,9 @@ export function unitsOf(
  */
 export class KeptUnits {
   /** Each unit's bytes ({@link UNREADABLE} for a failed unit). */
-  readonly bytes: Uint8Array[] = [];
+  readonly bytes: Uint8Array[];
+  /** Units kept. */
+  count = 0;
   /**
    * Each unit's record in the source; undefined while unit i is record i (until an aggregate is
    * expanded or passed: most batches).
@@ -257,6 +263,12 @@ export class KeptUnits {
   /** The failed units by number (undefined when there are none: the common case). */
   failures: Map<number, UnitFailure> | undefined;
 
+  /** @param capacity units expected (as many as records unless aggregates are expanded: the arrays then grow) */
+  constructor(capacity = 0) {
+    this.bytes = new Array(capacity);
+  }
+
+  /** Keeps the next unit: its bytes, and where it comes from when that is not record `unit` of the source. */
   add(
     bytes: Uint8Array,
     index: number,
@@ -264,8 +276,15 @@ export class KeptUnits {
     sub: number,
     failure: UnitFailure | undefined,
   ) {
-    const unit = this.bytes.length;
-    this.bytes.push(bytes);
+    const unit = this.count++;
+    this.bytes[unit] = bytes;
+    // Most units are plain records, unit i the source's record i: nothing more to keep.
+    if (index !== unit || this.index !== undefined || aggregate !== undefined || failure !== undefined) {
+      this.#place(unit, index, aggregate, sub, failure);
+    }
+  }
+
+  #place(unit: number, index: number, aggregate: Aggregate | undefined, sub: number, failure: UnitFailure | undefined) {
     if (this.index !== undefined) this.index.push(index);
     else if (index !== unit) {
       this.index = Array.from({ length: unit }, (_, i) => i);

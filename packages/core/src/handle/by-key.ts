@@ -27,7 +27,7 @@ export class KeyWalk<T> {
   readonly #states: Uint8Array;
   readonly #failed = new Map<number, Outcome>();
   /** The lane of each unit (undefined for a barrier). */
-  readonly #laneOf: (Lane | undefined)[] = [];
+  readonly #laneOf: (Lane | undefined)[];
   readonly #barriers: number[] = [];
   readonly #ready = new LaneHeap();
   /** Position in `#barriers` of the first unsettled barrier. */
@@ -50,8 +50,9 @@ export class KeyWalk<T> {
     readonly handler: RecordHandler<T>,
     readonly concurrency: number,
   ) {
-    lanesOf(units, this.#laneOf, this.#barriers, this.#ready);
-    this.#states = new Uint8Array(this.#laneOf.length);
+    // As many units as records, unless aggregates are expanded (the array then grows).
+    this.#laneOf = new Array(units.source.length);
+    this.#states = new Uint8Array(lanesOf(units, this.#laneOf, this.#barriers, this.#ready));
     this.#end = new Promise<WalkEnd>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -185,17 +186,17 @@ export class KeyWalk<T> {
 
 /**
  * Reads and keeps every unit (`units.keep()`) and puts each in the lane of its partition key
- * (`laneOf`, undefined for a barrier, whose unit number goes to `barriers`), and every lane in
- * `ready` (each lane once it has its first unit: the heap orders lanes by their next unit).
+ * (`laneOf`, none for a barrier, whose unit number goes to `barriers`), and every lane in `ready`
+ * (each lane once it has its first unit: the heap orders lanes by their next unit). Gives the
+ * number of units.
  */
-function lanesOf(units: Units, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): void {
+function lanesOf(units: Units, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): number {
   const lanes = new Map<string, Lane>();
   for (let i = 0; ; i++) {
     const bytes = units.keep();
-    if (bytes === undefined) return;
+    if (bytes === undefined) return i;
     if (bytes === UNREADABLE && (units.failure as UnitFailure).barrier) {
       barriers.push(i);
-      laneOf.push(undefined);
       continue;
     }
     const key = units.keyOf(bytes);
@@ -205,6 +206,6 @@ function lanesOf(units: Units, laneOf: (Lane | undefined)[], barriers: number[],
       lanes.set(key, lane);
       ready.push(lane);
     } else lane.indices.push(i);
-    laneOf.push(lane);
+    laneOf[i] = lane;
   }
 }
