@@ -129,12 +129,7 @@ export const EXPECTATIONS: Readonly<Record<string, string>> = {
  * there and fails, loudly, once the code does what SOURCES.md says; then delete its entry here and
  * its name from the test.
  */
-export const DEVIATIONS = {
-  'ehk-undefined':
-    'deaggregate hands the table entry over as is: explicitHashKey is the string "undefined" on both user records (neither absent nor a typed error)',
-  'empty-aggregate-checkpoint':
-    'processBatch delivers nothing for the aggregate of 0 user records, but its checkpoint stays before it (undefined when it is alone, the previous record otherwise); nothing documents the choice',
-} as const;
+export const DEVIATIONS = {} as const;
 
 /** The name of a known deviation. */
 export type DeviationId = keyof typeof DEVIATIONS;

@@ -3,7 +3,7 @@ import { validateCheckpoint } from '../checkpoint/compare.js';
 import { checkDecodeLimits } from '../codec/limits.js';
 import { resolveCodec } from '../codec/resolve-codec.js';
 import { InvalidInputError } from '../errors/record-errors.js';
-import { readAll, Units } from '../expand/units.js';
+import { Units } from '../expand/units.js';
 import { KeyWalk } from '../handle/by-key.js';
 import { walkInOrder } from '../handle/in-order.js';
 import { walkBatch } from '../handle/whole-batch.js';
@@ -82,14 +82,14 @@ export async function processBatch<T = unknown>(
     if (batch) end = await walkBatch(run, units, handler);
     else if (concurrency === 1) end = await walkInOrder(run, units, handler);
     else {
-      const walk = new KeyWalk(run, readAll(units), handler, concurrency);
+      const walk = new KeyWalk(run, units, handler, concurrency);
       walk.walk();
       end = await walk.end();
     }
   } finally {
     signal.dispose();
   }
-  const result = resultOf(run, end, units.read + units.countLeft(), startedAt);
+  const result = resultOf(run, units, end, startedAt);
   keepShapes(run, units, !batch && concurrency > 1);
   if (result.failed !== undefined) {
     const { record, reason, error } = result.failed;

@@ -199,7 +199,11 @@ export interface FailedRecord {
 
 /** The outcome of a batch, following the checkpoint invariant. */
 export interface BatchResult {
-  /** The last record done in sequence order (low-water mark), or undefined when none was. */
+  /**
+   * The last record done in sequence order (low-water mark), or undefined when none was. A KPL
+   * aggregate consumed without a user record to deliver (none in it) right after it moves it past
+   * that aggregate.
+   */
   readonly checkpoint: SequenceCheckpoint | undefined;
   /** The first record (in sequence order) not done, or undefined when all were done. */
   readonly failed: FailedRecord | undefined;

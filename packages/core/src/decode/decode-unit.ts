@@ -3,7 +3,7 @@ import type { Codec } from '../codec/codec.js';
 import { toDecodeError } from '../codec/decode-record.js';
 import type { DecodeLimits } from '../codec/limits.js';
 import { isRecordBlind, isTransientCodec } from '../codec/traits.js';
-import type { Units } from '../expand/units.js';
+import type { UnitRecords, Units } from '../expand/units.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import { UNREADABLE } from '../source/record-source.js';
 import { UNREAD_RECORD } from '../speed/unread-record.js';
@@ -37,64 +37,50 @@ export class DecodePlan<T> {
 }
 
 /**
- * The decode stage for the unit `units` just read (`bytes`, what `next()` gave): the unit's record,
- * built once, holding the codec's value; or, for a unit that failed to be read, a codec that threw
- * or rejected, an {@link Undecodable} naming the record (a `DecodeError` whose cause is the codec's
- * error). A Promise only when the codec returns one (the unit must not move on meanwhile).
+ * The decode stage for the current unit of `units` (`bytes`, what `next()` or `seek()` gave): the
+ * unit's record, built once, holding the codec's value; or, for a unit that failed to be read, a
+ * codec that threw or rejected, an {@link Undecodable} naming the record (a `DecodeError` whose
+ * cause is the codec's error). A Promise only when the codec returns one (the unit is held for it:
+ * the walk may move on).
  */
 export function decodeUnit<T>(plan: DecodePlan<T>, units: Units, bytes: Uint8Array): Decoded<T> | Promise<Decoded<T>> {
-  if (bytes === UNREADABLE) {
-    const failure = units.failure as NonNullable<Units['failure']>;
-    return new Undecodable(failure.record, failure.error, failure.reason);
-  }
-  const codec = plan.codec;
+  if (bytes === UNREADABLE) return unreadable(units);
   // A codec that looks at the record gets it with its bytes; a record-blind one gets a placeholder.
   const raw = plan.recordBlind ? UNREAD_RECORD : units.record(bytes);
   let value: T | PromiseLike<T>;
   try {
-    value = codec.decode(bytes, raw, plan.limits);
-    if (isThenable<T>(value)) {
-      return Promise.resolve(value).then(
-        (data): Decoded<T> => units.record(data),
-        (error: unknown) => undecodable(plan, units, bytes, error),
-      );
-    }
+    value = plan.codec.decode(bytes, raw, plan.limits);
+    if (isThenable<T>(value)) return decodeLater(plan, units.hold(), bytes, value);
   } catch (error) {
     return undecodable(plan, units, bytes, error);
   }
   return units.record(value);
 }
 
+// The rare paths below are functions of their own: decodeUnit stays small enough for V8 to inline
+// it into each walk's loop.
+
+/** A unit that failed to be read (see `Units.failure`): why, and its record as far as it can be told. */
+function unreadable(units: Units): Undecodable {
+  const failure = units.failure as NonNullable<Units['failure']>;
+  return new Undecodable(failure.record, failure.error, failure.reason);
+}
+
+/** The record of a unit whose codec answers later (`value`), or an Undecodable when it rejects. */
+function decodeLater<T>(
+  plan: DecodePlan<T>,
+  unit: UnitRecords,
+  bytes: Uint8Array,
+  value: PromiseLike<T>,
+): Promise<Decoded<T>> {
+  return Promise.resolve(value).then(
+    (data): Decoded<T> => unit.record(data),
+    (error: unknown) => undecodable(plan, unit, bytes, error),
+  );
+}
+
 /** A unit the codec failed on: its record with its own bytes (not a scratch buffer's) and the DecodeError. */
-function undecodable<T>(plan: DecodePlan<T>, units: Units, bytes: Uint8Array, error: unknown): Undecodable {
-  const own = units.scratch && units.aggregate === undefined ? bytes.slice() : bytes;
-  const record = units.record(own);
+function undecodable<T>(plan: DecodePlan<T>, unit: UnitRecords, bytes: Uint8Array, error: unknown): Undecodable {
+  const record = unit.record(unit.own(bytes));
   return new Undecodable(record, toDecodeError(record, plan.codec.name, error), 'decode');
-}
-
-/**
- * The decode stage for a record already built with its bytes (a unit read ahead of its turn, for a
- * walk by partition key): the record holding the codec's value (the record itself when the codec
- * gives its bytes back), or an {@link Undecodable}.
- */
-export function decodeBuilt<T>(plan: DecodePlan<T>, raw: StreamRecord<Uint8Array>): Decoded<T> | Promise<Decoded<T>> {
-  const codec = plan.codec;
-  let value: T | PromiseLike<T>;
-  try {
-    value = codec.decode(raw.data, plan.recordBlind ? UNREAD_RECORD : raw, plan.limits);
-    if (isThenable<T>(value)) {
-      return Promise.resolve(value).then(
-        (data): Decoded<T> => withData(raw, data),
-        (error: unknown) => new Undecodable(raw, toDecodeError(raw, codec.name, error), 'decode'),
-      );
-    }
-  } catch (error) {
-    return new Undecodable(raw, toDecodeError(raw, codec.name, error), 'decode');
-  }
-  return withData(raw, value);
-}
-
-/** `raw` holding `data`: itself when `data` is its own bytes, else a copy. */
-function withData<T>(raw: StreamRecord<Uint8Array>, data: T): StreamRecord<T> {
-  return ((data as unknown) === raw.data ? raw : { ...raw, data }) as StreamRecord<T>;
 }

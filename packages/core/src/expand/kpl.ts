@@ -41,6 +41,16 @@ export function firstUserRecord(sequenceNumber: string, resumeFrom: SequenceChec
   return compareSequenceNumbers(sequenceNumber, resumeFrom.sequenceNumber) === 0 ? resumeFrom.subSequenceNumber + 1 : 0;
 }
 
+/**
+ * The checkpoint past a whole aggregate of `count` user records: at its last user record, complete
+ * (as a record done at the end of an aggregate is: see checkpointOf), or, for an aggregate of no
+ * user record, at sub-sequence 0 (the form of a plain record). For an aggregate passed without a
+ * user record to deliver: none in it, or all done before (`resumeFrom`).
+ */
+export function pastAggregate(sequenceNumber: string, count: number): SequenceCheckpoint {
+  return { sequenceNumber, subSequenceNumber: Math.max(count - 1, 0), complete: true };
+}
+
 const utf8 = new TextDecoder('utf-8');
 
 /** Thrown inside the parser, turned into an KplAggregateError naming the record by {@link readAggregate}. */
@@ -67,7 +77,8 @@ export class Aggregate {
     /** User records in it. */
     readonly count: number,
     private readonly partitionKeys: readonly string[],
-    private readonly hashKeys: readonly string[],
+    /** The explicit hash key table, an entry that is not a hash key read as none (see {@link hashKeyOrNone}). */
+    private readonly hashKeys: readonly (string | undefined)[],
     /** Per user record: partition key index, explicit hash key index (-1: none), data start, data end. */
     private readonly fields: Float64Array,
   ) {}
@@ -80,10 +91,15 @@ export class Aggregate {
     return new Uint8Array(data.buffer, data.byteOffset + start, (fields[i * 4 + 3] as number) - start);
   }
 
+  /** The partition key of user record `i`. */
+  partitionKey(i: number): string {
+    return this.partitionKeys[this.fields[i * 4] as number] as string;
+  }
+
   /**
    * User record `i` holding `data`: the aggregate's sequence number, stream, shard, arrival time and
-   * encryption type, its own partition key and explicit hash key, `subSequenceNumber` `i` and
-   * `aggregateSize`.
+   * encryption type, its own partition key and explicit hash key (none when its table entry is not a
+   * hash key: see {@link hashKeyOrNone}), `subSequenceNumber` `i` and `aggregateSize`.
    */
   record<D>(i: number, data: D): StreamRecord<D> {
     const outer = this.outer;
@@ -91,7 +107,7 @@ export class Aggregate {
     return {
       streamArn: outer.streamArn,
       shardId: outer.shardId,
-      partitionKey: this.partitionKeys[this.fields[i * 4] as number] as string,
+      partitionKey: this.partitionKey(i),
       sequenceNumber: outer.sequenceNumber,
       subSequenceNumber: i,
       aggregateSize: this.count,
@@ -163,7 +179,7 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
 
   const cursor: Cursor = { value: 0 };
   const partitionKeys: string[] = [];
-  const hashKeys: string[] = [];
+  const hashKeys: (string | undefined)[] = [];
   const fields = new Fields(countRecords(data, end));
 
   let pos = HEADER_LENGTH;
@@ -188,7 +204,8 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
         throw new Corrupt('TRUNCATED', `AggregatedRecord field ${fieldNumber} runs past the end of the message`);
       }
       if (fieldNumber === 3) readRecord(data, start, stop, cursor, fields);
-      else (fieldNumber === 1 ? partitionKeys : hashKeys).push(utf8.decode(data.subarray(start, stop)));
+      else if (fieldNumber === 1) partitionKeys.push(utf8.decode(data.subarray(start, stop)));
+      else hashKeys.push(hashKeyOrNone(utf8.decode(data.subarray(start, stop))));
       pos = stop;
     } else if (fieldNumber === 0) {
       throw new Corrupt('MALFORMED', 'AggregatedRecord has a field number 0');
@@ -218,6 +235,24 @@ function parse(record: StreamRecord<Uint8Array>): Aggregate {
     }
   }
   return new Aggregate(record, count, partitionKeys, hashKeys, values);
+}
+
+/** An explicit hash key as Kinesis takes one: a decimal integer without a leading zero, of up to 39 digits. */
+const HASH_KEY = /^(?:0|[1-9][0-9]{0,38})$/;
+/** The largest hash key, 2^128 - 1 (39 digits). */
+const MAX_HASH_KEY = '340282366920938463463374607431768211455';
+
+/**
+ * An entry of an aggregate's explicit hash key table as its user records carry it: the entry when it
+ * is a hash key (a decimal integer from 0 to 2^128 - 1), else undefined, as if the producer had set
+ * none. A hash key only chose the shard the aggregate was written to, so the user record loses
+ * nothing; a producer that wrote something else (a JavaScript aggregator writing `String(undefined)`:
+ * "undefined") did not set one. (KCL Java fails on such an entry and delivers none of the
+ * aggregate's user records; here they are all delivered.)
+ */
+function hashKeyOrNone(text: string): string | undefined {
+  if (!HASH_KEY.test(text)) return undefined;
+  return text.length < MAX_HASH_KEY.length || text <= MAX_HASH_KEY ? text : undefined;
 }
 
 function checkDigest(data: Uint8Array, end: number): void {

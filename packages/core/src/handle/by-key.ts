@@ -1,10 +1,11 @@
 import type { Run } from '../batch/run.js';
 import { isThenable } from '../batch/thenable.js';
 import type { RecordHandler } from '../batch/types.js';
-import { type Decoded, decodeBuilt, Undecodable } from '../decode/decode-unit.js';
-import type { AllUnits } from '../expand/units.js';
+import { type Decoded, decodeUnit, Undecodable } from '../decode/decode-unit.js';
+import type { UnitFailure, Units } from '../expand/units.js';
 import { DEAD_LETTERED, DONE, FAILED, type Outcome, RUNNING, stateOf } from '../settle/outcome.js';
 import type { WalkEnd } from '../settle/result.js';
+import { UNREADABLE } from '../source/record-source.js';
 import { doneAtFirstAttempt } from '../speed/done-outcome.js';
 import { afterFailure, poison } from './attempts.js';
 import { type Lane, LaneHeap } from './lane-heap.js';
@@ -17,7 +18,8 @@ import { type Lane, LaneHeap } from './lane-heap.js';
  * when aggregates are expanded) is a barrier: it runs once everything before it settled, and nothing
  * after it starts until it is dead-lettered.
  *
- * Every unit is read up front (the keys must be known); each is decoded at its turn. `walk()`
+ * Every unit is read up front (the keys must be known: `Units.readAll`); each is decoded, and its
+ * record built, at its turn (`Units.seek`). `walk()`
  * starts what may start (the handler's first attempt is called from there) and is called again as
  * units settle; it gives the promise of the walk's end.
  */
@@ -39,15 +41,18 @@ export class KeyWalk<T> {
   #resolve!: (end: WalkEnd) => void;
   #reject!: (error: unknown) => void;
 
+  /**
+   * @param units read now, every one (`keep()`)
+   */
   constructor(
     readonly run: Run<T>,
-    readonly units: AllUnits,
+    readonly units: Units,
     readonly handler: RecordHandler<T>,
     readonly concurrency: number,
   ) {
-    this.#states = new Uint8Array(units.records.length);
-    this.#laneOf = new Array(units.records.length);
-    lanesOf(units, this.#laneOf, this.#barriers, this.#ready);
+    // As many units as records, unless aggregates are expanded (the array then grows).
+    this.#laneOf = new Array(units.source.length);
+    this.#states = new Uint8Array(lanesOf(units, this.#laneOf, this.#barriers, this.#ready));
     this.#end = new Promise<WalkEnd>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -67,28 +72,23 @@ export class KeyWalk<T> {
         if (index < 0) break;
         const startedAt = run.ledger.clock();
         this.#states[index] = RUNNING;
-        const failure = units.failures?.get(index);
+        const decoded = decodeUnit(run.plan, units, units.seek(index));
         let settled: Outcome | Promise<Outcome>;
-        if (failure !== undefined) {
-          settled = poison(run, failure.record, failure.error, failure.reason, 0);
+        if (decoded instanceof Promise) settled = decoded.then((d) => this.#handle(d));
+        else if (decoded instanceof Undecodable) {
+          settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
         } else {
-          const decoded = decodeBuilt(run.plan, units.records[index] as (typeof units.records)[number]);
-          if (decoded instanceof Promise) settled = decoded.then((d) => this.#handle(d));
-          else if (decoded instanceof Undecodable) {
-            settled = poison(run, decoded.record, decoded.error, decoded.reason, 0);
-          } else {
-            // The handler's first attempt, called from here.
-            try {
-              const result = handler(decoded, run.firstAttempt);
-              settled = isThenable(result)
-                ? Promise.resolve(result).then(
-                    () => doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined),
-                    (error: unknown) => afterFailure(run, decoded, handler, error),
-                  )
-                : doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined);
-            } catch (error) {
-              settled = afterFailure(run, decoded, handler, error);
-            }
+          // The handler's first attempt, called from here.
+          try {
+            const result = handler(decoded, run.firstAttempt);
+            settled = isThenable(result)
+              ? Promise.resolve(result).then(
+                  () => doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined),
+                  (error: unknown) => afterFailure(run, decoded, handler, error),
+                )
+              : doneAtFirstAttempt(decoded, run.ledger.onRecord !== undefined);
+          } catch (error) {
+            settled = afterFailure(run, decoded, handler, error);
           }
         }
         if (settled instanceof Promise) {
@@ -173,29 +173,33 @@ export class KeyWalk<T> {
 
   #endOf(): WalkEnd {
     const low = this.#settledBefore;
-    const records = this.units.records;
+    const units = this.units;
     const failed = this.#failed.get(low);
     return {
-      last: low === 0 ? undefined : records[low - 1],
+      last: low === 0 ? undefined : units.bytesRecord(units.seek(low - 1)),
       failed,
-      notStarted: failed === undefined && low < records.length ? records[low] : undefined,
+      notStarted: failed === undefined && low < this.#states.length ? units.bytesRecord(units.seek(low)) : undefined,
+      done: low,
     };
   }
 }
 
 /**
- * Puts every unit in the lane of its partition key (`laneOf`), or among the barriers, and every lane
- * in `ready` (each lane once it has its first unit: the heap orders lanes by their next unit).
+ * Reads and keeps every unit (`units.keep()`) and puts each in the lane of its partition key
+ * (`laneOf`, none for a barrier, whose unit number goes to `barriers`), and every lane in `ready`
+ * (each lane once it has its first unit: the heap orders lanes by their next unit). Gives the
+ * number of units.
  */
-function lanesOf(units: AllUnits, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): void {
-  const { records, failures } = units;
+function lanesOf(units: Units, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): number {
   const lanes = new Map<string, Lane>();
-  for (let i = 0; i < records.length; i++) {
-    if (failures?.get(i)?.barrier) {
+  for (let i = 0; ; i++) {
+    const bytes = units.keep();
+    if (bytes === undefined) return i;
+    if (bytes === UNREADABLE && (units.failure as UnitFailure).barrier) {
       barriers.push(i);
       continue;
     }
-    const key = (records[i] as { partitionKey: string }).partitionKey;
+    const key = units.keyOf(bytes);
     let lane = lanes.get(key);
     if (lane === undefined) {
       lane = { indices: [i], next: 0, running: false };

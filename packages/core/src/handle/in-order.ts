@@ -58,6 +58,8 @@ export async function walkInOrder<T>(run: Run<T>, units: Units, handler: RecordH
     }
     last = outcome.record;
   }
-  // Nothing but the end follows the loop (see KeyWalk.walk).
-  return { last, failed, notStarted };
+  // Nothing but the end follows the loop (see KeyWalk.walk). Every unit read is done but the one
+  // it stopped at.
+  const done = failed === undefined && notStarted === undefined ? units.read : units.read - 1;
+  return { last, failed, notStarted, done };
 }

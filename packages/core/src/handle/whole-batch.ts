@@ -14,6 +14,17 @@ import { poison } from './attempts.js';
 /** No error: the first attempt did every record. */
 const NONE: unique symbol = Symbol('none');
 
+/** What a batch handler's call returns. */
+type BatchAttempt = ReturnType<BatchHandler<unknown>['handle']>;
+
+/**
+ * What an attempt failed with, as an error to retry on or report: a handler may throw nothing
+ * (`undefined`, `null`).
+ */
+function thrownOrError(error: unknown): unknown {
+  return error ?? new Error('batch handler threw without an error');
+}
+
 /** The handler reported fewer records done than it got, without saying why. */
 function missingError(done: number, count: number): Error {
   return new Error(`batch handler reported ${done} of ${count} record(s) done without an error`);
@@ -43,8 +54,12 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
 
   let offset = 0; // records[0..offset) are done
   let attempt = 1;
-  /** Settles the records an attempt reports done; throws why the others are not. */
-  const account = (result: void | BatchHandlerResult, n: number, count: number): void => {
+  /**
+   * Settles the records attempt `n` reports done (`returned`: what the handler returned, for
+   * `count` records); throws why the others are not.
+   */
+  const account = async (returned: BatchAttempt, n: number, count: number): Promise<void> => {
+    const result = isThenable<void | BatchHandlerResult>(returned) ? await returned : returned;
     const reported = result == null ? count : Math.floor(Number(result.done));
     const done = Number.isFinite(reported) ? Math.min(Math.max(reported, 0), count) : 0;
     for (let k = 0; k < done; k++) {
@@ -58,39 +73,29 @@ export async function walkBatch<T>(run: Run<T>, units: Units, handler: BatchHand
     if (offset < records.length) throw result?.error ?? missingError(done, count);
   };
   /** A retry: the records not done yet. */
-  const call = async (n: number): Promise<void> => {
+  const retry = async (n: number): Promise<void> => {
     attempt = n;
-    const slice = records.slice(offset);
-    let result: void | BatchHandlerResult;
+    const rest = records.slice(offset);
     try {
-      const returned = handler.handle(slice, context);
-      result = isThenable<void | BatchHandlerResult>(returned) ? await returned : returned;
+      await account(handler.handle(rest, context), n, rest.length);
     } catch (error) {
-      throw error ?? new Error('batch handler threw without an error');
+      throw thrownOrError(error);
     }
-    account(result, n, slice.length);
   };
 
-  // The first attempt, called from here: every record.
+  // The first attempt, called from here (not through `retry`: the handler stays 2 calls deep): every record.
   let failure: unknown = NONE;
   try {
-    let result: void | BatchHandlerResult;
-    try {
-      const returned = handler.handle(records, context);
-      result = isThenable<void | BatchHandlerResult>(returned) ? await returned : returned;
-    } catch (error) {
-      throw error ?? new Error('batch handler threw without an error');
-    }
-    account(result, 1, records.length);
+    await account(handler.handle(records, context), 1, records.length);
   } catch (error) {
-    failure = error;
+    failure = thrownOrError(error);
   }
   if (failure === NONE) return batch.end();
   let interrupted = false;
   if (handler.ownRetries !== true && s.policy.attempts > 1 && s.policy.isRetryable(failure)) {
     if (s.signal.aborted) interrupted = true;
     else {
-      const r = await retryAfter(s.policy, failure, call, s.signal, (cause, n) =>
+      const r = await retryAfter(s.policy, failure, retry, s.signal, (cause, n) =>
         logSafely(
           s.logger,
           'debug',
@@ -146,6 +151,7 @@ class Collected<T> {
       last: low === 0 ? undefined : unitRecords[low - 1],
       failed: failure,
       notStarted: failure === undefined && low < unitRecords.length ? unitRecords[low] : undefined,
+      done: low,
     };
   }
 }

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors/record-errors.js';
 import { readThrownProperty } from '../errors/thrown.js';
 import type { StreamRecord } from '../record/stream-record.js';
+import { plainRecord } from './plain-record.js';
 
 /**
  * A record as GetRecords returns it in the AWS SDK v3 (`_Record` of @aws-sdk/client-kinesis),
@@ -82,28 +83,18 @@ export function isKinesisRecord(record: KinesisSdkRecord | null | undefined): re
 
 /**
  * The {@link StreamRecord} of a checked GetRecords record, with `data` (its bytes, or their decoded
- * value). Two literals, no spread: the records of a page share one shape.
+ * value).
  */
 export function kinesisStreamRecord<D>(record: CheckedKinesisRecord, origin: ShardOrigin, data: D): StreamRecord<D> {
-  const encryptionType = record.EncryptionType;
-  return encryptionType === undefined
-    ? {
-        streamArn: origin.streamArn,
-        shardId: origin.shardId,
-        partitionKey: record.PartitionKey,
-        sequenceNumber: record.SequenceNumber,
-        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
-        data,
-      }
-    : {
-        streamArn: origin.streamArn,
-        shardId: origin.shardId,
-        partitionKey: record.PartitionKey,
-        sequenceNumber: record.SequenceNumber,
-        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp,
-        data,
-        encryptionType,
-      };
+  return plainRecord(
+    origin.streamArn,
+    origin.shardId,
+    record.PartitionKey,
+    record.SequenceNumber,
+    record.ApproximateArrivalTimestamp,
+    data,
+    record.EncryptionType,
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { DecodeError, InvalidInputError } from '../errors/record-errors.js';
 import { readThrownProperty } from '../errors/thrown.js';
 import { decodeBase64Strict } from '../record/base64.js';
 import type { StreamRecord } from '../record/stream-record.js';
+import { plainRecord } from './plain-record.js';
 
 /**
  * The `kinesis` part of a record of a Lambda Kinesis event (structurally the `KinesisStreamRecordPayload`
@@ -200,15 +201,15 @@ function arrivalOf(seconds: number): Date {
  */
 export function lambdaStreamRecord<D>(record: LambdaKinesisRecord, data: D, cache?: LambdaReadCache): StreamRecord<D> {
   const kinesis = record.kinesis;
-  const encryptionType = kinesis.encryptionType;
-  const streamArn = record.eventSourceARN;
-  const shardId = shardOf(record.eventID, cache);
-  const partitionKey = kinesis.partitionKey;
-  const sequenceNumber = kinesis.sequenceNumber;
-  const approximateArrivalTimestamp = arrivalOf(kinesis.approximateArrivalTimestamp);
-  return encryptionType === undefined
-    ? { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data }
-    : { streamArn, shardId, partitionKey, sequenceNumber, approximateArrivalTimestamp, data, encryptionType };
+  return plainRecord(
+    record.eventSourceARN,
+    shardOf(record.eventID, cache),
+    kinesis.partitionKey,
+    kinesis.sequenceNumber,
+    arrivalOf(kinesis.approximateArrivalTimestamp),
+    data,
+    kinesis.encryptionType,
+  );
 }
 
 /** The DecodeError of a checked Lambda record whose data is not valid base64. */

@@ -20,7 +20,10 @@ export interface StreamRecord<T = Uint8Array> {
   readonly subSequenceNumber?: number;
   /** Number of user records in the aggregate this record came from; `undefined` for a plain record. */
   readonly aggregateSize?: number;
-  /** Explicit hash key, when the producer set one (KPL user records carry their own). */
+  /**
+   * Explicit hash key, when the producer set one (KPL user records carry their own; an aggregate's
+   * table entry that is not a decimal hash key, such as "undefined", is read as none).
+   */
   readonly explicitHashKey?: string;
   /** When Kinesis accepted the record. */
   readonly approximateArrivalTimestamp: Date;

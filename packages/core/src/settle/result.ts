@@ -2,6 +2,7 @@ import type { Run } from '../batch/run.js';
 import type { BatchResult, FailedRecord } from '../batch/types.js';
 import { checkpointOf } from '../checkpoint/compare.js';
 import { DeadlineError } from '../errors/record-errors.js';
+import type { Units } from '../expand/units.js';
 import type { StreamRecord } from '../record/stream-record.js';
 import type { Outcome } from './outcome.js';
 
@@ -13,22 +14,25 @@ export interface WalkEnd {
   readonly failed: Outcome | undefined;
   /** The first unit not done, when it never started (the walk stopped: deadline, abort). */
   readonly notStarted: StreamRecord<unknown> | undefined;
+  /** Units in the done prefix (`last` is the last of them). */
+  readonly done: number;
 }
 
 /**
- * The settle stage: the batch result of a walk: low-water checkpoint, first unit not done, and
- * `total` units in the batch (user records of expanded aggregates, failed units).
+ * The settle stage: the batch result of a walk over `units`: low-water checkpoint (past the last
+ * unit of the done prefix, or past an aggregate consumed without a unit right after it), first unit
+ * not done, and the units in the batch (user records of expanded aggregates, failed units).
  */
-export function resultOf<T>(run: Run<T>, end: WalkEnd, total: number, startedAt: number): BatchResult {
+export function resultOf<T>(run: Run<T>, units: Units, end: WalkEnd, startedAt: number): BatchResult {
   return {
-    checkpoint: end.last === undefined ? undefined : checkpointOf(end.last),
+    checkpoint: units.passedAt(end.done) ?? (end.last === undefined ? undefined : checkpointOf(end.last)),
     failed:
       end.failed !== undefined
         ? failedOf(end.failed)
         : end.notStarted !== undefined
           ? notStarted(run, end.notStarted)
           : undefined,
-    total,
+    total: units.read + units.countLeft(),
     succeeded: run.ledger.succeeded,
     deadLettered: run.ledger.deadLettered,
     durationMs: performance.now() - startedAt,

@@ -26,6 +26,10 @@ export class ArraySource implements RecordSource {
     return (record.data === data ? record : { ...record, data }) as StreamRecord<D>;
   }
 
+  partitionKeyAt(index: number): string {
+    return (this.records[index] as StreamRecord).partitionKey;
+  }
+
   failureAt(index: number): SourceFailure {
     const { record, error } = this.records[index] as RejectedRecord;
     return { record, error, keyKnown: true };

@@ -50,6 +50,10 @@ export class LambdaSource implements LambdaRecords, RecordSource {
     return lambdaStreamRecord(this.records[index] as LambdaKinesisRecord, data, this.#cache);
   }
 
+  partitionKeyAt(index: number): string {
+    return (this.records[index] as LambdaKinesisRecord).kinesis.partitionKey;
+  }
+
   failureAt(index: number): SourceFailure {
     const record: unknown = this.records[index];
     try {

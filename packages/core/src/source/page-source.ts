@@ -1,5 +1,6 @@
 import type { BatchInput, KinesisRecords } from '../batch/types.js';
 import {
+  type CheckedKinesisRecord,
   checkKinesisRecord,
   fromKinesisRecord,
   isKinesisRecord,
@@ -36,7 +37,11 @@ export class PageSource implements KinesisRecords, RecordSource {
   }
 
   recordAt<D>(index: number, data: D): StreamRecord<D> {
-    return kinesisStreamRecord(this.records[index] as Parameters<typeof kinesisStreamRecord>[0], this, data);
+    return kinesisStreamRecord(this.records[index] as CheckedKinesisRecord, this, data);
+  }
+
+  partitionKeyAt(index: number): string {
+    return (this.records[index] as CheckedKinesisRecord).PartitionKey;
   }
 
   failureAt(index: number): SourceFailure {

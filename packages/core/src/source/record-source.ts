@@ -48,6 +48,8 @@ export interface RecordSource {
   bytesAt(index: number, scratch: boolean): Uint8Array;
   /** The {@link StreamRecord} of record `index` (one `bytesAt` read) holding `data`. */
   recordAt<D>(index: number, data: D): StreamRecord<D>;
+  /** The partition key of record `index` (one `bytesAt` read), without building its record. */
+  partitionKeyAt(index: number): string;
   /** Why record `index` is {@link UNREADABLE}. */
   failureAt(index: number): SourceFailure;
   /**

@@ -1,5 +1,5 @@
 import type { Run } from '../batch/run.js';
-import { Units } from '../expand/units.js';
+import { KeptUnits, Units } from '../expand/units.js';
 import { KeyWalk } from '../handle/by-key.js';
 import { ArraySource } from '../source/array-source.js';
 import { LambdaSource } from '../source/lambda-source.js';
@@ -15,14 +15,17 @@ import type { RecordSource } from '../source/record-source.js';
  * 10,000 records, half its time. The last batch's run (its settings: codec, logger, callbacks; no
  * records) and an empty object of each other class it used keep the maps alive between batches.
  */
-const kept: { run?: Run<unknown>; units?: Units; walk?: KeyWalk<unknown> } = {};
+const kept: { run?: Run<unknown>; units?: Units; walk?: KeyWalk<unknown>; keptUnits?: KeptUnits } = {};
 
 /** Keeps the shapes of a batch that is over alive (see {@link kept}), none of its records. */
 export function keepShapes<T>(run: Run<T>, units: Units, byKey: boolean): void {
   const empty = new Units(emptyLike(units.source), units.expand, units.resumeFrom, units.scratch);
   kept.run = run as Run<unknown>;
   kept.units = empty;
-  if (byKey) kept.walk = new KeyWalk(run as Run<unknown>, { records: [], failures: undefined }, noop, 1);
+  if (byKey) {
+    kept.walk = new KeyWalk(run as Run<unknown>, empty, noop, 1);
+    kept.keptUnits = new KeptUnits();
+  }
 }
 
 function noop(): void {}

@@ -1,5 +1,5 @@
-import type { StreamRecord } from '@streamshare/core';
-import type { RejectedRecord } from '@streamshare/core/internal';
+import { kinesisRecords, type StreamRecord } from '@streamshare/core';
+import type { KinesisRecords, RejectedRecord } from '@streamshare/core/internal';
 
 export const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 export const SHARD = 'shardId-000000000000';
@@ -40,4 +40,15 @@ export function rejected(i: number, error: unknown): RejectedRecord {
 /** The `i` of a decoded record `{ i }`. */
 export function idOf(r: StreamRecord<unknown>): number {
   return (r.data as { i: number }).i;
+}
+
+/** The records as those of a GetRecords page (the SDK's fields), read through `kinesisRecords`. */
+export function pageOf(batch: readonly StreamRecord<Uint8Array>[]): KinesisRecords {
+  const page = batch.map((r) => ({
+    SequenceNumber: r.sequenceNumber,
+    PartitionKey: r.partitionKey,
+    ApproximateArrivalTimestamp: r.approximateArrivalTimestamp,
+    Data: r.data,
+  }));
+  return kinesisRecords(page, { streamArn: STREAM_ARN, shardId: SHARD });
 }
