@@ -20,6 +20,7 @@ import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
+import type { RequestScheduler, TurnPriority } from '../scheduling/request-scheduler.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer, type ReadLimits } from './pacer.js';
@@ -96,6 +97,8 @@ export interface ShardReaderOptions {
   readonly principal?: string | undefined;
   readonly logger: Logger;
   readonly observer?: PollerObserver | undefined;
+  /** The poller's scheduler of Kinesis requests: each GetRecords and GetShardIterator waits for a turn. */
+  readonly scheduler?: RequestScheduler | undefined;
 }
 
 /**
@@ -163,6 +166,8 @@ export class ShardReader {
   #checkpointFailure: CheckpointCallFailure | undefined;
   /** Where the reader stands (see shard-state.ts). */
   #state: ShardState = INITIAL_SHARD_STATE;
+  /** Whether the last page was empty: the next read's turn is an idle one (see RequestScheduler). */
+  #lastReadEmpty = false;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -188,9 +193,14 @@ export class ShardReader {
   async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
     const log = this.options.logger.child({ shardId: this.shardId });
     let state = this.#state;
-    while (!isReaderEnd(state)) {
-      const event = await this.#step(state, stopSignal, processSignal, log);
-      state = this.#enter(state, event, log);
+    this.options.scheduler?.join();
+    try {
+      while (!isReaderEnd(state)) {
+        const event = await this.#step(state, stopSignal, processSignal, log);
+        state = this.#enter(state, event, log);
+      }
+    } finally {
+      this.options.scheduler?.leave();
     }
     return state.kind;
   }
@@ -323,6 +333,7 @@ export class ShardReader {
     let records: readonly _Record[] | undefined = page.Records ?? [];
     page = undefined;
     const count = records.length;
+    this.#lastReadEmpty = count === 0;
     // The page as a record source: core reads (and expands) each record at its turn.
     let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
     const bytes = count > 0 ? payloadBytes(records) : 0;
@@ -456,7 +467,11 @@ export class ShardReader {
     this.#latestAskedAt = Date.now();
     const request = iteratorRequest(this.options.streamArn, this.shardId, this.#position);
     const output = await callWithRetries(
-      (abortSignal) => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
+      (abortSignal) =>
+        this.#inTurn(
+          () => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
+          abortSignal,
+        ),
       this.#retrying('GetShardIterator', signal),
     );
     if (!output.ShardIterator) {
@@ -472,12 +487,26 @@ export class ShardReader {
     const limit = this.options.maxRecordsPerCall ?? 10_000;
     return callWithRetries(
       (abortSignal) =>
-        this.options.client.send(
-          new GetRecordsCommand({ StreamARN: this.options.streamArn, ShardIterator: iterator, Limit: limit }),
-          { abortSignal },
+        this.#inTurn(
+          () =>
+            this.options.client.send(
+              new GetRecordsCommand({ StreamARN: this.options.streamArn, ShardIterator: iterator, Limit: limit }),
+              { abortSignal },
+            ),
+          abortSignal,
+          this.#lastReadEmpty ? 'idle' : 'busy',
         ),
       this.#retrying('GetRecords', signal),
     );
+  }
+
+  /**
+   * Sends a Kinesis request once the scheduler gives it a turn: it waits there, not in the HTTP
+   * agent's queue (where the SDK's connection timeout would run).
+   */
+  #inTurn<T>(send: () => Promise<T>, signal: AbortSignal | undefined, priority: TurnPriority = 'busy'): Promise<T> {
+    const scheduler = this.options.scheduler;
+    return scheduler === undefined ? send() : scheduler.run(send, signal, priority);
   }
 
   #retrying(action: string, signal: AbortSignal): RetryingCallOptions {
