@@ -61,6 +61,8 @@ function failureReason(result: BatchResult): string | undefined {
  * | `streamshare_millis_behind_latest` | gauge | shard |
  * | `streamshare_shards_active` | gauge | |
  * | `streamshare_leases_held` | gauge | |
+ * | `streamshare_buffer_waits_total` | counter: reads that waited for room in `maxBufferedBytes` | |
+ * | `streamshare_buffer_wait_seconds_total` | counter: time those reads waited | |
  *
  * plus prom-client's default process metrics (prefixed the same way).
  */
@@ -138,6 +140,16 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
     help: 'Shard leases (or shards, without a lease table) held by this worker.',
     registers,
   });
+  const bufferWaits = new Counter({
+    name: `${prefix}buffer_waits_total`,
+    help: 'GetRecords calls that waited for room in the memory budget (maxBufferedBytes).',
+    registers,
+  });
+  const bufferWaitSeconds = new Counter({
+    name: `${prefix}buffer_wait_seconds_total`,
+    help: 'Time GetRecords calls waited for room in the memory budget (maxBufferedBytes).',
+    registers,
+  });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
 
   const safe =
@@ -174,6 +186,10 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
       behind.remove({ shard: shardId });
     }),
     onLeasesHeld: safe((count: number) => leases.set(count)),
+    onBufferWait: safe((_shardId: string, waitedMs: number) => {
+      bufferWaits.inc();
+      bufferWaitSeconds.inc(waitedMs / 1000);
+    }),
   };
 
   return { registry, observer, render: () => registry.metrics(), contentType: registry.contentType };

@@ -31,6 +31,7 @@ import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
+import { type MemoryBudget, memoryBudget } from '../scheduling/memory-budget.js';
 import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
@@ -85,6 +86,8 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #principal: string | undefined;
   /** Turns of the readers' Kinesis requests (see RequestScheduler). */
   readonly #scheduler: RequestScheduler;
+  /** The pages in hand across all shards (maxBufferedBytes). */
+  readonly #budget: MemoryBudget;
   readonly #readers = new Map<string, RunningReader>();
   readonly #lifetime = new AbortController();
   #resolveDone!: () => void;
@@ -143,6 +146,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
       idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
     });
+    this.#budget = memoryBudget(options.maxBufferedBytes);
 
     this.#coordinator = options.coordinator ?? this.#defaultCoordinator(region);
     this.#planner = new StartPlanner({
@@ -406,6 +410,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       logger: this.#logger,
       observer: o.observer,
       scheduler: this.#scheduler,
+      budget: this.#budget,
     });
     const stop = new AbortController();
     const abandon = new AbortController();

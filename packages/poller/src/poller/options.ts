@@ -98,6 +98,11 @@ export interface PollerObserver {
   onShardStopped?(shardId: string, reason: 'finished' | 'lost' | 'stopped'): void;
   /** Leases held after a sync (the shards this worker processes). */
   onLeasesHeld?(count: number): void;
+  /**
+   * A shard waited `waitedMs` for room in the memory budget (`maxBufferedBytes`) before its next
+   * GetRecords: the pages of other shards filled it.
+   */
+  onBufferWait?(shardId: string, waitedMs: number): void;
 }
 
 /**
@@ -153,6 +158,17 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * poller's own client, 48 for a `kinesisClient` of yours).
    */
   readonly maxRequestsInFlight?: number;
+  /**
+   * One memory budget for the pages in hand across all shards, in record payload bytes (default
+   * 64 MiB; `Infinity` for none). A page holds its bytes from before its GetRecords (its shard's last
+   * page size as the estimate) until its records are settled and checkpointed; a shard whose next
+   * page does not fit waits (`onBufferWait`, the `buffer_waits_total` metric) until others release
+   * theirs. A shard always reads when nothing else is held, so a page larger than the budget is read
+   * alone, never forever refused. A page that comes back larger than its estimate holds its true
+   * size, and no new read starts until the total is under the budget again. The process holds about
+   * 3× the payload bytes of a page while it is parsed (the JSON text, its base64, the bytes).
+   */
+  readonly maxBufferedBytes?: number;
   /** STS client used for AssumeRole (default: built from the environment). */
   readonly stsClient?: STSClient;
   /** Checkpoints of a single worker (default: core FileCheckpointStore in `checkpointDir`). */

@@ -20,6 +20,7 @@ import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
+import type { BudgetHold, MemoryBudget } from '../scheduling/memory-budget.js';
 import type { RequestScheduler, TurnPriority } from '../scheduling/request-scheduler.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
@@ -99,6 +100,8 @@ export interface ShardReaderOptions {
   readonly observer?: PollerObserver | undefined;
   /** The poller's scheduler of Kinesis requests: each GetRecords and GetShardIterator waits for a turn. */
   readonly scheduler?: RequestScheduler | undefined;
+  /** The poller's memory budget (maxBufferedBytes): a page's bytes are held from before its read until settled. */
+  readonly budget?: MemoryBudget | undefined;
 }
 
 /**
@@ -168,6 +171,8 @@ export class ShardReader {
   #state: ShardState = INITIAL_SHARD_STATE;
   /** Whether the last page was empty: the next read's turn is an idle one (see RequestScheduler). */
   #lastReadEmpty = false;
+  /** Payload bytes of the last non-empty page (the estimate of the next one for the memory budget). */
+  #lastPageBytes: number | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -325,34 +330,54 @@ export class ShardReader {
     const { coordinator, streamArn, shardId } = this.options;
     await sleep(this.#pacer.delay(), stopSignal);
     if (stopSignal.aborted) return STOP_REQUESTED;
-    this.#pacer.started();
-    // Only what is needed after the delivery is kept from the page: its records are let go as
-    // soon as they are handled (not through the checkpoint write).
-    let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
-    const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
-    let records: readonly _Record[] | undefined = page.Records ?? [];
-    page = undefined;
-    const count = records.length;
-    this.#lastReadEmpty = count === 0;
-    // The page as a record source: core reads (and expands) each record at its turn.
-    let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
-    const bytes = count > 0 ? payloadBytes(records) : 0;
-    records = undefined;
-    this.#pacer.returned(bytes);
-    this.#lastPollAt = new Date();
-    this.#millisBehindLatest = behind;
-    this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
+    // A place in the memory budget (maxBufferedBytes) for the page, held until its records are settled.
+    const hold = await this.#reserveBuffer(stopSignal);
+    try {
+      this.#pacer.started();
+      // Only what is needed after the delivery is kept from the page: its records are let go as
+      // soon as they are handled (not through the checkpoint write).
+      let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
+      const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
+      let records: readonly _Record[] | undefined = page.Records ?? [];
+      page = undefined;
+      const count = records.length;
+      this.#lastReadEmpty = count === 0;
+      // The page as a record source: core reads (and expands) each record at its turn.
+      let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
+      const bytes = count > 0 ? payloadBytes(records) : 0;
+      records = undefined;
+      this.#pacer.returned(bytes);
+      hold?.resize(bytes);
+      if (bytes > 0) this.#lastPageBytes = bytes;
+      this.#lastPollAt = new Date();
+      this.#millisBehindLatest = behind;
+      this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
 
-    if (read !== undefined) {
-      if (!coordinator.owns(shardId)) return LEASE_LOST;
-      const page = read;
-      read = undefined;
-      const ok = await this.#deliver(page, bytes, processSignal, log);
-      if (ok === 'lost') return LEASE_LOST;
-      if (ok === 'blocked') return BATCH_BLOCKED;
+      if (read !== undefined) {
+        if (!coordinator.owns(shardId)) return LEASE_LOST;
+        const page = read;
+        read = undefined;
+        const ok = await this.#deliver(page, bytes, processSignal, log);
+        if (ok === 'lost') return LEASE_LOST;
+        if (ok === 'blocked') return BATCH_BLOCKED;
+      }
+      if (!nextIterator) return SHARD_ENDED;
+      return { type: 'page-read', nextIterator, delivered: count > 0, atTip: count === 0 && !(behind && behind > 0) };
+    } finally {
+      hold?.release();
     }
-    if (!nextIterator) return SHARD_ENDED;
-    return { type: 'page-read', nextIterator, delivered: count > 0, atTip: count === 0 && !(behind && behind > 0) };
+  }
+
+  /**
+   * Waits for room in the poller's memory budget for the next page (estimated from the last one; a
+   * read after an empty page reserves nothing) and reports a wait to the observer.
+   */
+  async #reserveBuffer(stopSignal: AbortSignal): Promise<BudgetHold | undefined> {
+    const budget = this.options.budget;
+    if (budget === undefined) return undefined;
+    const hold = await budget.reserve(this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageBytes), stopSignal);
+    if (hold.waitedMs > 0) this.options.observer?.onBufferWait?.(this.shardId, hold.waitedMs);
+    return hold;
   }
 
   /** `blocked`: the growing pause before the shard is read again from its checkpoint. */
