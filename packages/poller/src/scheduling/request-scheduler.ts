@@ -111,12 +111,13 @@ const EWMA_WEIGHT = 0.1;
  * - Busy before idle: a turn asked for a shard at its tip (after an empty page) is granted only when
  *   no busy shard waits, or once it has waited `idleMaxWaitMs`: drained shards do not delay shards
  *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
- * - The limit, between `minInFlight` and `maxInFlight`: while requests wait and the event loop keeps
- *   up, raised at once to shards × latency ÷ `targetIntervalMs` (every shard read once per interval
- *   at the latency seen, e.g. 1 024 shards at 100 ms: 103 in flight) and by 10 % a tick above that;
- *   lowered (×0.7) when the event loop falls behind (its delay over `maxLoopDelayMs`): many pages
- *   arriving at once are parsed in one go, `/healthz` would wait behind them, and a latency measured
- *   on a busy loop is the loop's own delay, not the network's.
+ * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
+ *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
+ *   100 ms: 103 in flight; the latency of a turn less the event loop's delay at the time, which is
+ *   the loop's, not the network's). Above that floor a window grows by 10 % a tick while requests
+ *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
+ *   `maxLoopDelayMs`): many pages arriving at once are parsed in one go, and `/healthz` would wait
+ *   behind them.
  * @internal
  */
 export class RequestScheduler {
@@ -142,6 +143,8 @@ export class RequestScheduler {
   #timer: NodeJS.Timeout | undefined;
   #lastTick = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** The event loop's delay at the last tick (ms). */
+  #loopDelayMs = 0;
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
@@ -157,7 +160,7 @@ export class RequestScheduler {
 
   /** The most turns out at once now. */
   get limit(): number {
-    return Math.min(this.#max, Math.max(this.#min, Math.floor(this.#window)));
+    return Math.min(this.#max, Math.max(this.#min, this.#floor, Math.floor(this.#window)));
   }
 
   /** Turns needed for every shard to be read once per `targetIntervalMs` at the latency seen. */
@@ -180,7 +183,6 @@ export class RequestScheduler {
   /** A shard reader starts using the scheduler (its count sizes the limit); `leave` when it ends. */
   join(): void {
     this.#shards++;
-    this.#window = Math.max(this.#window, Math.min(this.#max, this.#floor));
     if (this.#shards === 1) this.#startTicking();
   }
 
@@ -241,7 +243,8 @@ export class RequestScheduler {
         if (released) return;
         released = true;
         this.#inFlight--;
-        const took = this.#now() - started;
+        // The time the response waited for a busy event loop is not the network's.
+        const took = Math.max(1, this.#now() - started - this.#loopDelayMs);
         this.#latencyMs += (took - this.#latencyMs) * EWMA_WEIGHT;
         this.#grant();
       },
@@ -306,11 +309,11 @@ export class RequestScheduler {
    * grants what the new limit allows.
    */
   adjust(loopDelayMs: number): void {
+    this.#loopDelayMs = Math.max(0, loopDelayMs);
     if (loopDelayMs > this.#maxLoopDelayMs) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
     } else if (this.#queuedSinceTick) {
-      const grown = Math.max(this.#floor, this.#window + Math.max(1, this.#window * 0.1));
-      this.#window = Math.min(this.#max, grown);
+      this.#window = Math.min(this.#max, this.#window + Math.max(1, this.#window * 0.1));
     }
     this.#queuedSinceTick = this.#busy.peek() !== undefined || this.#idle.peek() !== undefined;
     this.#grant();
