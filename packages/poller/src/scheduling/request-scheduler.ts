@@ -10,7 +10,7 @@ export interface RequestSchedulerOptions {
    * that the agent never queues a request (the SDK's connection timeout starts when it does).
    */
   readonly maxInFlight: number;
-  /** Fewest requests in flight allowed whatever the event loop says (default 8, at most `maxInFlight`). */
+  /** Fewest requests in flight allowed whatever the event loop says (default 16, at most `maxInFlight`). */
   readonly minInFlight?: number | undefined;
   /** How often every shard should get a turn at least: the floor of the limit is shards × latency ÷ this (default 1 000 ms). */
   readonly targetIntervalMs?: number | undefined;
@@ -114,7 +114,7 @@ const EWMA_WEIGHT = 0.1;
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
  *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
  *   100 ms: 103 in flight; the latency of a turn less the event loop's delay at the time, which is
- *   the loop's, not the network's). Above that floor a window grows by 10 % a tick while requests
+ *   the loop's, not the network's). Above that floor a window grows by half a tick while requests
  *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
  *   `maxLoopDelayMs`): many pages arriving at once are parsed in one go, and `/healthz` would wait
  *   behind them.
@@ -148,7 +148,7 @@ export class RequestScheduler {
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
-    this.#min = Math.min(this.#max, Math.max(1, Math.floor(options.minInFlight ?? 8)));
+    this.#min = Math.min(this.#max, Math.max(1, Math.floor(options.minInFlight ?? 16)));
     this.#targetIntervalMs = options.targetIntervalMs ?? 1_000;
     this.#latencyMs = options.initialLatencyMs ?? 100;
     this.#maxLoopDelayMs = options.maxLoopDelayMs ?? 50;
@@ -305,7 +305,7 @@ export class RequestScheduler {
 
   /**
    * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
-   * `loopDelayMs` late, raised (+10 %, at least 1) when requests waited and the loop kept up. Then
+   * `loopDelayMs` late, raised (×1.5) when requests waited and the loop kept up. Then
    * grants what the new limit allows.
    */
   adjust(loopDelayMs: number): void {
@@ -313,7 +313,7 @@ export class RequestScheduler {
     if (loopDelayMs > this.#maxLoopDelayMs) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
     } else if (this.#queuedSinceTick) {
-      this.#window = Math.min(this.#max, this.#window + Math.max(1, this.#window * 0.1));
+      this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
     }
     this.#queuedSinceTick = this.#busy.peek() !== undefined || this.#idle.peek() !== undefined;
     this.#grant();
