@@ -20,12 +20,13 @@
 // Env: BENCH_SCALE_SHARDS (default "64,256,1024"), BENCH_SCALE_LATENCY_MS (default "0"; e.g. "0,100"),
 // BENCH_SCALE_RECORDS (per shard, default 200), BENCH_SCALE_PAGE (records per page, default 100),
 // BENCH_SCALE_IDLE_MS (idle window after the drain, default 3000), BENCH_SCALE_MODES ("bare,poller"),
-// BENCH_SCALE_POLLER_OPTIONS (JSON merged into the poller's options).
+// BENCH_SCALE_POLLER_OPTIONS (JSON merged into the poller's options), BENCH_SCALE_POLLER_DIST (the
+// poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BENCH_STREAM_ARN, shardIdOf } from './lib/kinesis-server.mjs';
@@ -336,7 +337,9 @@ async function bareLoop(config, onRecord, onError, counted) {
 }
 
 async function pollerConsumer(config, onRecord, onError, counted) {
-  const { createPoller, startHttpServer } = await import('../dist/index.js');
+  // BENCH_SCALE_POLLER_DIST: another build of the poller (e.g. of an older commit) to compare.
+  const dist = process.env.BENCH_SCALE_POLLER_DIST ? resolve(process.env.BENCH_SCALE_POLLER_DIST) : '../dist/index.js';
+  const { createPoller, startHttpServer } = await import(dist);
   const dir = mkdtempSync(join(tmpdir(), 'streamshare-bench-scale-'));
   const poller = createPoller({
     streamArn: BENCH_STREAM_ARN,

@@ -137,7 +137,7 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     value: 'N',
     defaultText: '64',
     description:
-      'Memory budget of the pages in hand across all shards, in MiB of record payloads (1 to 65536): a shard whose next page does not fit waits.',
+      'Memory budget of the pages in hand across all shards, in MiB (a page counts 3x its payload; 1 to 65536): a shard whose next page does not fit waits.',
   },
   {
     name: 'idle-ms',

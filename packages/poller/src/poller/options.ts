@@ -159,14 +159,14 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    */
   readonly maxRequestsInFlight?: number;
   /**
-   * One memory budget for the pages in hand across all shards, in record payload bytes (default
-   * 64 MiB; `Infinity` for none). A page holds its bytes from before its GetRecords (its shard's last
-   * page size as the estimate) until its records are settled and checkpointed; a shard whose next
-   * page does not fit waits (`onBufferWait`, the `buffer_waits_total` metric) until others release
-   * theirs. A shard always reads when nothing else is held, so a page larger than the budget is read
-   * alone, never forever refused. A page that comes back larger than its estimate holds its true
-   * size, and no new read starts until the total is under the budget again. The process holds about
-   * 3× the payload bytes of a page while it is parsed (the JSON text, its base64, the bytes).
+   * One memory budget for the pages in hand across all shards, in bytes (default 64 MiB; `Infinity`
+   * for none). A page is counted as 3× its record payload (while it is parsed the process holds its
+   * JSON text, the base64 strings and the bytes), from before its GetRecords (its shard's last page
+   * as the estimate) until its records are settled and checkpointed; a shard whose next page does
+   * not fit waits (`onBufferWait`, the `buffer_waits_total` metric) until others release theirs. A
+   * shard always reads when nothing else is held, so a page larger than the budget is read alone,
+   * never refused forever. A page that comes back larger than its estimate holds its true size, and
+   * no new read starts until the total is under the budget again.
    */
   readonly maxBufferedBytes?: number;
   /** STS client used for AssumeRole (default: built from the environment). */

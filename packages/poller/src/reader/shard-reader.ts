@@ -20,7 +20,7 @@ import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, StartingPosition } from '../poller/options.js';
-import type { BudgetHold, MemoryBudget } from '../scheduling/memory-budget.js';
+import { type BudgetHold, type MemoryBudget, pageMemory } from '../scheduling/memory-budget.js';
 import type { RequestScheduler, TurnPriority } from '../scheduling/request-scheduler.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
@@ -171,8 +171,8 @@ export class ShardReader {
   #state: ShardState = INITIAL_SHARD_STATE;
   /** Whether the last page was empty: the next read's turn is an idle one (see RequestScheduler). */
   #lastReadEmpty = false;
-  /** Payload bytes of the last non-empty page (the estimate of the next one for the memory budget). */
-  #lastPageBytes: number | undefined;
+  /** Memory of the last non-empty page (see pageMemory): the estimate of the next one for the memory budget. */
+  #lastPageMemory: number | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -347,8 +347,9 @@ export class ShardReader {
       const bytes = count > 0 ? payloadBytes(records) : 0;
       records = undefined;
       this.#pacer.returned(bytes);
-      hold?.resize(bytes);
-      if (bytes > 0) this.#lastPageBytes = bytes;
+      const memory = pageMemory(bytes);
+      hold?.resize(memory);
+      if (bytes > 0) this.#lastPageMemory = memory;
       this.#lastPollAt = new Date();
       this.#millisBehindLatest = behind;
       this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
@@ -375,7 +376,7 @@ export class ShardReader {
   async #reserveBuffer(stopSignal: AbortSignal): Promise<BudgetHold | undefined> {
     const budget = this.options.budget;
     if (budget === undefined) return undefined;
-    const hold = await budget.reserve(this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageBytes), stopSignal);
+    const hold = await budget.reserve(this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageMemory), stopSignal);
     if (hold.waitedMs > 0) this.options.observer?.onBufferWait?.(this.shardId, hold.waitedMs);
     return hold;
   }

@@ -8,6 +8,19 @@ import { AbortedError } from '../calls/call-with-retries.js';
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Memory a page takes while it is in hand, per byte of record payload: the response's JSON text,
+ * its base64 strings and the records' bytes live at once while the page is parsed; after that, the
+ * bytes and the records until the batch is settled. About 3: the budget counts a page as 3× its payload.
+ * @internal
+ */
+export const PAGE_MEMORY_FACTOR = 3;
+
+/** The memory a page of `payloadBytes` is counted for in the budget. Pure. @internal */
+export function pageMemory(payloadBytes: number): number {
+  return payloadBytes * PAGE_MEMORY_FACTOR;
+}
+
+/**
  * What a first read is assumed to bring before any page was seen: 1 MiB.
  * @internal
  */

@@ -48,7 +48,7 @@ export interface SchedulerStats {
   /** Turns granted at once / after a wait. */
   readonly granted: number;
   readonly waited: number;
-  /** The latency estimate (ms): a moving average of turn durations. */
+  /** The latency estimate (ms): the shortest turn of the last one to two seconds. */
   readonly latencyMs: number;
   /** Most turns in flight at once so far. */
   readonly peakInFlight: number;
@@ -98,7 +98,8 @@ class WaiterQueue {
   }
 }
 
-const EWMA_WEIGHT = 0.1;
+/** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
+const LATENCY_PERIOD_MS = 1_000;
 
 /**
  * The poller's own scheduling of Kinesis requests (GetRecords, GetShardIterator) across the shards
@@ -113,8 +114,8 @@ const EWMA_WEIGHT = 0.1;
  *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
  *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
- *   100 ms: 103 in flight; the latency of a turn less the event loop's delay at the time, which is
- *   the loop's, not the network's). Above that floor a window grows by half a tick while requests
+ *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, less the event
+ *   loop's delay at the time, which is the loop's, not the network's). Above that floor a window grows by half a tick while requests
  *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
  *   `maxLoopDelayMs`): many pages arriving at once are parsed in one go, and `/healthz` would wait
  *   behind them.
@@ -143,6 +144,9 @@ export class RequestScheduler {
   #timer: NodeJS.Timeout | undefined;
   #lastTick = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  #periodStart = 0;
+  #periodMin = Number.POSITIVE_INFINITY;
+  #previousMin = Number.POSITIVE_INFINITY;
   /** The event loop's delay at the last tick (ms). */
   #loopDelayMs = 0;
 
@@ -245,10 +249,26 @@ export class RequestScheduler {
         this.#inFlight--;
         // The time the response waited for a busy event loop is not the network's.
         const took = Math.max(1, this.#now() - started - this.#loopDelayMs);
-        this.#latencyMs += (took - this.#latencyMs) * EWMA_WEIGHT;
+        this.#sampleLatency(took);
         this.#grant();
       },
     };
+  }
+
+  /**
+   * The latency estimate: the shortest turn of the last one to two periods. The shortest, not an
+   * average: on a busy event loop every turn also lasts as long as the loop makes its response wait,
+   * and a limit sized on that would let more requests out, and the loop wait longer still.
+   */
+  #sampleLatency(took: number): void {
+    const now = this.#now();
+    if (now - this.#periodStart >= LATENCY_PERIOD_MS) {
+      this.#previousMin = this.#periodMin;
+      this.#periodMin = Number.POSITIVE_INFINITY;
+      this.#periodStart = now;
+    }
+    if (took < this.#periodMin) this.#periodMin = took;
+    this.#latencyMs = Math.min(this.#periodMin, this.#previousMin);
   }
 
   /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
