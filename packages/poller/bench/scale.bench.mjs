@@ -13,7 +13,8 @@
 //
 // Per shard count (and added latency), one JSON line: drain time (the last record handled) and
 // bare/poller ratio, time until every shard gave a record, GetRecords calls (server side, during the
-// drain and per shard per second once idle), "did not establish a connection" timeouts, peak RSS,
+// drain and per shard per second once idle), "did not establish a connection" timeouts, peak RSS
+// (and RSS after a full GC once idle: the cost of the shards without pages in hand),
 // event-loop delay p99 (perf_hooks), CPU, and /healthz answer time p99 while draining (probed from
 // this process every 50 ms; the bare loop answers a trivial /healthz of the same node:http kind).
 //
@@ -244,6 +245,8 @@ async function runConsumer(config) {
   await sleep(config.idleMs);
   const cpuIdle = process.cpuUsage(cpu1);
   const idleCalls = getRecordsCalls - callsBefore;
+  globalThis.gc?.();
+  const settledRssMb = process.memoryUsage().rss / 2 ** 20;
   await consumer.stop();
   lag.disable();
   const cpuMs = (u) => (u.user + u.system) / 1000;
@@ -256,6 +259,7 @@ async function runConsumer(config) {
     otherErrors: errors.other,
     ...(errors.sample ? { errorSample: errors.sample } : {}),
     peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+    settledRssMb: round(settledRssMb, 1),
     eventLoopDelayP99Ms: round(lagP99, 1),
     eventLoopDelayMaxMs: round(lagMax, 1),
     cpuDrainMs: round(cpuMs(cpuDrain), 0),

@@ -98,6 +98,9 @@ class WaiterQueue {
   }
 }
 
+/** Share of one core this process used in a tick above which a late event loop is its own doing. */
+const BUSY_CPU_SHARE = 0.5;
+
 /** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
 
@@ -117,7 +120,7 @@ const LATENCY_PERIOD_MS = 1_000;
  *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, less the event
  *   loop's delay at the time, which is the loop's, not the network's). Above that floor a window grows by half a tick while requests
  *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
- *   `maxLoopDelayMs`): many pages arriving at once are parsed in one go, and `/healthz` would wait
+ *   `maxLoopDelayMs` while the process itself kept a core at least half busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
  *   behind them.
  * @internal
  */
@@ -143,6 +146,7 @@ export class RequestScheduler {
   #queuedSinceTick = false;
   #timer: NodeJS.Timeout | undefined;
   #lastTick = 0;
+  #lastCpu: NodeJS.CpuUsage | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #periodStart = 0;
   #periodMin = Number.POSITIVE_INFINITY;
@@ -304,6 +308,7 @@ export class RequestScheduler {
   #startTicking(): void {
     if (this.#tickMs <= 0 || this.#timer !== undefined) return;
     this.#lastTick = this.#now();
+    this.#lastCpu = process.cpuUsage();
     this.#timer = setInterval(() => this.#tick(), this.#tickMs);
     this.#timer.unref?.();
   }
@@ -318,19 +323,24 @@ export class RequestScheduler {
   /** Adjusts the window to the event loop's delay (how late this tick came) and the demand. */
   #tick(): void {
     const now = this.#now();
-    const delay = now - this.#lastTick - this.#tickMs;
+    const elapsed = now - this.#lastTick;
     this.#lastTick = now;
-    this.adjust(delay);
+    const cpu = process.cpuUsage(this.#lastCpu);
+    this.#lastCpu = process.cpuUsage();
+    this.adjust(elapsed - this.#tickMs, elapsed > 0 ? (cpu.user + cpu.system) / 1000 / elapsed : 1);
   }
 
   /**
    * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
-   * `loopDelayMs` late, raised (×1.5) when requests waited and the loop kept up. Then
+   * `loopDelayMs` late while this process used at least half a core (`cpuShare`, of the tick; a loop
+   * late while the process hardly ran waited for other processes), raised (×1.5) when requests waited and the loop kept up. Then
    * grants what the new limit allows.
    */
-  adjust(loopDelayMs: number): void {
+  adjust(loopDelayMs: number, cpuShare = 1): void {
     this.#loopDelayMs = Math.max(0, loopDelayMs);
-    if (loopDelayMs > this.#maxLoopDelayMs) {
+    // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
+    // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
+    if (loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
     } else if (this.#queuedSinceTick) {
       this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
