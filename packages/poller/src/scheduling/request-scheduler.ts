@@ -117,8 +117,8 @@ const LATENCY_PERIOD_MS = 1_000;
  *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
  *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
- *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, less the event
- *   loop's delay at the time, which is the loop's, not the network's). Above that floor a window grows by half a tick while requests
+ *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, so that the
+ *   time responses wait for a busy event loop counts as little as it can). Above that floor a window grows by half a tick while requests
  *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
  *   `maxLoopDelayMs` while the process itself kept a core at least half busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
  *   behind them.
@@ -151,8 +151,6 @@ export class RequestScheduler {
   #periodStart = 0;
   #periodMin = Number.POSITIVE_INFINITY;
   #previousMin = Number.POSITIVE_INFINITY;
-  /** The event loop's delay at the last tick (ms). */
-  #loopDelayMs = 0;
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
@@ -251,9 +249,7 @@ export class RequestScheduler {
         if (released) return;
         released = true;
         this.#inFlight--;
-        // The time the response waited for a busy event loop is not the network's.
-        const took = Math.max(1, this.#now() - started - this.#loopDelayMs);
-        this.#sampleLatency(took);
+        this.#sampleLatency(Math.max(1, this.#now() - started));
         this.#grant();
       },
     };
@@ -337,7 +333,6 @@ export class RequestScheduler {
    * grants what the new limit allows.
    */
   adjust(loopDelayMs: number, cpuShare = 1): void {
-    this.#loopDelayMs = Math.max(0, loopDelayMs);
     // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
     // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
     if (loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE) {
