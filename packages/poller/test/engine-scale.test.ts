@@ -35,11 +35,23 @@ function client(sockets: number, connectionTimeout = 5_000): KinesisClient {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NO_READ_LIMITS = { callsPerSecond: 1_000, bytesPerSecond: 1e12 };
 
-async function drain(total: number, done: () => number, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (done() < total) {
-    if (Date.now() > until) throw new Error(`drained ${done()} of ${total} records within ${ms} ms`);
-    await sleep(20);
+/** Starts `poller`, waits until `done()` reaches `total` (30 s at most), stops it and destroys its client. */
+async function drain(
+  poller: ReturnType<typeof createPoller>,
+  kinesis: KinesisClient,
+  total: number,
+  done: () => number,
+): Promise<void> {
+  const until = Date.now() + 30_000;
+  try {
+    await poller.start();
+    while (done() < total) {
+      if (Date.now() > until) throw new Error(`drained ${done()} of ${total} records within 30 s`);
+      await sleep(20);
+    }
+  } finally {
+    await poller.stop();
+    kinesis.destroy();
   }
 }
 
@@ -81,13 +93,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
         },
       },
     });
-    try {
-      await poller.start();
-      await drain(shards * records, () => handled);
-    } finally {
-      await poller.stop();
-      kinesis.destroy();
-    }
+    await drain(poller, kinesis, shards * records, () => handled);
     expect(handled).toBe(shards * records);
     // Without the budget all six first pages (240 KiB) are in hand at once.
     expect(peakInHand).toBeGreaterThan(0);
@@ -122,11 +128,8 @@ describe('a poller with many shards (local Kinesis server)', () => {
       },
     });
     try {
-      await poller.start();
-      await drain(shards * records, () => handled);
+      await drain(poller, kinesis, shards * records, () => handled);
     } finally {
-      await poller.stop();
-      kinesis.destroy();
       server.setup({});
     }
     expect(handled).toBe(shards * records);

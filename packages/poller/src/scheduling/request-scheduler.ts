@@ -98,8 +98,8 @@ class WaiterQueue {
   }
 }
 
-/** Share of one core this process used in a tick above which a late event loop is its own doing. */
-const BUSY_CPU_SHARE = 0.5;
+/** Share of one core this process used in a tick from which a late event loop is its own doing. */
+const BUSY_CPU_SHARE = 0.8;
 
 /** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
@@ -120,7 +120,7 @@ const LATENCY_PERIOD_MS = 1_000;
  *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, so that the
  *   time responses wait for a busy event loop counts as little as it can). Above that floor a window grows by half a tick while requests
  *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
- *   `maxLoopDelayMs` while the process itself kept a core at least half busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
+ *   `maxLoopDelayMs` while the process itself kept 80 % of a core busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
  *   behind them.
  * @internal
  */
@@ -328,7 +328,7 @@ export class RequestScheduler {
 
   /**
    * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
-   * `loopDelayMs` late while this process used at least half a core (`cpuShare`, of the tick; a loop
+   * `loopDelayMs` late while this process used 80 % of a core (`cpuShare`, of the tick; a loop
    * late while the process hardly ran waited for other processes), raised (×1.5) when requests waited and the loop kept up. Then
    * grants what the new limit allows.
    */
