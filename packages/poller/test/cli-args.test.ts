@@ -163,3 +163,22 @@ describe('streamshare poll: flags and environment', () => {
     expect(readFlags(POLL_FLAGS, ['-h'], {}).switches.has('help')).toBe(true);
   });
 });
+
+describe('streamshare poll: --max-buffered-mb (issue 15)', () => {
+  it('maps MiB to the poller option maxBufferedBytes, from the flag or its variable; absent: the poller default', async () => {
+    const { pollerOptionsFrom } = await import('../src/cli/commands/poll.js');
+    const { pino } = await import('../src/deps/commonjs.cjs');
+    const optionsOf = (argv: string[], env: Record<string, string> = {}) =>
+      pollerOptionsFrom(config(argv, env), { handler: () => {} } as never, {
+        cwd: '/',
+        logger: pino({ level: 'silent' }),
+        observer: undefined,
+      });
+    expect(optionsOf([...base, '--max-buffered-mb', '8']).maxBufferedBytes).toBe(8 * 1024 * 1024);
+    expect(optionsOf(base, { STREAMSHARE_MAX_BUFFERED_MB: '256' }).maxBufferedBytes).toBe(256 * 1024 * 1024);
+    expect(optionsOf(base).maxBufferedBytes).toBeUndefined();
+    expect(usage([...base, '--max-buffered-mb', '0']).message).toBe(
+      '--max-buffered-mb: "0" is not a whole number from 1 to 65536',
+    );
+  });
+});

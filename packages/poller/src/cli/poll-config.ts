@@ -132,6 +132,14 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     description: 'Most records per GetRecords call (1 to 10000); also the most a crash can deliver twice per shard.',
   },
   {
+    name: 'max-buffered-mb',
+    type: 'string',
+    value: 'N',
+    defaultText: '64',
+    description:
+      'Memory budget of the pages in hand across all shards, in MiB (a page counts 3x its payload; 1 to 65536): a shard whose next page does not fit waits.',
+  },
+  {
     name: 'idle-ms',
     type: 'string',
     value: 'N',
@@ -200,6 +208,8 @@ export interface PollConfig {
   readonly startingPosition: StartFrom;
   readonly concurrency?: number;
   readonly batchSize?: number;
+  /** createPoller's `maxBufferedBytes`, in MiB; absent: the poller's default (64 MiB). */
+  readonly maxBufferedMb?: number;
   readonly idleMs: number;
   /** 0 = no HTTP server. */
   readonly metricsPort: number;
@@ -278,6 +288,7 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
   const concurrency = value('concurrency');
   const batchSize = value('batch-size');
   const idle = value('idle-ms');
+  const buffered = value('max-buffered-mb');
   const port = value('metrics-port');
   const level = value('log-level');
   const shutdown = value('shutdown-timeout-ms');
@@ -296,6 +307,7 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
     startingPosition: from ? parseStartFrom(from) : 'TRIM_HORIZON',
     ...(concurrency ? { concurrency: parseInteger(concurrency, 1, 10_000) } : {}),
     ...(batchSize ? { batchSize: parseInteger(batchSize, 1, 10_000) } : {}),
+    ...(buffered ? { maxBufferedMb: parseInteger(buffered, 1, 65_536) } : {}),
     idleMs: idle ? parseInteger(idle, 0, 600_000) : POLL_DEFAULTS.idleMs,
     metricsPort: port ? parseInteger(port, 0, 65_535) : POLL_DEFAULTS.metricsPort,
     metricsHost: host ? parseHost(host) : POLL_DEFAULTS.metricsHost,

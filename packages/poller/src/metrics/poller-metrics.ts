@@ -113,6 +113,18 @@ const METRICS = {
     help: 'Shard leases (or shards, without a lease table) held by this worker.',
     labels: [],
   },
+  bufferWaits: {
+    type: 'counter',
+    name: 'buffer_waits_total',
+    help: 'GetRecords calls that waited for room in the memory budget (maxBufferedBytes).',
+    labels: [],
+  },
+  bufferWaitSeconds: {
+    type: 'counter',
+    name: 'buffer_wait_seconds_total',
+    help: 'Time GetRecords calls waited for room in the memory budget (maxBufferedBytes).',
+    labels: [],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 type MetricKey = keyof typeof METRICS;
@@ -136,6 +148,8 @@ type GaugeKey = Exclude<MetricKey, CounterKey>;
  * | `streamshare_millis_behind_latest` | gauge | shard |
  * | `streamshare_shards_active` | gauge | |
  * | `streamshare_leases_held` | gauge | |
+ * | `streamshare_buffer_waits_total` | counter: reads that waited for room in `maxBufferedBytes` | |
+ * | `streamshare_buffer_wait_seconds_total` | counter: time those reads waited | |
  *
  * plus prom-client's default process metrics (prefixed the same way).
  */
@@ -156,10 +170,19 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
     };
     made[key] = spec.type === 'counter' ? new Counter(configuration) : new Gauge(configuration);
   }
-  const { records, deadLettered, bytes, batches, failures, calls, fetched, throttles, retries } = made as Record<
-    CounterKey,
-    PromClient.Counter
-  >;
+  const {
+    records,
+    deadLettered,
+    bytes,
+    batches,
+    failures,
+    calls,
+    fetched,
+    throttles,
+    retries,
+    bufferWaits,
+    bufferWaitSeconds,
+  } = made as Record<CounterKey, PromClient.Counter>;
   const { behind, active, leases } = made as Record<GaugeKey, PromClient.Gauge>;
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
 
@@ -197,6 +220,10 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
       behind.remove({ shard: shardId });
     }),
     onLeasesHeld: safe((count: number) => leases.set(count)),
+    onBufferWait: safe((_shardId: string, waitedMs: number) => {
+      bufferWaits.inc();
+      bufferWaitSeconds.inc(waitedMs / 1000);
+    }),
   };
 
   return { registry, observer, render: () => registry.metrics(), contentType: registry.contentType };

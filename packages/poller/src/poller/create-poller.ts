@@ -30,6 +30,9 @@ import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
+import { type MemoryBudget, memoryBudget } from '../scheduling/memory-budget.js';
+import { RequestScheduler } from '../scheduling/request-scheduler.js';
+import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
@@ -81,6 +84,10 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #discovery: ShardDiscovery;
   readonly #planner: StartPlanner;
   readonly #principal: string | undefined;
+  /** Turns of the readers' Kinesis requests (see RequestScheduler). */
+  readonly #scheduler: RequestScheduler;
+  /** The pages in hand across all shards (maxBufferedBytes). */
+  readonly #budget: MemoryBudget;
   readonly #readers = new Map<string, RunningReader>();
   readonly #lifetime = new AbortController();
   #resolveDone!: () => void;
@@ -132,9 +139,14 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
             logger: this.#logger,
           })
         : undefined;
-      this.#client = createKinesisClient({ region, credentials });
+      this.#client = createKinesisClient({ region, credentials, maxSockets: POLLER_KINESIS_SOCKETS });
       this.#ownsClient = true;
     }
+    this.#scheduler = new RequestScheduler({
+      maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
+      idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
+    });
+    this.#budget = memoryBudget(options.maxBufferedBytes);
 
     this.#coordinator = options.coordinator ?? this.#defaultCoordinator(region);
     this.#planner = new StartPlanner({
@@ -409,6 +421,8 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       principal: this.#principal,
       logger: this.#logger,
       observer: o.observer,
+      scheduler: this.#scheduler,
+      budget: this.#budget,
     });
     const stop = new AbortController();
     const abandon = new AbortController();
@@ -475,6 +489,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     } catch (closeError) {
       this.#logger.warn({ err: errorFields(closeError) }, 'closing the checkpoint files failed');
     }
+    this.#scheduler.close();
     if (this.#ownsClient) this.#client.destroy();
     await this.#ownedDynamoDb?.then(
       (client) => client.destroy(),

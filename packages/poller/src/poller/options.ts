@@ -98,6 +98,11 @@ export interface PollerObserver {
   onShardStopped?(shardId: string, reason: 'finished' | 'lost' | 'stopped'): void;
   /** Leases held after a sync (the shards this worker processes). */
   onLeasesHeld?(count: number): void;
+  /**
+   * A shard waited `waitedMs` for room in the memory budget (`maxBufferedBytes`) before its next
+   * GetRecords: the pages of other shards filled it.
+   */
+  onBufferWait?(shardId: string, waitedMs: number): void;
 }
 
 /**
@@ -137,8 +142,33 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
   readonly startingPosition?: StartingPosition;
   /** A role to assume for the Kinesis calls (refreshed before expiry); ignored when `kinesisClient` is given. */
   readonly assumeRole?: AssumeRoleOptions;
-  /** Kinesis client for the stream (default: built for the ARN's region, HTTP/1.1 keep-alive, assumed-role credentials if any). */
+  /**
+   * Kinesis client for the stream (default: built for the ARN's region, HTTP/1.1 keep-alive with up to
+   * 512 sockets, assumed-role credentials if any). A client of your own is assumed to have the SDK's
+   * 50 sockets: give `maxRequestsInFlight` when its agent has more (or fewer).
+   */
   readonly kinesisClient?: KinesisClient;
+  /**
+   * Most GetRecords / GetShardIterator requests in flight at once across all shards. Requests wait
+   * for a turn in the poller, first come first served (a read after an empty page waits behind reads
+   * of shards with a backlog, for at most `idleTimeBetweenReadsMs`), never in the HTTP agent's queue,
+   * where the SDK's connection timeout would run. Within this bound the poller sizes the number in
+   * flight to the shards it reads and the latency it sees (every shard read about once a second), and
+   * lowers it while the event loop falls behind. Default: the client's sockets less 2 (510 for the
+   * poller's own client, 48 for a `kinesisClient` of yours).
+   */
+  readonly maxRequestsInFlight?: number;
+  /**
+   * One memory budget for the pages in hand across all shards, in bytes (default 64 MiB; `Infinity`
+   * for none). A page is counted as 3× its record payload (while it is parsed the process holds its
+   * JSON text, the base64 strings and the bytes), from before its GetRecords (its shard's last page
+   * as the estimate) until its records are settled and checkpointed; a shard whose next page does
+   * not fit waits (`onBufferWait`, the `buffer_waits_total` metric) until others release theirs. A
+   * shard always reads when nothing else is held, so a page larger than the budget is read alone,
+   * never refused forever. A page that comes back larger than its estimate holds its true size, and
+   * no new read starts until the total is under the budget again.
+   */
+  readonly maxBufferedBytes?: number;
   /** STS client used for AssumeRole (default: built from the environment). */
   readonly stsClient?: STSClient;
   /** Checkpoints of a single worker (default: core FileCheckpointStore in `checkpointDir`). */

@@ -20,6 +20,8 @@ import { isLeaseLost } from '../errors/checkpoint-failure.js';
 import { errorFields } from '../errors/error-fields.js';
 import { KinesisCallError, StreamNotFoundError } from '../errors/poller-error.js';
 import type { PollerObserver, PollerOptions, StartingPosition } from '../poller/options.js';
+import { type BudgetHold, type MemoryBudget, pageMemory } from '../scheduling/memory-budget.js';
+import type { RequestScheduler, TurnPriority } from '../scheduling/request-scheduler.js';
 import { CHECKPOINT_BACKOFF, type CheckpointCallFailure, checkpointCall } from './checkpoint-calls.js';
 import type { Delivery } from './delivery.js';
 import { KINESIS_READ_LIMITS, Pacer } from './pacer.js';
@@ -90,6 +92,10 @@ export interface ShardReaderOptions
   readonly principal?: string | undefined;
   readonly logger: Logger;
   readonly observer?: PollerObserver | undefined;
+  /** The poller's scheduler of Kinesis requests: each GetRecords and GetShardIterator waits for a turn. */
+  readonly scheduler?: RequestScheduler | undefined;
+  /** The poller's memory budget (maxBufferedBytes): a page's bytes are held from before its read until settled. */
+  readonly budget?: MemoryBudget | undefined;
 }
 
 /**
@@ -157,6 +163,10 @@ export class ShardReader {
   #checkpointFailure: CheckpointCallFailure | undefined;
   /** Where the reader stands (see shard-state.ts). */
   #state: ShardState = INITIAL_SHARD_STATE;
+  /** Whether the last page was empty: the next read's turn is an idle one (see RequestScheduler). */
+  #lastReadEmpty = false;
+  /** Memory of the last non-empty page (see pageMemory): the estimate of the next one for the memory budget. */
+  #lastPageMemory: number | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -182,9 +192,14 @@ export class ShardReader {
   async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
     const log = this.options.logger.child({ shardId: this.shardId });
     let state = this.#state;
-    while (!isReaderEnd(state)) {
-      const event = await this.#step(state, stopSignal, processSignal, log);
-      state = this.#enter(state, event, log);
+    this.options.scheduler?.join();
+    try {
+      while (!isReaderEnd(state)) {
+        const event = await this.#step(state, stopSignal, processSignal, log);
+        state = this.#enter(state, event, log);
+      }
+    } finally {
+      this.options.scheduler?.leave();
     }
     return state.kind;
   }
@@ -309,33 +324,55 @@ export class ShardReader {
     const { coordinator, streamArn, shardId } = this.options;
     await sleep(this.#pacer.delay(), stopSignal);
     if (stopSignal.aborted) return STOP_REQUESTED;
-    this.#pacer.started();
-    // Only what is needed after the delivery is kept from the page: its records are let go as
-    // soon as they are handled (not through the checkpoint write).
-    let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
-    const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
-    let records: readonly _Record[] | undefined = page.Records ?? [];
-    page = undefined;
-    const count = records.length;
-    // The page as a record source: core reads (and expands) each record at its turn.
-    let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
-    const bytes = count > 0 ? payloadBytes(records) : 0;
-    records = undefined;
-    this.#pacer.returned(bytes);
-    this.#lastPollAt = new Date();
-    this.#millisBehindLatest = behind;
-    this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
+    // A place in the memory budget (maxBufferedBytes) for the page, held until its records are settled.
+    const hold = await this.#reserveBuffer(stopSignal);
+    try {
+      this.#pacer.started();
+      // Only what is needed after the delivery is kept from the page: its records are let go as
+      // soon as they are handled (not through the checkpoint write).
+      let page: GetRecordsCommandOutput | undefined = await this.#getRecords(iterator, stopSignal);
+      const { NextShardIterator: nextIterator, MillisBehindLatest: behind } = page;
+      let records: readonly _Record[] | undefined = page.Records ?? [];
+      page = undefined;
+      const count = records.length;
+      this.#lastReadEmpty = count === 0;
+      // The page as a record source: core reads (and expands) each record at its turn.
+      let read: KinesisRecords | undefined = count > 0 ? kinesisRecords(records, { streamArn, shardId }) : undefined;
+      const bytes = count > 0 ? payloadBytes(records) : 0;
+      records = undefined;
+      this.#pacer.returned(bytes);
+      const memory = pageMemory(bytes);
+      hold?.resize(memory);
+      if (bytes > 0) this.#lastPageMemory = memory;
+      this.#lastPollAt = new Date();
+      this.#millisBehindLatest = behind;
+      this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
 
-    if (read !== undefined) {
-      if (!coordinator.owns(shardId)) return LEASE_LOST;
-      const page = read;
-      read = undefined;
-      const ok = await this.#deliver(page, bytes, processSignal, log);
-      if (ok === 'lost') return LEASE_LOST;
-      if (ok === 'blocked') return BATCH_BLOCKED;
+      if (read !== undefined) {
+        if (!coordinator.owns(shardId)) return LEASE_LOST;
+        const page = read;
+        read = undefined;
+        const ok = await this.#deliver(page, bytes, processSignal, log);
+        if (ok === 'lost') return LEASE_LOST;
+        if (ok === 'blocked') return BATCH_BLOCKED;
+      }
+      if (!nextIterator) return SHARD_ENDED;
+      return { type: 'page-read', nextIterator, delivered: count > 0, atTip: count === 0 && !(behind && behind > 0) };
+    } finally {
+      hold?.release();
     }
-    if (!nextIterator) return SHARD_ENDED;
-    return { type: 'page-read', nextIterator, delivered: count > 0, atTip: count === 0 && !(behind && behind > 0) };
+  }
+
+  /**
+   * Waits for room in the poller's memory budget for the next page (estimated from the last one; a
+   * read after an empty page reserves nothing) and reports a wait to the observer.
+   */
+  async #reserveBuffer(stopSignal: AbortSignal): Promise<BudgetHold | undefined> {
+    const budget = this.options.budget;
+    if (budget === undefined) return undefined;
+    const hold = await budget.reserve(this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageMemory), stopSignal);
+    if (hold.waitedMs > 0) this.options.observer?.onBufferWait?.(this.shardId, hold.waitedMs);
+    return hold;
   }
 
   /** `blocked`: the growing pause before the shard is read again from its checkpoint. */
@@ -450,7 +487,11 @@ export class ShardReader {
     this.#latestAskedAt = Date.now();
     const request = iteratorRequest(this.options.streamArn, this.shardId, this.#position);
     const output = await callWithRetries(
-      (abortSignal) => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
+      (abortSignal) =>
+        this.#inTurn(
+          () => this.options.client.send(new GetShardIteratorCommand(request), { abortSignal }),
+          abortSignal,
+        ),
       this.#retrying('GetShardIterator', signal),
     );
     if (!output.ShardIterator) {
@@ -466,12 +507,26 @@ export class ShardReader {
     const limit = this.options.maxRecordsPerCall ?? 10_000;
     return callWithRetries(
       (abortSignal) =>
-        this.options.client.send(
-          new GetRecordsCommand({ StreamARN: this.options.streamArn, ShardIterator: iterator, Limit: limit }),
-          { abortSignal },
+        this.#inTurn(
+          () =>
+            this.options.client.send(
+              new GetRecordsCommand({ StreamARN: this.options.streamArn, ShardIterator: iterator, Limit: limit }),
+              { abortSignal },
+            ),
+          abortSignal,
+          this.#lastReadEmpty ? 'idle' : 'busy',
         ),
       this.#retrying('GetRecords', signal),
     );
+  }
+
+  /**
+   * Sends a Kinesis request once the scheduler gives it a turn: it waits there, not in the HTTP
+   * agent's queue (where the SDK's connection timeout would run).
+   */
+  #inTurn<T>(send: () => Promise<T>, signal: AbortSignal | undefined, priority: TurnPriority = 'busy'): Promise<T> {
+    const scheduler = this.options.scheduler;
+    return scheduler === undefined ? send() : scheduler.run(send, signal, priority);
   }
 
   #retrying(action: string, signal: AbortSignal): RetryingCallOptions {

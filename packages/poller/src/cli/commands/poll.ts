@@ -40,6 +40,7 @@ export function pollerOptionsFrom(
     stopTimeoutMs: stopTimeoutOf(config.shutdownTimeoutMs),
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     ...(config.batchSize === undefined ? {} : { maxRecordsPerCall: config.batchSize }),
+    ...(config.maxBufferedMb === undefined ? {} : { maxBufferedBytes: config.maxBufferedMb * 1024 * 1024 }),
     ...(config.startTimeoutMs === undefined ? {} : { startTimeoutMs: config.startTimeoutMs }),
     ...(config.assumeRole ? { assumeRole: config.assumeRole } : {}),
     ...(checkpoint.kind === 'file'

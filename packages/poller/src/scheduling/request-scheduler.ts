@@ -1,0 +1,346 @@
+import { AbortedError } from '../calls/call-with-retries.js';
+
+/**
+ * Options of {@link RequestScheduler}.
+ * @internal
+ */
+export interface RequestSchedulerOptions {
+  /**
+   * Most requests in flight at once: the HTTP agent's sockets less a reserve for the listing calls, so
+   * that the agent never queues a request (the SDK's connection timeout starts when it does).
+   */
+  readonly maxInFlight: number;
+  /** Fewest requests in flight allowed whatever the event loop says (default 16, at most `maxInFlight`). */
+  readonly minInFlight?: number | undefined;
+  /** How often every shard should get a turn at least: the floor of the limit is shards × latency ÷ this (default 1 000 ms). */
+  readonly targetIntervalMs?: number | undefined;
+  /** Latency assumed before any request returned (default 100 ms). */
+  readonly initialLatencyMs?: number | undefined;
+  /** Event-loop delay above which the limit is lowered (default 50 ms). */
+  readonly maxLoopDelayMs?: number | undefined;
+  /** An idle turn (a read after an empty page) waits behind busy ones at most this long (default 1 000 ms). */
+  readonly idleMaxWaitMs?: number | undefined;
+  /** Period of the event-loop check and of the limit's adjustment (default 100 ms); 0 turns the adjustment off. */
+  readonly tickMs?: number | undefined;
+  /** Clock (ms), for tests. */
+  readonly now?: (() => number) | undefined;
+}
+
+/**
+ * A granted turn: the caller sends its request, then releases the turn (once; later calls do nothing).
+ * @internal
+ */
+export interface Turn {
+  release(): void;
+}
+
+/** Whether a turn is asked for a shard with records to read (`busy`) or one at its tip (`idle`). */
+export type TurnPriority = 'busy' | 'idle';
+
+/**
+ * What a scheduler has done, for metrics and tests.
+ * @internal
+ */
+export interface SchedulerStats {
+  readonly inFlight: number;
+  readonly waiting: number;
+  readonly limit: number;
+  /** Turns granted at once / after a wait. */
+  readonly granted: number;
+  readonly waited: number;
+  /** The latency estimate (ms): the shortest turn of the last one to two seconds. */
+  readonly latencyMs: number;
+  /** Most turns in flight at once so far. */
+  readonly peakInFlight: number;
+}
+
+interface Waiter {
+  readonly resolve: (turn: Turn) => void;
+  readonly reject: (error: unknown) => void;
+  readonly since: number;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  settled: boolean;
+}
+
+/** A FIFO queue of waiters (an array with a head index: O(1) both ends, compacted as it drains). */
+class WaiterQueue {
+  #items: (Waiter | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(waiter: Waiter): void {
+    this.#items.push(waiter);
+  }
+
+  peek(): Waiter | undefined {
+    this.#skipSettled();
+    return this.#items[this.#head];
+  }
+
+  shift(): Waiter | undefined {
+    this.#skipSettled();
+    if (this.#head >= this.#items.length) return undefined;
+    const waiter = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return waiter;
+  }
+
+  #skipSettled(): void {
+    while (this.#head < this.#items.length && this.#items[this.#head]?.settled) this.#items[this.#head++] = undefined;
+  }
+}
+
+/** Share of one core this process used in a tick from which a late event loop is its own doing. */
+const BUSY_CPU_SHARE = 0.8;
+
+/** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
+const LATENCY_PERIOD_MS = 1_000;
+
+/**
+ * The poller's own scheduling of Kinesis requests (GetRecords, GetShardIterator) across the shards
+ * it reads: a request is sent only once it has a turn, and at most `limit` turns are out at once, so
+ * requests wait here, in order, rather than in the HTTP agent's queue, where the SDK's connection
+ * timeout would run while they wait ("the request socket did not establish a connection").
+ *
+ * - Fair: turns are granted first come, first served; a shard reader has one request at a time, so
+ *   this is round robin over the shards that want to read.
+ * - Busy before idle: a turn asked for a shard at its tip (after an empty page) is granted only when
+ *   no busy shard waits, or once it has waited `idleMaxWaitMs`: drained shards do not delay shards
+ *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
+ * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
+ *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
+ *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, so that the
+ *   time responses wait for a busy event loop counts as little as it can). Above that floor a window grows by half a tick while requests
+ *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
+ *   `maxLoopDelayMs` while the process itself kept 80 % of a core busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
+ *   behind them.
+ * @internal
+ */
+export class RequestScheduler {
+  readonly #max: number;
+  readonly #min: number;
+  readonly #targetIntervalMs: number;
+  readonly #maxLoopDelayMs: number;
+  readonly #idleMaxWaitMs: number;
+  readonly #tickMs: number;
+  readonly #now: () => number;
+  readonly #busy = new WaiterQueue();
+  readonly #idle = new WaiterQueue();
+  #inFlight = 0;
+  #peakInFlight = 0;
+  #shards = 0;
+  #latencyMs: number;
+  /** The adjustable part of the limit (between the floor and the max). */
+  #window: number;
+  #granted = 0;
+  #waited = 0;
+  /** Whether a request waited since the last tick (the limit may grow). */
+  #queuedSinceTick = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastTick = 0;
+  #lastCpu: NodeJS.CpuUsage | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #periodStart = 0;
+  #periodMin = Number.POSITIVE_INFINITY;
+  #previousMin = Number.POSITIVE_INFINITY;
+
+  constructor(options: RequestSchedulerOptions) {
+    this.#max = Math.max(1, Math.floor(options.maxInFlight));
+    this.#min = Math.min(this.#max, Math.max(1, Math.floor(options.minInFlight ?? 16)));
+    this.#targetIntervalMs = options.targetIntervalMs ?? 1_000;
+    this.#latencyMs = options.initialLatencyMs ?? 100;
+    this.#maxLoopDelayMs = options.maxLoopDelayMs ?? 50;
+    this.#idleMaxWaitMs = options.idleMaxWaitMs ?? 1_000;
+    this.#tickMs = options.tickMs ?? 100;
+    this.#now = options.now ?? (() => performance.now());
+    this.#window = this.#min;
+  }
+
+  /** The most turns out at once now. */
+  get limit(): number {
+    return Math.min(this.#max, Math.max(this.#min, this.#floor, Math.floor(this.#window)));
+  }
+
+  /** Turns needed for every shard to be read once per `targetIntervalMs` at the latency seen. */
+  get #floor(): number {
+    return Math.ceil((this.#shards * this.#latencyMs) / this.#targetIntervalMs);
+  }
+
+  stats(): SchedulerStats {
+    return {
+      inFlight: this.#inFlight,
+      waiting: this.#busy.length + this.#idle.length,
+      limit: this.limit,
+      granted: this.#granted,
+      waited: this.#waited,
+      latencyMs: this.#latencyMs,
+      peakInFlight: this.#peakInFlight,
+    };
+  }
+
+  /** A shard reader starts using the scheduler (its count sizes the limit); `leave` when it ends. */
+  join(): void {
+    this.#shards++;
+    if (this.#shards === 1) this.#startTicking();
+  }
+
+  leave(): void {
+    this.#shards = Math.max(0, this.#shards - 1);
+    if (this.#shards === 0) this.#stopTicking();
+  }
+
+  /**
+   * A turn for one request: at once while fewer than `limit` are out, else after those asked before
+   * it (busy ones before idle ones, see the class). Rejects with AbortedError when `signal` aborts
+   * while it waits.
+   */
+  acquire(signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<Turn> {
+    if (signal?.aborted) return Promise.reject(new AbortedError('waiting for a Kinesis request turn'));
+    if (this.#inFlight < this.limit && this.#busy.peek() === undefined && this.#idle.peek() === undefined) {
+      this.#granted++;
+      return Promise.resolve(this.#turn());
+    }
+    this.#queuedSinceTick = true;
+    return new Promise<Turn>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, since: this.#now(), signal, onAbort: undefined, settled: false };
+      if (signal) {
+        waiter.onAbort = () => {
+          if (waiter.settled) return;
+          waiter.settled = true;
+          reject(new AbortedError('waiting for a Kinesis request turn'));
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      (priority === 'idle' ? this.#idle : this.#busy).push(waiter);
+      if (priority === 'idle') this.#armIdleTimer();
+    });
+  }
+
+  /** Runs `call` within a turn (released when it settles). */
+  async run<T>(call: () => Promise<T>, signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<T> {
+    const turn = await this.acquire(signal, priority);
+    try {
+      return await call();
+    } finally {
+      turn.release();
+    }
+  }
+
+  /** Stops the timers (the poller stopped). Waiting turns are not granted any more. */
+  close(): void {
+    this.#stopTicking();
+  }
+
+  #turn(): Turn {
+    this.#inFlight++;
+    if (this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
+    const started = this.#now();
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#inFlight--;
+        this.#sampleLatency(Math.max(1, this.#now() - started));
+        this.#grant();
+      },
+    };
+  }
+
+  /**
+   * The latency estimate: the shortest turn of the last one to two periods. The shortest, not an
+   * average: on a busy event loop every turn also lasts as long as the loop makes its response wait,
+   * and a limit sized on that would let more requests out, and the loop wait longer still.
+   */
+  #sampleLatency(took: number): void {
+    const now = this.#now();
+    if (now - this.#periodStart >= LATENCY_PERIOD_MS) {
+      this.#previousMin = this.#periodMin;
+      this.#periodMin = Number.POSITIVE_INFINITY;
+      this.#periodStart = now;
+    }
+    if (took < this.#periodMin) this.#periodMin = took;
+    this.#latencyMs = Math.min(this.#periodMin, this.#previousMin);
+  }
+
+  /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
+  #grant(): void {
+    while (this.#inFlight < this.limit) {
+      const waiter = this.#next();
+      if (waiter === undefined) return;
+      waiter.settled = true;
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      this.#granted++;
+      this.#waited++;
+      waiter.resolve(this.#turn());
+    }
+  }
+
+  #next(): Waiter | undefined {
+    const idle = this.#idle.peek();
+    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle.shift();
+    return this.#busy.shift() ?? this.#idle.shift();
+  }
+
+  /** An idle waiter is granted at the latest `idleMaxWaitMs` after it asked even when no turn is released meanwhile. */
+  #armIdleTimer(): void {
+    if (this.#idleTimer !== undefined) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#grant();
+      if (this.#idle.peek() !== undefined) this.#armIdleTimer();
+    }, this.#idleMaxWaitMs);
+    this.#idleTimer.unref?.();
+  }
+
+  #startTicking(): void {
+    if (this.#tickMs <= 0 || this.#timer !== undefined) return;
+    this.#lastTick = this.#now();
+    this.#lastCpu = process.cpuUsage();
+    this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+    this.#timer.unref?.();
+  }
+
+  #stopTicking(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Adjusts the window to the event loop's delay (how late this tick came) and the demand. */
+  #tick(): void {
+    const now = this.#now();
+    const elapsed = now - this.#lastTick;
+    this.#lastTick = now;
+    const cpu = process.cpuUsage(this.#lastCpu);
+    this.#lastCpu = process.cpuUsage();
+    this.adjust(elapsed - this.#tickMs, elapsed > 0 ? (cpu.user + cpu.system) / 1000 / elapsed : 1);
+  }
+
+  /**
+   * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
+   * `loopDelayMs` late while this process used 80 % of a core (`cpuShare`, of the tick; a loop
+   * late while the process hardly ran waited for other processes), raised (×1.5) when requests waited and the loop kept up. Then
+   * grants what the new limit allows.
+   */
+  adjust(loopDelayMs: number, cpuShare = 1): void {
+    // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
+    // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
+    if (loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE) {
+      this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
+    } else if (this.#queuedSinceTick) {
+      this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
+    }
+    this.#queuedSinceTick = this.#busy.peek() !== undefined || this.#idle.peek() !== undefined;
+    this.#grant();
+  }
+}

@@ -1,0 +1,138 @@
+// A poller reading several shards of the scale benchmark's local Kinesis (real AWS SDK client, real
+// HTTP on 127.0.0.1): the memory budget across shards holds and starves no shard; requests wait for
+// a turn in the poller, not in the HTTP agent, so a small socket pool gives no connection timeouts.
+import { Agent } from 'node:http';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { createPoller } from '@streamshare/poller';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BENCH_STREAM_ARN, type KinesisServer, startKinesisServer } from '../bench/lib/kinesis-server.mjs';
+import { PAGE_MEMORY_FACTOR } from '../src/scheduling/memory-budget.js';
+
+let server: KinesisServer;
+beforeAll(async () => {
+  server = await startKinesisServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+function client(sockets: number, connectionTimeout = 5_000): KinesisClient {
+  return new KinesisClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: sockets }),
+      connectionTimeout,
+      requestTimeout: 30_000,
+    }),
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NO_READ_LIMITS = { callsPerSecond: 1_000, bytesPerSecond: 1e12 };
+
+/** Starts `poller`, waits until `done()` reaches `total` (30 s at most), stops it and destroys its client. */
+async function drain(
+  poller: ReturnType<typeof createPoller>,
+  kinesis: KinesisClient,
+  total: number,
+  done: () => number,
+): Promise<void> {
+  const until = Date.now() + 30_000;
+  try {
+    await poller.start();
+    while (done() < total) {
+      if (Date.now() > until) throw new Error(`drained ${done()} of ${total} records within 30 s`);
+      await sleep(20);
+    }
+  } finally {
+    await poller.stop();
+    kinesis.destroy();
+  }
+}
+
+describe('a poller with many shards (local Kinesis server)', () => {
+  it('keeps the pages in hand across shards within maxBufferedBytes, and every shard gets its turn', async () => {
+    const shards = 6;
+    const records = 240;
+    server.setup({ shards, records, pageRecords: 40, recordBytes: 1024 });
+    const budget = 300_000; // two pages of 40 KiB of payload, each counted 3× (PAGE_MEMORY_FACTOR)
+    let inHand = 0;
+    let peakInHand = 0;
+    let waits = 0;
+    let handled = 0;
+    const firstAt = new Map<string, number>();
+    const kinesis = client(16);
+    const poller = createPoller({
+      streamArn: BENCH_STREAM_ARN,
+      kinesisClient: kinesis,
+      checkpointStore: new MemoryCheckpointStore(),
+      codec: 'bytes',
+      readLimits: NO_READ_LIMITS,
+      idleTimeBetweenReadsMs: 50,
+      maxBufferedBytes: budget,
+      handler: async (record: StreamRecord<unknown>) => {
+        if (!firstAt.has(record.shardId)) firstAt.set(record.shardId, handled);
+        handled++;
+        if (handled % 10 === 0) await sleep(1);
+      },
+      observer: {
+        onGetRecords: (_shard, _count, bytes) => {
+          inHand += bytes;
+          peakInHand = Math.max(peakInHand, inHand);
+        },
+        onBatch: (_shard, _result, bytes) => {
+          inHand -= bytes;
+        },
+        onBufferWait: () => {
+          waits++;
+        },
+      },
+    });
+    await drain(poller, kinesis, shards * records, () => handled);
+    expect(handled).toBe(shards * records);
+    // Without the budget all six first pages (240 KiB) are in hand at once.
+    expect(peakInHand).toBeGreaterThan(0);
+    expect(peakInHand * PAGE_MEMORY_FACTOR).toBeLessThanOrEqual(budget);
+    expect(waits).toBeGreaterThan(0);
+    // No starvation: every shard got its first record before half of the backlog was handled.
+    expect(firstAt.size).toBe(shards);
+    for (const at of firstAt.values()) expect(at).toBeLessThan((shards * records) / 2);
+  });
+
+  it('with fewer sockets than shards and a slow endpoint, requests wait for a turn, not in the agent: no connection timeouts', async () => {
+    const shards = 12;
+    const records = 20;
+    server.setup({ shards, records, pageRecords: 10, latencyMs: 150 });
+    const failures: string[] = [];
+    let handled = 0;
+    // Two sockets, a 100 ms connection timeout: a request queued in the agent behind two 150 ms calls times out.
+    const kinesis = client(2, 100);
+    const poller = createPoller({
+      streamArn: BENCH_STREAM_ARN,
+      kinesisClient: kinesis,
+      maxRequestsInFlight: 2,
+      checkpointStore: new MemoryCheckpointStore(),
+      codec: 'bytes',
+      readLimits: NO_READ_LIMITS,
+      idleTimeBetweenReadsMs: 200,
+      handler: () => {
+        handled++;
+      },
+      observer: {
+        onRetry: (_shard, action, error) => failures.push(`${action}: ${error instanceof Error ? error.message : ''}`),
+      },
+    });
+    try {
+      await drain(poller, kinesis, shards * records, () => handled);
+    } finally {
+      server.setup({});
+    }
+    expect(handled).toBe(shards * records);
+    expect(failures).toEqual([]);
+  });
+});

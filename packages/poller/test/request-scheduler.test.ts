@@ -1,0 +1,184 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AbortedError } from '../src/calls/call-with-retries.js';
+import { RequestScheduler, type Turn } from '../src/scheduling/request-scheduler.js';
+import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS, SDK_DEFAULT_SOCKETS } from '../src/scheduling/request-slots.js';
+
+/** A scheduler without timers (tickMs 0) on a hand-moved clock. */
+function scheduler(options: Partial<ConstructorParameters<typeof RequestScheduler>[0]> = {}) {
+  let now = 0;
+  const s = new RequestScheduler({ maxInFlight: 4, minInFlight: 2, tickMs: 0, now: () => now, ...options });
+  return {
+    s,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RequestScheduler', () => {
+  it('lets at most `limit` turns out at once; the others wait and are granted first come, first served', async () => {
+    const { s } = scheduler();
+    expect(s.limit).toBe(2);
+    const order: number[] = [];
+    const turns: Turn[] = [];
+    const asks = Array.from({ length: 6 }, (_, i) =>
+      s.acquire().then((turn) => {
+        order.push(i);
+        turns.push(turn);
+      }),
+    );
+    await flush();
+    expect(order).toEqual([0, 1]);
+    expect(s.stats()).toMatchObject({ inFlight: 2, waiting: 4 });
+    turns[0]?.release();
+    turns[0]?.release(); // a second release does nothing
+    await flush();
+    expect(order).toEqual([0, 1, 2]);
+    for (let i = 1; i < 6; i++) {
+      turns[i]?.release();
+      await flush();
+    }
+    await Promise.all(asks);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(s.stats()).toMatchObject({ inFlight: 0, waiting: 0, granted: 6, waited: 4, peakInFlight: 2 });
+  });
+
+  it('never has more than its limit out, and grants every ask (property: any order of asks and releases)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (steps, max) => {
+          const { s } = scheduler({ maxInFlight: max, minInFlight: 1 });
+          const out: Turn[] = [];
+          let asked = 0;
+          let granted = 0;
+          for (const ask of steps) {
+            if (ask) {
+              asked++;
+              void s.acquire().then((turn) => {
+                granted++;
+                out.push(turn);
+              });
+            } else {
+              out.shift()?.release();
+            }
+            await flush();
+            expect(s.stats().inFlight).toBeLessThanOrEqual(s.limit);
+          }
+          while (out.length > 0) {
+            out.shift()?.release();
+            await flush();
+          }
+          expect(granted).toBe(asked);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('a waiting turn whose signal aborts rejects with AbortedError and gives its place to the next', async () => {
+    const { s } = scheduler({ maxInFlight: 1, minInFlight: 1 });
+    const first = await s.acquire();
+    const stop = new AbortController();
+    const aborted = s.acquire(stop.signal);
+    const next = s.acquire();
+    stop.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortedError);
+    first.release();
+    await expect(next).resolves.toBeDefined();
+    expect(s.stats()).toMatchObject({ inFlight: 1, waiting: 0 });
+    await expect(s.acquire(stop.signal)).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it('serves busy shards before idle ones, and an idle one once it waited idleMaxWaitMs', async () => {
+    const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
+    const held = await s.acquire();
+    const order: string[] = [];
+    const take = (name: string, priority: 'busy' | 'idle') =>
+      s.acquire(undefined, priority).then((turn) => {
+        order.push(name);
+        turn.release();
+      });
+    const idle = take('idle', 'idle');
+    advance(10);
+    const busy1 = take('busy1', 'busy');
+    const busy2 = take('busy2', 'busy');
+    held.release();
+    await Promise.all([idle, busy1, busy2]);
+    expect(order).toEqual(['busy1', 'busy2', 'idle']);
+
+    // An idle turn that waited long enough goes before busy ones.
+    order.length = 0;
+    const held2 = await s.acquire();
+    const late = take('idle', 'idle');
+    advance(1_000);
+    const busy3 = take('busy3', 'busy');
+    held2.release();
+    await Promise.all([late, busy3]);
+    expect(order).toEqual(['idle', 'busy3']);
+  });
+
+  it('sizes the limit to shards × latency ÷ the target interval when turns wait, within min and max', async () => {
+    const { s, advance } = scheduler({ maxInFlight: 200, minInFlight: 4, initialLatencyMs: 100 });
+    for (let i = 0; i < 1024; i++) s.join();
+    // 1 024 shards at 100 ms: 103 turns out at once to read each shard once a second.
+    expect(s.limit).toBe(103);
+    // Latency seen of 300 ms: the floor rises (to the max) once turns wait.
+    for (let i = 0; i < 200; i++) {
+      const turn = await s.acquire();
+      advance(300);
+      turn.release();
+    }
+    void s.acquire();
+    for (let i = 0; i < 103; i++) void s.acquire();
+    s.adjust(0);
+    expect(s.limit).toBe(200);
+    for (let i = 0; i < 1024; i++) s.leave();
+  });
+
+  it('lowers the limit while the event loop falls behind and raises it again while turns wait', async () => {
+    const { s } = scheduler({ maxInFlight: 100, minInFlight: 4, initialLatencyMs: 1 });
+    s.join();
+    const turns: Turn[] = [];
+    for (let i = 0; i < 50; i++) void s.acquire().then((t) => turns.push(t));
+    await flush();
+    expect(s.limit).toBe(4);
+    s.adjust(0); // turns waited, the loop keeps up: ×1.5
+    expect(s.limit).toBe(6);
+    for (let i = 0; i < 20; i++) s.adjust(0);
+    const raised = s.limit;
+    expect(raised).toBeGreaterThan(20);
+    await flush();
+    s.adjust(500); // the loop is half a second late
+    expect(s.limit).toBeLessThan(raised);
+    for (let i = 0; i < 20; i++) s.adjust(500);
+    expect(s.limit).toBe(4);
+    // Late while this process hardly ran (other processes held the CPU): not lowered.
+    for (let i = 0; i < 3; i++) s.adjust(0);
+    const before = s.limit;
+    s.adjust(500, 0.1);
+    expect(s.limit).toBeGreaterThanOrEqual(before);
+    for (const t of turns) t.release();
+    s.leave();
+  });
+});
+
+describe('maxRequestsInFlight', () => {
+  it('is the configured value, else the client sockets less those of the listing', () => {
+    expect(maxRequestsInFlight(7, true)).toBe(7);
+    expect(maxRequestsInFlight(undefined, true)).toBe(POLLER_KINESIS_SOCKETS - 2);
+    expect(maxRequestsInFlight(undefined, false)).toBe(SDK_DEFAULT_SOCKETS - 2);
+  });
+
+  it('refuses what is not a positive integer with INVALID_OPTION naming the option', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => maxRequestsInFlight(bad, true)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('maxRequestsInFlight') }),
+      );
+    }
+  });
+});
