@@ -115,6 +115,7 @@ describe('MemoryBudget', () => {
         async (steps) => {
           const budget = new MemoryBudget(100);
           const held: BudgetHold[] = [];
+          const sizes = new Map<BudgetHold, number>();
           let asked = 0;
           let granted = 0;
           for (const step of steps) {
@@ -123,12 +124,16 @@ describe('MemoryBudget', () => {
               void budget.reserve(step).then((hold) => {
                 granted++;
                 held.push(hold);
+                sizes.set(hold, step);
               });
             } else {
               held.shift()?.release();
             }
             await flush();
-            if (held.length > 1) expect(budget.held).toBeLessThanOrEqual(100);
+            // Over the budget only by one page granted when nothing else was held (pages of 0 bytes
+            // may join it: they add nothing).
+            const largest = Math.max(0, ...held.map((hold) => sizes.get(hold) ?? 0));
+            if (held.length > 1) expect(budget.held).toBeLessThanOrEqual(Math.max(100, largest));
           }
           while (held.length > 0 || granted < asked) {
             held.shift()?.release();
@@ -138,7 +143,7 @@ describe('MemoryBudget', () => {
           expect(budget.held).toBe(0);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 100, examples: [[[0, 101, 0]]] },
     );
   });
 });
