@@ -110,6 +110,8 @@ export interface SubscribeServerStats {
   /** Sessions (connections) that carried a SubscribeToShard stream and are still open. */
   readonly subscriptionSessionsOpen: number;
   readonly forwarded: number;
+  /** `SubscribeToShardEvent` messages written whole (flow control let them out), over all subscriptions. */
+  readonly eventsWritten: number;
 }
 
 /** A running server from {@link startSubscribeServer}. */
@@ -121,6 +123,8 @@ export interface SubscribeServer {
   readonly calls: readonly SubscribeCall[];
   /** Queues scripts: each SubscribeToShard call takes the next one (then the default script). */
   enqueue(...scripts: SubscribeScript[]): void;
+  /** Drops the scripts still queued (between tests). */
+  discardQueued(): void;
   stats(): SubscribeServerStats;
   /** Waits until `predicate(stats())` holds (polls every 10 ms), or throws after `timeoutMs`. */
   waitFor(predicate: (stats: SubscribeServerStats) => boolean, timeoutMs?: number): Promise<SubscribeServerStats>;
@@ -187,6 +191,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
   let streamsOpen = 0;
   let subscriptionsOpen = 0;
   let forwarded = 0;
+  let eventsWritten = 0;
   let closed = false;
 
   /** One Kinesis JSON call to kinesis-mock, signed as the subscriber (kinesis-mock reads only the key id). */
@@ -325,6 +330,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
           const bytes = shardEventMessage(event);
           if ((step.splitInto ?? 1) > 1) await writeSplit(stream, bytes, step.splitInto ?? 1);
           else await write(stream, bytes);
+          eventsWritten++;
           break;
         }
       }
@@ -385,6 +391,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
             ...(shardEnded ? { ChildShards: page.ChildShards ?? [] } : {}),
           }),
         );
+        eventsWritten++;
         lastSent = Date.now();
       }
       if (shardEnded) return 'end';
@@ -487,6 +494,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
     subscriptionsOpen,
     subscriptionSessionsOpen: subscriptionSessions.size,
     forwarded,
+    eventsWritten,
   });
 
   return {
@@ -495,6 +503,9 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
     calls,
     enqueue: (...scripts) => {
       queue.push(...scripts);
+    },
+    discardQueued: () => {
+      queue.length = 0;
     },
     stats,
     async waitFor(predicate, timeoutMs = 5000) {
