@@ -1,8 +1,8 @@
-import { KinesisClient, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttp2Handler } from '@smithy/node-http-handler';
+import { type KinesisClient, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { processBatch, type StreamRecord } from '@streamshare/core';
 import {
   CONSUMER_ACCOUNT,
+  kinesisHttp2Client,
   putRecords,
   type ScriptedRecord,
   type SubscribeServer,
@@ -31,13 +31,7 @@ const shardEnd = { kind: 'event', continuation: null, childShards: [child] } as 
 const record = (data: string, sequenceNumber: string): ScriptedRecord => ({ data, partitionKey: 'k', sequenceNumber });
 
 function h2Client(): KinesisClient {
-  return new KinesisClient({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CONSUMER_ACCOUNT, secretAccessKey: 'test' },
-    maxAttempts: 1,
-    requestHandler: new NodeHttp2Handler({ requestTimeout: 0 }),
-  });
+  return kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
 }
 
 interface Run {
@@ -270,23 +264,12 @@ describe('subscribeShard', () => {
   it('the stop signal ends a waiting and an open subscription', async () => {
     server.enqueue({ kind: 'steps', steps: [{ kind: 'event', continuation: '60' }], end: 'hang' });
     const stop = new AbortController();
-    const pages: SubscriptionPage[] = [];
-    const reading = (async () => {
-      for await (const page of subscribeShard({
-        client: h2Client(),
-        consumerArn,
-        streamArn,
-        shardId,
-        region: 'us-east-1',
-        position: { kind: 'start', startingPosition: 'LATEST' },
-        signal: stop.signal,
-      }))
-        pages.push(page);
-    })();
+    const reading = read({ kind: 'start', startingPosition: 'LATEST' }, { signal: stop.signal });
     await server.waitFor((stats) => stats.subscriptionsOpen === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     stop.abort();
-    await reading;
+    const { pages, error } = await reading;
+    expect(error).toBeUndefined();
     expect(pages).toHaveLength(1);
   });
 

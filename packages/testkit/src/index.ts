@@ -22,7 +22,7 @@ export {
 } from './fault-proxy/fault-proxy.js';
 export { errorAnswer, FAULT_KINDS, type FaultKind, type FaultRule, type RequestFacts } from './fault-proxy/faults.js';
 export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
-export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
+export { type KinesisClientOptions, kinesisClient, kinesisHttp2Client } from './kinesis/client.js';
 export {
   corruptMessageCrc,
   decodeEventMessage,

@@ -1,5 +1,5 @@
 import {
-  KinesisClient,
+  type KinesisClient,
   KMSAccessDeniedException,
   ListShardsCommand,
   RegisterStreamConsumerCommand,
@@ -8,11 +8,11 @@ import {
   type SubscribeToShardEvent,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import {
   CONSUMER_ACCOUNT,
   createStream,
   kinesisClient,
+  kinesisHttp2Client,
   PRODUCER_ACCOUNT,
   putRecords,
   type SubscribeServer,
@@ -26,13 +26,7 @@ let sequences: string[];
 const shardId = 'shardId-000000000000';
 
 function h2Client(): KinesisClient {
-  return new KinesisClient({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CONSUMER_ACCOUNT, secretAccessKey: 'test' },
-    maxAttempts: 1,
-    requestHandler: new NodeHttp2Handler({ requestTimeout: 0 }),
-  });
+  return kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
 }
 
 interface Outcome {
@@ -170,8 +164,8 @@ describe('startSubscribeServer with the real SDK (NodeHttp2Handler)', () => {
     expect((error as Error).message).toMatch(/checksum|crc/i);
   });
 
-  it.each(['drop', 'reset'] as const)(
-    'a %s ends for await normally, with no error (like the 5-minute end)',
+  it.each(['end', 'drop', 'reset'] as const)(
+    'a stream %s ends for await normally, with no error, and closes the session (no abort needed)',
     async (end) => {
       server.enqueue({ kind: 'steps', steps: [{ kind: 'event', continuation: '1' }], end });
       const { events, error } = await drain(await subscribe());

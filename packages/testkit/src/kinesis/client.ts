@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_REGION } from './accounts.js';
 
 /** Options of {@link kinesisClient}. */
@@ -42,5 +42,23 @@ export function kinesisClient(options: KinesisClientOptions): KinesisClient {
       connectionTimeout: 5000,
       requestTimeout: 30_000,
     }),
+  });
+}
+
+/**
+ * A real {@link KinesisClient} over HTTP/2 (`NodeHttp2Handler`, the Kinesis client's default handler,
+ * without a request timeout: a subscription lasts minutes) acting as `account`, for SubscribeToShard
+ * through {@link startSubscribeServer}'s endpoint. Same credentials as {@link kinesisClient}.
+ */
+export function kinesisHttp2Client(options: KinesisClientOptions): KinesisClient {
+  if (options.account === undefined && options.credentials === undefined) {
+    throw new Error('kinesisHttp2Client: give `account` (a 12-digit account id) or `credentials`');
+  }
+  return new KinesisClient({
+    endpoint: options.endpoint,
+    region: options.region ?? DEFAULT_REGION,
+    credentials: options.credentials ?? { accessKeyId: options.account!, secretAccessKey: 'test' },
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: new NodeHttp2Handler({ requestTimeout: 0 }),
   });
 }
