@@ -1,4 +1,4 @@
-import { type KinesisClient, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, RegisterStreamConsumerCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { processBatch, type StreamRecord } from '@streamshare/core';
 import {
   CONSUMER_ACCOUNT,
@@ -7,6 +7,7 @@ import {
   type ScriptedRecord,
   type SubscribeServer,
   startSubscribeServer,
+  waitForStreamActive,
 } from '@streamshare/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadPosition } from '../src/reader/position.js';
@@ -142,6 +143,64 @@ describe('subscribeShard', () => {
       expect(call.startingPosition.Type).toBe('AFTER_SEQUENCE_NUMBER');
       expect(written.map((w) => w.sequenceNumber)).toContain(call.startingPosition.SequenceNumber);
     }
+  });
+
+  it('live shard end after a real SplitShard: the records, then the last page with kinesis-mock ChildShards', async () => {
+    const splitStream = await producerStream('efo-split', 1);
+    const producer = producerClient();
+    const registered = await producer.send(
+      new RegisterStreamConsumerCommand({ StreamARN: splitStream, ConsumerName: 'split-reader' }),
+    );
+    await putRecords(
+      producer,
+      splitStream,
+      Array.from({ length: 3 }, (_, i) => ({ data: `p${i}`, partitionKey: 'k' })),
+    );
+    await producer.send(
+      new SplitShardCommand({ StreamARN: splitStream, ShardToSplit: shardId, NewStartingHashKey: '2'.repeat(38) }),
+    );
+    await waitForStreamActive(producer, splitStream);
+    server.enqueue({ kind: 'live', heartbeatMs: 50 });
+    const run = await read(
+      { kind: 'start', startingPosition: 'TRIM_HORIZON' },
+      { consumerArn: registered.Consumer?.ConsumerARN ?? '', streamArn: splitStream },
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.data).toEqual(['p0', 'p1', 'p2']);
+    const last = run.pages.at(-1);
+    expect(last?.continuation).toBeUndefined();
+    expect(last?.childShards?.map((c) => c.ParentShards)).toEqual([[shardId], [shardId]]);
+  });
+
+  it("an empty shard: the heartbeats' continuation (the shard's first sequence number) loses no record written later", async () => {
+    const emptyStream = await producerStream('efo-empty', 1);
+    const producer = producerClient();
+    const registered = await producer.send(
+      new RegisterStreamConsumerCommand({ StreamARN: emptyStream, ConsumerName: 'empty-reader' }),
+    );
+    server.enqueue({ kind: 'live', endAfterMs: 200, heartbeatMs: 50 }, { kind: 'live', heartbeatMs: 50 });
+    const first = server.calls.length;
+    let putting: Promise<unknown> | undefined;
+    const run = await read(
+      { kind: 'start', startingPosition: 'TRIM_HORIZON' },
+      {
+        consumerArn: registered.Consumer?.ConsumerARN ?? '',
+        streamArn: emptyStream,
+        stopAfter: 2,
+        onPage: async () => {
+          // Written once the first subscription (heartbeats only) has ended.
+          putting ??= new Promise((resolve) => setTimeout(resolve, 400)).then(() =>
+            putRecords(producer, emptyStream, [
+              { data: 'e0', partitionKey: 'k' },
+              { data: 'e1', partitionKey: 'k' },
+            ]),
+          );
+        },
+      },
+    );
+    await putting;
+    expect(run.data).toEqual(['e0', 'e1']);
+    expect(server.calls[first + 1]?.startingPosition.Type).toBe('AFTER_SEQUENCE_NUMBER');
   });
 
   it.each(['end', 'reset', 'drop'] as const)(
