@@ -9,6 +9,7 @@ import { backoffDelay } from '@streamshare/core/internal';
 import { describe, expect, it } from 'vitest';
 import { hostileThrownValues } from '../../core/test/fixtures/hostile-thrown.js';
 import {
+  checkConsumerArn,
   continuationStartingPosition,
   RESOURCE_IN_USE_BACKOFF,
   readShardEvent,
@@ -107,5 +108,26 @@ describe('subscriptionVerdict', () => {
     for (const make of Object.values(hostileThrownValues)) {
       expect(() => subscriptionVerdict(make(), context)).not.toThrow();
     }
+  });
+});
+
+describe('checkConsumerArn', () => {
+  const consumerArn = `${streamArn}/consumer/efo:1700000000`;
+  it('takes a consumer of the stream read', () => {
+    expect(checkConsumerArn(consumerArn, streamArn)).toMatchObject({ consumerName: 'efo', streamArn });
+  });
+  it('refuses a malformed ARN, naming the setting', () => {
+    expect(() => checkConsumerArn(streamArn, streamArn)).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONSUMER_ARN', message: expect.stringContaining('consumerArn: ') }),
+    );
+    expect(() => checkConsumerArn(42, streamArn, '--consumer-arn')).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONSUMER_ARN', message: expect.stringContaining('--consumer-arn: ') }),
+    );
+  });
+  it("refuses another stream's consumer", () => {
+    const other = 'arn:aws:kinesis:us-east-1:999900009999:stream/payments';
+    expect(() => checkConsumerArn(consumerArn, other)).toThrow(
+      expect.objectContaining({ code: 'CONSUMER_STREAM_MISMATCH', message: expect.stringContaining(other) }),
+    );
   });
 });
