@@ -258,6 +258,16 @@ describe('subscribeShard', () => {
     expect(server.calls[first + 1]?.startingPosition).toEqual({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '30' });
   });
 
+  it('a subscription that never sends its first event: aborted after silenceMs and made again', async () => {
+    server.enqueue(
+      { kind: 'steps', steps: [], end: 'hang', initialResponse: false },
+      { kind: 'steps', steps: [shardEnd] },
+    );
+    const run = await read({ kind: 'start', startingPosition: 'LATEST' }, { silenceMs: 300 });
+    expect(run.error).toBeUndefined();
+    expect(run.resubscribes).toEqual(['silent']);
+  });
+
   it('a slow handler is not taken for a silent stream', async () => {
     server.enqueue({
       kind: 'steps',

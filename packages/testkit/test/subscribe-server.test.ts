@@ -186,6 +186,22 @@ describe('startSubscribeServer with the real SDK (NodeHttp2Handler)', () => {
     await server.waitFor((stats) => stats.subscriptionsOpen === 0 && stats.subscriptionSessionsOpen === 0);
   });
 
+  it('send() resolves only once a first event came; aborted before one, it resolves with an empty event stream', async () => {
+    server.enqueue({ kind: 'steps', steps: [], end: 'hang', initialResponse: false });
+    const controller = new AbortController();
+    const sent = subscribe({ Type: 'LATEST' }, controller.signal);
+    const raced = await Promise.race([
+      sent.then(() => 'resolved'),
+      new Promise((r) => setTimeout(() => r('waiting'), 400)),
+    ]);
+    expect(raced).toBe('waiting');
+    controller.abort();
+    // Aborted before any event, send() resolves all the same, with an event stream that yields nothing.
+    const outcome = await drain(await sent);
+    expect(outcome).toEqual({ events: [] });
+    await server.waitFor((stats) => stats.subscriptionsOpen === 0 && stats.subscriptionSessionsOpen === 0);
+  });
+
   it('a silent stream stays open (no SDK idle timeout with requestTimeout 0); an abort then ends for await with no error', async () => {
     server.enqueue({ kind: 'steps', steps: [], end: 'hang' });
     const controller = new AbortController();

@@ -66,8 +66,16 @@ export type SubscribeStep =
 export type SubscribeScript =
   /** Answer with an HTTP error (no event stream), as AWS does for a subscription within 5 s of the last. */
   | { readonly kind: 'reject'; readonly status?: number; readonly type: string; readonly message?: string }
-  /** Play these steps after the initial response, then end the stream as `end` says (default `'end'`). */
-  | { readonly kind: 'steps'; readonly steps: readonly SubscribeStep[]; readonly end?: SubscriptionEnd }
+  /**
+   * Play these steps after the initial response, then end the stream as `end` says (default `'end'`).
+   * `initialResponse: false` leaves out the `initial-response` event (the SDK's `send()` waits for a first event).
+   */
+  | {
+      readonly kind: 'steps';
+      readonly steps: readonly SubscribeStep[];
+      readonly end?: SubscriptionEnd;
+      readonly initialResponse?: boolean;
+    }
   /**
    * Serve the shard's records from kinesis-mock (GetShardIterator at the starting position, then
    * GetRecords), an event per page with records and an empty event each `heartbeatMs`, until
@@ -435,7 +443,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
       'content-type': 'application/vnd.amazon.eventstream',
       'x-amzn-requestid': `subscribe-${calls.length}`,
     });
-    await write(stream, initialResponseMessage());
+    if (script.kind !== 'steps' || script.initialResponse !== false) await write(stream, initialResponseMessage());
     let end: SubscriptionEnd;
     if (script.kind === 'steps') {
       await playSteps(stream, script.steps);
