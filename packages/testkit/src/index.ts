@@ -22,7 +22,17 @@ export {
 } from './fault-proxy/fault-proxy.js';
 export { errorAnswer, FAULT_KINDS, type FaultKind, type FaultRule, type RequestFacts } from './fault-proxy/faults.js';
 export { CONSUMER_ACCOUNT, DEFAULT_REGION, PRODUCER_ACCOUNT, streamArnOf } from './kinesis/accounts.js';
-export { type KinesisClientOptions, kinesisClient } from './kinesis/client.js';
+export { type KinesisClientOptions, kinesisClient, kinesisHttp2Client } from './kinesis/client.js';
+export {
+  corruptMessageCrc,
+  decodeEventMessage,
+  exceptionMessage,
+  initialResponseMessage,
+  shardEventMessage,
+  type WireChildShard,
+  type WireRecord,
+  type WireShardEvent,
+} from './kinesis/event-stream.js';
 export {
   type KinesisMock,
   type KinesisMockOptions,
@@ -39,6 +49,18 @@ export {
   type StreamRef,
   waitForStreamActive,
 } from './kinesis/streams.js';
+export {
+  type ScriptedRecord,
+  type SubscribeCall,
+  type SubscribeScript,
+  type SubscribeServer,
+  type SubscribeServerOptions,
+  type SubscribeServerStats,
+  type SubscribeStep,
+  type SubscriptionEnd,
+  startSubscribeServer,
+  streamArnOfConsumer,
+} from './kinesis/subscribe-server.js';
 export { consoleTestKinesisEvent, referenceKinesisEvent } from './lambda/kinesis-events.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';
 export {

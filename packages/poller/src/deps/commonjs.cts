@@ -19,6 +19,7 @@ export {
   GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
+  SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 export { NodeHttpHandler } from '@smithy/node-http-handler';
 export { pino } from 'pino';

@@ -1,0 +1,4 @@
+export * from './consumer-option.js';
+export * from './decide.js';
+export * from './position.js';
+export * from './subscribe-shard.js';
