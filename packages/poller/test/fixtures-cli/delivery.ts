@@ -9,7 +9,12 @@ export interface Delivered {
   readonly data: unknown;
 }
 
-/** The lines of the handler's output file (a torn last line, impossible with fsync'd writes, is an error). */
+/**
+ * The complete lines of the handler's output file. A last line without its newline is a write in
+ * progress, seen by a read while the handler appends (Linux does not make a read atomic against a
+ * write to a regular file): it is left for the next read. A torn line anywhere else (one write
+ * syscall per line, fsync'd, cannot be cut by SIGKILL) fails JSON.parse: an error.
+ */
 export function readDelivered(file: string): Delivered[] {
   let text: string;
   try {
@@ -17,7 +22,8 @@ export function readDelivered(file: string): Delivered[] {
   } catch {
     return [];
   }
-  return text
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Delivered);
