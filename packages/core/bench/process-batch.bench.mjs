@@ -48,7 +48,10 @@ function codecOnly(records) {
 }
 
 async function measure(name, records, options, { target, handler = noop, rounds = 15, extra = {} }) {
-  for (let i = 0; i < 5; i++) await processBatch(records, handler, options); // warm-up
+  // Warm-up long enough for V8 to finish optimizing the walk: with 5 batches, the median of 15
+  // rounds was bimodal across processes (about 11M or 35M rec/s for the same build), as the
+  // optimized code arrived before or during the measured rounds.
+  for (let i = 0; i < 50; i++) await processBatch(records, handler, options);
   const rates = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
