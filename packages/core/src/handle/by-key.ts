@@ -18,7 +18,7 @@ import { type Lane, LaneHeap } from './lane-heap.js';
  * when aggregates are expanded) is a barrier: it runs once everything before it settled, and nothing
  * after it starts until it is dead-lettered.
  *
- * Every unit is read up front (the keys must be known: `Units.readAll`); each is decoded, and its
+ * Every unit is read up front, keeping its bytes and place (the keys must be known: `Units.keep`); each is decoded, and its
  * record built, at its turn (`Units.seek`). `walk()`
  * starts what may start (the handler's first attempt is called from there) and is called again as
  * units settle; it gives the promise of the walk's end.
