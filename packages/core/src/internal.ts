@@ -53,6 +53,11 @@ export type {
 } from './batch/types.js';
 export { compareCheckpoints, describeCheckpoint, validateCheckpoint } from './checkpoint/compare.js';
 export { type DirectoryLockInfo, readDirectoryLock } from './checkpoint/lock-holder.js';
+export {
+  type ReplaceStep,
+  type ReplaceStreamFilesOptions,
+  replaceStreamFiles,
+} from './checkpoint/replace-stream.js';
 export { resolveCodec } from './codec/resolve-codec.js';
 export { ENVELOPE_TYPE, fromEnvelope, toEnvelope, toEnvelopeJson } from './envelope/envelope.js';
 export { jsonNestsDeeperThan, MAX_INLINED_JSON_DEPTH } from './envelope/json-depth.js';
