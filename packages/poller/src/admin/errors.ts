@@ -10,6 +10,8 @@ export type CheckpointAdminErrorCode =
   | 'LEASE_CHANGED'
   /** KCL workers still hold live leases in the KCL table: the import is refused. */
   | 'KCL_LEASES_LIVE'
+  /** Keeping or replacing a checkpoint directory's files failed (they read as the old or the new state). */
+  | 'DIRECTORY_WRITE_FAILED'
   /** A DynamoDB call on the KCL table or the lease table failed, or the table is not what was expected. */
   | 'TABLE_CALL_FAILED';
 

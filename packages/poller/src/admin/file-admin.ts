@@ -1,7 +1,14 @@
-import { readdir, readFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Checkpoint, CheckpointLockedError, FileCheckpointStore } from '@streamshare/core';
-import { compareCheckpoints, describeThrown, readDirectoryLock, readThrownProperty } from '@streamshare/core/internal';
+import { type Checkpoint, CheckpointLockedError, FileCheckpointStore, StreamshareError } from '@streamshare/core';
+import {
+  compareCheckpoints,
+  describeThrown,
+  readDirectoryLock,
+  readThrownProperty,
+  replaceStreamFiles,
+} from '@streamshare/core/internal';
 import { isInstance } from '../errors/instance.js';
 import { CheckpointAdminError } from './errors.js';
 import type { ShardRow } from './shard-row.js';
@@ -10,7 +17,7 @@ import type { ShardRow } from './shard-row.js';
 export interface Replaced {
   /** Every shard's checkpoint before. */
   readonly before: ReadonlyMap<string, Checkpoint>;
-  /** The stream's former files, moved aside (empty when nothing changed). */
+  /** Copies of the stream's former files, kept beside them (empty when nothing changed). */
   readonly backups: readonly string[];
 }
 
@@ -89,9 +96,11 @@ export class FileStoreAdmin {
   /**
    * Sets checkpoints of a stream, backwards too: takes the directory's lock (refused with
    * `DIRECTORY_LOCKED` while a live process holds it: a file store cannot fence its writer), reads
-   * every shard's checkpoint, moves the stream's files aside (kept, named in the result) and writes
-   * them again with the new checkpoints, then releases the lock. A crash in between leaves the
-   * checkpoints in the files moved aside.
+   * every shard's checkpoint, keeps the stream's files as they are under a second name (a hard link,
+   * a copy where links cannot be made: named in the result), then replaces them with core's
+   * `replaceStreamFiles`, then releases the lock. Crash-safe: a crash (SIGKILL, power loss) at any
+   * point leaves files that read as every shard's old checkpoint or every shard's new one, never
+   * none (see `replaceStreamFiles` for the steps and why); running it again completes it.
    */
   async replace(streamArn: string, writes: ReadonlyMap<string, Checkpoint>): Promise<Replaced> {
     const store = new FileCheckpointStore({ directory: this.directory });
@@ -104,6 +113,7 @@ export class FileStoreAdmin {
       throw error;
     }
     try {
+      // A store that only reads: nothing of the stream is cached as written when its files are replaced.
       const before = new Map(Object.entries(await store.getAll(streamArn)));
       const after = new Map(before);
       for (const [shardId, checkpoint] of writes) after.set(shardId, checkpoint);
@@ -114,19 +124,56 @@ export class FileStoreAdmin {
       if (!changed) return { before, backups: [] };
       const stamp = new Date(this.#now()).toISOString().replace(/[:.]/g, '-');
       const backups: string[] = [];
-      for (const path of [store.fileOf(streamArn), store.journalOf(streamArn)]) {
-        const aside = `${path}.before-set-${stamp}`;
-        try {
-          await rename(path, aside);
-          backups.push(aside);
-        } catch (error) {
-          if (readThrownProperty(error, 'code') !== 'ENOENT') throw error;
+      try {
+        for (const path of [store.fileOf(streamArn), store.journalOf(streamArn)]) {
+          const kept = await keepAs(path, `${path}.before-set-${stamp}`);
+          if (kept !== undefined) backups.push(kept);
         }
+        killAtStep('backed-up');
+        await replaceStreamFiles(store.fileOf(streamArn), streamArn, after, { onStep: killAtStep });
+      } catch (error) {
+        if (isInstance(error, StreamshareError)) throw error;
+        throw new CheckpointAdminError(
+          'DIRECTORY_WRITE_FAILED',
+          `could not set the checkpoints of ${streamArn} in ${this.directory}: ${describeThrown(error)}. The files still read as every shard's former checkpoint, or every shard's new one (streamshare checkpoints list tells which); run it again`,
+          { cause: error },
+        );
       }
-      await Promise.all([...after].map(([shardId, checkpoint]) => store.put(streamArn, shardId, checkpoint)));
       return { before, backups };
     } finally {
       await store.close();
     }
   }
+}
+
+/**
+ * Keeps a file as it is under a second name: a hard link (the store renames new files over its
+ * files, never writes them in place, so the link keeps the old content), or a copy where the file
+ * system has no links. Undefined when there is no file.
+ */
+async function keepAs(path: string, kept: string): Promise<string | undefined> {
+  try {
+    await link(path, kept);
+    return kept;
+  } catch (error) {
+    const code = readThrownProperty(error, 'code');
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EEXIST') throw error;
+  }
+  try {
+    await copyFile(path, kept, constants.COPYFILE_EXCL);
+    return kept;
+  } catch (error) {
+    if (readThrownProperty(error, 'code') === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * For the crash-safety tests only: once the step STREAMSHARE_TEST_SET_KILL_AT names is done
+ * (`backed-up`, or a step of `replaceStreamFiles`), the process ends with SIGKILL, as a crash there
+ * would. Nothing happens when the variable is not set.
+ */
+function killAtStep(step: string): void {
+  if (process.env.STREAMSHARE_TEST_SET_KILL_AT === step) process.kill(process.pid, 'SIGKILL');
 }
