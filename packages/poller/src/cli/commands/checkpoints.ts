@@ -1,5 +1,6 @@
 import { StreamshareError } from '@streamshare/core';
 import { type Applied, applyToDirectory, applyToLeaseTable, type CheckpointWrite } from '../../admin/apply.js';
+import { planSet } from '../../admin/set-plan.js';
 import { parseSetTarget } from '../../admin/set-target.js';
 import { checkpointText, formatRows, formatTable, rowJson, type ShardRow } from '../../admin/shard-row.js';
 import { isInstance } from '../../errors/instance.js';
@@ -60,12 +61,18 @@ export const SET_FLAGS: readonly FlagDefinition[] = [
     description:
       "Lease table: take the leases of live workers away all the same. They are fenced through the lease counter: each one's next checkpoint is refused (LEASE_LOST).",
   },
-  { name: 'json', type: 'boolean', description: 'Print what was set as JSON.' },
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    description:
+      'Write nothing: print the table of what would change (each shard before and after) and what the set would check first.',
+  },
+  { name: 'json', type: 'boolean', description: 'Print what was set (or would be, with --dry-run) as JSON.' },
   HELP_FLAG,
 ];
 
 const FOOTER = [
-  'Exit codes: 0 done; 1 refused (a live worker holds a lease, a process holds the checkpoint directory) or',
+  'Exit codes: 0 done (or dry run printed); 1 refused (a live worker holds a lease, a process holds the checkpoint directory) or',
   'a DynamoDB or file system failure; 2 bad flag.',
   'AWS_REGION (else the region of --stream-arn) and AWS_ENDPOINT_URL_DYNAMODB are honoured for --lease-table.',
 ].join('\n');
@@ -75,6 +82,7 @@ const USAGE = [
   '  streamshare checkpoints list [--checkpoint-dir DIR | --lease-table NAME] [--stream-arn ARN] [--json]',
   '  streamshare checkpoints set --stream-arn ARN --to trim-horizon|latest|TIME|SEQUENCE [--shard ID ...]',
   '                              [--checkpoint-dir DIR | --lease-table NAME [--failover-ms N] [--force]]',
+  '                              [--dry-run] [--json]',
   '',
   'list: per stream and shard, the checkpoint (a sequence number with its sub-sequence number, or',
   'TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END), the lease owner and how long ago it renewed the lease',
@@ -84,7 +92,9 @@ const USAGE = [
   'set: replays or skips. Refused while a live worker holds a shard\u2019s lease (the message names it and',
   'the lease\u2019s age) unless --force, which fences that worker out through the lease counter; refused',
   'while a process holds the checkpoint directory (stop it first: a file store cannot be fenced).',
-  'A directory\u2019s former files are kept beside it (named in the output).',
+  'A directory\u2019s former files are kept beside it (named in the output); its files are replaced so that',
+  'a crash at any point leaves every shard\u2019s old checkpoint or every shard\u2019s new one (run set again).',
+  'With --dry-run nothing is written: the table of each shard\u2019s checkpoint before and after is printed.',
 ].join('\n');
 
 function help(): string {
@@ -161,6 +171,11 @@ export function formatApplied(applied: readonly Applied[]): string {
   );
 }
 
+/** A shard of `checkpoints set --json`. */
+function appliedJson(a: Applied): Record<string, unknown> {
+  return { shardId: a.shardId, before: a.before ?? null, after: a.after, fencedWorker: a.fenced ?? null };
+}
+
 async function set(argv: readonly string[], io: CliIo): Promise<number> {
   const raw = readFlags(SET_FLAGS, argv, io.env);
   if (raw.switches.has('help')) {
@@ -191,6 +206,7 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
     );
   }
   const failoverMs = failoverFlag ? parseInteger(failoverFlag, 1, 3_600_000) : SET_FAILOVER_DEFAULT_MS;
+  const dryRun = raw.switches.has('dry-run');
 
   let applied: Applied[];
   let backups: readonly string[] = [];
@@ -210,6 +226,21 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
         checkpoint: target.checkpoint,
         parentShardIds: parents.get(shardId) ?? [],
       }));
+      if (dryRun) {
+        const plan = planSet(known, writes, { store: store.kind, force, failoverMs });
+        if (raw.switches.has('json')) {
+          io.stdout.write(
+            `${JSON.stringify({ dryRun: true, streamArn, set: plan.rows.map(appliedJson), notes: plan.notes }, null, 2)}\n`,
+          );
+          return 0;
+        }
+        io.stdout.write(formatApplied(plan.rows));
+        for (const note of plan.notes) io.stdout.write(`note: ${note}\n`);
+        io.stdout.write(
+          `dry run: nothing written; run again without --dry-run to set ${plan.rows.length} shard(s) of ${streamArn} (${plan.changing} would change)\n`,
+        );
+        return 0;
+      }
       if (store.kind === 'file') {
         ({ applied, backups } = await applyToDirectory(store.admin, streamArn, writes));
       } else {
@@ -226,9 +257,7 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
     return refusal(io, 'checkpoints', error);
   }
   if (raw.switches.has('json')) {
-    io.stdout.write(
-      `${JSON.stringify({ streamArn, set: applied.map((a) => ({ shardId: a.shardId, before: a.before ?? null, after: a.after, fencedWorker: a.fenced ?? null })), backups }, null, 2)}\n`,
-    );
+    io.stdout.write(`${JSON.stringify({ streamArn, set: applied.map(appliedJson), backups }, null, 2)}\n`);
     return 0;
   }
   io.stdout.write(formatApplied(applied));
