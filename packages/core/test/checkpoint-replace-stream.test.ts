@@ -124,6 +124,24 @@ describe('replaceStreamFiles', () => {
     ]);
   });
 
+  it('keeps any shard id, __proto__ included', async () => {
+    const store = new FileCheckpointStore({ directory: dir });
+    await store.put(STREAM, '__proto__', at(10));
+    await store.put(STREAM, '__proto__', at(11));
+    await store.close();
+    const next = Object.fromEntries([
+      ['__proto__', at(2)],
+      ['constructor', at(3)],
+    ]);
+    const seen = await replaceWatching(dir, next);
+    expect(seen.map((s) => s.step)).toEqual(['folded', 'journal-emptied', 'replaced']);
+    expect(seen[0]!.read).toEqual(Object.fromEntries([['__proto__', at(11)]]));
+    expect(Object.entries(await readNow(dir))).toEqual([
+      ['__proto__', at(2)],
+      ['constructor', at(3)],
+    ]);
+  });
+
   it('refuses a corrupt snapshot and a malformed checkpoint, writing nothing', async () => {
     const store = new FileCheckpointStore({ directory: dir });
     await store.put(STREAM, shard(0), at(10));
@@ -164,7 +182,9 @@ describe('replaceStreamFiles', () => {
           for (const [n, seq] of puts) {
             const id = shard(n);
             const known = old[id];
-            const value = at(Math.max(seq, known === undefined ? 0 : Number((known as { sequenceNumber: string }).sequenceNumber) + 1));
+            const value = at(
+              Math.max(seq, known === undefined ? 0 : Number((known as { sequenceNumber: string }).sequenceNumber) + 1),
+            );
             await store.put(STREAM, id, value);
             old[id] = value;
           }
