@@ -22,9 +22,10 @@ export interface Replaced {
 }
 
 /**
- * Tool access to a checkpoint directory of `FileCheckpointStore` (through its public methods only):
- * lists every stream's checkpoints with the process holding the directory, and replaces checkpoints
- * (going back included) while holding the directory's lock.
+ * Tool access to a checkpoint directory of `FileCheckpointStore` (its public methods, and core's
+ * `replaceStreamFiles` to go backwards): lists every stream's checkpoints with the process holding
+ * the directory, and replaces checkpoints (going back included, crash-safe) while holding the
+ * directory's lock.
  */
 export class FileStoreAdmin {
   readonly directory: string;
