@@ -65,9 +65,7 @@ export async function replaceStreamFiles(
     const wanted = validateCheckpoint(checkpoint, `checkpoint of ${shardId} in ${streamArn}`);
     const stored = disk.shards.get(shardId);
     shards[shardId] =
-      stored !== undefined && compareCheckpoints(stored, wanted) === 0
-        ? stored
-        : { ...wanted, updatedAt };
+      stored !== undefined && compareCheckpoints(stored, wanted) === 0 ? stored : { ...wanted, updatedAt };
   }
   const sync = () => syncDirectory(dirname(path));
   const journal = journalPath(path);
