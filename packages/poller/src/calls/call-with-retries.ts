@@ -1,5 +1,5 @@
 import type { StreamshareError } from '@streamshare/core';
-import { type BackoffOptions, type RetryVerdict, retryCall } from '@streamshare/core/internal';
+import { type BackoffOptions, type RetryCallOptions, type RetryVerdict, retryCall } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import { type CallContext, classifyKinesisError } from '../errors/classify.js';
 import { PollerError } from '../errors/poller-error.js';
@@ -18,21 +18,10 @@ export class AbortedError extends PollerError {
  * Options of {@link callWithRetries}.
  * @internal
  */
-export interface RetryingCallOptions {
+export interface RetryingCallOptions
+  extends Pick<RetryCallOptions<KinesisVerdict>, 'signal' | 'deadline' | 'attempts'> {
   readonly context: CallContext;
-  readonly signal?: AbortSignal | undefined;
   readonly logger?: Logger | undefined;
-  /** Backoff of throttled calls (default 200 ms .. 10 s). */
-  readonly throttleBackoff?: BackoffOptions | undefined;
-  /** Backoff of network errors and 5xx (default 100 ms .. 10 s). */
-  readonly transientBackoff?: BackoffOptions | undefined;
-  /** Give up after this many attempts (default: never, while not aborted). */
-  readonly maxAttempts?: number | undefined;
-  /**
-   * Give up (throwing the last, retryable, error) rather than wait past this time (epoch ms).
-   * Default: no deadline.
-   */
-  readonly deadline?: number | undefined;
   readonly onThrottle?: ((action: string) => void) | undefined;
   readonly onRetry?: ((action: string, error: unknown) => void) | undefined;
 }
@@ -48,7 +37,7 @@ interface KinesisVerdict extends RetryVerdict {
 
 /**
  * Runs one Kinesis call, retrying throttling (backoff with jitter) and transient failures (network,
- * 5xx) until it succeeds, `signal` aborts, or `maxAttempts` / `deadline` is reached (then the last,
+ * 5xx) until it succeeds, `signal` aborts, or `attempts` / `deadline` is reached (then the last,
  * retryable, error is thrown). Throws the typed error of anything else (AccessDenied,
  * not found, KMS, ExpiredIterator: the caller decides) and {@link AbortedError} when stopped.
  * @internal
@@ -61,18 +50,15 @@ export async function callWithRetries<T>(
   const action = `kinesis:${context.action}`;
   if (signal?.aborted) throw new AbortedError(action);
   return retryCall<T, KinesisVerdict>(() => call(signal), {
-    attempts: options.maxAttempts,
+    attempts: options.attempts,
     deadline: options.deadline,
     signal,
     verdict: (error) => {
       if (signal?.aborted) throw new AbortedError(action);
       const { kind, error: typed } = classifyKinesisError(error, context);
       const throttled = kind === 'throttled';
-      const backoff = throttled
-        ? (options.throttleBackoff ?? THROTTLE_BACKOFF)
-        : kind === 'transient'
-          ? (options.transientBackoff ?? TRANSIENT_BACKOFF)
-          : undefined;
+      // Throttled calls back off 200 ms .. 10 s; network errors and 5xx 100 ms .. 10 s.
+      const backoff = throttled ? THROTTLE_BACKOFF : kind === 'transient' ? TRANSIENT_BACKOFF : undefined;
       return { error: typed, backoff, throttled };
     },
     aborted: () => new AbortedError(action),

@@ -307,7 +307,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     if (this.#state !== 'running') return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#sync(false, { maxAttempts: SYNC_LISTING_ATTEMPTS }).then(
+      this.#sync(false, { attempts: SYNC_LISTING_ATTEMPTS }).then(
         () => {
           this.#syncFailures = 0;
           this.#schedule();

@@ -33,15 +33,12 @@ export interface ShardDiscoveryOptions {
 }
 
 /**
- * Bounds of one listing (see {@link ShardDiscovery.list}).
+ * Bounds of one listing (see {@link ShardDiscovery.list}): the attempts per Kinesis call and the
+ * epoch ms after which the listing fails with the last (retryable) error rather than wait (default:
+ * neither).
  * @internal
  */
-export interface ListingLimits {
-  /** Attempts per Kinesis call before the listing fails with the last (retryable) error. Default: no limit. */
-  readonly maxAttempts?: number | undefined;
-  /** Epoch ms after which the listing fails with the last (retryable) error rather than wait. Default: none. */
-  readonly deadline?: number | undefined;
-}
+export type ListingLimits = Pick<RetryingCallOptions, 'attempts' | 'deadline'>;
 
 /**
  * Maps a Kinesis `Shard` (DescribeStream or ListShards) to a {@link ShardDescriptor}. Pure.
@@ -124,7 +121,7 @@ export class ShardDiscovery {
       signal,
       onThrottle,
       onRetry,
-      maxAttempts: this.limits.maxAttempts,
+      attempts: this.limits.attempts,
       deadline: this.limits.deadline,
     };
   }
