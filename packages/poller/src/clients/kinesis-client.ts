@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { KinesisClient, NodeHttpHandler } from '../deps/commonjs.cjs';
+import { KinesisClient, NodeHttp2Handler, NodeHttpHandler } from '../deps/commonjs.cjs';
 import { stsSdk } from './sts-sdk.js';
 
 /** Options of {@link createKinesisClient}. */
@@ -39,6 +39,37 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
     requestHandler: keepAliveHandler(options.maxSockets ?? 50),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
+}
+
+/**
+ * The poller's default client for SubscribeToShard (enhanced fan-out): like
+ * {@link createKinesisClient} (region, credentials, one SDK attempt, the SDK's endpoint environment)
+ * over HTTP/2 (`NodeHttp2Handler`), with no request timeout: a subscription lasts up to 5 minutes,
+ * and its silence is watched by the subscription itself (`silenceMs`).
+ */
+export function createSubscribeClient(options: Omit<KinesisClientDefaults, 'maxSockets'>): KinesisClient {
+  return new KinesisClient({
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: new NodeHttp2Handler({ requestTimeout: 0 }),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+}
+
+/**
+ * True when `client`'s request handler speaks HTTP/2 (a `NodeHttp2Handler`, which says so in its
+ * `metadata.handlerProtocol`): SubscribeToShard needs it. Never throws.
+ * @internal
+ */
+export function speaksHttp2(client: KinesisClient): boolean {
+  try {
+    const handler = (client.config as { requestHandler?: unknown }).requestHandler as
+      | { metadata?: { handlerProtocol?: unknown } }
+      | undefined;
+    return handler?.metadata?.handlerProtocol === 'h2';
+  } catch {
+    return false;
+  }
 }
 
 /**

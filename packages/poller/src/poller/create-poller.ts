@@ -1,6 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type CodecNameFor, type DeadLetterHandler, FileCheckpointStore, type Handler } from '@streamshare/core';
+import {
+  type CodecNameFor,
+  type DeadLetterHandler,
+  FileCheckpointStore,
+  type Handler,
+  InvalidInputError,
+} from '@streamshare/core';
 import {
   arnAccount,
   isKinesisLambdaHandler,
@@ -14,8 +20,10 @@ import { AbortedError } from '../calls/call-with-retries.js';
 import {
   createKinesisClient,
   createStsClient,
+  createSubscribeClient,
   describeKinesisEndpoint,
   keepAliveHandler,
+  speaksHttp2,
 } from '../clients/kinesis-client.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
@@ -30,10 +38,12 @@ import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
+import type { SubscriptionSettings } from '../reader/subscribed-pages.js';
 import { type MemoryBudget, memoryBudget } from '../scheduling/memory-budget.js';
 import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
+import { checkConsumerArn } from '../subscription/consumer-option.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 import { isTransientFailure, START_BACKOFF, syncFailureDelay } from './retries.js';
@@ -60,7 +70,10 @@ interface RunningReader {
  *
  * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
  * @typeParam N - The codec name given, inferred (what it produces types the data when `T` is not given).
- * @throws InvalidStreamArnError when `streamArn` is malformed.
+ * @throws InvalidStreamArnError when `streamArn` is malformed; InvalidArnError / InvalidInputError
+ * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`) when `consumerArn` is malformed or a consumer of
+ * another stream; InvalidInputError (`INVALID_OPTION`) when the client for SubscribeToShard does not
+ * speak HTTP/2.
  */
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N>,
@@ -69,6 +82,7 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
+  if (options.consumerArn !== undefined) checkConsumerArn(options.consumerArn, options.streamArn);
   return new StreamPoller(options, arn.region, arn.account);
 }
 
@@ -79,6 +93,10 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #logger: Logger;
   readonly #client: KinesisClient;
   readonly #ownsClient: boolean;
+  /** Enhanced fan-out (consumerArn): how shards are read by SubscribeToShard; undefined: by GetRecords. */
+  readonly #subscription: SubscriptionSettings | undefined;
+  /** The HTTP/2 client for SubscribeToShard, when the poller made it (destroyed on stop). */
+  readonly #ownedSubscribeClient: KinesisClient | undefined;
   readonly #coordinator: ShardCoordinator;
   readonly #delivery: Delivery;
   readonly #discovery: ShardDiscovery;
@@ -119,6 +137,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
     const role = options.assumeRole;
     this.#principal = role?.roleArn;
+    let credentials: ReturnType<typeof assumeRoleProvider> | undefined;
     if (options.kinesisClient) {
       this.#client = options.kinesisClient;
       this.#ownsClient = false;
@@ -129,7 +148,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         );
       }
     } else {
-      const credentials = role
+      credentials = role
         ? assumeRoleProvider({
             roleArn: role.roleArn,
             externalId: role.externalId,
@@ -142,6 +161,29 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       this.#client = createKinesisClient({ region, credentials, maxSockets: POLLER_KINESIS_SOCKETS });
       this.#ownsClient = true;
     }
+    let subscribeClient = options.subscribeClient;
+    if (options.consumerArn !== undefined && subscribeClient === undefined) {
+      if (!options.kinesisClient) {
+        subscribeClient = createSubscribeClient({ region, credentials });
+        this.#ownedSubscribeClient = subscribeClient;
+      } else if (speaksHttp2(options.kinesisClient)) subscribeClient = options.kinesisClient;
+    }
+    this.#subscription =
+      options.consumerArn === undefined
+        ? undefined
+        : {
+            client: checkSubscribeClient(subscribeClient),
+            consumerArn: options.consumerArn,
+            observer: {
+              onResubscribe: (shardId, reason, error, delayMs) => {
+                this.#logger.info(
+                  { shardId, reason, delayMs, ...(error === undefined ? {} : { err: errorFields(error) }) },
+                  'subscribing to the shard again (enhanced fan-out)',
+                );
+                if (error !== undefined) options.observer?.onRetry?.(shardId, 'kinesis:SubscribeToShard', error);
+              },
+            },
+          };
     this.#scheduler = new RequestScheduler({
       maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
       idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
@@ -423,6 +465,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       observer: o.observer,
       scheduler: this.#scheduler,
       budget: this.#budget,
+      subscription: this.#subscription,
     });
     const stop = new AbortController();
     const abandon = new AbortController();
@@ -491,6 +534,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     }
     this.#scheduler.close();
     if (this.#ownsClient) this.#client.destroy();
+    this.#ownedSubscribeClient?.destroy();
     await this.#ownedDynamoDb?.then(
       (client) => client.destroy(),
       () => {},
@@ -528,4 +572,26 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       }),
     };
   }
+}
+
+/**
+ * The client for SubscribeToShard, which needs HTTP/2.
+ * @throws InvalidInputError (`INVALID_OPTION`) when there is none (a `kinesisClient` over HTTP/1.1 and
+ * no `subscribeClient`) or it does not speak HTTP/2.
+ */
+function checkSubscribeClient(client: KinesisClient | undefined): KinesisClient {
+  if (client === undefined) {
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      'createPoller: consumerArn needs an HTTP/2 client for SubscribeToShard: the kinesisClient given uses ' +
+        'HTTP/1.1; give subscribeClient (a KinesisClient with a NodeHttp2Handler and the same credentials)',
+    );
+  }
+  if (!speaksHttp2(client)) {
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      'createPoller: subscribeClient must use an HTTP/2 request handler (NodeHttp2Handler): SubscribeToShard needs HTTP/2',
+    );
+  }
+  return client;
 }
