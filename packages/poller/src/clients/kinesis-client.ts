@@ -15,6 +15,12 @@ export interface KinesisClientDefaults {
   readonly maxSockets?: number | undefined;
   /** SDK attempts per call (default 1: the poller retries with its own backoff). */
   readonly maxAttempts?: number | undefined;
+  /**
+   * HTTP/2 (`NodeHttp2Handler`, one connection, 30 s request timeout) instead of HTTP/1.1 keep-alive:
+   * the poller's client for ListShards when it reads by SubscribeToShard (enhanced fan-out), so that
+   * every call goes to one HTTP/2 endpoint. `maxSockets` is then not used.
+   */
+  readonly http2?: boolean | undefined;
 }
 
 /** An HTTP/1.1 keep-alive request handler for the SDK. */
@@ -36,7 +42,10 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
   return new KinesisClient({
     region: options.region,
     maxAttempts: options.maxAttempts ?? 1,
-    requestHandler: keepAliveHandler(options.maxSockets ?? 50),
+    requestHandler:
+      options.http2 === true
+        ? new NodeHttp2Handler({ requestTimeout: 30_000 })
+        : keepAliveHandler(options.maxSockets ?? 50),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
 }
@@ -47,7 +56,7 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
  * over HTTP/2 (`NodeHttp2Handler`), with no request timeout: a subscription lasts up to 5 minutes,
  * and its silence is watched by the subscription itself (`silenceMs`).
  */
-export function createSubscribeClient(options: Omit<KinesisClientDefaults, 'maxSockets'>): KinesisClient {
+export function createSubscribeClient(options: Omit<KinesisClientDefaults, 'maxSockets' | 'http2'>): KinesisClient {
   return new KinesisClient({
     region: options.region,
     maxAttempts: options.maxAttempts ?? 1,

@@ -158,7 +158,13 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
             logger: this.#logger,
           })
         : undefined;
-      this.#client = createKinesisClient({ region, credentials, maxSockets: POLLER_KINESIS_SOCKETS });
+      // Reading by SubscribeToShard, the few other calls (ListShards) go over HTTP/2 too: one endpoint, one protocol.
+      this.#client = createKinesisClient({
+        region,
+        credentials,
+        maxSockets: POLLER_KINESIS_SOCKETS,
+        http2: options.consumerArn !== undefined,
+      });
       this.#ownsClient = true;
     }
     let subscribeClient = options.subscribeClient;

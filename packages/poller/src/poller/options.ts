@@ -144,8 +144,9 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
   readonly assumeRole?: AssumeRoleOptions;
   /**
    * Kinesis client for the stream (default: built for the ARN's region, HTTP/1.1 keep-alive with up to
-   * 512 sockets, assumed-role credentials if any). A client of your own is assumed to have the SDK's
-   * 50 sockets: give `maxRequestsInFlight` when its agent has more (or fewer).
+   * 512 sockets, assumed-role credentials if any; with `consumerArn`, HTTP/2 with a 30 s request
+   * timeout). A client of your own is assumed to have the SDK's 50 sockets: give
+   * `maxRequestsInFlight` when its agent has more (or fewer).
    */
   readonly kinesisClient?: KinesisClient;
   /**
