@@ -22,7 +22,7 @@ import {
   startSubscribeServer,
 } from '@streamshare/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, spawnCli } from './fixtures-cli/cli-process.js';
+import { pollRunner, jsonRecords as records, waitForCli as waitFor } from './fixtures-cli/cli-run.js';
 import { checkDelivery, expectedByShard, readDelivered } from './fixtures-cli/delivery.js';
 import { ensureBuilt } from './fixtures-cli/ensure-built.js';
 
@@ -33,7 +33,8 @@ let mock: KinesisMock;
 let server: SubscribeServer;
 let producer: KinesisClient;
 let work: string;
-const running = new Set<CliProcess>();
+const runner = pollRunner(fixtures);
+const { start } = runner;
 
 beforeAll(async () => {
   [mock] = await Promise.all([startKinesisMock(), ensureBuilt()]);
@@ -47,38 +48,12 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const cli of running) cli.child.kill('SIGKILL');
+  runner.killAll();
   producer?.destroy();
   await server?.close();
   await mock?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function records(count: number, from = 0) {
-  return Array.from({ length: count }, (_, k) => ({
-    data: JSON.stringify({ i: from + k }),
-    partitionKey: `key-${from + k}`,
-  }));
-}
-
-function start(args: string[], env: Record<string, string>): CliProcess {
-  const cli = spawnCli(['poll', ...args], env, fixtures);
-  running.add(cli);
-  void cli.exited.then(() => running.delete(cli));
-  return cli;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number, cli?: CliProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${cli ? `\nstdout:\n${cli.stdout().slice(-3000)}\nstderr:\n${cli.stderr().slice(-3000)}` : ''}`,
-      );
-    }
-    await sleep(50);
-  }
-}
 
 describe('streamshare poll --consumer-arn (enhanced fan-out, h2c server over kinesis-mock)', () => {
   it('SIGKILL in the middle of subscriptions, restarted: every record arrives, in order per shard; SIGTERM exits 0 with no subscription left', async () => {

@@ -99,6 +99,19 @@ async function registerConsumer(streamArn: string, name = 'efo'): Promise<string
   return out.Consumer?.ConsumerARN ?? '';
 }
 
+/** A stream of `shards` shards with a consumer, and `count` records `<tag><i>` (own partition keys) written to it. */
+async function filledStream(prefix: string, shards: number, tag: string, count: number) {
+  const streamArn = await producerStream(prefix, shards);
+  const consumerArn = await registerConsumer(streamArn);
+  const data = Array.from({ length: count }, (_, i) => `${tag}${i}`);
+  const written = await putRecords(
+    producerClient(),
+    streamArn,
+    data.map((d, i) => ({ data: d, partitionKey: `key-${i}` })),
+  );
+  return { streamArn, consumerArn, data, written };
+}
+
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ss-efo-'));
   dirs.push(dir);
@@ -157,14 +170,7 @@ const noSubscriptionOpen = () =>
 
 describe('createPoller({ consumerArn }): enhanced fan-out', () => {
   it('reads several shards through SubscribeToShard, in order per shard, with the file store; stop() leaves no HTTP/2 session open', async () => {
-    const streamArn = await producerStream('efo-file', 3);
-    const consumerArn = await registerConsumer(streamArn);
-    const data = Array.from({ length: 45 }, (_, i) => `f${i}`);
-    const written = await putRecords(
-      producerClient(),
-      streamArn,
-      data.map((d, i) => ({ data: d, partitionKey: `key-${i}` })),
-    );
+    const { streamArn, consumerArn, data, written } = await filledStream('efo-file', 3, 'f', 45);
     const directory = await tempDir();
     const first = server.calls.length;
     // One HTTP/2 client for everything: ListShards is forwarded to kinesis-mock, SubscribeToShard answered.
@@ -212,14 +218,7 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
   });
 
   it('with a DynamoDB lease table (dynalite): every record in order per shard, checkpoints in the leases, a restart reads nothing twice', async () => {
-    const streamArn = await producerStream('efo-leases', 2);
-    const consumerArn = await registerConsumer(streamArn);
-    const data = Array.from({ length: 30 }, (_, i) => `l${i}`);
-    const written = await putRecords(
-      producerClient(),
-      streamArn,
-      data.map((d, i) => ({ data: d, partitionKey: `key-${i}` })),
-    );
+    const { streamArn, consumerArn, data, written } = await filledStream('efo-leases', 2, 'l', 30);
     const tableName = uniqueTableName('efo');
     const leaseTable = { tableName, client: dynamoClient(dynamo.endpoint), failoverTimeMs: 3_000 };
     const polling = countingClient();
