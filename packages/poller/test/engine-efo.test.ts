@@ -13,7 +13,13 @@ import {
   RegisterStreamConsumerCommand,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { FileCheckpointStore, InvalidInputError, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
+import {
+  CheckpointError,
+  FileCheckpointStore,
+  InvalidInputError,
+  MemoryCheckpointStore,
+  type StreamRecord,
+} from '@streamshare/core';
 import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
 import {
@@ -354,6 +360,33 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
     });
     await poller.stop();
     await noSubscriptionOpen();
+  });
+
+  it('a lost lease (LEASE_LOST from the store) ends the reader and closes its subscription; the poller goes on', async () => {
+    const { streamArn, consumerArn } = await filledStream('efo-lost', 1, 'x', 5);
+    const inner = new MemoryCheckpointStore();
+    const stopped: string[] = [];
+    const { poller, seen } = efoPoller({
+      streamArn,
+      consumerArn,
+      kinesisClient: consumerClient(),
+      subscribeClient: h2Client(),
+      // No sync (and no new reader) during the test.
+      shardSyncIntervalMs: 60_000,
+      checkpointStore: {
+        get: (stream, shard) => inner.get(stream, shard),
+        put: async () => {
+          throw new CheckpointError('LEASE_LOST', 'injected: the shard is now held by worker-2');
+        },
+      },
+      observer: { onShardStopped: (shardId, reason) => stopped.push(`${reason} ${shardId}`) },
+    });
+    await poller.start();
+    await waitFor(() => stopped.length > 0, 'the reader to end');
+    expect(stopped).toEqual(['lost shardId-000000000000']);
+    expect(seen.map((r) => String(r.data))).toEqual(['x0', 'x1', 'x2', 'x3', 'x4']);
+    await noSubscriptionOpen();
+    expect(poller.status().running).toBe(true);
   });
 
   it('refuses a consumer ARN of another stream, and an HTTP/1.1 kinesisClient without a subscribeClient, with typed errors', async () => {
