@@ -82,7 +82,10 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
-  if (options.consumerArn !== undefined) checkConsumerArn(options.consumerArn, options.streamArn);
+  if (options.consumerArn !== undefined) {
+    checkConsumerArn(options.consumerArn, options.streamArn);
+    checkSubscribeClient(options.subscribeClient, options.kinesisClient);
+  }
   return new StreamPoller(options, arn.region, arn.account);
 }
 
@@ -167,18 +170,17 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       });
       this.#ownsClient = true;
     }
-    let subscribeClient = options.subscribeClient;
+    // Checked by createPoller: a subscribeClient, or a kinesisClient, given speaks HTTP/2.
+    let subscribeClient = options.subscribeClient ?? options.kinesisClient;
     if (options.consumerArn !== undefined && subscribeClient === undefined) {
-      if (!options.kinesisClient) {
-        subscribeClient = createSubscribeClient({ region, credentials });
-        this.#ownedSubscribeClient = subscribeClient;
-      } else if (speaksHttp2(options.kinesisClient)) subscribeClient = options.kinesisClient;
+      subscribeClient = createSubscribeClient({ region, credentials });
+      this.#ownedSubscribeClient = subscribeClient;
     }
     this.#subscription =
-      options.consumerArn === undefined
+      options.consumerArn === undefined || subscribeClient === undefined
         ? undefined
         : {
-            client: checkSubscribeClient(subscribeClient),
+            client: subscribeClient,
             consumerArn: options.consumerArn,
             observer: {
               onResubscribe: (shardId, reason, error, delayMs) => {
@@ -581,23 +583,26 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 }
 
 /**
- * The client for SubscribeToShard, which needs HTTP/2.
- * @throws InvalidInputError (`INVALID_OPTION`) when there is none (a `kinesisClient` over HTTP/1.1 and
- * no `subscribeClient`) or it does not speak HTTP/2.
+ * Checks the client SubscribeToShard will use, which needs HTTP/2: `subscribeClient` when given,
+ * else `kinesisClient` when given (else the poller builds one). Pure.
+ * @throws InvalidInputError (`INVALID_OPTION`) when that client's request handler is not HTTP/2.
  */
-function checkSubscribeClient(client: KinesisClient | undefined): KinesisClient {
-  if (client === undefined) {
+function checkSubscribeClient(
+  subscribeClient: KinesisClient | undefined,
+  kinesisClient: KinesisClient | undefined,
+): void {
+  if (subscribeClient !== undefined) {
+    if (speaksHttp2(subscribeClient)) return;
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      'createPoller: subscribeClient must use an HTTP/2 request handler (NodeHttp2Handler): SubscribeToShard needs HTTP/2',
+    );
+  }
+  if (kinesisClient !== undefined && !speaksHttp2(kinesisClient)) {
     throw new InvalidInputError(
       'INVALID_OPTION',
       'createPoller: consumerArn needs an HTTP/2 client for SubscribeToShard: the kinesisClient given uses ' +
         'HTTP/1.1; give subscribeClient (a KinesisClient with a NodeHttp2Handler and the same credentials)',
     );
   }
-  if (!speaksHttp2(client)) {
-    throw new InvalidInputError(
-      'INVALID_OPTION',
-      'createPoller: subscribeClient must use an HTTP/2 request handler (NodeHttp2Handler): SubscribeToShard needs HTTP/2',
-    );
-  }
-  return client;
 }
