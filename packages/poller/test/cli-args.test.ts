@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pollerOptionsFrom } from '../src/cli/commands/poll.js';
 import { envNameOf, readFlags } from '../src/cli/flags.js';
 import { POLL_FLAGS, pollConfigFrom } from '../src/cli/poll-config.js';
 import { UsageError } from '../src/cli/usage-error.js';
@@ -180,5 +181,40 @@ describe('streamshare poll: --max-buffered-mb (issue 15)', () => {
     expect(usage([...base, '--max-buffered-mb', '0']).message).toBe(
       '--max-buffered-mb: "0" is not a whole number from 1 to 65536',
     );
+  });
+});
+
+/** `--consumer-arn` (enhanced fan-out): a consumer of the stream read. */
+const CONSUMER = `${ARN}/consumer/efo-reader:1700000000`;
+
+describe('streamshare poll --consumer-arn', () => {
+  it('takes a consumer of the stream, from the flag or STREAMSHARE_CONSUMER_ARN, and gives it to createPoller', () => {
+    expect(config([...base, '--consumer-arn', CONSUMER]).consumerArn).toBe(CONSUMER);
+    const fromEnv = config(base, { STREAMSHARE_CONSUMER_ARN: CONSUMER });
+    expect(fromEnv.consumerArn).toBe(CONSUMER);
+    expect(config(base).consumerArn).toBeUndefined();
+    const optionsOf = (given: ReturnType<typeof config>) =>
+      pollerOptionsFrom(given, { handler: () => {} } as never, {
+        cwd: '/',
+        logger: undefined as never,
+        observer: undefined,
+      });
+    expect(optionsOf(fromEnv).consumerArn).toBe(CONSUMER);
+    expect('consumerArn' in optionsOf(config(base))).toBe(false);
+  });
+
+  it('refuses a malformed consumer ARN and a consumer of another stream, naming the flag', () => {
+    const malformed = usage([...base, '--consumer-arn', `${ARN}/consumer/efo-reader`]);
+    expect(malformed.message).toMatch(/^--consumer-arn: ".*" is not a consumer ARN \(.+\); expected arn:aws:kinesis:/);
+    const other = usage([
+      ...base,
+      '--consumer-arn',
+      'arn:aws:kinesis:us-east-1:999900009999:stream/payments/consumer/c:1',
+    ]);
+    expect(other.message).toContain('--consumer-arn');
+    expect(other.message).toContain('stream/payments');
+    expect(other.message).toContain(ARN);
+    const env = usage(base, { STREAMSHARE_CONSUMER_ARN: 'nope' });
+    expect(env.message).toMatch(/^STREAMSHARE_CONSUMER_ARN: "nope" is not a consumer ARN/);
   });
 });

@@ -16,7 +16,7 @@ import {
   startKinesisMock,
 } from '@streamshare/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, spawnCli } from './fixtures-cli/cli-process.js';
+import { pollRunner, jsonRecords as records, waitForCli as waitFor } from './fixtures-cli/cli-run.js';
 import { checkDelivery, expectedByShard, readDelivered } from './fixtures-cli/delivery.js';
 import { ensureBuilt } from './fixtures-cli/ensure-built.js';
 
@@ -26,7 +26,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let mock: KinesisMock;
 let producer: KinesisClient;
 let work: string;
-const running = new Set<CliProcess>();
+const runner = pollRunner(fixtures);
+const { start } = runner;
 
 beforeAll(async () => {
   [mock] = await Promise.all([startKinesisMock(), ensureBuilt()]);
@@ -35,7 +36,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const cli of running) cli.child.kill('SIGKILL');
+  runner.killAll();
   producer?.destroy();
   await mock?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
@@ -48,13 +49,6 @@ async function filledStream(name: string, count: number, from = 0): Promise<{ ar
   return { arn, put };
 }
 
-function records(count: number, from = 0) {
-  return Array.from({ length: count }, (_, k) => ({
-    data: JSON.stringify({ i: from + k }),
-    partitionKey: `key-${from + k}`,
-  }));
-}
-
 /** Environment of a CLI in the consumer account reading the producer's stream by ARN through kinesis-mock. */
 function consumerEnv(output: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -65,25 +59,6 @@ function consumerEnv(output: string, extra: Record<string, string> = {}): Record
     CLI_TEST_OUTPUT: output,
     ...extra,
   };
-}
-
-function start(args: string[], env: Record<string, string>): CliProcess {
-  const cli = spawnCli(['poll', ...args], env, fixtures);
-  running.add(cli);
-  void cli.exited.then(() => running.delete(cli));
-  return cli;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number, cli?: CliProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${cli ? `\nstdout:\n${cli.stdout().slice(-3000)}\nstderr:\n${cli.stderr().slice(-3000)}` : ''}`,
-      );
-    }
-    await sleep(50);
-  }
 }
 
 describe('streamshare poll against kinesis-mock (cross-account by ARN)', () => {

@@ -4,6 +4,7 @@ import { UsageError } from './usage-error.js';
 import {
   type HandlerRef,
   parseChoice,
+  parseConsumerArnFlag,
   parseHandlerRef,
   parseHost,
   parseInteger,
@@ -43,6 +44,13 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     required: true,
     description:
       'The stream to read, by ARN (arn:aws:kinesis:<region>:<account>:stream/<name>); region and account come from it. It may be in another account.',
+  },
+  {
+    name: 'consumer-arn',
+    type: 'string',
+    value: 'ARN',
+    description:
+      'Enhanced fan-out: read each shard by SubscribeToShard (HTTP/2, 2 MiB/s per shard of its own) as this consumer, registered on --stream-arn by its owner (arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<name>:<created>). Default: GetRecords.',
   },
   {
     name: 'handler',
@@ -199,6 +207,8 @@ export type CheckpointConfig =
 /** Everything `streamshare poll` was told, validated. */
 export interface PollConfig {
   readonly streamArn: string;
+  /** Enhanced fan-out: createPoller's `consumerArn` (a consumer of `streamArn`). */
+  readonly consumerArn?: string;
   readonly handler: HandlerRef;
   /** Bound of the handler module's import, ms. */
   readonly handlerLoadTimeoutMs: number;
@@ -243,6 +253,8 @@ function refuseWithout(raw: RawFlags, name: string, needs: string): void {
 export function pollConfigFrom(raw: RawFlags): PollConfig {
   const streamArn = parseStreamArn(requireValue(raw, 'stream-arn', 'the ARN of the stream to read'));
   const handler = parseHandlerRef(requireValue(raw, 'handler', 'the module with your handler, PATH[#EXPORT]'));
+  const consumer = raw.values.get('consumer-arn');
+  const consumerArn = consumer === undefined ? undefined : parseConsumerArnFlag(consumer, streamArn);
 
   refuseWithout(raw, 'external-id', 'role-arn');
   refuseWithout(raw, 'session-name', 'role-arn');
@@ -299,6 +311,7 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
   const host = value('metrics-host');
   return {
     streamArn,
+    ...(consumerArn === undefined ? {} : { consumerArn }),
     handler,
     handlerLoadTimeoutMs: loadTimeout ? parseInteger(loadTimeout, 1, 3_600_000) : POLL_DEFAULTS.handlerLoadTimeoutMs,
     ...(assumeRole ? { assumeRole } : {}),

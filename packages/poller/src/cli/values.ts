@@ -5,6 +5,7 @@ import {
   parseRoleArn as parseRoleArnParts,
   parseStreamArn as parseStreamArnParts,
 } from '@streamshare/core/internal';
+import { checkConsumerArn } from '../subscription/consumer-option.js';
 import type { RawValue } from './flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -55,6 +56,25 @@ export function parseStreamArn(raw: RawValue): string {
     'a stream ARN',
     'arn:aws:kinesis:<region>:<12-digit account>:stream/<name>, e.g. arn:aws:kinesis:us-east-1:999900009999:stream/orders',
   );
+}
+
+/**
+ * A consumer ARN of the stream read (`--consumer-arn`, enhanced fan-out): well formed, and a consumer
+ * registered on `streamArn` (a consumer of another stream is refused, naming both streams).
+ */
+export function parseConsumerArnFlag(raw: RawValue, streamArn: string): string {
+  try {
+    return checkConsumerArn(raw.value.trim(), streamArn, raw.source).arn;
+  } catch (error) {
+    if (error instanceof InvalidArnError) {
+      throw new UsageError(
+        `${raw.source}: ${JSON.stringify(raw.value)} is not a consumer ARN (${error.reason}); expected ` +
+          'arn:aws:kinesis:<region>:<12-digit account>:stream/<name>/consumer/<consumer name>:<creation timestamp>',
+        { cause: error },
+      );
+    }
+    throw new UsageError(describeThrown(error), { cause: error });
+  }
 }
 
 /** An IAM role ARN `arn:aws:iam::<account>:role/<name>`. */

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { KinesisClient, NodeHttpHandler } from '../deps/commonjs.cjs';
+import { KinesisClient, NodeHttp2Handler, NodeHttpHandler } from '../deps/commonjs.cjs';
 import { stsSdk } from './sts-sdk.js';
 
 /** Options of {@link createKinesisClient}. */
@@ -15,6 +15,12 @@ export interface KinesisClientDefaults {
   readonly maxSockets?: number | undefined;
   /** SDK attempts per call (default 1: the poller retries with its own backoff). */
   readonly maxAttempts?: number | undefined;
+  /**
+   * HTTP/2 (`NodeHttp2Handler`, one connection, 30 s request timeout) instead of HTTP/1.1 keep-alive:
+   * the poller's client for ListShards when it reads by SubscribeToShard (enhanced fan-out), so that
+   * every call goes to one HTTP/2 endpoint. `maxSockets` is then not used.
+   */
+  readonly http2?: boolean | undefined;
 }
 
 /** An HTTP/1.1 keep-alive request handler for the SDK. */
@@ -36,9 +42,43 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
   return new KinesisClient({
     region: options.region,
     maxAttempts: options.maxAttempts ?? 1,
-    requestHandler: keepAliveHandler(options.maxSockets ?? 50),
+    requestHandler:
+      options.http2 === true
+        ? new NodeHttp2Handler({ requestTimeout: 30_000 })
+        : keepAliveHandler(options.maxSockets ?? 50),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
+}
+
+/**
+ * The poller's default client for SubscribeToShard (enhanced fan-out): like
+ * {@link createKinesisClient} (region, credentials, one SDK attempt, the SDK's endpoint environment)
+ * over HTTP/2 (`NodeHttp2Handler`), with no request timeout: a subscription lasts up to 5 minutes,
+ * and its silence is watched by the subscription itself (`silenceMs`).
+ */
+export function createSubscribeClient(options: Omit<KinesisClientDefaults, 'maxSockets' | 'http2'>): KinesisClient {
+  return new KinesisClient({
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: new NodeHttp2Handler({ requestTimeout: 0 }),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+}
+
+/**
+ * True when `client`'s request handler speaks HTTP/2 (a `NodeHttp2Handler`, which says so in its
+ * `metadata.handlerProtocol`): SubscribeToShard needs it. Never throws.
+ * @internal
+ */
+export function speaksHttp2(client: KinesisClient): boolean {
+  try {
+    const handler = (client.config as { requestHandler?: unknown }).requestHandler as
+      | { metadata?: { handlerProtocol?: unknown } }
+      | undefined;
+    return handler?.metadata?.handlerProtocol === 'h2';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -21,7 +21,7 @@ export {
   ListShardsCommand,
   SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
-export { NodeHttpHandler } from '@smithy/node-http-handler';
+export { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 export { pino } from 'pino';
 
 /**

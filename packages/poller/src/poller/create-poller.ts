@@ -1,6 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type CodecNameFor, type DeadLetterHandler, FileCheckpointStore, type Handler } from '@streamshare/core';
+import {
+  type CodecNameFor,
+  type DeadLetterHandler,
+  FileCheckpointStore,
+  type Handler,
+  InvalidInputError,
+} from '@streamshare/core';
 import {
   arnAccount,
   isKinesisLambdaHandler,
@@ -14,8 +20,10 @@ import { AbortedError } from '../calls/call-with-retries.js';
 import {
   createKinesisClient,
   createStsClient,
+  createSubscribeClient,
   describeKinesisEndpoint,
   keepAliveHandler,
+  speaksHttp2,
 } from '../clients/kinesis-client.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
 import type { ShardCoordinator, ShardDescriptor } from '../coordination/shard-coordinator.js';
@@ -30,10 +38,12 @@ import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
 import { checkRecordDeliveryOptions, type RecordDeliveryOptions, recordDelivery } from '../reader/record-delivery.js';
 import { type ReaderEnd, ShardReader } from '../reader/shard-reader.js';
+import type { SubscriptionSettings } from '../reader/subscribed-pages.js';
 import { type MemoryBudget, memoryBudget } from '../scheduling/memory-budget.js';
 import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
+import { checkConsumerArn } from '../subscription/consumer-option.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 import { isTransientFailure, START_BACKOFF, syncFailureDelay } from './retries.js';
@@ -60,7 +70,10 @@ interface RunningReader {
  *
  * @typeParam T - The record data type the handler gets (`unknown` when nothing says more).
  * @typeParam N - The codec name given, inferred (what it produces types the data when `T` is not given).
- * @throws InvalidStreamArnError when `streamArn` is malformed.
+ * @throws InvalidStreamArnError when `streamArn` is malformed; InvalidArnError / InvalidInputError
+ * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`) when `consumerArn` is malformed or a consumer of
+ * another stream; InvalidInputError (`INVALID_OPTION`) when the client for SubscribeToShard does not
+ * speak HTTP/2.
  */
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N>,
@@ -68,6 +81,10 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   const arn = parseStreamArn(options.streamArn, 'streamArn');
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
+  }
+  if (options.consumerArn !== undefined) {
+    checkConsumerArn(options.consumerArn, options.streamArn);
+    checkSubscribeClient(options.subscribeClient, options.kinesisClient);
   }
   return new StreamPoller(options, arn.region, arn.account);
 }
@@ -79,6 +96,10 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #logger: Logger;
   readonly #client: KinesisClient;
   readonly #ownsClient: boolean;
+  /** Enhanced fan-out (consumerArn): how shards are read by SubscribeToShard; undefined: by GetRecords. */
+  readonly #subscription: SubscriptionSettings | undefined;
+  /** The HTTP/2 client for SubscribeToShard, when the poller made it (destroyed on stop). */
+  readonly #ownedSubscribeClient: KinesisClient | undefined;
   readonly #coordinator: ShardCoordinator;
   readonly #delivery: Delivery;
   readonly #discovery: ShardDiscovery;
@@ -119,6 +140,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
 
     const role = options.assumeRole;
     this.#principal = role?.roleArn;
+    let credentials: ReturnType<typeof assumeRoleProvider> | undefined;
     if (options.kinesisClient) {
       this.#client = options.kinesisClient;
       this.#ownsClient = false;
@@ -129,7 +151,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         );
       }
     } else {
-      const credentials = role
+      credentials = role
         ? assumeRoleProvider({
             roleArn: role.roleArn,
             externalId: role.externalId,
@@ -139,9 +161,37 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
             logger: this.#logger,
           })
         : undefined;
-      this.#client = createKinesisClient({ region, credentials, maxSockets: POLLER_KINESIS_SOCKETS });
+      // Reading by SubscribeToShard, the few other calls (ListShards) go over HTTP/2 too: one endpoint, one protocol.
+      this.#client = createKinesisClient({
+        region,
+        credentials,
+        maxSockets: POLLER_KINESIS_SOCKETS,
+        http2: options.consumerArn !== undefined,
+      });
       this.#ownsClient = true;
     }
+    // Checked by createPoller: a subscribeClient, or a kinesisClient, given speaks HTTP/2.
+    let subscribeClient = options.subscribeClient ?? options.kinesisClient;
+    if (options.consumerArn !== undefined && subscribeClient === undefined) {
+      subscribeClient = createSubscribeClient({ region, credentials });
+      this.#ownedSubscribeClient = subscribeClient;
+    }
+    this.#subscription =
+      options.consumerArn === undefined || subscribeClient === undefined
+        ? undefined
+        : {
+            client: subscribeClient,
+            consumerArn: options.consumerArn,
+            observer: {
+              onResubscribe: (shardId, reason, error, delayMs) => {
+                this.#logger.info(
+                  { shardId, reason, delayMs, ...(error === undefined ? {} : { err: errorFields(error) }) },
+                  'subscribing to the shard again (enhanced fan-out)',
+                );
+                if (error !== undefined) options.observer?.onRetry?.(shardId, 'kinesis:SubscribeToShard', error);
+              },
+            },
+          };
     this.#scheduler = new RequestScheduler({
       maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
       idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
@@ -423,6 +473,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       observer: o.observer,
       scheduler: this.#scheduler,
       budget: this.#budget,
+      subscription: this.#subscription,
     });
     const stop = new AbortController();
     const abandon = new AbortController();
@@ -491,6 +542,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     }
     this.#scheduler.close();
     if (this.#ownsClient) this.#client.destroy();
+    this.#ownedSubscribeClient?.destroy();
     await this.#ownedDynamoDb?.then(
       (client) => client.destroy(),
       () => {},
@@ -527,5 +579,30 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         };
       }),
     };
+  }
+}
+
+/**
+ * Checks the client SubscribeToShard will use, which needs HTTP/2: `subscribeClient` when given,
+ * else `kinesisClient` when given (else the poller builds one). Pure.
+ * @throws InvalidInputError (`INVALID_OPTION`) when that client's request handler is not HTTP/2.
+ */
+function checkSubscribeClient(
+  subscribeClient: KinesisClient | undefined,
+  kinesisClient: KinesisClient | undefined,
+): void {
+  if (subscribeClient !== undefined) {
+    if (speaksHttp2(subscribeClient)) return;
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      'createPoller: subscribeClient must use an HTTP/2 request handler (NodeHttp2Handler): SubscribeToShard needs HTTP/2',
+    );
+  }
+  if (kinesisClient !== undefined && !speaksHttp2(kinesisClient)) {
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      'createPoller: consumerArn needs an HTTP/2 client for SubscribeToShard: the kinesisClient given uses ' +
+        'HTTP/1.1; give subscribeClient (a KinesisClient with a NodeHttp2Handler and the same credentials)',
+    );
   }
 }

@@ -81,7 +81,7 @@ export interface LeaseTableOptions {
 export interface PollerObserver {
   /** A batch was processed (and its checkpoint written); `bytes` is the size of its Kinesis records. */
   onBatch?(shardId: string, result: BatchResult, bytes: number): void;
-  /** A GetRecords call returned. */
+  /** A GetRecords call returned, or (enhanced fan-out) a SubscribeToShard event arrived. */
   onGetRecords?(shardId: string, records: number, bytes: number, millisBehindLatest: number | undefined): void;
   /** A call was throttled (`action` e.g. `kinesis:GetRecords`; `shardId` empty for listing calls). */
   onThrottle?(shardId: string, action: string): void;
@@ -144,8 +144,9 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
   readonly assumeRole?: AssumeRoleOptions;
   /**
    * Kinesis client for the stream (default: built for the ARN's region, HTTP/1.1 keep-alive with up to
-   * 512 sockets, assumed-role credentials if any). A client of your own is assumed to have the SDK's
-   * 50 sockets: give `maxRequestsInFlight` when its agent has more (or fewer).
+   * 512 sockets, assumed-role credentials if any; with `consumerArn`, HTTP/2 with a 30 s request
+   * timeout). A client of your own is assumed to have the SDK's 50 sockets: give
+   * `maxRequestsInFlight` when its agent has more (or fewer).
    */
   readonly kinesisClient?: KinesisClient;
   /**
@@ -169,6 +170,25 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * no new read starts until the total is under the budget again.
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Enhanced fan-out: the ARN of a consumer registered on `streamArn`
+   * (`arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<created>`, given by the
+   * stream's owner). Each shard is then read by SubscribeToShard (its own 2 MiB/s per shard, pushed
+   * over HTTP/2) instead of GetShardIterator / GetRecords, with the same handler path, checkpoints,
+   * leases, lineage, metrics and `/healthz`; ListShards still goes through `kinesisClient`. A
+   * malformed ARN or a consumer of another stream is refused by `createPoller`
+   * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`). See the README's "Enhanced fan-out".
+   */
+  readonly consumerArn?: string;
+  /**
+   * The client for SubscribeToShard when `consumerArn` is set: its request handler must speak HTTP/2
+   * (`NodeHttp2Handler`; `INVALID_OPTION` otherwise). Default: the `kinesisClient` given when it
+   * speaks HTTP/2 (the SDK's default handler does), else one the poller builds like its own client
+   * (region, assumed-role credentials, the SDK's endpoint environment) over HTTP/2 with no request
+   * timeout (a subscription's silence is watched by the poller). A `kinesisClient` over HTTP/1.1
+   * with no `subscribeClient` is refused (`INVALID_OPTION`).
+   */
+  readonly subscribeClient?: KinesisClient;
   /** STS client used for AssumeRole (default: built from the environment). */
   readonly stsClient?: STSClient;
   /** Checkpoints of a single worker (default: core FileCheckpointStore in `checkpointDir`). */

@@ -42,6 +42,7 @@ import {
   type ShardState,
   type ShardStateKind,
 } from './shard-state.js';
+import { SubscribedPages, type SubscriptionSettings } from './subscribed-pages.js';
 
 export type { ReaderEnd } from './shard-state.js';
 
@@ -96,6 +97,12 @@ export interface ShardReaderOptions
   readonly scheduler?: RequestScheduler | undefined;
   /** The poller's memory budget (maxBufferedBytes): a page's bytes are held from before its read until settled. */
   readonly budget?: MemoryBudget | undefined;
+  /**
+   * Where the pages come from: GetShardIterator / GetRecords (undefined, the default), or enhanced
+   * fan-out, SubscribeToShard with these settings (no GetRecords pacing, no scheduler turns; a
+   * page's bytes are held in the memory budget from its arrival until settled).
+   */
+  readonly subscription?: SubscriptionSettings | undefined;
 }
 
 /**
@@ -167,11 +174,18 @@ export class ShardReader {
   #lastReadEmpty = false;
   /** Memory of the last non-empty page (see pageMemory): the estimate of the next one for the memory budget. */
   #lastPageMemory: number | undefined;
+  /** Enhanced fan-out: the shard's subscription (undefined: the shard is read with GetRecords). */
+  readonly #subscription: SubscribedPages | undefined;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
     this.#position = { kind: 'start', startingPosition: options.startingPosition };
     this.#pacer = new Pacer(options.readLimits ?? KINESIS_READ_LIMITS);
+    const { subscription, streamArn, shardId, region, principal } = options;
+    this.#subscription =
+      subscription === undefined
+        ? undefined
+        : new SubscribedPages(subscription, { streamArn, shardId, region, principal });
   }
 
   status(): ReaderStatus {
@@ -192,14 +206,17 @@ export class ShardReader {
   async run(stopSignal: AbortSignal, processSignal: AbortSignal): Promise<ReaderEnd> {
     const log = this.options.logger.child({ shardId: this.shardId });
     let state = this.#state;
-    this.options.scheduler?.join();
+    // A subscribed shard takes no turns of the scheduler: it sends no GetRecords.
+    const scheduler = this.#subscription === undefined ? this.options.scheduler : undefined;
+    scheduler?.join();
     try {
       while (!isReaderEnd(state)) {
         const event = await this.#step(state, stopSignal, processSignal, log);
         state = this.#enter(state, event, log);
       }
     } finally {
-      this.options.scheduler?.leave();
+      scheduler?.leave();
+      this.#subscription?.close();
     }
     return state.kind;
   }
@@ -220,9 +237,19 @@ export class ShardReader {
         case 'initializing':
           return await this.#initialize(stopSignal, log);
         case 'seeking':
-          return this.#ended(stopSignal) ?? (await this.#seek(stopSignal, log));
+          return (
+            this.#ended(stopSignal) ??
+            (this.#subscription === undefined
+              ? await this.#seek(stopSignal, log)
+              : await this.#subscribe(this.#subscription, stopSignal, log))
+          );
         case 'processing':
-          return this.#ended(stopSignal) ?? (await this.#process(state.iterator, stopSignal, processSignal, log));
+          return (
+            this.#ended(stopSignal) ??
+            (this.#subscription === undefined
+              ? await this.#process(state.iterator, stopSignal, processSignal, log)
+              : await this.#processEvent(this.#subscription, stopSignal, processSignal, log))
+          );
         case 'idle':
           await sleep(this.options.idleTimeBetweenReadsMs ?? 1_000, stopSignal);
           return WAITED;
@@ -361,6 +388,65 @@ export class ShardReader {
     } finally {
       hold?.release();
     }
+  }
+
+  /**
+   * `seeking` of a subscribed shard: a subscription from the read position (the checkpoint), closing
+   * the one open before (after a blocked batch: the shard is read again from its checkpoint).
+   */
+  async #subscribe(pages: SubscribedPages, stopSignal: AbortSignal, log: Logger): Promise<ShardEvent> {
+    this.#latestAskedAt = Date.now();
+    pages.open(this.#position, stopSignal);
+    log.debug({ position: describePosition(this.#position) }, 'subscribing to the shard (enhanced fan-out)');
+    if ((await this.#rememberLatest(log)) === 'lost') return LEASE_LOST;
+    return { type: 'iterator-taken', iterator: describePosition(this.#position) };
+  }
+
+  /**
+   * `processing` of a subscribed shard: the next SubscribeToShard event, its records held in the
+   * memory budget, delivered and checkpointed like a GetRecords page. The subscription is closed
+   * when the batch is blocked or the lease lost (a new one starts from the checkpoint).
+   */
+  async #processEvent(
+    pages: SubscribedPages,
+    stopSignal: AbortSignal,
+    processSignal: AbortSignal,
+    log: Logger,
+  ): Promise<ShardEvent> {
+    const { coordinator, shardId } = this.options;
+    const page = await pages.next();
+    if (page === undefined) {
+      if (stopSignal.aborted) return STOP_REQUESTED;
+      throw new Error(`shard reader of ${shardId}: its subscription ended without the shard's end`);
+    }
+    const read = page.records;
+    const count = read === undefined ? 0 : read.records.length;
+    const bytes = read === undefined ? 0 : payloadBytes(read.records);
+    const behind = page.millisBehindLatest;
+    this.#lastPollAt = new Date();
+    this.#millisBehindLatest = behind;
+    this.options.observer?.onGetRecords?.(shardId, count, bytes, behind);
+    if (read !== undefined) {
+      // The event is in hand already: its true size is held until its records are settled.
+      const hold = await this.options.budget?.reserve(pageMemory(bytes), stopSignal);
+      if (hold !== undefined && hold.waitedMs > 0) this.options.observer?.onBufferWait?.(shardId, hold.waitedMs);
+      try {
+        if (!coordinator.owns(shardId)) {
+          pages.close();
+          return LEASE_LOST;
+        }
+        const ok = await this.#deliver(read, bytes, processSignal, log);
+        if (ok !== 'ok') {
+          pages.close();
+          return ok === 'lost' ? LEASE_LOST : BATCH_BLOCKED;
+        }
+      } finally {
+        hold?.release();
+      }
+    }
+    if (page.continuation === undefined) return SHARD_ENDED;
+    // Events are pushed: no pause at the tip (an empty event is a heartbeat, about every 5 s).
+    return { type: 'page-read', nextIterator: page.continuation, delivered: count > 0, atTip: false };
   }
 
   /**

@@ -20,9 +20,12 @@ export type ReaderEnd = 'finished' | 'lost' | 'stopped';
 export type ShardState =
   /** Reading the shard's checkpoint and choosing where to start. */
   | { readonly kind: 'initializing' }
-  /** Asking Kinesis for an iterator at the read position (GetShardIterator). */
+  /** Asking Kinesis for an iterator at the read position (GetShardIterator; enhanced fan-out: opening a subscription there). */
   | { readonly kind: 'seeking'; readonly blockedInARow: number }
-  /** Reading a page (GetRecords, within the read limits), delivering it and writing its checkpoint. */
+  /**
+   * Reading a page (GetRecords, within the read limits; enhanced fan-out: the next SubscribeToShard
+   * event, `iterator` then only describes where it continues), delivering it and writing its checkpoint.
+   */
   | { readonly kind: 'processing'; readonly iterator: string; readonly blockedInARow: number }
   /** At the tip of the shard after an empty page: a pause before the next read. */
   | { readonly kind: 'idle'; readonly iterator: string; readonly blockedInARow: number }

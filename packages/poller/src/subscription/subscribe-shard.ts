@@ -44,6 +44,12 @@ export interface ShardSubscriptionOptions {
   readonly silenceMs?: number;
   /** The shortest time between two subscriptions of the shard (AWS refuses one within 5 s with ResourceInUseException). Default 5000 ms. */
   readonly minSubscribeIntervalMs?: number;
+  /**
+   * When the shard was last subscribed before this reading (`Date.now()` of an earlier subscription of
+   * the same consumer and shard, closed since): the first subscription waits `minSubscribeIntervalMs`
+   * after it. Default: none.
+   */
+  readonly previousSubscribeAt?: number;
   /** The backoff after ResourceInUseException. Default {@link RESOURCE_IN_USE_BACKOFF} (first wait 5-10 s). */
   readonly resourceInUseBackoff?: BackoffOptions;
   /** The backoff after a transient failure. Default {@link TRANSIENT_BACKOFF}. */
@@ -103,7 +109,7 @@ export async function* subscribeShard(options: ShardSubscriptionOptions): AsyncG
   const context = { action: 'SubscribeToShard', streamArn, region: options.region, principal: options.principal };
   let start = subscribeStartingPosition(options.position);
   let resumeFrom = options.position.kind === 'checkpoint' ? options.position.checkpoint : undefined;
-  let lastSubscribeAt = Number.NEGATIVE_INFINITY;
+  let lastSubscribeAt = options.previousSubscribeAt ?? Number.NEGATIVE_INFINITY;
   let failures = 0;
   let wait = 0;
 

@@ -33,6 +33,7 @@ export function pollerOptionsFrom(
   const { checkpoint } = config;
   return {
     streamArn: config.streamArn,
+    ...(config.consumerArn === undefined ? {} : { consumerArn: config.consumerArn }),
     handler: handler.handler as PollerOptions['handler'],
     codec: config.codec,
     startingPosition: config.startingPosition,
