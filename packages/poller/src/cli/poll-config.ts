@@ -296,36 +296,38 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
     checkpoint = { kind: 'file', dir: dir?.value ?? POLL_DEFAULTS.checkpointDir };
   }
 
-  const value = (name: string) => raw.values.get(name);
-  const concurrency = value('concurrency');
-  const batchSize = value('batch-size');
-  const idle = value('idle-ms');
-  const buffered = value('max-buffered-mb');
-  const port = value('metrics-port');
-  const level = value('log-level');
-  const shutdown = value('shutdown-timeout-ms');
-  const startTimeout = value('start-timeout-ms');
-  const codec = value('codec');
-  const from = value('from');
-  const loadTimeout = value('handler-load-timeout-ms');
-  const host = value('metrics-host');
+  /** The flag `name` read by `parse`, or undefined when it is not given. */
+  const read = <T>(name: string, parse: (value: RawValue) => T): T | undefined => {
+    const given = raw.values.get(name);
+    return given ? parse(given) : undefined;
+  };
+  const integer = (name: string, min: number, max: number) => read(name, (v) => parseInteger(v, min, max));
   return {
     streamArn,
     ...(consumerArn === undefined ? {} : { consumerArn }),
     handler,
-    handlerLoadTimeoutMs: loadTimeout ? parseInteger(loadTimeout, 1, 3_600_000) : POLL_DEFAULTS.handlerLoadTimeoutMs,
+    handlerLoadTimeoutMs: integer('handler-load-timeout-ms', 1, 3_600_000) ?? POLL_DEFAULTS.handlerLoadTimeoutMs,
     ...(assumeRole ? { assumeRole } : {}),
-    codec: codec ? parseChoice(codec, CODECS) : 'auto',
+    codec: read('codec', (v) => parseChoice(v, CODECS)) ?? 'auto',
     checkpoint,
-    startingPosition: from ? parseStartFrom(from) : 'TRIM_HORIZON',
-    ...(concurrency ? { concurrency: parseInteger(concurrency, 1, 10_000) } : {}),
-    ...(batchSize ? { batchSize: parseInteger(batchSize, 1, 10_000) } : {}),
-    ...(buffered ? { maxBufferedMb: parseInteger(buffered, 1, 65_536) } : {}),
-    idleMs: idle ? parseInteger(idle, 0, 600_000) : POLL_DEFAULTS.idleMs,
-    metricsPort: port ? parseInteger(port, 0, 65_535) : POLL_DEFAULTS.metricsPort,
-    metricsHost: host ? parseHost(host) : POLL_DEFAULTS.metricsHost,
-    logLevel: level ? parseChoice(level, LOG_LEVELS) : POLL_DEFAULTS.logLevel,
-    shutdownTimeoutMs: shutdown ? parseInteger(shutdown, 100, 3_600_000) : POLL_DEFAULTS.shutdownTimeoutMs,
-    ...(startTimeout ? { startTimeoutMs: parseInteger(startTimeout, 100, 86_400_000) } : {}),
+    startingPosition: read('from', parseStartFrom) ?? 'TRIM_HORIZON',
+    ...givenOnly({
+      concurrency: integer('concurrency', 1, 10_000),
+      batchSize: integer('batch-size', 1, 10_000),
+      maxBufferedMb: integer('max-buffered-mb', 1, 65_536),
+      startTimeoutMs: integer('start-timeout-ms', 100, 86_400_000),
+    }),
+    idleMs: integer('idle-ms', 0, 600_000) ?? POLL_DEFAULTS.idleMs,
+    metricsPort: integer('metrics-port', 0, 65_535) ?? POLL_DEFAULTS.metricsPort,
+    metricsHost: read('metrics-host', parseHost) ?? POLL_DEFAULTS.metricsHost,
+    logLevel: read('log-level', (v) => parseChoice(v, LOG_LEVELS)) ?? POLL_DEFAULTS.logLevel,
+    shutdownTimeoutMs: integer('shutdown-timeout-ms', 100, 3_600_000) ?? POLL_DEFAULTS.shutdownTimeoutMs,
   };
+}
+
+/** `values` without its undefined entries (flags not given), for optional settings. */
+function givenOnly<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) given[key] = value;
+  return given as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
