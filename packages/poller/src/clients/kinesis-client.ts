@@ -1,20 +1,22 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { KinesisClient, NodeHttp2Handler, NodeHttpHandler } from '../deps/commonjs.cjs';
 import { stsSdk } from './sts-sdk.js';
 
-/** Options of {@link createKinesisClient}. */
-export interface KinesisClientDefaults {
+/**
+ * Options of {@link createKinesisClient}; `maxAttempts`, the SDK's attempts per call, defaults to 1
+ * (the poller retries with its own backoff).
+ */
+export interface KinesisClientDefaults extends Pick<KinesisClientConfig, 'maxAttempts'> {
   /** The stream's region (from its ARN). */
   readonly region: string;
   /** Credentials for the stream (e.g. the assumed role); default: the SDK's default provider chain. */
   readonly credentials?: AwsCredentialIdentityProvider | undefined;
   /** Keep-alive sockets (default 50); size it to the shards read at once. */
   readonly maxSockets?: number | undefined;
-  /** SDK attempts per call (default 1: the poller retries with its own backoff). */
-  readonly maxAttempts?: number | undefined;
   /**
    * HTTP/2 (`NodeHttp2Handler`, one connection, 30 s request timeout) instead of HTTP/1.1 keep-alive:
    * the poller's client for ListShards when it reads by SubscribeToShard (enhanced fan-out), so that
