@@ -41,20 +41,23 @@ export function consumerIdentity(stsEndpoint) {
 
 /**
  * Runs a poller on the stream (TRIM_HORIZON, file checkpoints in a temporary directory) until
- * `arrived` resolves, then stops it (the batch in hand finishes and is checkpointed).
- * @param {{ streamArn: string, handler: Function, arrived: Promise<unknown>,
+ * `arrived` resolves, then stops it (the batch in hand finishes and is checkpointed). With
+ * `consumerArn`, the poller reads each shard by SubscribeToShard as that consumer (enhanced fan-out).
+ * @param {{ streamArn: string, consumerArn?: string, handler: Function, arrived: Promise<unknown>,
  *   consumer: ReturnType<typeof consumerIdentity>, timeoutMs?: number }} options
  * @returns {Promise<Record<string, import('@streamshare/core').Checkpoint>>} the checkpoints written
  */
-export async function pollUntil({ streamArn, handler, arrived, consumer, timeoutMs = READ_TIMEOUT_MS }) {
+export async function pollUntil({ streamArn, consumerArn, handler, arrived, consumer, timeoutMs = READ_TIMEOUT_MS }) {
   const checkpointDir = await mkdtemp(join(tmpdir(), 'streamshare-demo-'));
   const poller = createPoller({
     streamArn,
+    ...(consumerArn === undefined ? {} : { consumerArn }),
     handler,
     startingPosition: 'TRIM_HORIZON',
     checkpointDir,
     // The poller builds its own Kinesis client for the ARN's region with the assumed role's
-    // credentials; AWS_ENDPOINT_URL_KINESIS (set by the demo) points it at kinesis-mock.
+    // credentials (over HTTP/2 with a consumerArn); AWS_ENDPOINT_URL_KINESIS (set by the demo) points
+    // it at kinesis-mock, or at the SubscribeToShard server in front of it.
     assumeRole: consumer.assumeRole,
     stsClient: consumer.stsClient,
     logger: createLogger({ level: 'warn' }),

@@ -1,15 +1,18 @@
 // The demo's story, section by section: local servers, the producer's stream and policy, the test
-// record, the consumer's three ways to read it, and the clean stop.
+// enhanced fan-out consumer and its policy, the test record, the consumer's four ways to read it, and
+// the clean stop.
 import { kinesisClient } from '@streamshare/testkit';
 import { consumerIdentity } from './consumer.mjs';
 import { startLocalServers } from './local-servers.mjs';
 import { field, json, say, section, show } from './output.mjs';
-import { createSharedStream, putTestRecord } from './producer.mjs';
+import { createSharedStream, putTestRecord, registerSharedConsumer } from './producer.mjs';
 import { readThroughEventBridge } from './readers/eventbridge-reader.mjs';
+import { readThroughFanOut } from './readers/fan-out-reader.mjs';
 import { readWithLambdaHandler } from './readers/lambda-reader.mjs';
 import { readWithRecordHandler } from './readers/poller-reader.mjs';
 import {
   CONSUMER_ACCOUNT,
+  CONSUMER_NAME,
   CONSUMER_ROLE_ARN,
   EVENT_BUS_ARN,
   PRODUCER_ACCOUNT,
@@ -64,13 +67,20 @@ export async function runDemo(hooks = {}) {
   const producer = kinesisClient({ endpoint: servers.kinesis.endpoint, account: PRODUCER_ACCOUNT });
   const consumer = consumerIdentity(servers.sts.endpoint);
   try {
-    say(`kinesis-mock  ${servers.kinesis.endpoint}  (child process, pid ${servers.kinesis.pid})`, 2);
-    say(`STS           ${servers.sts.endpoint}  (AssumeRole)`, 2);
-    say(`EventBridge   ${servers.eventBridge.endpoint}  (PutEvents)`, 2);
+    say(`kinesis-mock      ${servers.kinesis.endpoint}  (child process, pid ${servers.kinesis.pid})`, 2);
+    say(`STS               ${servers.sts.endpoint}  (AssumeRole)`, 2);
+    say(`EventBridge       ${servers.eventBridge.endpoint}  (PutEvents)`, 2);
+    say(
+      `SubscribeToShard  ${servers.subscribe.endpoint}  (HTTP/2: events from kinesis-mock's records, other calls forwarded to it)`,
+      2,
+    );
     // The poller builds its Kinesis client as in production (region from the ARN, the assumed
     // role's credentials); the SDK's standard variable points it at kinesis-mock.
     process.env.AWS_ENDPOINT_URL_KINESIS = servers.kinesis.endpoint;
-    say("AWS_ENDPOINT_URL_KINESIS points the poller's own Kinesis client at kinesis-mock.", 2);
+    say(
+      "AWS_ENDPOINT_URL_KINESIS points the poller's own Kinesis client at kinesis-mock (4d: at SubscribeToShard).",
+      2,
+    );
 
     section('2', `Producer account ${PRODUCER_ACCOUNT}: stream ${STREAM_NAME} and its resource-based policy`);
     const { streamArn, policy } = await createSharedStream(producer);
@@ -79,6 +89,20 @@ export async function runDemo(hooks = {}) {
     say(`$ aws kinesis put-resource-policy --resource-arn ${streamArn} --policy file://policy.json`, 2);
     say('policy.json (streamReadPolicy of @streamshare/poller, as GetResourcePolicy returns it):', 2);
     json(policy, 4);
+    say('Enhanced fan-out: the producer registers a consumer for kds-reader1 and shares it (reader 4d):', 2);
+    say(`$ aws kinesis register-stream-consumer --stream-arn ${streamArn} --consumer-name ${CONSUMER_NAME}`, 2);
+    const fanOut = await registerSharedConsumer(producer, streamArn);
+    field('ConsumerARN', fanOut.consumerArn);
+    field(
+      'ConsumerStatus',
+      `${fanOut.registeredStatus}, ACTIVE after ${Math.round(fanOut.activeAfterMs)} ms (DescribeStreamConsumer)`,
+    );
+    say(
+      `$ aws kinesis put-resource-policy --resource-arn ${fanOut.consumerArn} --policy file://consumer-policy.json`,
+      2,
+    );
+    say('consumer-policy.json (on the consumer ARN, as GetResourcePolicy returns it):', 2);
+    json(fanOut.policy, 4);
 
     section('3', 'Producer puts the test record');
     say(
@@ -88,7 +112,7 @@ export async function runDemo(hooks = {}) {
     const put = await putTestRecord(producer);
     json(put, 2);
 
-    section('4', `Consumer account ${CONSUMER_ACCOUNT} reads it three ways`);
+    section('4', `Consumer account ${CONSUMER_ACCOUNT} reads it four ways`);
     say(`Each reader is a poller that assumes ${CONSUMER_ROLE_ARN}`, 2);
     say("(the Principal of the stream's policy) and names the stream by its ARN in every call.", 2);
 
@@ -131,12 +155,37 @@ export async function runDemo(hooks = {}) {
     for (const line of c.handled) printLogged(line);
     printCheckpoints(c.checkpoints);
 
+    section('4d', 'Enhanced fan-out: the poller with the consumer ARN (SubscribeToShard over HTTP/2)');
+    say(`createPoller({ streamArn, consumerArn: '${fanOut.consumerArn}',`, 2);
+    say("  handler: async (record) => { ... }, assumeRole: { roleArn }, startingPosition: 'TRIM_HORIZON' })", 2);
+    say(
+      'The poller builds its client over HTTP/2; AWS_ENDPOINT_URL_KINESIS points it at the SubscribeToShard server.',
+      2,
+    );
+    const d = await readThroughFanOut({
+      streamArn,
+      consumerArn: fanOut.consumerArn,
+      consumer,
+      subscribe: servers.subscribe,
+    });
+    for (const call of d.subscriptions) {
+      field(
+        'SubscribeToShard',
+        `${call.shardId} from ${call.startingPosition.Type}, signed as account ${call.accessKeyId} (the assumed role)`,
+      );
+    }
+    say(`the handler received ${d.records.length} record(s) through enhanced fan-out:`, 2);
+    for (const record of d.records) printRecord(record);
+    printCheckpoints(d.checkpoints);
+
     const sequences = [
       ...a.records.map((r) => r.sequenceNumber),
       ...b.logged.map((l) => l.sequenceNumber),
       ...c.handled.map((l) => l.sequenceNumber),
+      ...d.records.map((r) => r.sequenceNumber),
     ];
-    if (sequences.length !== 3 || sequences.some((s) => s !== put.SequenceNumber)) {
+    if (d.subscriptions.length === 0) throw new Error('reader 4d made no SubscribeToShard call');
+    if (sequences.length !== 4 || sequences.some((s) => s !== put.SequenceNumber)) {
       throw new Error(`expected the record ${put.SequenceNumber} once by each reader, got ${show(sequences)}`);
     }
   } finally {
@@ -148,7 +197,7 @@ export async function runDemo(hooks = {}) {
     await servers.stop();
     const pid = servers.kinesis.pid;
     say(
-      `pollers stopped; STS and EventBridge servers closed; kinesis-mock (pid ${pid}) ${isAlive(pid) ? 'STILL RUNNING' : 'has exited'}`,
+      `pollers stopped; STS, EventBridge and SubscribeToShard servers closed; kinesis-mock (pid ${pid}) ${isAlive(pid) ? 'STILL RUNNING' : 'has exited'}`,
       2,
     );
     say(`total ${((performance.now() - startedAt) / 1000).toFixed(1)} s`, 2);

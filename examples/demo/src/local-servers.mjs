@@ -1,13 +1,14 @@
-// The local stand-ins for AWS: kinesis-mock (a child process), and the loopback STS and EventBridge
-// servers of @streamshare/testkit (in this process). All on 127.0.0.1, free ports.
-import { startEventBridgeServer, startKinesisMock, startStsServer } from '@streamshare/testkit';
+// The local stand-ins for AWS: kinesis-mock (a child process), and the loopback STS, EventBridge and
+// SubscribeToShard servers of @streamshare/testkit (in this process). All on 127.0.0.1, free ports.
+import { startEventBridgeServer, startKinesisMock, startStsServer, startSubscribeServer } from '@streamshare/testkit';
 import { CONSUMER_ROLE_ARN } from './scenario.mjs';
 
 /**
- * Starts the three servers. `stop()` stops whatever was started, also when a later start failed.
+ * Starts the four servers. `stop()` stops whatever was started, also when a later start failed.
  * @returns {Promise<{ kinesis: import('@streamshare/testkit').KinesisMock,
  *   sts: import('@streamshare/testkit').StsServer,
- *   eventBridge: import('@streamshare/testkit').EventBridgeServer, stop: () => Promise<void> }>}
+ *   eventBridge: import('@streamshare/testkit').EventBridgeServer,
+ *   subscribe: import('@streamshare/testkit').SubscribeServer, stop: () => Promise<void> }>}
  */
 export async function startLocalServers() {
   const started = [];
@@ -24,7 +25,11 @@ export async function startLocalServers() {
     started.push(sts);
     const eventBridge = await startEventBridgeServer();
     started.push(eventBridge);
-    return { kinesis, sts, eventBridge, stop };
+    // kinesis-mock answers SubscribeToShard but its HTTP/2 stream then breaks: this h2c server answers
+    // it from kinesis-mock's records (event-stream framing) and forwards every other call to kinesis-mock.
+    const subscribe = await startSubscribeServer({ kinesisEndpoint: kinesis.endpoint });
+    started.push({ stop: () => subscribe.close() });
+    return { kinesis, sts, eventBridge, subscribe, stop };
   } catch (error) {
     await stop();
     throw error;

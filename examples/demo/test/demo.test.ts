@@ -5,6 +5,7 @@ const BUDGET_MS = 60_000;
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
 const ROLE_ARN = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
 const RECORD = "data: { this_is: 'test record' }";
+const CONSUMER_ARN = new RegExp(`^${STREAM_ARN}/consumer/kds-reader1-efo:\\d+$`);
 
 function isAlive(pid: number): boolean {
   try {
@@ -32,7 +33,7 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
   });
 
   it('prints every section, in order', () => {
-    expect([...parts.keys()]).toEqual(['1', '2', '3', '4', '4a', '4b', '4c', '5']);
+    expect([...parts.keys()]).toEqual(['1', '2', '3', '4', '4a', '4b', '4c', '4d', '5']);
   });
 
   it("attaches the stream policy naming kds-reader1's role with the five actions", () => {
@@ -55,6 +56,24 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
     ]);
   });
 
+  it("registers the enhanced fan-out consumer, waits for ACTIVE and attaches its policy naming kds-reader1's role", () => {
+    const text = parts.get('2')!;
+    const consumerArn = /^ {2}ConsumerARN: (\S+)$/m.exec(text)?.[1] ?? '';
+    expect(consumerArn).toMatch(CONSUMER_ARN);
+    expect(text).toMatch(/^ {2}ConsumerStatus: CREATING, ACTIVE after \d+ ms/m);
+    const policy = jsonAfter(text, 'consumer-policy.json (on the consumer ARN') as {
+      Statement: { Effect: string; Principal: { AWS: string }; Action: string[]; Resource: string }[];
+    };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { AWS: ROLE_ARN },
+        Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+        Resource: consumerArn,
+      }),
+    ]);
+  });
+
   it('prints the ShardId and SequenceNumber of the put', () => {
     expect(jsonAfter(parts.get('3')!, '$ aws kinesis put-record', 2)).toEqual({
       ShardId: 'shardId-000000000000',
@@ -62,13 +81,16 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
     });
   });
 
-  it.each(['4a', '4b', '4c'])('reader %s received the record once, with the sequence number of the put', (key) => {
-    const text = parts.get(key) ?? '';
-    expect(text.split(RECORD)).toHaveLength(2);
-    const printed = [...text.matchAll(/^ +sequenceNumber: (\d+)$/gm)].map((m) => m[1]);
-    expect(printed).toEqual([sequenceNumber]);
-    expect(text).toContain(`checkpoint written: shardId-000000000000 -> ${sequenceNumber}`);
-  });
+  it.each(['4a', '4b', '4c', '4d'])(
+    'reader %s received the record once, with the sequence number of the put',
+    (key) => {
+      const text = parts.get(key) ?? '';
+      expect(text.split(RECORD)).toHaveLength(2);
+      const printed = [...text.matchAll(/^ +sequenceNumber: (\d+)$/gm)].map((m) => m[1]);
+      expect(printed).toEqual([sequenceNumber]);
+      expect(text).toContain(`checkpoint written: shardId-000000000000 -> ${sequenceNumber}`);
+    },
+  );
 
   it('4b: kds-reader1 got the Lambda event of the reference scenario and answered no failures', () => {
     const text = parts.get('4b')!;
@@ -103,6 +125,17 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
       detail: { streamArn: STREAM_ARN, partitionKey: 'DUMMY1', sequenceNumber, data: { this_is: 'test record' } },
     });
     expect(text).toContain('forwarder: 1 record(s) -> response { batchItemFailures: [] }');
+  });
+
+  it('4d: the record came through enhanced fan-out: SubscribeToShard on the consumer, signed as the consumer account', () => {
+    const text = parts.get('4d')!;
+    const consumerArn = /^ {2}ConsumerARN: (\S+)$/m.exec(parts.get('2') ?? '')?.[1];
+    expect(text).toContain(`consumerArn: '${consumerArn}'`);
+    expect(text).toMatch(
+      /^ {2}SubscribeToShard: shardId-000000000000 from TRIM_HORIZON, signed as account 888800008888 \(the assumed role\)$/m,
+    );
+    expect(text).toContain('the handler received 1 record(s) through enhanced fan-out:');
+    expect(parts.get('1')).toMatch(/^ {2}SubscribeToShard +http:\/\/127\.0\.0\.1:\d+ /m);
   });
 
   it('leaves no child process behind', () => {
