@@ -25,7 +25,9 @@ const STREAM_READ_ACTIONS = [
   'kinesis:ListShards',
 ];
 const CONSUMER_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
-const LAMBDA_MANAGED_POLICY = '!Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole';
+/** CloudFormation's `${Name}` substitution, written as it appears in a template. */
+const sub = (name: string) => `\${${name}}`;
+const LAMBDA_MANAGED_POLICY = `!Sub arn:${sub('AWS::Partition')}:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole`;
 
 /** The properties each resource type has in the CloudFormation reference (the ones these templates may use). */
 const DOCUMENTED_PROPERTIES: Record<string, readonly string[]> = {
@@ -81,7 +83,7 @@ describe('template-efo.yaml and producer-efo.yaml (the trigger on an enhanced fa
     const resources = templateResources(await read('producer-efo.yaml'));
     const consumer = onlyResource(resources, 'AWS::Kinesis::StreamConsumer');
     expect(consumer.properties.get('StreamARN')).toBe(
-      '!Sub arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/${StreamName}',
+      `!Sub arn:${sub('AWS::Partition')}:kinesis:${sub('AWS::Region')}:${sub('AWS::AccountId')}:stream/${sub('StreamName')}`,
     );
     const policy = onlyResource(resources, 'AWS::Kinesis::ResourcePolicy');
     const consumerId = [...resources].find(([, r]) => r === consumer)?.[0];
