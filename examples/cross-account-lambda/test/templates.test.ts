@@ -98,19 +98,22 @@ describe('template-efo.yaml and producer-efo.yaml (the trigger on an enhanced fa
     for (const resource of resources.values()) expectDocumentedProperties(resource);
   });
 
-  it('the trigger is on the consumer ARN given by the producer, with ReportBatchItemFailures', async () => {
+  it('the trigger is on the consumer ARN given by the producer, only once it is given, with ReportBatchItemFailures', async () => {
     const template = await read('template-efo.yaml');
     const mapping = onlyResource(templateResources(template), 'AWS::Lambda::EventSourceMapping');
     expect(mapping.properties.get('EventSourceArn')).toBe('!Ref ConsumerArn');
+    expect(mapping.text).toMatch(/^ {4}Condition: WithTrigger$/m);
+    expect(template).toMatch(/^ {2}WithTrigger: !Not \[!Equals \[!Ref ConsumerArn, ""\]\]$/m);
     expect(listItems(mapping.text, 'FunctionResponseTypes')).toEqual(['ReportBatchItemFailures']);
     expect(mapping.properties.get('FunctionName')).toBe('!Ref KdsReader1');
     expectDocumentedProperties(mapping);
   });
 
-  it('the ConsumerArn parameter takes a consumer ARN and refuses a stream ARN or a consumer name', async () => {
+  it('the ConsumerArn parameter takes a consumer ARN (or nothing yet) and refuses a stream ARN or a consumer name', async () => {
     const pattern = new RegExp(allowedPattern(await read('template-efo.yaml'), 'ConsumerArn') ?? '(?!)');
     const stream = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-example1';
     expect(pattern.test(`${stream}/consumer/kds-reader1-efo:1796576266`)).toBe(true);
+    expect(pattern.test('')).toBe(true);
     expect(pattern.test(stream)).toBe(false);
     expect(pattern.test('kds-reader1-efo')).toBe(false);
     expect(pattern.test(`${stream}/consumer/kds-reader1-efo`)).toBe(false);
@@ -122,9 +125,25 @@ describe('template-efo.yaml and producer-efo.yaml (the trigger on an enhanced fa
     const inline = role.properties.get('Policies') ?? '';
     expect(listItems(inline, 'Action').sort()).toEqual(CONSUMER_ACTIONS);
     expect(inline).toMatch(/Effect: Allow/);
-    expect(inline).toMatch(/Resource: !Ref ConsumerArn$/m);
+    // Any creation time of the producer's consumer: the ARN ends with it.
+    expect(inline).toMatch(
+      /Resource: !Sub arn:\$\{AWS::Partition\}:kinesis:\$\{AWS::Region\}:\$\{ProducerAccountId\}:stream\/\$\{StreamName\}\/consumer\/\$\{ConsumerName\}:\*$/m,
+    );
     // The same role as template.yaml: the producer's two policies name it.
     expect(role.properties.get('RoleName')).toBe('kds-reader1-role-q6zcv9kq');
     expect(role.properties.get('Path')).toBe('/service-role/');
+  });
+
+  it('both stacks default to the same consumer name and stream', async () => {
+    const producer = await read('producer-efo.yaml');
+    const consumer = await read('template-efo.yaml');
+    const defaultOf = (template: string, name: string) =>
+      new RegExp(`^ {2}${name}:\\n(?: {4}.*\\n)*? {4}Default: (\\S+)$`, 'm').exec(template)?.[1];
+    expect(defaultOf(consumer, 'ConsumerName')).toBe('kds-reader1-efo');
+    expect(defaultOf(producer, 'ConsumerName')).toBe(defaultOf(consumer, 'ConsumerName'));
+    expect(defaultOf(producer, 'StreamName')).toBe(defaultOf(consumer, 'StreamName'));
+    expect(defaultOf(producer, 'ConsumerRoleArn')).toBe(
+      'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq',
+    );
   });
 });
