@@ -74,7 +74,10 @@ describe('fromLambdaRecord', () => {
     [withKinesis({ approximateArrivalTimestamp: '1709100911.667' }), /approximateArrivalTimestamp should be a number/],
     [withKinesis({ encryptionType: 'AES' }), /encryptionType should be "NONE" or "KMS"/],
     [{ eventID: 'no-colon' }, /eventID should be a string "<shardId>:<sequenceNumber>", got string "no-colon"/],
-    [{ eventSourceARN: undefined }, /eventSourceARN should be a Kinesis stream ARN, got nothing/],
+    [
+      { eventSourceARN: undefined },
+      /eventSourceARN should be a Kinesis stream ARN \(or an enhanced fan-out consumer ARN\), got nothing/,
+    ],
   ])('rejects a malformed record (%#) with InvalidInputError', (patch, message) => {
     const input = 'kinesis' in patch && patch.kinesis !== undefined ? patch : { ...referenceLambdaRecord(), ...patch };
     expect(() => fromLambdaRecord(input as LambdaKinesisRecord)).toThrow(message);

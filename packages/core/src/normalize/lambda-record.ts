@@ -85,9 +85,33 @@ export function isKinesisStreamArn(arn: string): boolean {
   return STREAM_RESOURCE.test(fields.resource);
 }
 
+/**
+ * An `eventSourceARN` a Lambda Kinesis record may carry: a stream ARN ({@link isKinesisStreamArn}),
+ * or the ARN of an enhanced fan-out consumer of a stream (`stream/<name>/consumer/<name>:<creation
+ * time>`), for a trigger whose event source is a consumer. AWS documents the consumer ARN as a
+ * trigger's event source but not what its records carry; both are read, and a record always names
+ * its stream ({@link streamArnOfEventSource}).
+ */
+export function isKinesisEventSourceArn(arn: string): boolean {
+  if (isKinesisStreamArn(arn)) return true;
+  const fields = KINESIS_ARN_PREFIX.test(arn) ? splitArn(arn) : undefined;
+  return fields !== undefined && CONSUMER_RESOURCE.test(fields.resource);
+}
+
+/**
+ * The stream ARN of a checked `eventSourceARN`: the ARN itself, or the stream of a consumer ARN
+ * (what comes before `/consumer/`; a stream name holds no `/`).
+ */
+export function streamArnOfEventSource(arn: string): string {
+  const consumer = arn.indexOf(CONSUMER_PART);
+  return consumer < 0 ? arn : arn.slice(0, consumer);
+}
+
 const KINESIS_ARN_PREFIX = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:/;
 const KINESIS_ARN_PLACEHOLDER = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:[^:]+$/;
 const STREAM_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}$/;
+const CONSUMER_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}\/consumer\/[a-zA-Z0-9_.-]{1,128}:[0-9]{1,20}$/;
+const CONSUMER_PART = '/consumer/';
 
 /**
  * Checks that `record` has every field of a Lambda Kinesis record that {@link fromLambdaRecord}
@@ -122,8 +146,8 @@ export function checkLambdaFields(record: unknown, digits: boolean): asserts rec
   if (typeof approximateArrivalTimestamp !== 'number' || !Number.isFinite(approximateArrivalTimestamp)) {
     throw fieldError('kinesis.approximateArrivalTimestamp', 'a number of seconds', approximateArrivalTimestamp);
   }
-  if (typeof eventSourceARN !== 'string' || !isKinesisStreamArn(eventSourceARN)) {
-    throw fieldError('eventSourceARN', 'a Kinesis stream ARN', eventSourceARN);
+  if (typeof eventSourceARN !== 'string' || !isKinesisEventSourceArn(eventSourceARN)) {
+    throw fieldError('eventSourceARN', 'a Kinesis stream ARN (or an enhanced fan-out consumer ARN)', eventSourceARN);
   }
   if (typeof eventID !== 'string' || eventID.indexOf(':') <= 0) {
     throw fieldError('eventID', 'a string "<shardId>:<sequenceNumber>"', eventID);
@@ -136,7 +160,7 @@ export function checkLambdaFields(record: unknown, digits: boolean): asserts rec
 /** What the records of one batch share, reused from one record to the next: the stream and shard. */
 export interface LambdaReadCache {
   shardId: string | undefined;
-  /** The stream of the batch's records (`eventSourceARN`), when known. */
+  /** The stream of the batch's records (from `eventSourceARN`), when known. */
   readonly streamArn: string | undefined;
   /** Every record read with this cache is of `shardId` (checked before it is read). */
   readonly oneShard: boolean;
@@ -147,8 +171,14 @@ export interface LambdaReadCache {
  * record read with it is of that shard (as processBatch checks at each record's turn): their
  * `eventID` is not read again.
  */
-export function lambdaReadCache(shardId?: string, streamArn?: string): LambdaReadCache {
+export function lambdaReadCache(shardId?: string, eventSourceArn?: string): LambdaReadCache {
+  const streamArn = eventSourceArn === undefined ? undefined : streamArnOfEventSource(eventSourceArn);
   return { shardId, streamArn, oneShard: shardId !== undefined };
+}
+
+function streamOf(eventSourceARN: string, cache: LambdaReadCache | undefined): string {
+  if (cache?.oneShard && cache.streamArn !== undefined) return cache.streamArn;
+  return streamArnOfEventSource(eventSourceARN);
 }
 
 function shardOf(eventID: string, cache: LambdaReadCache | undefined): string {
@@ -176,7 +206,7 @@ export function uncheckedIdentity(record: unknown): StreamRecord<Uint8Array> {
   const colon = eventID.indexOf(':');
   const seconds = readThrownProperty(kinesis, 'approximateArrivalTimestamp');
   return {
-    streamArn: stringOr(readThrownProperty(record, 'eventSourceARN')),
+    streamArn: streamArnOfEventSource(stringOr(readThrownProperty(record, 'eventSourceARN'))),
     shardId: colon > 0 ? eventID.slice(0, colon) : '',
     partitionKey: stringOr(readThrownProperty(kinesis, 'partitionKey')),
     sequenceNumber: stringOr(readThrownProperty(kinesis, 'sequenceNumber')),
@@ -202,7 +232,7 @@ function arrivalOf(seconds: number): Date {
 export function lambdaStreamRecord<D>(record: LambdaKinesisRecord, data: D, cache?: LambdaReadCache): StreamRecord<D> {
   const kinesis = record.kinesis;
   return plainRecord(
-    record.eventSourceARN,
+    streamOf(record.eventSourceARN, cache),
     shardOf(record.eventID, cache),
     kinesis.partitionKey,
     kinesis.sequenceNumber,
@@ -216,7 +246,12 @@ export function lambdaStreamRecord<D>(record: LambdaKinesisRecord, data: D, cach
 export function base64Error(record: LambdaKinesisRecord, cache?: LambdaReadCache): DecodeError {
   const { partitionKey, sequenceNumber, data } = record.kinesis;
   return new DecodeError(
-    { streamArn: record.eventSourceARN, shardId: shardOf(record.eventID, cache), partitionKey, sequenceNumber },
+    {
+      streamArn: streamOf(record.eventSourceARN, cache),
+      shardId: shardOf(record.eventID, cache),
+      partitionKey,
+      sequenceNumber,
+    },
     'base64',
     `kinesis.data is not valid base64 (${data.length} characters)`,
   );
