@@ -7,7 +7,11 @@ import { idOf, record } from './fixtures-batch/records.js';
 
 describe('LaneHeap', () => {
   it('pops the smallest unit pushed and not popped yet, growing past its first capacity', () => {
-    const op = fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constant('pop' as const));
+    const op = fc.oneof(
+      fc.integer({ min: 0, max: 10_000 }),
+      fc.constant('pop' as const),
+      fc.record({ replaceTop: fc.integer({ min: 0, max: 10_000 }) }),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 8 }), fc.array(op, { maxLength: 300 }), (capacity, ops) => {
         const heap = new LaneHeap(capacity);
@@ -17,6 +21,11 @@ describe('LaneHeap', () => {
             if (model.length === 0) continue;
             model.sort((a, b) => a - b);
             expect(heap.pop()).toBe(model.shift());
+          } else if (typeof o === 'object') {
+            if (model.length === 0) continue;
+            model.sort((a, b) => a - b);
+            model[0] = o.replaceTop;
+            heap.replaceTop(o.replaceTop);
           } else {
             heap.push(o);
             model.push(o);

@@ -46,6 +46,12 @@ export class KeyWalk<T> {
   #inFlight = 0;
   /** A barrier failed: nothing after it may start. */
   #blocked = false;
+  /**
+   * The unit picked last is still the top of `#ready` (its lane's place). It leaves the heap as it
+   * settles, replaced by its lane's next unit in one pass (a synchronous handler: most units), or
+   * before the next pick when it goes on asynchronously.
+   */
+  #onTop = false;
   readonly #end: Promise<WalkEnd>;
   #resolve!: (end: WalkEnd) => void;
   #reject!: (error: unknown) => void;
@@ -101,6 +107,10 @@ export class KeyWalk<T> {
           }
         }
         if (settled instanceof Promise) {
+          if (this.#onTop) {
+            this.#onTop = false;
+            this.#ready.pop();
+          }
           this.#inFlight++;
           settled.then(
             (outcome) => {
@@ -152,7 +162,12 @@ export class KeyWalk<T> {
     const next = this.#next[index] as number;
     if (next !== BARRIER) {
       // A failure stops its key: the lane is not ready again.
-      if (next !== LAST && outcome.kind !== 'failed') this.#ready.push(next);
+      const goesOn = next !== LAST && outcome.kind !== 'failed';
+      if (this.#onTop) {
+        this.#onTop = false;
+        if (goesOn) this.#ready.replaceTop(next);
+        else this.#ready.pop();
+      } else if (goesOn) this.#ready.push(next);
     } else if (outcome.kind === 'failed') this.#blocked = true;
     else this.#barrier++;
     const states = this.#states;
@@ -163,7 +178,7 @@ export class KeyWalk<T> {
     }
   }
 
-  /** The next unit to start, or -1. */
+  /** The next unit to start, or -1 (from the heap: left on top, see `#onTop`). */
   #pick(): number {
     const barriers = this.#barriers;
     const total = this.#states.length;
@@ -172,7 +187,7 @@ export class KeyWalk<T> {
     if (!this.#blocked && pending && this.#settledBefore === limit && this.#inFlight === 0) return limit;
     const index = this.#ready.peek();
     if (index < 0 || index >= limit) return -1;
-    this.#ready.pop();
+    this.#onTop = true;
     return index;
   }
 

@@ -41,31 +41,38 @@ export class LaneHeap {
 
   /** Takes the earliest unit out (the heap must not be empty). */
   pop(): number {
-    const a = this.#units;
-    const top = a[0] as number;
+    const top = this.#units[0] as number;
     const n = --this.#size;
-    if (n > 0) {
-      const last = a[n] as number;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        let child = a[l] as number;
-        if (r < n) {
-          const right = a[r] as number;
-          if (right < child) {
-            c = r;
-            child = right;
-          }
-        }
-        if (child >= last) break;
-        a[i] = child;
-        i = c;
-      }
-      a[i] = last;
-    }
+    if (n > 0) this.#siftDown(this.#units[n] as number, n);
     return top;
+  }
+
+  /** Takes the earliest unit out and puts `unit` in (the heap must not be empty): a pop and a push in one pass. */
+  replaceTop(unit: number): void {
+    this.#siftDown(unit, this.#size);
+  }
+
+  /** Puts `unit` at the top of the first `n` slots and moves it down to its place. */
+  #siftDown(unit: number, n: number): void {
+    const a = this.#units;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      let child = a[l] as number;
+      if (r < n) {
+        const right = a[r] as number;
+        if (right < child) {
+          c = r;
+          child = right;
+        }
+      }
+      if (child >= unit) break;
+      a[i] = child;
+      i = c;
+    }
+    a[i] = unit;
   }
 }
