@@ -8,7 +8,12 @@ import type { WalkEnd } from '../settle/result.js';
 import { UNREADABLE } from '../source/record-source.js';
 import { doneAtFirstAttempt } from '../speed/done-outcome.js';
 import { afterFailure, poison } from './attempts.js';
-import { type Lane, LaneHeap } from './lane-heap.js';
+import { LaneHeap } from './lane-heap.js';
+
+/** In `KeyWalk`'s lanes: the unit is the last of its partition key. */
+const LAST = -1;
+/** In `KeyWalk`'s lanes: the unit is a barrier (in no lane). */
+const BARRIER = -2;
 
 /**
  * Up to `concurrency` partition keys at once, each key strictly in order: a unit starts only after
@@ -26,10 +31,14 @@ import { type Lane, LaneHeap } from './lane-heap.js';
 export class KeyWalk<T> {
   readonly #states: Uint8Array;
   readonly #failed = new Map<number, Outcome>();
-  /** The lane of each unit (undefined for a barrier). */
-  readonly #laneOf: (Lane | undefined)[];
+  /**
+   * The lanes: for each unit, the next unit of its partition key ({@link LAST} for the last one),
+   * or {@link BARRIER}.
+   */
+  readonly #next: Int32Array;
   readonly #barriers: number[] = [];
-  readonly #ready = new LaneHeap();
+  /** The lanes ready to start, by their next unit. */
+  readonly #ready = new LaneHeap(16);
   /** Position in `#barriers` of the first unsettled barrier. */
   #barrier = 0;
   /** Every unit before this index settled done or dead-lettered. */
@@ -37,6 +46,12 @@ export class KeyWalk<T> {
   #inFlight = 0;
   /** A barrier failed: nothing after it may start. */
   #blocked = false;
+  /**
+   * The unit picked last is still the top of `#ready` (its lane's place). It leaves the heap as it
+   * settles, replaced by its lane's next unit in one pass (a synchronous handler: most units), or
+   * before the next pick when it goes on asynchronously.
+   */
+  #onTop = false;
   readonly #end: Promise<WalkEnd>;
   #resolve!: (end: WalkEnd) => void;
   #reject!: (error: unknown) => void;
@@ -50,9 +65,9 @@ export class KeyWalk<T> {
     readonly handler: RecordHandler<T>,
     readonly concurrency: number,
   ) {
-    // As many units as records, unless aggregates are expanded (the array then grows).
-    this.#laneOf = new Array(units.source.length);
-    this.#states = new Uint8Array(lanesOf(units, this.#laneOf, this.#barriers, this.#ready));
+    const lanes = lanesOf(units, this.#barriers, this.#ready);
+    this.#next = lanes.next;
+    this.#states = new Uint8Array(lanes.count);
     this.#end = new Promise<WalkEnd>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -92,6 +107,10 @@ export class KeyWalk<T> {
           }
         }
         if (settled instanceof Promise) {
+          if (this.#onTop) {
+            this.#onTop = false;
+            this.#ready.pop();
+          }
           this.#inFlight++;
           settled.then(
             (outcome) => {
@@ -140,11 +159,15 @@ export class KeyWalk<T> {
     const state = stateOf(outcome);
     this.#states[index] = state;
     if (state === FAILED) this.#failed.set(index, outcome);
-    const lane = this.#laneOf[index];
-    if (lane !== undefined) {
-      lane.running = false;
-      lane.next++;
-      if (outcome.kind !== 'failed' && lane.next < lane.indices.length) this.#ready.push(lane);
+    const next = this.#next[index] as number;
+    if (next !== BARRIER) {
+      // A failure stops its key: the lane is not ready again.
+      const goesOn = next !== LAST && outcome.kind !== 'failed';
+      if (this.#onTop) {
+        this.#onTop = false;
+        if (goesOn) this.#ready.replaceTop(next);
+        else this.#ready.pop();
+      } else if (goesOn) this.#ready.push(next);
     } else if (outcome.kind === 'failed') this.#blocked = true;
     else this.#barrier++;
     const states = this.#states;
@@ -155,19 +178,16 @@ export class KeyWalk<T> {
     }
   }
 
-  /** The next unit to start, or -1. */
+  /** The next unit to start, or -1 (from the heap: left on top, see `#onTop`). */
   #pick(): number {
     const barriers = this.#barriers;
     const total = this.#states.length;
     const pending = this.#barrier < barriers.length;
     const limit = this.#blocked || pending ? (barriers[this.#barrier] as number) : total;
     if (!this.#blocked && pending && this.#settledBefore === limit && this.#inFlight === 0) return limit;
-    const lane = this.#ready.peek();
-    if (lane === undefined) return -1;
-    const index = lane.indices[lane.next] as number;
-    if (index >= limit) return -1;
-    this.#ready.pop();
-    lane.running = true;
+    const index = this.#ready.peek();
+    if (index < 0 || index >= limit) return -1;
+    this.#onTop = true;
     return index;
   }
 
@@ -184,28 +204,50 @@ export class KeyWalk<T> {
   }
 }
 
+/** The lanes of a walk by key (see {@link lanesOf}). */
+interface Lanes {
+  /** For each unit, the next unit of its partition key, {@link LAST}, or {@link BARRIER}. */
+  readonly next: Int32Array;
+  /** Units read. */
+  readonly count: number;
+}
+
 /**
- * Reads and keeps every unit (`units.keep()`) and puts each in the lane of its partition key
- * (`laneOf`, none for a barrier, whose unit number goes to `barriers`), and every lane in `ready`
- * (each lane once it has its first unit: the heap orders lanes by their next unit). Gives the
- * number of units.
+ * Reads and keeps every unit (`units.keep()`) and chains each to the previous unit of its partition
+ * key (a lane: a chain of unit numbers in an Int32Array, no array per key), or marks it a barrier
+ * (its number goes to `barriers`), and puts the first unit of every lane in `ready` (in increasing
+ * order: each push is O(1)).
  */
-function lanesOf(units: Units, laneOf: (Lane | undefined)[], barriers: number[], ready: LaneHeap): number {
-  const lanes = new Map<string, Lane>();
+function lanesOf(units: Units, barriers: number[], ready: LaneHeap): Lanes {
+  // The last unit read of each partition key, to chain the next one to.
+  const lasts = new Map<string, { unit: number }>();
+  // As many units as records, unless aggregates are expanded (the array then grows).
+  let next: Int32Array = new Int32Array(units.source.length);
   for (let i = 0; ; i++) {
     const bytes = units.keep();
-    if (bytes === undefined) return i;
+    if (bytes === undefined) return { next, count: i };
+    if (i === next.length) next = grown(next);
     if (bytes === UNREADABLE && (units.failure as UnitFailure).barrier) {
+      next[i] = BARRIER;
       barriers.push(i);
       continue;
     }
+    next[i] = LAST;
     const key = units.keyOf(bytes);
-    let lane = lanes.get(key);
-    if (lane === undefined) {
-      lane = { indices: [i], next: 0, running: false };
-      lanes.set(key, lane);
-      ready.push(lane);
-    } else lane.indices.push(i);
-    laneOf[i] = lane;
+    const last = lasts.get(key);
+    if (last === undefined) {
+      lasts.set(key, { unit: i });
+      ready.push(i);
+    } else {
+      next[last.unit] = i;
+      last.unit = i;
+    }
   }
+}
+
+/** `array` in a buffer twice as long. */
+function grown(array: Int32Array): Int32Array {
+  const bigger = new Int32Array(array.length * 2 + 16);
+  bigger.set(array);
+  return bigger;
 }
