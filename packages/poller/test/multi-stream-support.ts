@@ -6,7 +6,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { StreamRecord } from '@streamshare/core';
 import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT, putRecords } from '@streamshare/testkit';
@@ -142,4 +142,25 @@ export function expectShardOrder(lists: Iterable<StreamRecord<unknown>[]>): void
 /** A new temporary directory. */
 export function tempDir(prefix = 'streamshare-multi-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Deletes a producer's stream and waits until kinesis-mock no longer knows it. */
+export async function deleteStreamOf(producer: Producer, streamArn: string, timeoutMs = 15_000): Promise<void> {
+  const client = ownerClient(producer);
+  try {
+    await client.send(new DeleteStreamCommand({ StreamARN: streamArn, EnforceConsumerDeletion: true }));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await client.send(new DescribeStreamSummaryCommand({ StreamARN: streamArn }));
+      } catch (error) {
+        if ((error as { name?: unknown }).name === 'ResourceNotFoundException') return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`stream ${streamArn} still exists after ${timeoutMs} ms`);
+  } finally {
+    client.destroy();
+  }
 }
