@@ -80,6 +80,7 @@ export interface MultiStreamPollerOptions<T = unknown, N extends CodecNameFor<T>
 
 /** One stream of a poller of several streams, as `status().streams` reports it. */
 export interface StreamStatus {
+  /** The stream, as `streams[]` named it. */
   readonly streamArn: string;
   /** The key its checkpoints are kept under (`<streamArn>:<creation epoch seconds>`), once started. */
   readonly checkpointKey?: string;
