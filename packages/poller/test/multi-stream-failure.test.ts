@@ -6,17 +6,16 @@
  */
 import { readdir } from 'node:fs/promises';
 import { FileCheckpointStore, type StreamRecord } from '@streamshare/core';
-import { createPoller, createPollerMetrics, type Poller } from '@streamshare/poller';
-import { type StsServer, startStsServer } from '@streamshare/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createPoller, createPollerMetrics, type MultiStreamPollerOptions } from '@streamshare/poller';
+import { describe, expect, it } from 'vitest';
 import { healthOf } from '../src/http/health.js';
 import { waitFor } from './helpers/engine-env.js';
 import {
-  consumerEnvironment,
   creationEpoch,
   deleteStreamOf,
   EXTERNAL_ID,
   expectShardOrder,
+  fleetTests,
   PRODUCERS,
   producerStreamOf,
   putTexts,
@@ -24,35 +23,19 @@ import {
   tempDir,
 } from './multi-stream-support.js';
 
-let sts: StsServer | undefined;
-let restore: (() => void) | undefined;
-const pollers: Poller[] = [];
-
-afterEach(async () => {
-  await Promise.allSettled(pollers.splice(0).map((poller) => poller.stop()));
-  restore?.();
-  restore = undefined;
-  await sts?.stop();
-  sts = undefined;
-});
-
+const fleet = fleetTests();
 const [a, b] = PRODUCERS;
 const role = (producer: typeof a) => ({ roleArn: producer.roleArn, externalId: EXTERNAL_ID });
 
-async function environment(): Promise<void> {
-  sts = await startStsServer({ externalId: EXTERNAL_ID });
-  restore = consumerEnvironment(sts.endpoint);
-}
-
-describe('a poller of several streams, one stream deleted', () => {
-  it('the deleted stream is reported failed in status, /healthz and metrics; the other keeps delivering', async () => {
-    const streamA = await producerStreamOf(a, 'gone-a', 1);
-    const streamB = await producerStreamOf(b, 'gone-b', 2);
-    await environment();
-    const before = [...(await putTexts(a, streamA, 'a', 5)), ...(await putTexts(b, streamB, 'b', 5))];
-    const seen = new Seen();
-    const metrics = createPollerMetrics({ processMetrics: false });
-    const poller = createPoller({
+/** A poller of stream A (producer a's role) and B (producer b's), text records into `seen`, 50 ms idle reads. */
+async function twoStreams(
+  streamA: string,
+  streamB: string,
+  seen: Seen,
+  options: Partial<MultiStreamPollerOptions> = {},
+) {
+  return fleet.track(
+    createPoller({
       streams: [
         { streamArn: streamA, assumeRole: role(a) },
         { streamArn: streamB, assumeRole: role(b) },
@@ -61,10 +44,20 @@ describe('a poller of several streams, one stream deleted', () => {
       codec: 'text',
       checkpointDir: await tempDir(),
       idleTimeBetweenReadsMs: 50,
-      shardSyncIntervalMs: 300,
-      observer: metrics.observer,
-    });
-    pollers.push(poller);
+      ...options,
+    }),
+  );
+}
+
+describe('a poller of several streams, one stream deleted', () => {
+  it('the deleted stream is reported failed in status, /healthz and metrics; the other keeps delivering', async () => {
+    const streamA = await producerStreamOf(a, 'gone-a', 1);
+    const streamB = await producerStreamOf(b, 'gone-b', 2);
+    await fleet.environment();
+    const before = [...(await putTexts(a, streamA, 'a', 5)), ...(await putTexts(b, streamB, 'b', 5))];
+    const seen = new Seen();
+    const metrics = createPollerMetrics({ processMetrics: false });
+    const poller = await twoStreams(streamA, streamB, seen, { shardSyncIntervalMs: 300, observer: metrics.observer });
     await poller.start();
     await waitFor(
       () => seen.has(streamA, before.slice(0, 5)) && seen.has(streamB, before.slice(5)),
@@ -105,22 +98,10 @@ describe('a poller of several streams, one stream deleted', () => {
   it("onStreamFailure 'stop': the deleted stream stops the whole poller, done rejects with its error", async () => {
     const streamA = await producerStreamOf(a, 'stop-a', 1);
     const streamB = await producerStreamOf(b, 'stop-b', 1);
-    await environment();
+    await fleet.environment();
     const texts = await putTexts(a, streamA, 'a', 3);
     const seen = new Seen();
-    const poller = createPoller({
-      streams: [
-        { streamArn: streamA, assumeRole: role(a) },
-        { streamArn: streamB, assumeRole: role(b) },
-      ],
-      handler: (record: StreamRecord<unknown>) => seen.add(record),
-      codec: 'text',
-      checkpointDir: await tempDir(),
-      idleTimeBetweenReadsMs: 50,
-      shardSyncIntervalMs: 300,
-      onStreamFailure: 'stop',
-    });
-    pollers.push(poller);
+    const poller = await twoStreams(streamA, streamB, seen, { shardSyncIntervalMs: 300, onStreamFailure: 'stop' });
     await poller.start();
     await waitFor(() => seen.has(streamA, texts), 'stream A records');
     await deleteStreamOf(b, streamB);
@@ -137,21 +118,11 @@ describe('a poller of several streams, one stream deleted', () => {
     const name = `again-${process.pid}-${Date.now().toString(36)}`;
     const streamA = await producerStreamOf(a, 'again-a', 1);
     const first = await producerStreamOf(b, '', 1, name);
-    await environment();
+    await fleet.environment();
     const dir = await tempDir();
     const run = async (texts: { a: string[]; b: string[] }, streamB: string): Promise<Seen> => {
       const seen = new Seen();
-      const poller = createPoller({
-        streams: [
-          { streamArn: streamA, assumeRole: role(a) },
-          { streamArn: streamB, assumeRole: role(b) },
-        ],
-        handler: (record: StreamRecord<unknown>) => seen.add(record),
-        codec: 'text',
-        checkpointDir: dir,
-        idleTimeBetweenReadsMs: 50,
-      });
-      pollers.push(poller);
+      const poller = await twoStreams(streamA, streamB, seen, { checkpointDir: dir });
       await poller.start();
       await waitFor(() => seen.has(streamA, texts.a) && seen.has(streamB, texts.b), 'every record of the run');
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -7,16 +7,16 @@
 import { readdir } from 'node:fs/promises';
 import type { StreamRecord } from '@streamshare/core';
 import { createPoller, createPollerMetrics } from '@streamshare/poller';
-import { CONSUMER_ACCOUNT, type StsServer, startStsServer } from '@streamshare/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { CONSUMER_ACCOUNT } from '@streamshare/testkit';
+import { describe, expect, it } from 'vitest';
 import { checkpointFileName } from '../../core/src/checkpoint/file-name.js';
 import { healthOf } from '../src/http/health.js';
 import { waitFor } from './helpers/engine-env.js';
 import {
-  consumerEnvironment,
   creationEpoch,
   EXTERNAL_ID,
   expectShardOrder,
+  fleetTests,
   PRODUCERS,
   producerStreamOf,
   putTexts,
@@ -24,15 +24,7 @@ import {
   tempDir,
 } from './multi-stream-support.js';
 
-let sts: StsServer | undefined;
-let restore: (() => void) | undefined;
-
-afterEach(async () => {
-  restore?.();
-  restore = undefined;
-  await sts?.stop();
-  sts = undefined;
-});
+const fleet = fleetTests();
 
 describe('a poller of several streams, file store', () => {
   it('reads two streams of two producer accounts with two roles: every record, in order, under stream-qualified keys', async () => {
@@ -40,8 +32,7 @@ describe('a poller of several streams, file store', () => {
     const streamA = await producerStreamOf(a, 'multi-a', 2);
     const streamB = await producerStreamOf(b, 'multi-b', 2);
     expect(streamB).toContain(`:us-west-2:${b.account}:`);
-    sts = await startStsServer({ externalId: EXTERNAL_ID });
-    restore = consumerEnvironment(sts.endpoint);
+    const sts = await fleet.environment();
     const textsA = await putTexts(a, streamA, 'a', 30);
     const textsB = await putTexts(b, streamB, 'b', 30);
 
@@ -49,25 +40,27 @@ describe('a poller of several streams, file store', () => {
     const seen = new Seen();
     const seenByB: string[] = [];
     const metrics = createPollerMetrics({ processMetrics: false });
-    const poller = createPoller({
-      streams: [
-        { streamArn: streamA, assumeRole: { roleArn: a.roleArn, externalId: EXTERNAL_ID } },
-        {
-          streamArn: streamB,
-          assumeRole: { roleArn: b.roleArn, externalId: EXTERNAL_ID, sessionName: 'fleet-b' },
-          // Its own handler.
-          handler: (record: StreamRecord<unknown>) => {
-            seenByB.push(String(record.data));
-            seen.add(record);
+    const poller = fleet.track(
+      createPoller({
+        streams: [
+          { streamArn: streamA, assumeRole: { roleArn: a.roleArn, externalId: EXTERNAL_ID } },
+          {
+            streamArn: streamB,
+            assumeRole: { roleArn: b.roleArn, externalId: EXTERNAL_ID, sessionName: 'fleet-b' },
+            // Its own handler.
+            handler: (record: StreamRecord<unknown>) => {
+              seenByB.push(String(record.data));
+              seen.add(record);
+            },
           },
-        },
-      ],
-      handler: (record: StreamRecord<unknown>) => seen.add(record),
-      codec: 'text',
-      checkpointDir: dir,
-      idleTimeBetweenReadsMs: 50,
-      observer: metrics.observer,
-    });
+        ],
+        handler: (record: StreamRecord<unknown>) => seen.add(record),
+        codec: 'text',
+        checkpointDir: dir,
+        idleTimeBetweenReadsMs: 50,
+        observer: metrics.observer,
+      }),
+    );
     await poller.start();
     await waitFor(() => seen.has(streamA, textsA) && seen.has(streamB, textsB), 'every record of both streams');
 

@@ -7,15 +7,14 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { StreamRecord } from '@streamshare/core';
 import { createPoller, type Poller } from '@streamshare/poller';
-import { type StsServer, startStsServer } from '@streamshare/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './helpers/engine-env.js';
 import { dynamoClient, type LocalDynamo, startLocalDynamo, uniqueTableName } from './leases-support.js';
 import {
-  consumerEnvironment,
   creationEpoch,
   EXTERNAL_ID,
   expectShardOrder,
+  fleetTests,
   PRODUCERS,
   producerStreamOf,
   putTexts,
@@ -23,8 +22,7 @@ import {
 } from './multi-stream-support.js';
 
 let dynamo: LocalDynamo;
-let sts: StsServer | undefined;
-let restore: (() => void) | undefined;
+const fleet = fleetTests();
 const pollers: Poller[] = [];
 
 beforeAll(async () => {
@@ -35,21 +33,12 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-afterEach(async () => {
-  await Promise.allSettled(pollers.splice(0).map((poller) => poller.stop()));
-  restore?.();
-  restore = undefined;
-  await sts?.stop();
-  sts = undefined;
-});
-
 describe('a poller of several streams, three workers sharing a lease table', () => {
   it('delivers every record of both streams in order per shard, with both streams leased in one table under stream-qualified keys', async () => {
     const [a, b] = PRODUCERS;
     const streamA = await producerStreamOf(a, 'fleet-a', 3);
     const streamB = await producerStreamOf(b, 'fleet-b', 3);
-    sts = await startStsServer({ externalId: EXTERNAL_ID });
-    restore = consumerEnvironment(sts.endpoint);
+    await fleet.environment();
     const textsA = await putTexts(a, streamA, 'a', 30);
     const textsB = await putTexts(b, streamB, 'b', 30);
     const tableName = uniqueTableName('multi');
@@ -68,7 +57,7 @@ describe('a poller of several streams, three workers sharing a lease table', () 
         leaseTable: { tableName, client: dynamoClient(dynamo.endpoint), workerId, failoverTimeMs: 1_500 },
         idleTimeBetweenReadsMs: 50,
       });
-      pollers.push(poller);
+      pollers.push(fleet.track(poller));
     }
     await Promise.all(pollers.map((poller) => poller.start()));
     const all = () => {

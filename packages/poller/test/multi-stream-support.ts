@@ -6,12 +6,21 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { StreamRecord } from '@streamshare/core';
 import { compareSequenceNumbers } from '@streamshare/core/internal';
-import { CONSUMER_ACCOUNT, createStream, kinesisClient, PRODUCER_ACCOUNT, putRecords } from '@streamshare/testkit';
-import { expect } from 'vitest';
-import { kinesisEndpoint, uniqueName } from './helpers/engine-env.js';
+import type { Poller } from '@streamshare/poller';
+import {
+  CONSUMER_ACCOUNT,
+  createStream,
+  kinesisClient,
+  PRODUCER_ACCOUNT,
+  putRecords,
+  type StsServer,
+  startStsServer,
+} from '@streamshare/testkit';
+import { afterEach, expect } from 'vitest';
+import { deleteProducerStream, kinesisEndpoint, uniqueName } from './helpers/engine-env.js';
 
 /** A second producer account (kinesis-mock serves any account its clients name). */
 export const SECOND_PRODUCER = '777700007777';
@@ -145,22 +154,38 @@ export function tempDir(prefix = 'streamshare-multi-'): Promise<string> {
 }
 
 /** Deletes a producer's stream and waits until kinesis-mock no longer knows it. */
-export async function deleteStreamOf(producer: Producer, streamArn: string, timeoutMs = 15_000): Promise<void> {
-  const client = ownerClient(producer);
-  try {
-    await client.send(new DeleteStreamCommand({ StreamARN: streamArn, EnforceConsumerDeletion: true }));
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        await client.send(new DescribeStreamSummaryCommand({ StreamARN: streamArn }));
-      } catch (error) {
-        if ((error as { name?: unknown }).name === 'ResourceNotFoundException') return;
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`stream ${streamArn} still exists after ${timeoutMs} ms`);
-  } finally {
-    client.destroy();
-  }
+export function deleteStreamOf(producer: Producer, streamArn: string): Promise<void> {
+  return deleteProducerStream(streamArn, 15_000, ownerClient(producer));
+}
+
+/**
+ * The environment of a test of a fleet: `environment()` starts the loopback STS server (both roles
+ * need {@link EXTERNAL_ID}) and points the SDK at the local servers as the consumer; `track` keeps a
+ * poller to stop. After each test: the pollers stopped, the environment restored, the server stopped.
+ */
+export function fleetTests(): {
+  environment(): Promise<StsServer>;
+  track<P extends Poller>(poller: P): P;
+} {
+  let sts: StsServer | undefined;
+  let restore: (() => void) | undefined;
+  const pollers: Poller[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(pollers.splice(0).map((poller) => poller.stop()));
+    restore?.();
+    restore = undefined;
+    await sts?.stop();
+    sts = undefined;
+  });
+  return {
+    async environment() {
+      sts = await startStsServer({ externalId: EXTERNAL_ID });
+      restore = consumerEnvironment(sts.endpoint);
+      return sts;
+    },
+    track(poller) {
+      pollers.push(poller);
+      return poller;
+    },
+  };
 }

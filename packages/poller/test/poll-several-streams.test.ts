@@ -6,22 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type StsServer, startStsServer } from '@streamshare/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { multiStreamOptionsFrom, pollCommand, pollerOptionsFrom } from '../src/cli/commands/poll.js';
 import { readFlags } from '../src/cli/flags.js';
 import { POLL_FLAGS, type PollConfig, pollConfigFrom } from '../src/cli/poll-config.js';
 import { parseStreamsFile } from '../src/cli/streams-file.js';
 import { UsageError } from '../src/cli/usage-error.js';
 import { waitFor } from './helpers/engine-env.js';
-import {
-  consumerEnvironment,
-  EXTERNAL_ID,
-  PRODUCERS,
-  producerStreamOf,
-  putTexts,
-  tempDir,
-} from './multi-stream-support.js';
+import { EXTERNAL_ID, fleetTests, PRODUCERS, producerStreamOf, putTexts, tempDir } from './multi-stream-support.js';
 
 const ARN_A = 'arn:aws:kinesis:us-east-1:999900009999:stream/orders';
 const ARN_B = 'arn:aws:kinesis:us-west-2:777700007777:stream/payments';
@@ -48,6 +40,13 @@ function usage(run: () => unknown): UsageError {
 
 const extra = { cwd: '/work', logger: undefined as never, observer: undefined };
 
+/** The createPoller options `streamshare poll` builds for a configuration of several streams. */
+function multiOptions(given: PollConfig) {
+  const { streams } = given;
+  if (streams === undefined) throw new Error('not a configuration of several streams');
+  return multiStreamOptionsFrom({ ...given, streams }, { handler: () => {} } as never, extra);
+}
+
 describe('streamshare poll: several streams, the flags', () => {
   it('one --stream-arn (flag or variable) is the single-stream poller, as before', () => {
     expect(config(['--stream-arn', ARN_A, '--handler', 'h.mjs']).streams).toBeUndefined();
@@ -72,11 +71,7 @@ describe('streamshare poll: several streams, the flags', () => {
       'fleet-leases',
     ]);
     expect(given.streams).toEqual([{ streamArn: ARN_A }, { streamArn: ARN_B }]);
-    const options = multiStreamOptionsFrom(
-      given as PollConfig & { streams: NonNullable<PollConfig['streams']> },
-      { handler: () => {} } as never,
-      extra,
-    );
+    const options = multiOptions(given);
     expect(options.streams.map((s) => [s.streamArn, s.assumeRole?.roleArn])).toEqual([
       [ARN_A, ROLE_A],
       [ARN_B, ROLE_A],
@@ -92,11 +87,7 @@ describe('streamshare poll: several streams, the flags', () => {
       streams: [{ streamArn: ARN_B, roleArn: ROLE_B, externalId: 'ext-b', sessionName: 'fleet', from: 'trim-horizon' }],
       onStreamFailure: 'continue',
     });
-    const options = multiStreamOptionsFrom(
-      given as PollConfig & { streams: NonNullable<PollConfig['streams']> },
-      { handler: () => {} } as never,
-      extra,
-    );
+    const options = multiOptions(given);
     expect(options.streams).toEqual([
       { streamArn: ARN_A },
       {
@@ -162,22 +153,14 @@ describe('streamshare poll: several streams, the flags', () => {
   });
 });
 
-let sts: StsServer | undefined;
-let restore: (() => void) | undefined;
-afterEach(async () => {
-  restore?.();
-  restore = undefined;
-  await sts?.stop();
-  sts = undefined;
-});
+const fleet = fleetTests();
 
 describe('streamshare poll: several streams, a run', () => {
   it('reads two streams of two producer accounts, each with the role its --config entry names', async () => {
     const [a, b] = PRODUCERS;
     const streamA = await producerStreamOf(a, 'cli-multi-a', 1);
     const streamB = await producerStreamOf(b, 'cli-multi-b', 1);
-    sts = await startStsServer({ externalId: EXTERNAL_ID });
-    restore = consumerEnvironment(sts.endpoint);
+    const sts = await fleet.environment();
     const texts = [...(await putTexts(a, streamA, 'a', 4)), ...(await putTexts(b, streamB, 'b', 4))];
 
     const dir = await tempDir();
