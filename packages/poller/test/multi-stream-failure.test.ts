@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { FileCheckpointStore, type StreamRecord } from '@streamshare/core';
 import { createPoller, createPollerMetrics, type MultiStreamPollerOptions } from '@streamshare/poller';
 import { describe, expect, it } from 'vitest';
+import { FileStoreAdmin } from '../src/admin/file-admin.js';
 import { healthOf } from '../src/http/health.js';
 import { waitFor } from './helpers/engine-env.js';
 import {
@@ -163,6 +164,10 @@ describe('a poller of several streams, one stream deleted', () => {
     } finally {
       await store.close();
     }
+    // `streamshare checkpoints list` (no --stream-arn) shows both keys of the directory.
+    expect((await new FileStoreAdmin(dir).streams()).sort()).toEqual(
+      [`${streamA}:${await creationEpoch(a, streamA)}`, `${first}:${oldEpoch}`, `${again}:${newEpoch}`].sort(),
+    );
     const files = await readdir(dir);
     expect(files.filter((file) => file.includes(`${name}_`) && file.endsWith('.json'))).toHaveLength(2);
   });
