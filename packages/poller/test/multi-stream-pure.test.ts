@@ -2,7 +2,7 @@
  * The pure parts of a poller of several streams: the stream-qualified checkpoint key (ARN and
  * creation epoch), what the keyed coordinator does with it, and the options createPoller refuses.
  */
-import { InvalidInputError, InvalidStreamArnError, MemoryCheckpointStore } from '@streamshare/core';
+import { InvalidInputError, InvalidStreamArnError, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
 import { createPoller } from '@streamshare/poller';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,34 @@ describe('KeyedCoordinator', () => {
     await expect(coordinator.start()).rejects.toThrow('throttled');
     await coordinator.start();
     expect(coordinator.key).toBe(`${ARN}:7`);
+  });
+});
+
+describe('createPoller({ streams }) types', () => {
+  it("types each stream's handler by the poller's codec", () => {
+    const checkpointStore = new MemoryCheckpointStore();
+    createPoller({
+      streams: [{ streamArn: ARN, handler: (record) => void (record.data satisfies string) }],
+      codec: 'text',
+      checkpointStore,
+    });
+    createPoller({
+      streams: [{ streamArn: ARN }],
+      codec: 'text',
+      checkpointStore,
+      handler: (record) => void (record.data satisfies string),
+    });
+    createPoller({
+      streams: [
+        {
+          streamArn: ARN,
+          handler: (record: StreamRecord<number>) => void record,
+        },
+      ],
+      // @ts-expect-error the text codec gives strings, not the numbers the stream's handler takes
+      codec: 'text',
+      checkpointStore,
+    });
   });
 });
 

@@ -126,6 +126,9 @@ describe('streamshare poll: several streams, the flags', () => {
     expect(usage(() => config(['--stream-arn', 'orders', '--stream-arn', ARN_B, '--handler', 'h'])).message).toMatch(
       /--stream-arn: "orders" is not a stream ARN/,
     );
+    expect(
+      usage(() => config(['--stream-arn', ARN_A, '--handler', 'h.mjs', '--on-stream-failure', 'stop'])).message,
+    ).toMatch(/--on-stream-failure applies to several streams/);
     const file = (text: object | string) => usage(() => parseStreamsFile(JSON.stringify(text), '--config f.json'));
     expect(usage(() => parseStreamsFile('{', '--config f.json')).message).toMatch(/^--config f.json: not JSON/);
     expect(file({ streams: [] }).message).toContain('"streams" must be a non-empty array');

@@ -330,6 +330,11 @@ export function pollConfigFrom(raw: RawFlags, configFile?: ConfigFileText): Poll
   }
   const consumerArn = consumer === undefined ? undefined : parseConsumerArnFlag(consumer, streamArn);
   const failure = raw.values.get('on-stream-failure');
+  if (failure !== undefined && !several) {
+    throw new UsageError(
+      `${failure.source} applies to several streams (--stream-arn given more than once, or --config); one stream is read here`,
+    );
+  }
   const onStreamFailure = failure === undefined ? file?.onStreamFailure : parseChoice(failure, STREAM_FAILURE_POLICIES);
 
   refuseWithout(raw, 'external-id', 'role-arn');
