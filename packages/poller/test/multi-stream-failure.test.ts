@@ -5,12 +5,12 @@
  * starts afresh from the starting position, not from the old stream's checkpoints.
  */
 import { readdir } from 'node:fs/promises';
-import { FileCheckpointStore, type StreamRecord } from '@streamshare/core';
+import { FileCheckpointStore, MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
 import { createPoller, createPollerMetrics, type MultiStreamPollerOptions } from '@streamshare/poller';
 import { describe, expect, it } from 'vitest';
 import { FileStoreAdmin } from '../src/admin/file-admin.js';
 import { healthOf } from '../src/http/health.js';
-import { waitFor } from './helpers/engine-env.js';
+import { consumerClient, waitFor } from './helpers/engine-env.js';
 import {
   creationEpoch,
   deleteStreamOf,
@@ -113,6 +113,44 @@ describe('a poller of several streams, one stream deleted', () => {
     expect((error as { code?: unknown }).code).toBe('STREAM_NOT_FOUND');
     expect(poller.status()).toMatchObject({ running: false, state: 'failed' });
     expect(poller.status().streams?.find((s) => s.streamArn === streamA)?.state).toBe('stopped');
+  });
+
+  it('a stream missing at start: reported failed while the other starts (continue); start() rejects under stop or when none starts', async () => {
+    const streamA = await producerStreamOf(a, 'start-a', 1);
+    const missing = streamA.replace(/stream\/.*$/, 'stream/never-created-streamshare');
+    const texts = await putTexts(a, streamA, 'a', 3);
+    const make = (streams: string[], onStreamFailure?: 'stop') => {
+      const seen = new Seen();
+      const poller = fleet.track(
+        createPoller({
+          streams: streams.map((streamArn) => ({ streamArn, kinesisClient: consumerClient() })),
+          handler: (record: StreamRecord<unknown>) => seen.add(record),
+          codec: 'text',
+          checkpointStore: new MemoryCheckpointStore(),
+          idleTimeBetweenReadsMs: 50,
+          ...(onStreamFailure === undefined ? {} : { onStreamFailure }),
+        }),
+      );
+      return { poller, seen };
+    };
+
+    const going = make([missing, streamA]);
+    await going.poller.start();
+    await waitFor(() => going.seen.has(streamA, texts), 'the records of the stream that exists');
+    expect(going.poller.status().streams?.map((s) => [s.streamArn, s.state, s.errorCode])).toEqual([
+      [missing, 'failed', 'STREAM_NOT_FOUND'],
+      [streamA, 'running', undefined],
+    ]);
+
+    for (const { poller } of [make([streamA, missing], 'stop'), make([missing])]) {
+      const error = await poller.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as { code?: unknown }).code).toBe('STREAM_NOT_FOUND');
+      await expect(poller.done).rejects.toBe(error);
+      expect(poller.status()).toMatchObject({ running: false, state: 'failed' });
+    }
   });
 
   it('a stream deleted and created again under the same name starts from the start position, not the old checkpoints', async () => {

@@ -229,7 +229,8 @@ class MultiStreamPoller implements Poller {
     });
     const started = outcomes.some((outcome) => outcome.status === 'fulfilled');
     if (firstError !== undefined && (this.#policy === 'stop' || !started)) {
-      await this.#shutdown(firstError);
+      // Through #fail: a stop() asked for during the start is the same one shutdown.
+      await this.#fail(firstError);
       throw firstError;
     }
     if (!this.#enter('started')) return;
