@@ -34,6 +34,7 @@ export { createPollerMetrics, type PollerMetrics, type PollerMetricsOptions } fr
 export { type PolicyDocument, streamReadPolicy } from './policy/index.js';
 export { createPoller } from './poller/create-poller.js';
 export type { PollerState } from './poller/lifecycle.js';
+export type { MultiStreamPollerOptions, StreamOptions } from './poller/multi-options.js';
 export type {
   AssumeRoleOptions,
   CheckpointFailing,

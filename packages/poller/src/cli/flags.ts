@@ -16,7 +16,10 @@ export interface FlagDefinition {
   readonly required?: boolean;
   /** Read from the environment too (default: true for string flags, false for boolean flags). */
   readonly env?: boolean;
-  /** A string flag that may be given several times (its values in {@link RawFlags.lists}; never from the environment). */
+  /**
+   * A string flag that may be given several times (its values in {@link RawFlags.lists}); read from the
+   * environment (one value) only when `env` is true, and only when the flag is not given.
+   */
   readonly multiple?: boolean;
 }
 
@@ -43,7 +46,7 @@ export function envNameOf(flag: string): string {
 }
 
 function readsEnv(def: FlagDefinition): boolean {
-  return def.multiple === true ? false : (def.env ?? def.type === 'string');
+  return def.multiple === true ? def.env === true : (def.env ?? def.type === 'string');
 }
 
 /**
@@ -76,8 +79,10 @@ export function readFlags(
         def.name,
         all.map((value) => ({ value, source: `--${def.name}` })),
       );
-      if (all.length > 0) values.set(def.name, { value: all[all.length - 1]!, source: `--${def.name}` });
-      continue;
+      if (all.length > 0) {
+        values.set(def.name, { value: all[all.length - 1]!, source: `--${def.name}` });
+        continue;
+      }
     }
     if (def.type === 'boolean') {
       if (given === true) switches.add(def.name);
@@ -90,7 +95,10 @@ export function readFlags(
     if (readsEnv(def)) {
       const name = envNameOf(def.name);
       const fromEnv = env[name];
-      if (fromEnv !== undefined && fromEnv !== '') values.set(def.name, { value: fromEnv, source: name });
+      if (fromEnv !== undefined && fromEnv !== '') {
+        values.set(def.name, { value: fromEnv, source: name });
+        if (def.multiple === true) lists.set(def.name, [{ value: fromEnv, source: name }]);
+      }
     }
   }
   return { values, switches, lists };

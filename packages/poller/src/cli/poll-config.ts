@@ -1,5 +1,12 @@
 import type { CodecName } from '@streamshare/core';
 import { type FlagDefinition, flagLabel, type RawFlags, type RawValue } from './flags.js';
+import {
+  parseStreamsFile,
+  STREAM_FAILURE_POLICIES,
+  type StreamConfig,
+  type StreamFailureChoice,
+  type StreamsFile,
+} from './streams-file.js';
 import { UsageError } from './usage-error.js';
 import {
   type HandlerRef,
@@ -42,8 +49,25 @@ export const POLL_FLAGS: readonly FlagDefinition[] = [
     type: 'string',
     value: 'ARN',
     required: true,
+    multiple: true,
+    env: true,
     description:
-      'The stream to read, by ARN (arn:aws:kinesis:<region>:<account>:stream/<name>); region and account come from it. It may be in another account.',
+      'The stream to read, by ARN (arn:aws:kinesis:<region>:<account>:stream/<name>); region and account come from it. It may be in another account. Give it several times to read several streams in one poller (or name them in --config).',
+  },
+  {
+    name: 'config',
+    type: 'string',
+    value: 'FILE',
+    description:
+      'JSON file naming several streams, each with its own role: {"streams": [{"streamArn", "roleArn", "externalId", "sessionName", "from", "consumerArn"}], "onStreamFailure": "continue"|"stop"} (every key but streamArn optional). Adds to --stream-arn.',
+  },
+  {
+    name: 'on-stream-failure',
+    type: 'string',
+    value: STREAM_FAILURE_POLICIES.join('|'),
+    defaultText: 'continue',
+    description:
+      'Several streams: when one fails for good (deleted, access revoked), go on with the others (continue: it is reported failed in /healthz and streamshare_stream_up) or stop the poller (stop).',
   },
   {
     name: 'consumer-arn',
@@ -206,7 +230,16 @@ export type CheckpointConfig =
 
 /** Everything `streamshare poll` was told, validated. */
 export interface PollConfig {
+  /** The stream read (the first one, with several). */
   readonly streamArn: string;
+  /**
+   * Several streams (several `--stream-arn`, or `--config`): each with its own role and starting
+   * position when the config file gives them (else `assumeRole` and `startingPosition`). Absent for one
+   * stream named by `--stream-arn` alone: the single-stream poller, as always.
+   */
+  readonly streams?: readonly StreamConfig[];
+  /** Several streams: createPoller's `onStreamFailure`. */
+  readonly onStreamFailure?: StreamFailureChoice;
   /** Enhanced fan-out: createPoller's `consumerArn` (a consumer of `streamArn`). */
   readonly consumerArn?: string;
   readonly handler: HandlerRef;
@@ -249,12 +282,60 @@ function refuseWithout(raw: RawFlags, name: string, needs: string): void {
   }
 }
 
-/** Validates the raw flags of `streamshare poll` into a {@link PollConfig}. Pure; throws {@link UsageError}. */
-export function pollConfigFrom(raw: RawFlags): PollConfig {
-  const streamArn = parseStreamArn(requireValue(raw, 'stream-arn', 'the ARN of the stream to read'));
+/** The `--config` file as read by the command: its text and how messages name it. */
+export interface ConfigFileText {
+  readonly text: string;
+  /** e.g. `--config fleet.json`. */
+  readonly source: string;
+}
+
+/**
+ * The streams of the flags and the config file: every `--stream-arn` (in order), then the file's; one
+ * stream named once. Pure.
+ */
+function streamsFrom(raw: RawFlags, file: StreamsFile | undefined): StreamConfig[] {
+  const given = raw.lists?.get('stream-arn') ?? [];
+  if (given.length === 0 && file === undefined) {
+    requireValue(raw, 'stream-arn', 'the ARN of the stream to read (or --config FILE naming several streams)');
+  }
+  const streams: StreamConfig[] = given.map((value) => ({ streamArn: parseStreamArn(value) }));
+  for (const stream of file?.streams ?? []) streams.push(stream);
+  const seen = new Set<string>();
+  for (const stream of streams) {
+    if (seen.has(stream.streamArn))
+      throw new UsageError(`stream ${stream.streamArn} is named twice (--stream-arn, --config)`);
+    seen.add(stream.streamArn);
+  }
+  return streams;
+}
+
+/**
+ * Validates the raw flags of `streamshare poll` (and the text of its `--config` file, when given) into
+ * a {@link PollConfig}. Pure; throws {@link UsageError}.
+ */
+export function pollConfigFrom(raw: RawFlags, configFile?: ConfigFileText): PollConfig {
+  if (raw.values.has('config') && configFile === undefined) {
+    throw new UsageError(`${raw.values.get('config')!.source}: the config file was not read`);
+  }
+  const file = configFile === undefined ? undefined : parseStreamsFile(configFile.text, configFile.source);
+  const streams = streamsFrom(raw, file);
+  const several = streams.length > 1 || file !== undefined;
+  const streamArn = streams[0]!.streamArn;
   const handler = parseHandlerRef(requireValue(raw, 'handler', 'the module with your handler, PATH[#EXPORT]'));
   const consumer = raw.values.get('consumer-arn');
+  if (consumer !== undefined && streams.length > 1) {
+    throw new UsageError(
+      `${consumer.source} names a consumer of one stream, but ${streams.length} streams are read: give each stream its consumerArn in --config`,
+    );
+  }
   const consumerArn = consumer === undefined ? undefined : parseConsumerArnFlag(consumer, streamArn);
+  const failure = raw.values.get('on-stream-failure');
+  if (failure !== undefined && !several) {
+    throw new UsageError(
+      `${failure.source} applies to several streams (--stream-arn given more than once, or --config); one stream is read here`,
+    );
+  }
+  const onStreamFailure = failure === undefined ? file?.onStreamFailure : parseChoice(failure, STREAM_FAILURE_POLICIES);
 
   refuseWithout(raw, 'external-id', 'role-arn');
   refuseWithout(raw, 'session-name', 'role-arn');
@@ -304,6 +385,8 @@ export function pollConfigFrom(raw: RawFlags): PollConfig {
   const integer = (name: string, min: number, max: number) => read(name, (v) => parseInteger(v, min, max));
   return {
     streamArn,
+    ...(several ? { streams } : {}),
+    ...(onStreamFailure === undefined ? {} : { onStreamFailure }),
     ...(consumerArn === undefined ? {} : { consumerArn }),
     handler,
     handlerLoadTimeoutMs: integer('handler-load-timeout-ms', 1, 3_600_000) ?? POLL_DEFAULTS.handlerLoadTimeoutMs,

@@ -1,3 +1,4 @@
+import type { StreamStatus } from '../poller/multi-options.js';
 import type { PollerStatus } from '../poller/options.js';
 import { SHARD_STATE_KINDS, type ShardStateKind } from '../reader/shard-state.js';
 
@@ -14,6 +15,8 @@ export interface HealthCheckpointFailing {
 /** One shard owned, as /healthz shows it. */
 export interface HealthShard {
   readonly shardId: string;
+  /** Its stream, when the poller reads several streams. */
+  readonly streamArn?: string;
   /** Its reader's state (`initializing`, `seeking`, `processing`, `idle`, `blocked`, `shard-end`...). */
   readonly state?: ShardStateKind;
   readonly lastPollAt?: string;
@@ -41,6 +44,12 @@ export interface HealthReport {
      */
     readonly states?: Partial<Record<ShardStateKind, number>>;
     readonly shards: readonly HealthShard[];
+    /**
+     * A poller of several streams: each stream's state (`running`, `failed` with its `error` once it
+     * failed for good, ...). A failed stream does not make the answer 503 while other streams run
+     * (restarting the process would not bring a deleted stream back): alert on `streamshare_stream_up`.
+     */
+    readonly streams?: readonly StreamStatus[];
   };
 }
 
@@ -97,6 +106,7 @@ export function healthOf(input: HealthInput): HealthReport {
   for (let i = 0; i < given.length; i++) {
     const shard = given[i]!;
     const out: Writable<HealthShard> = { shardId: shard.shardId, healthy: true };
+    if (shard.streamArn !== undefined) out.streamArn = shard.streamArn;
     if (shard.state !== undefined) {
       out.state = shard.state;
       const at = SHARD_STATE_KINDS.indexOf(shard.state);
@@ -133,6 +143,7 @@ export function healthOf(input: HealthInput): HealthReport {
       ...(reason === undefined ? {} : { reason }),
       ...(states === undefined ? {} : { states }),
       shards,
+      ...(status.streams === undefined ? {} : { streams: status.streams }),
     },
   });
   if (!status.running) return report(503, 'stopped', 'the poller stopped');

@@ -58,39 +58,49 @@ const METRICS = {
     type: 'counter',
     name: 'records_total',
     help: 'Records done: handled successfully or given to the dead-letter handler.',
-    labels: ['shard'],
+    labels: ['shard', 'stream'],
   },
   deadLettered: {
     type: 'counter',
     name: 'records_dead_lettered_total',
     help: 'Records given to the dead-letter handler after their retries.',
-    labels: ['shard'],
+    labels: ['shard', 'stream'],
   },
-  bytes: { type: 'counter', name: 'bytes_total', help: 'Payload bytes of the batches handled.', labels: ['shard'] },
+  bytes: {
+    type: 'counter',
+    name: 'bytes_total',
+    help: 'Payload bytes of the batches handled.',
+    labels: ['shard', 'stream'],
+  },
   batches: {
     type: 'counter',
     name: 'batches_total',
     help: 'Batches handled; outcome failed when a record stopped the batch.',
-    labels: ['shard', 'outcome'],
+    labels: ['shard', 'outcome', 'stream'],
   },
   failures: {
     type: 'counter',
     name: 'record_failures_total',
     help: 'Batches that stopped at a record that failed (it is retried from the checkpoint).',
-    labels: ['shard', 'reason'],
+    labels: ['shard', 'reason', 'stream'],
   },
-  calls: { type: 'counter', name: 'getrecords_calls_total', help: 'Successful GetRecords calls.', labels: ['shard'] },
+  calls: {
+    type: 'counter',
+    name: 'getrecords_calls_total',
+    help: 'Successful GetRecords calls.',
+    labels: ['shard', 'stream'],
+  },
   fetched: {
     type: 'counter',
     name: 'records_fetched_total',
     help: 'Kinesis records returned by GetRecords (before KPL deaggregation).',
-    labels: ['shard'],
+    labels: ['shard', 'stream'],
   },
   throttles: {
     type: 'counter',
     name: 'throttles_total',
     help: 'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
-    labels: ['shard', 'action'],
+    labels: ['shard', 'action', 'stream'],
   },
   retries: {
     type: 'counter',
@@ -98,20 +108,20 @@ const METRICS = {
     help:
       'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
       '(checkpoint:get, checkpoint:put, checkpoint:finish), or a whole periodic shard sync (shard-sync).',
-    labels: ['action'],
+    labels: ['action', 'stream'],
   },
   behind: {
     type: 'gauge',
     name: 'millis_behind_latest',
     help: 'MillisBehindLatest of the last GetRecords of each shard.',
-    labels: ['shard'],
+    labels: ['shard', 'stream'],
   },
-  active: { type: 'gauge', name: 'shards_active', help: 'Shards being read now.', labels: [] },
+  active: { type: 'gauge', name: 'shards_active', help: 'Shards being read now.', labels: ['stream'] },
   leases: {
     type: 'gauge',
     name: 'leases_held',
     help: 'Shard leases (or shards, without a lease table) held by this worker.',
-    labels: [],
+    labels: ['stream'],
   },
   bufferWaits: {
     type: 'counter',
@@ -124,6 +134,12 @@ const METRICS = {
     name: 'buffer_wait_seconds_total',
     help: 'Time GetRecords calls waited for room in the memory budget (maxBufferedBytes).',
     labels: [],
+  },
+  streamUp: {
+    type: 'gauge',
+    name: 'stream_up',
+    help: 'A poller of several streams: 1 while the stream is read, 0 once it stopped or failed for good (deleted, access revoked).',
+    labels: ['stream'],
   },
 } as const satisfies Record<string, MetricSpec>;
 
@@ -150,8 +166,11 @@ type GaugeKey = Exclude<MetricKey, CounterKey>;
  * | `streamshare_leases_held` | gauge | |
  * | `streamshare_buffer_waits_total` | counter: reads that waited for room in `maxBufferedBytes` | |
  * | `streamshare_buffer_wait_seconds_total` | counter: time those reads waited | |
+ * | `streamshare_stream_up` | gauge: 1 while a stream is read, 0 once stopped or failed (several streams only) | stream |
  *
- * plus prom-client's default process metrics (prefixed the same way).
+ * plus prom-client's default process metrics (prefixed the same way). For a poller of several streams
+ * (`createPoller({ streams })`), every metric but the buffer waits also carries a `stream` label (the
+ * stream ARN); a single-stream poller's series carry none, as before.
  */
 export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerMetrics {
   // Loaded now, not with the package: a poller without metrics never loads prom-client.
@@ -183,7 +202,10 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
     bufferWaits,
     bufferWaitSeconds,
   } = made as Record<CounterKey, PromClient.Counter>;
-  const { behind, active, leases } = made as Record<GaugeKey, PromClient.Gauge>;
+  const { behind, active, leases, streamUp } = made as Record<GaugeKey, PromClient.Gauge>;
+  // Unlabelled zeros from the start, as before the `stream` label (a single-stream poller sets no stream).
+  active.set(0);
+  leases.set(0);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
 
   const safe =
@@ -196,34 +218,49 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
       }
     };
 
+  /**
+   * The observer of one stream (`stream` label set) or of a single-stream poller (no `stream` label:
+   * its series are named as they always were).
+   */
+  const observerOf = (stream: string | undefined): PollerObserver => {
+    const labels = stream === undefined ? {} : { stream };
+    return {
+      onBatch: safe((shardId: string, result: BatchResult, size: number) => {
+        const shard = { shard: shardId, ...labels };
+        records.inc(shard, result.succeeded + result.deadLettered);
+        if (result.deadLettered > 0) deadLettered.inc(shard, result.deadLettered);
+        bytes.inc(shard, size);
+        const reason = failureReason(result);
+        batches.inc({ ...shard, outcome: reason === undefined ? 'ok' : 'failed' });
+        if (reason !== undefined) failures.inc({ ...shard, reason });
+      }),
+      onGetRecords: safe((shardId: string, count: number, _size: number, millisBehindLatest: number | undefined) => {
+        const shard = { shard: shardId, ...labels };
+        calls.inc(shard);
+        fetched.inc(shard, count);
+        if (millisBehindLatest !== undefined) behind.set(shard, millisBehindLatest);
+      }),
+      onThrottle: safe((shardId: string, action: string) => throttles.inc({ shard: shardId, action, ...labels })),
+      // Per action only: a shard label would mix per-shard calls with the stream-wide shard sync (no shard).
+      onRetry: safe((_shardId: string | undefined, action: string) => retries.inc({ action, ...labels })),
+      onShardStarted: safe(() => active.inc(labels)),
+      onShardStopped: safe((shardId: string) => {
+        active.dec(labels);
+        behind.remove({ shard: shardId, ...labels });
+      }),
+      onLeasesHeld: safe((count: number) => leases.set(labels, count)),
+      onBufferWait: safe((_shardId: string, waitedMs: number) => {
+        bufferWaits.inc();
+        bufferWaitSeconds.inc(waitedMs / 1000);
+      }),
+    };
+  };
   const observer: PollerObserver = {
-    onBatch: safe((shardId: string, result: BatchResult, size: number) => {
-      const shard = { shard: shardId };
-      records.inc(shard, result.succeeded + result.deadLettered);
-      if (result.deadLettered > 0) deadLettered.inc(shard, result.deadLettered);
-      bytes.inc(shard, size);
-      const reason = failureReason(result);
-      batches.inc({ shard: shardId, outcome: reason === undefined ? 'ok' : 'failed' });
-      if (reason !== undefined) failures.inc({ shard: shardId, reason });
-    }),
-    onGetRecords: safe((shardId: string, count: number, _size: number, millisBehindLatest: number | undefined) => {
-      calls.inc({ shard: shardId });
-      fetched.inc({ shard: shardId }, count);
-      if (millisBehindLatest !== undefined) behind.set({ shard: shardId }, millisBehindLatest);
-    }),
-    onThrottle: safe((shardId: string, action: string) => throttles.inc({ shard: shardId, action })),
-    // Per action only: a shard label would mix per-shard calls with the stream-wide shard sync (no shard).
-    onRetry: safe((_shardId: string | undefined, action: string) => retries.inc({ action })),
-    onShardStarted: safe(() => active.inc()),
-    onShardStopped: safe((shardId: string) => {
-      active.dec();
-      behind.remove({ shard: shardId });
-    }),
-    onLeasesHeld: safe((count: number) => leases.set(count)),
-    onBufferWait: safe((_shardId: string, waitedMs: number) => {
-      bufferWaits.inc();
-      bufferWaitSeconds.inc(waitedMs / 1000);
-    }),
+    ...observerOf(undefined),
+    forStream: (streamArn: string) => observerOf(streamArn),
+    onStreamState: safe((streamArn: string, state: string) =>
+      streamUp.set({ stream: streamArn }, state === 'running' ? 1 : 0),
+    ),
   };
 
   return { registry, observer, render: () => registry.metrics(), contentType: registry.contentType };

@@ -22,7 +22,6 @@ import {
   createStsClient,
   createSubscribeClient,
   describeKinesisEndpoint,
-  keepAliveHandler,
   speaksHttp2,
 } from '../clients/kinesis-client.js';
 import { LocalCoordinator } from '../coordination/local-coordinator.js';
@@ -32,7 +31,7 @@ import { assumeRoleProvider } from '../credentials/assume-role.js';
 import { pino } from '../deps/commonjs.cjs';
 import { errorFields } from '../errors/error-fields.js';
 import { StartTimeoutError } from '../errors/poller-error.js';
-import { loadDynamoDbSdk } from '../leases/dynamodb-sdk.js';
+import { ownLeaseClient } from '../leases/dynamodb-sdk.js';
 import { DynamoDbLeaseCoordinator } from '../leases/index.js';
 import type { Delivery } from '../reader/delivery.js';
 import { lambdaDelivery } from '../reader/lambda-delivery.js';
@@ -45,8 +44,11 @@ import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/reque
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { checkConsumerArn } from '../subscription/consumer-option.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
+import type { MultiStreamPollerOptions } from './multi-options.js';
+import { createMultiStreamPoller } from './multi-stream.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 import { isTransientFailure, START_BACKOFF, syncFailureDelay } from './retries.js';
+import type { EngineShared } from './stream-engine.js';
 
 /** Attempts per Kinesis call of a periodic listing before that sync fails (and is retried later). */
 const SYNC_LISTING_ATTEMPTS = 4;
@@ -61,7 +63,9 @@ interface RunningReader {
 }
 
 /**
- * Creates a poller for one stream (see {@link PollerOptions}). Nothing happens until `start()`.
+ * Creates a poller for one stream (see {@link PollerOptions}), or for several streams when given
+ * `streams` (see {@link MultiStreamPollerOptions}: one engine per stream, each with its own region and
+ * credentials, composed in `multi-stream.ts`). Nothing happens until `start()`.
  *
  * The handler's record data type `T` is inferred from the `codec` (a `schema(...)` codec gives its
  * output type, a name what that codec produces: `string` for `'text'`, `unknown` for `'auto'`) or
@@ -73,11 +77,19 @@ interface RunningReader {
  * @throws InvalidStreamArnError when `streamArn` is malformed; InvalidArnError / InvalidInputError
  * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`) when `consumerArn` is malformed or a consumer of
  * another stream; InvalidInputError (`INVALID_OPTION`) when the client for SubscribeToShard does not
- * speak HTTP/2.
+ * speak HTTP/2; with `streams`, InvalidInputError (`INVALID_OPTION`) when it is empty, names a stream
+ * twice or a stream has no handler, and the errors above for each stream.
  */
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
-  options: PollerOptions<T, N>,
+  options: PollerOptions<T, N> | MultiStreamPollerOptions<T, N>,
 ): Poller {
+  const given = options as PollerOptions | MultiStreamPollerOptions;
+  if (given.streams !== undefined) return createMultiStreamPoller(given, createStreamEngine);
+  return createStreamEngine(given, undefined);
+}
+
+/** One stream's engine: a poller of its own, or (with `shared`) a part of a poller of several streams. */
+function createStreamEngine(options: PollerOptions, shared: EngineShared | undefined): Poller {
   const arn = parseStreamArn(options.streamArn, 'streamArn');
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
@@ -86,7 +98,7 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
     checkConsumerArn(options.consumerArn, options.streamArn);
     checkSubscribeClient(options.subscribeClient, options.kinesisClient);
   }
-  return new StreamPoller(options, arn.region, arn.account);
+  return new StreamPoller(options, arn.region, arn.account, shared);
 }
 
 class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
@@ -109,6 +121,8 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   readonly #scheduler: RequestScheduler;
   /** The pages in hand across all shards (maxBufferedBytes). */
   readonly #budget: MemoryBudget;
+  /** Scheduler and budget given by a poller of several streams (which closes them), else undefined. */
+  readonly #shared: EngineShared | undefined;
   readonly #readers = new Map<string, RunningReader>();
   readonly #lifetime = new AbortController();
   #resolveDone!: () => void;
@@ -127,8 +141,9 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   /** The lease-table client this poller made (on first use), to destroy on stop. */
   #ownedDynamoDb: Promise<DynamoDBClient> | undefined;
 
-  constructor(options: PollerOptions<T, N>, region: string, account: string) {
+  constructor(options: PollerOptions<T, N>, region: string, account: string, shared: EngineShared | undefined) {
     this.#options = options;
+    this.#shared = shared;
     this.#region = region;
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ streamArn: options.streamArn });
     this.done = new Promise<void>((resolve, reject) => {
@@ -192,13 +207,18 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
               },
             },
           };
-    this.#scheduler = new RequestScheduler({
-      maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
-      idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
-    });
-    this.#budget = memoryBudget(options.maxBufferedBytes);
+    this.#scheduler =
+      shared?.scheduler ??
+      new RequestScheduler({
+        maxInFlight: maxRequestsInFlight(options.maxRequestsInFlight, this.#ownsClient),
+        idleMaxWaitMs: options.idleTimeBetweenReadsMs ?? 1_000,
+      });
+    this.#budget = shared?.budget ?? memoryBudget(options.maxBufferedBytes);
 
-    this.#coordinator = options.coordinator ?? this.#defaultCoordinator(region);
+    this.#coordinator =
+      shared?.coordinator({ client: this.#client, region, principal: this.#principal, logger: this.#logger }) ??
+      options.coordinator ??
+      this.#defaultCoordinator(region);
     this.#planner = new StartPlanner({
       streamArn: options.streamArn,
       startingPosition: options.startingPosition ?? 'TRIM_HORIZON',
@@ -244,13 +264,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
       // The poller's own identity and account (not the stream's assumed role); AWS_ENDPOINT_URL_DYNAMODB is
       // honoured. Made on first use: the DynamoDB SDK is loaded only by pollers with a lease table.
       const ownClient = () => {
-        this.#ownedDynamoDb ??= loadDynamoDbSdk().then(
-          ({ DynamoDBClient }) =>
-            new DynamoDBClient({
-              region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? region,
-              requestHandler: keepAliveHandler(8),
-            }),
-        );
+        this.#ownedDynamoDb ??= ownLeaseClient(region);
         return this.#ownedDynamoDb;
       };
       return new DynamoDbLeaseCoordinator({
@@ -540,7 +554,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
     } catch (closeError) {
       this.#logger.warn({ err: errorFields(closeError) }, 'closing the checkpoint files failed');
     }
-    this.#scheduler.close();
+    if (this.#shared === undefined) this.#scheduler.close();
     if (this.#ownsClient) this.#client.destroy();
     this.#ownedSubscribeClient?.destroy();
     await this.#ownedDynamoDb?.then(

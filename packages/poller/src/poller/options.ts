@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { ShardCoordinator } from '../coordination/shard-coordinator.js';
 import type { ShardStateKind } from '../reader/shard-state.js';
 import type { PollerState } from './lifecycle.js';
+import type { StreamStatus } from './multi-options.js';
 
 /**
  * Where a shard without a checkpoint starts (a shard with a checkpoint always resumes after it).
@@ -103,6 +104,13 @@ export interface PollerObserver {
    * GetRecords: the pages of other shards filled it.
    */
   onBufferWait?(shardId: string, waitedMs: number): void;
+  /**
+   * A poller of several streams (`createPoller({ streams })`) feeds each stream's events to the
+   * observer this returns for it (e.g. one that adds a `stream` label); without it, to this observer.
+   */
+  forStream?(streamArn: string): PollerObserver;
+  /** A poller of several streams: a stream's state changed (`running`, `stopped`, `failed` with its error). */
+  onStreamState?(streamArn: string, state: PollerState, error?: unknown): void;
 }
 
 /**
@@ -113,6 +121,8 @@ export interface PollerObserver {
 export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>> {
   /** `arn:aws:kinesis:<region>:<account>:stream/<name>`; every Kinesis call passes it as StreamARN. */
   readonly streamArn: string;
+  /** Not with `streamArn`: a poller of several streams takes `streams` instead (see MultiStreamPollerOptions). */
+  readonly streams?: undefined;
   /**
    * A record handler `(record, context)`, a batch handler (core), or a Lambda handler made by
    * `kinesisHandler` (any function carrying core's marker, see {@link MarkedLambdaHandler}). A handler
@@ -248,6 +258,8 @@ export interface Poller {
 /** One shard being read, as `status()` reports it. */
 export interface ShardStatus {
   readonly shardId: string;
+  /** The shard's stream, in the status of a poller of several streams. */
+  readonly streamArn?: string;
   /**
    * The reader's state (always set by the poller): `initializing` (reading the checkpoint), `seeking`
    * (GetShardIterator), `processing` (GetRecords and the handler), `idle` (at the tip of the shard),
@@ -293,4 +305,6 @@ export interface PollerStatus {
   readonly state?: PollerState;
   /** The shards being read now. */
   readonly shards: readonly ShardStatus[];
+  /** A poller of several streams: each stream's state (a stream that failed for good stays listed, `failed`). */
+  readonly streams?: readonly StreamStatus[];
 }

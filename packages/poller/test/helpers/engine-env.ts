@@ -49,9 +49,13 @@ export async function producerStream(prefix: string, shards: number): Promise<st
 /**
  * Deletes a producer stream and waits until kinesis-mock has dropped it, so that its shards no longer
  * count against the emulator's shard limit (50 per account) that the project's test files share.
+ * `client`: the owner's client (default the producer account's), destroyed at the end.
  */
-export async function deleteProducerStream(streamArn: string, timeoutMs = 15_000): Promise<void> {
-  const client = producerClient();
+export async function deleteProducerStream(
+  streamArn: string,
+  timeoutMs = 15_000,
+  client: KinesisClient = producerClient(),
+): Promise<void> {
   try {
     await client.send(new DeleteStreamCommand({ StreamARN: streamArn, EnforceConsumerDeletion: true }));
     const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createLogger } from '@streamshare/core';
 import { describeThrown, errorFromThrown, readThrownProperty } from '@streamshare/core/internal';
@@ -7,10 +8,11 @@ import { isInstance } from '../../errors/instance.js';
 import { defaultMaxPollAgeMs } from '../../http/health.js';
 import { type HttpServer, startHttpServer } from '../../http/server.js';
 import { createPollerMetrics } from '../../metrics/poller-metrics.js';
+import type { MultiStreamPollerOptions } from '../../poller/multi-options.js';
 import type { Poller, PollerOptions } from '../../poller/options.js';
 import { formatFlags, type RawFlags, readFlags } from '../flags.js';
 import { type LoadedHandler, loadHandler } from '../load-handler.js';
-import { POLL_FLAGS, type PollConfig, pollConfigFrom } from '../poll-config.js';
+import { type ConfigFileText, POLL_FLAGS, type PollConfig, pollConfigFrom } from '../poll-config.js';
 import { createPoller } from '../poller-factory.js';
 import { deadline, onShutdownSignal } from '../shutdown.js';
 import { EXIT_FAILURE, UsageError } from '../usage-error.js';
@@ -24,7 +26,40 @@ export function stopTimeoutOf(shutdownTimeoutMs: number): number {
   return Math.max(50, shutdownTimeoutMs - Math.min(5_000, Math.floor(shutdownTimeoutMs / 5)));
 }
 
-/** Builds the `createPoller` options of a validated configuration (pure). */
+/**
+ * The `createPoller` options of a poller of several streams (`config.streams`): the options of
+ * {@link pollerOptionsFrom} shared by every stream, and each stream with its own role (else
+ * `--role-arn`'s), starting position and consumer. Pure.
+ */
+export function multiStreamOptionsFrom(
+  config: PollConfig & { readonly streams: NonNullable<PollConfig['streams']> },
+  handler: LoadedHandler,
+  extra: { readonly cwd: string; readonly logger: Logger; readonly observer: PollerOptions['observer'] },
+): MultiStreamPollerOptions {
+  const { streams, assumeRole: role, consumerArn, onStreamFailure } = config;
+  const {
+    streamArn: _first,
+    assumeRole: _role,
+    consumerArn: _consumer,
+    ...common
+  } = pollerOptionsFrom(config, handler, extra);
+  return {
+    ...common,
+    streams: streams.map((stream) => {
+      const assumeRole = stream.assumeRole ?? role;
+      const consumer = stream.consumerArn ?? (streams.length === 1 ? consumerArn : undefined);
+      return {
+        streamArn: stream.streamArn,
+        ...(assumeRole === undefined ? {} : { assumeRole }),
+        ...(stream.startingPosition === undefined ? {} : { startingPosition: stream.startingPosition }),
+        ...(consumer === undefined ? {} : { consumerArn: consumer }),
+      };
+    }),
+    ...(onStreamFailure === undefined ? {} : { onStreamFailure }),
+  };
+}
+
+/** Builds the `createPoller` options of a validated configuration of one stream (pure). */
 export function pollerOptionsFrom(
   config: PollConfig,
   handler: LoadedHandler,
@@ -56,6 +91,18 @@ export function pollerOptionsFrom(
     logger: extra.logger,
     ...(extra.observer ? { observer: extra.observer } : {}),
   };
+}
+
+/** The text of the `--config` file, when given; a usage error naming it when it cannot be read. */
+async function readConfigFile(raw: RawFlags, cwd: string): Promise<ConfigFileText | undefined> {
+  const given = raw.values.get('config');
+  if (given === undefined) return undefined;
+  const source = `${given.source} ${given.value}`;
+  try {
+    return { text: await readFile(resolve(cwd, given.value), 'utf8'), source };
+  } catch (error) {
+    throw new UsageError(`${source}: cannot read the file: ${describeThrown(error)}`, { cause: error });
+  }
 }
 
 /** Log fields of a fatal error: the Error itself (pino writes its stack), or one made of whatever was thrown. */
@@ -124,7 +171,7 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(pollCommand.help());
     return 0;
   }
-  const config = pollConfigFrom(raw);
+  const config = pollConfigFrom(raw, await readConfigFile(raw, io.cwd));
   const handler = await loadHandler(config.handler, io.cwd, raw.values.get('handler')?.source, {
     timeoutMs: config.handlerLoadTimeoutMs,
     timeoutSource: sourceOf(raw, 'handler-load-timeout-ms'),
@@ -135,8 +182,12 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
 
   let poller: Poller;
   try {
+    const extra = { cwd: io.cwd, logger, observer: metrics.observer };
+    const { streams } = config;
     poller = await createPoller(
-      pollerOptionsFrom(config, handler, { cwd: io.cwd, logger, observer: metrics.observer }),
+      streams === undefined
+        ? pollerOptionsFrom(config, handler, extra)
+        : multiStreamOptionsFrom({ ...config, streams }, handler, extra),
     );
   } catch (error) {
     // Options the CLI could not check itself (the engine validates them again): a usage error.
@@ -172,6 +223,7 @@ async function poll(argv: readonly string[], io: CliIo): Promise<number> {
     logger.info(
       {
         streamArn: config.streamArn,
+        ...(config.streams === undefined ? {} : { streams: config.streams.map((stream) => stream.streamArn) }),
         handler: { path: resolve(io.cwd, config.handler.path), export: config.handler.exportName, kind: handler.kind },
         ...(config.assumeRole ? { roleArn: config.assumeRole.roleArn } : {}),
         checkpoint:
@@ -255,7 +307,8 @@ export const pollCommand: Command = {
   summary: 'Read a Kinesis stream (any account, by ARN) into your handler, with checkpoints or a lease table',
   help: () =>
     commandHelp({
-      usage: 'streamshare poll --stream-arn ARN --handler PATH[#EXPORT] [options]',
+      usage:
+        'streamshare poll --stream-arn ARN [--stream-arn ARN ...] [--config FILE] --handler PATH[#EXPORT] [options]',
       description: [
         'Reads every shard of the stream in order (DescribeStream, GetShardIterator, GetRecords, by StreamARN),',
         'decodes the records and hands them to your handler, then checkpoints after each batch. Logs are JSON',
