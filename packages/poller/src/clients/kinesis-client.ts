@@ -18,12 +18,23 @@ export interface KinesisClientDefaults extends Pick<KinesisClientConfig, 'maxAtt
   /** Keep-alive sockets (default 50); size it to the shards read at once. */
   readonly maxSockets?: number | undefined;
   /**
-   * HTTP/2 (`NodeHttp2Handler`, one connection, 30 s request timeout) instead of HTTP/1.1 keep-alive:
-   * the poller's client for ListShards when it reads by SubscribeToShard (enhanced fan-out), so that
-   * every call goes to one HTTP/2 endpoint. `maxSockets` is then not used.
+   * HTTP/2 (`NodeHttp2Handler`, 30 s request timeout) instead of HTTP/1.1 keep-alive: requests share
+   * connections, at most {@link HTTP2_STREAMS_PER_CONNECTION} at once on each (the handler opens
+   * another connection for more). The poller's client when `http2` is set, and for ListShards when it
+   * reads by SubscribeToShard (enhanced fan-out), so that every call goes to one HTTP/2 endpoint.
+   * `maxSockets` is then not used.
    */
   readonly http2?: boolean | undefined;
 }
+
+/**
+ * Most requests in flight at once on one HTTP/2 connection of the poller's client: the smallest
+ * SETTINGS_MAX_CONCURRENT_STREAMS HTTP/2 recommends a server to allow (RFC 9113, 6.5.2) and the common
+ * server default. A server that allows fewer would have the extra streams queued inside the
+ * connection, where their request timeout runs; with this bound the handler opens another connection
+ * instead. AWS does not document the value of its Kinesis endpoints.
+ */
+export const HTTP2_STREAMS_PER_CONNECTION = 100;
 
 /** An HTTP/1.1 keep-alive request handler for the SDK. */
 export function keepAliveHandler(maxSockets = 50): NodeHttpHandler {
@@ -46,7 +57,7 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler:
       options.http2 === true
-        ? new NodeHttp2Handler({ requestTimeout: 30_000 })
+        ? new NodeHttp2Handler({ requestTimeout: 30_000, maxConcurrentStreams: HTTP2_STREAMS_PER_CONNECTION })
         : keepAliveHandler(options.maxSockets ?? 50),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
