@@ -7,21 +7,21 @@
 //   1 s after an empty page, again after 100 ms on an error) over HTTP/1.1 keep-alive, one socket per
 //   shard, 5 s connection timeout, 1 attempt;
 // - bare-h2: the same loop over HTTP/2 (NodeHttp2Handler, 30 s request timeout, the poller's streams per
-//   connection: BENCH_H2_STREAMS, default 100; 0: every request on one connection);
+//   connection: BENCH_H2_STREAMS, default 50 as HTTP2_STREAMS_PER_CONNECTION; 0: all on one connection);
 // - poller-h1: `createPoller` with its default client (HTTP/1.1), file checkpoints, a counting handler;
 // - poller-h2: the same with `http2: true` (its own client over HTTP/2).
 //
 // Per shard count and added latency, one JSON line: for each consumer the drain time (until the last
 // record), GetRecords per second while draining (server side), time until every shard gave a record,
 // peak RSS, CPU while draining, timeouts (HTTP/1.1 "did not establish a connection", HTTP/2 "Stream
-// timed out") and other errors, idle reads per shard per second and idle CPU once drained, and the
-// HTTP/2 connections the server saw at most; then h2/h1 drain ratios. With BENCH_H2_RUNS > 1 each
+// timed out") and other errors, idle reads per shard per second and idle CPU once drained, CPU per
+// GetRecords, and the connections the server saw open at once; then h2/h1 drain ratios. With BENCH_H2_RUNS > 1 each
 // figure is the median, with [min, max] in `spread`.
 //
 // Env: BENCH_H2_SHARDS (default "256"), BENCH_H2_LATENCY_MS (default "0"; the full comparison:
 // BENCH_H2_SHARDS=256,1024 BENCH_H2_LATENCY_MS=0,100), BENCH_H2_RECORDS (per shard, default 200),
 // BENCH_H2_IDLE_MS (idle window, default 3000), BENCH_H2_MODES (default all four), BENCH_H2_RUNS
-// (default 1), BENCH_H2_STREAMS (default 100), BENCH_H2_SERVER_STREAMS (the server's limit, default 100).
+// (default 1), BENCH_H2_STREAMS (default 50), BENCH_H2_SERVER_STREAMS (the server's limit, default 100).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -38,7 +38,7 @@ const numbers = (text) =>
     .map((x) => x.trim())
     .filter(Boolean);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const STREAMS = Number(process.env.BENCH_H2_STREAMS ?? 100);
+const STREAMS = Number(process.env.BENCH_H2_STREAMS ?? 50);
 
 if (process.argv[2] === 'run') await consume(JSON.parse(process.argv[3]));
 else await main();
@@ -172,7 +172,8 @@ async function runChild(control, endpoint, config) {
   return {
     ...result,
     getRecordsPerSecond: drained ? round(drained.GetRecords / drainSeconds, 0) : undefined,
-    h2PeakConnections: drained?.h2PeakSessions,
+    cpuMsPerGetRecords: drained ? round(result.cpuDrainMs / drained.GetRecords, 2) : undefined,
+    peakConnections: config.mode.endsWith('h2') ? drained?.h2PeakSessions : drained?.h1PeakConnections,
   };
 }
 

@@ -28,6 +28,8 @@ export interface KinesisServerStats {
   readonly h2Requests: number;
   /** Most HTTP/2 connections open at once on the h2c listener. */
   readonly h2PeakSessions: number;
+  /** Most HTTP/1.1 connections open at once. */
+  readonly h1PeakConnections: number;
   readonly GetShardIterator: number;
   readonly ListShards: number;
   readonly DescribeStream: number;

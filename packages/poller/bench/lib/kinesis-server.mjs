@@ -66,6 +66,8 @@ function newStats() {
     h2Requests: 0,
     /** Most HTTP/2 connections open at once on the h2c listener. */
     h2PeakSessions: 0,
+    /** Most HTTP/1.1 connections open at once. */
+    h1PeakConnections: 0,
     GetShardIterator: 0,
     ListShards: 0,
     DescribeStream: 0,
@@ -253,6 +255,11 @@ export async function startKinesisServer(options = {}) {
     });
   };
   const server = createServer(handle);
+  let h1Open = 0;
+  server.on('connection', (socket) => {
+    stats.h1PeakConnections = Math.max(stats.h1PeakConnections, ++h1Open);
+    socket.once('close', () => h1Open--);
+  });
   server.keepAliveTimeout = 60_000;
   server.maxHeadersCount = 0;
   await new Promise((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

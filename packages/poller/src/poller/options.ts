@@ -161,7 +161,7 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
   readonly maxRequestsInFlight?: number;
   /**
    * The poller's own Kinesis client speaks HTTP/2 (`NodeHttp2Handler`) instead of HTTP/1.1 keep-alive
-   * (default false): the requests share a few connections, at most 100 streams on each, instead of
+   * (default false): the requests share a few connections, at most 50 streams on each, instead of
    * one socket each. The scheduler's bound (`maxRequestsInFlight`, default 510) still applies. Not
    * used when `kinesisClient` is given (its request handler decides); with `consumerArn` the client
    * always speaks HTTP/2. See the README's "HTTP/2".
