@@ -18,13 +18,19 @@
 // GetRecords, and the connections the server saw open at once; then h2/h1 drain ratios. With BENCH_H2_RUNS > 1 each
 // figure is the median, with [min, max] in `spread`.
 //
+// Latency two ways: BENCH_H2_LATENCY_MS delays each answer at the server (a slow server: every
+// request waits, nothing else does); BENCH_H2_RTT_MS puts a TCP proxy in between that delays every
+// chunk by half of it each way (a far region: HTTP/2's flow-control windows, 64 KiB per connection in
+// Node, then take a round trip to refill; a TCP window over loopback does not run dry).
+//
 // Env: BENCH_H2_SHARDS (default "256"), BENCH_H2_LATENCY_MS (default "0"; the full comparison:
-// BENCH_H2_SHARDS=256,1024 BENCH_H2_LATENCY_MS=0,100), BENCH_H2_RECORDS (per shard, default 200),
+// BENCH_H2_SHARDS=256,1024 BENCH_H2_LATENCY_MS=0,100), BENCH_H2_RTT_MS (default "0", e.g. "0,100"), BENCH_H2_RECORDS (per shard, default 200),
 // BENCH_H2_IDLE_MS (idle window, default 3000), BENCH_H2_MODES (default all four), BENCH_H2_RUNS
 // (default 1), BENCH_H2_STREAMS (default 50), BENCH_H2_SERVER_STREAMS (the server's limit, default 100).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +54,7 @@ else await main();
 async function main() {
   const shardCounts = numbers(process.env.BENCH_H2_SHARDS ?? '256').map(Number);
   const latencies = numbers(process.env.BENCH_H2_LATENCY_MS ?? '0').map(Number);
+  const rtts = numbers(process.env.BENCH_H2_RTT_MS ?? '0').map(Number);
   const modes = numbers(process.env.BENCH_H2_MODES ?? 'bare-h1,bare-h2,poller-h1,poller-h2');
   const records = Number(process.env.BENCH_H2_RECORDS ?? 200);
   const idleMs = Number(process.env.BENCH_H2_IDLE_MS ?? 3000);
@@ -62,9 +69,19 @@ async function main() {
       server.once('exit', () => reject(new Error('the Kinesis server exited')));
     });
     const control = `http://127.0.0.1:${ports.port}`;
-    for (const latencyMs of latencies) {
+    for (const [latencyMs, rttMs] of latencies.flatMap((l) => rtts.map((r) => [l, r]))) {
+      const proxies =
+        rttMs > 0 ? { h1: await delayProxy(ports.port, rttMs / 2), h2: await delayProxy(ports.h2Port, rttMs / 2) } : {};
       for (const shards of shardCounts) {
-        const line = { bench: 'poller-scale-h2', shards, latencyMs, recordsPerShard: records, runs, load: load() };
+        const line = {
+          bench: 'poller-scale-h2',
+          shards,
+          latencyMs,
+          rttMs,
+          recordsPerShard: records,
+          runs,
+          load: load(),
+        };
         for (const mode of modes) {
           const results = [];
           for (let run = 0; run < runs; run++) {
@@ -75,7 +92,8 @@ async function main() {
               latencyMs,
               recordBytes: 1024,
             });
-            const port = mode.endsWith('h2') ? ports.h2Port : ports.port;
+            const h2 = mode.endsWith('h2');
+            const port = rttMs > 0 ? (h2 ? proxies.h2 : proxies.h1).port : h2 ? ports.h2Port : ports.port;
             results.push(await runChild(control, `http://127.0.0.1:${port}`, { mode, shards, records, idleMs }));
           }
           line[mode] = summarize(results);
@@ -92,10 +110,46 @@ async function main() {
         }
         console.log(JSON.stringify(line));
       }
+      await proxies.h1?.close();
+      await proxies.h2?.close();
     }
   } finally {
     server.kill();
   }
+}
+
+/** A TCP proxy on 127.0.0.1 to `port` that delays every chunk by `delayMs`, each way, in order. */
+async function delayProxy(port, delayMs) {
+  const sockets = new Set();
+  const delayed = (from, to) =>
+    from.on('data', (chunk) =>
+      setTimeout(() => {
+        if (!to.destroyed) to.write(chunk);
+      }, delayMs),
+    );
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.setNoDelay(true);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        setTimeout(() => (socket === client ? upstream : client).destroy(), delayMs);
+      });
+    }
+    delayed(client, upstream);
+    delayed(upstream, client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 function load() {
