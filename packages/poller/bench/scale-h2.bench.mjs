@@ -9,7 +9,8 @@
 // - bare-h2: the same loop over HTTP/2 (NodeHttp2Handler, 30 s request timeout, the poller's streams per
 //   connection: BENCH_H2_STREAMS, default 50 as HTTP2_STREAMS_PER_CONNECTION; 0: all on one connection);
 // - poller-h1: `createPoller` with its default client (HTTP/1.1), file checkpoints, a counting handler;
-// - poller-h2: the same with `http2: true` (its own client over HTTP/2).
+// - poller-h2: the same with a `kinesisClient` over HTTP/2 as `createKinesisClient({ http2: true })`
+//   builds it (50 streams per connection) and `maxRequestsInFlight` 510, the poller's own bound.
 //
 // Per shard count and added latency, one JSON line: for each consumer the drain time (until the last
 // record), GetRecords per second while draining (server side), time until every shard gave a record,
@@ -353,6 +354,24 @@ async function bareLoop(config, onRecord, onError, counted) {
   };
 }
 
+/**
+ * The poller's own client (region, one attempt, the endpoint from the environment) over HTTP/2 as
+ * `createKinesisClient({ http2: true })` builds it, with the scheduler's bound of the poller's own
+ * client (510 in flight).
+ */
+async function http2Client() {
+  const { KinesisClient } = await import('@aws-sdk/client-kinesis');
+  const { NodeHttp2Handler } = await import('@smithy/node-http-handler');
+  const requestHandler = new NodeHttp2Handler({
+    requestTimeout: 30_000,
+    ...(STREAMS > 0 ? { maxConcurrentStreams: STREAMS } : {}),
+  });
+  return {
+    kinesisClient: new KinesisClient({ region: 'us-east-1', maxAttempts: 1, requestHandler }),
+    maxRequestsInFlight: 510,
+  };
+}
+
 async function pollerConsumer(config, onRecord, onError, counted) {
   const { createPoller } = await import('../dist/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'streamshare-bench-h2-'));
@@ -364,7 +383,7 @@ async function pollerConsumer(config, onRecord, onError, counted) {
     streamArn: BENCH_STREAM_ARN,
     checkpointDir: dir,
     codec: 'bytes',
-    http2: config.mode.endsWith('h2'),
+    ...(config.mode.endsWith('h2') ? await http2Client() : {}),
     handler: (record) => onRecord(record.shardId),
     observer: {
       onGetRecords: () => counted(),

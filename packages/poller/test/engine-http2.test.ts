@@ -1,6 +1,7 @@
-// The poller's own Kinesis client over HTTP/2 (`http2: true`), against the scale benchmark's local
-// Kinesis on its cleartext HTTP/2 (h2c) listener, which refuses HTTP/1.1: real AWS SDK client, real
-// HTTP/2 on 127.0.0.1, pointed at the server by the SDK's own environment (AWS_ENDPOINT_URL_KINESIS).
+// The poller's HTTP/2 Kinesis client (`createKinesisClient({ http2: true })`, its client for the
+// listing calls with enhanced fan-out) against the scale benchmark's local Kinesis on its cleartext
+// HTTP/2 (h2c) listener, which refuses HTTP/1.1: real AWS SDK client, real HTTP/2 on 127.0.0.1,
+// pointed at the server by the SDK's own environment (AWS_ENDPOINT_URL_KINESIS).
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { MemoryCheckpointStore } from '@streamshare/core';
 import { createPoller } from '@streamshare/poller';
@@ -35,7 +36,7 @@ function http2Environment(): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the poller over HTTP/2 (http2: true)', () => {
+describe("the poller's HTTP/2 client", () => {
   it('reads every record of every shard from an HTTP/2-only endpoint, every call over HTTP/2', async () => {
     const shards = 4;
     const records = 60;
@@ -43,9 +44,10 @@ describe('the poller over HTTP/2 (http2: true)', () => {
     http2Environment();
     const seen = new Map<string, number>();
     let handled = 0;
+    const kinesis = createKinesisClient({ region: 'us-east-1', http2: true });
     const poller = createPoller({
       streamArn: BENCH_STREAM_ARN,
-      http2: true,
+      kinesisClient: kinesis,
       checkpointStore: new MemoryCheckpointStore(),
       codec: 'bytes',
       readLimits: { callsPerSecond: 1_000, bytesPerSecond: 1e12 },
@@ -62,6 +64,7 @@ describe('the poller over HTTP/2 (http2: true)', () => {
       while (handled < shards * records && Date.now() < until) await sleep(20);
     } finally {
       await poller.stop();
+      kinesis.destroy();
     }
     expect(handled).toBe(shards * records);
     expect([...seen.values()]).toEqual(Array.from({ length: shards }, () => records));

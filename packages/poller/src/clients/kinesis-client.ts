@@ -18,11 +18,11 @@ export interface KinesisClientDefaults extends Pick<KinesisClientConfig, 'maxAtt
   /** Keep-alive sockets (default 50); size it to the shards read at once. */
   readonly maxSockets?: number | undefined;
   /**
-   * HTTP/2 (`NodeHttp2Handler`, 30 s request timeout) instead of HTTP/1.1 keep-alive: requests share
-   * connections, at most {@link HTTP2_STREAMS_PER_CONNECTION} at once on each (the handler opens
-   * another connection for more). The poller's client when `http2` is set, and for ListShards when it
-   * reads by SubscribeToShard (enhanced fan-out), so that every call goes to one HTTP/2 endpoint.
-   * `maxSockets` is then not used.
+   * HTTP/2 (`NodeHttp2Handler`, 30 s request timeout) instead of HTTP/1.1 keep-alive, at most
+   * {@link HTTP2_STREAMS_PER_CONNECTION} requests at once on one connection (the handler opens another
+   * for more): the poller's client for ListShards when it reads by SubscribeToShard (enhanced
+   * fan-out), so that every call goes to one HTTP/2 endpoint. `maxSockets` is then not used. Not for
+   * GetRecords: see the README's "HTTP/2" (Scale).
    */
   readonly http2?: boolean | undefined;
 }

@@ -166,7 +166,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         region,
         credentials,
         maxSockets: POLLER_KINESIS_SOCKETS,
-        http2: options.http2 === true || options.consumerArn !== undefined,
+        http2: options.consumerArn !== undefined,
       });
       this.#ownsClient = true;
     }

@@ -160,14 +160,6 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    */
   readonly maxRequestsInFlight?: number;
   /**
-   * The poller's own Kinesis client speaks HTTP/2 (`NodeHttp2Handler`) instead of HTTP/1.1 keep-alive
-   * (default false): the requests share a few connections, at most 50 streams on each, instead of
-   * one socket each. The scheduler's bound (`maxRequestsInFlight`, default 510) still applies. Not
-   * used when `kinesisClient` is given (its request handler decides); with `consumerArn` the client
-   * always speaks HTTP/2. See the README's "HTTP/2".
-   */
-  readonly http2?: boolean;
-  /**
    * One memory budget for the pages in hand across all shards, in bytes (default 64 MiB; `Infinity`
    * for none). A page is counted as 3× its record payload (while it is parsed the process holds its
    * JSON text, the base64 strings and the bytes), from before its GetRecords (its shard's last page
