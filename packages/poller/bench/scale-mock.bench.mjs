@@ -9,7 +9,8 @@
 // machine (a handful at 1,000 shards), those reads take turns with the first reads of the other shards.
 // BENCH_SCALE_MOCK_BARE=consumer makes the bare loop read on too (1 s after an empty page).
 // Progress lines (every 10 s, stderr): shards with a record, calls, the poller's shard states.
-// Env: BENCH_SCALE_MOCK_SHARDS (default 100; the figure is at 1000: a heavy run).
+// Env: BENCH_SCALE_MOCK_SHARDS (default 100; the figure is at 1000: a heavy run),
+// BENCH_SCALE_MOCK_POLLER_OPTIONS (JSON merged into the poller's options, e.g. '{"maxRequestsInFlight":50}').
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -155,6 +156,7 @@ try {
         else pollerCalls.errorSample ??= text.slice(0, 200);
       },
     },
+    ...JSON.parse(process.env.BENCH_SCALE_MOCK_POLLER_OPTIONS ?? '{}'),
   });
   const pollerCalls = { GetRecords: 0, readersStarted: 0, retries: {}, errorSample: undefined };
   const states = () => {
@@ -178,6 +180,7 @@ try {
       bench: 'poller-scale-kinesis-mock',
       shards: SHARDS,
       crossAccount: true,
+      pollerOptions: JSON.parse(process.env.BENCH_SCALE_MOCK_POLLER_OPTIONS ?? '{}'),
       bareLoop: BARE_STOPS_AT_FIRST_RECORD ? 'stops a shard at its first record' : 'reads on, as a consumer',
       createSeconds: round(createSeconds),
       recordFromEveryShardSeconds: { bare: round(bareSeconds), poller: finished ? round(pollerSeconds) : undefined },
