@@ -170,7 +170,14 @@ try {
   const startSeconds = (performance.now() - started) / 1000;
   progress('poller started', seen.size, { seconds: round(startSeconds), states: states() });
   // Not bounded by a rejection: a poller that takes too long is reported (with how far it got).
-  const finished = await Promise.race([all.then(() => true), sleep(900_000).then(() => false)]);
+  let giveUp;
+  const finished = await Promise.race([
+    all.then(() => true),
+    new Promise((resolve) => {
+      giveUp = setTimeout(() => resolve(false), 900_000);
+    }),
+  ]);
+  clearTimeout(giveUp);
   const pollerSeconds = (performance.now() - started) / 1000;
   clearInterval(timeline);
   const pollerSeen = seen.size;
