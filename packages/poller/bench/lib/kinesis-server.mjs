@@ -14,7 +14,15 @@
 // Control (not Kinesis): `POST /__setup` with `{ shards, records, recordBytes, pageRecords, latencyMs }`
 // prepares a new stream (and zeroes the counts); `GET /__stats` gives the counts per action.
 // Run as a program (`node kinesis-server.mjs`) it listens on a free port and prints `{"port":N}`.
+//
+// HTTP/2 (`h2: true`, or `--h2` for the program, which then prints `{"port":N,"h2Port":M}` and takes
+// the limit below from KINESIS_SERVER_H2_MAX_STREAMS): a second
+// listener speaks cleartext HTTP/2 with prior knowledge (h2c, what the SDK's NodeHttp2Handler sends to
+// an `http://` endpoint) with the same handlers and the same stream; it refuses HTTP/1.1. It advertises
+// SETTINGS_MAX_CONCURRENT_STREAMS `h2MaxStreams` (default 100, the usual server default), so that a
+// client that opens more streams on one connection than that has them queued.
 import { createServer } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
 
 const STREAM_NAME = 'bench-scale';
 export const BENCH_STREAM_ARN = `arn:aws:kinesis:us-east-1:999900009999:stream/${STREAM_NAME}`;
@@ -54,6 +62,12 @@ function newStats() {
     requests: 0,
     GetRecords: 0,
     GetRecordsEmpty: 0,
+    /** Kinesis requests that came over HTTP/2 (the h2c listener). */
+    h2Requests: 0,
+    /** Most HTTP/2 connections open at once on the h2c listener. */
+    h2PeakSessions: 0,
+    /** Most HTTP/1.1 connections open at once. */
+    h1PeakConnections: 0,
     GetShardIterator: 0,
     ListShards: 0,
     DescribeStream: 0,
@@ -183,7 +197,7 @@ export async function startKinesisServer(options = {}) {
     if (stream.latencyMs > 0) setTimeout(send, stream.latencyMs);
     else send();
   };
-  const server = createServer((req, res) => {
+  const handle = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -199,6 +213,7 @@ export async function startKinesisServer(options = {}) {
         return;
       }
       stats.requests++;
+      if (req.httpVersionMajor === 2) stats.h2Requests++;
       const action = String(req.headers['x-amz-target'] ?? '').split('.')[1];
       try {
         const input = text ? JSON.parse(text) : {};
@@ -238,28 +253,60 @@ export async function startKinesisServer(options = {}) {
         answer(res, fault.status, JSON.stringify({ __type: fault.type, message: fault.message }));
       }
     });
+  };
+  const server = createServer(handle);
+  let h1Open = 0;
+  server.on('connection', (socket) => {
+    stats.h1PeakConnections = Math.max(stats.h1PeakConnections, ++h1Open);
+    socket.once('close', () => h1Open--);
   });
   server.keepAliveTimeout = 60_000;
   server.maxHeadersCount = 0;
   await new Promise((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address();
+  let h2;
+  const sessions = new Set();
+  if (options.h2) {
+    h2 = createH2cServer({ settings: { maxConcurrentStreams: options.h2MaxStreams ?? 100 } }, handle);
+    h2.on('session', (session) => {
+      sessions.add(session);
+      stats.h2PeakSessions = Math.max(stats.h2PeakSessions, sessions.size);
+      session.once('close', () => sessions.delete(session));
+    });
+    await new Promise((resolve) => h2.listen(0, '127.0.0.1', resolve));
+  }
+  const h2Port = h2?.address().port;
   return {
     port,
     endpoint: `http://127.0.0.1:${port}`,
+    ...(h2 ? { h2Port, h2Endpoint: `http://127.0.0.1:${h2Port}` } : {}),
     setup(o) {
       stream = makeStream(o);
       stats = newStats();
     },
     stats: () => ({ ...stats }),
     close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+      Promise.all([
+        new Promise((resolve) => {
+          server.closeAllConnections?.();
+          server.close(() => resolve());
+        }),
+        h2 ? closeH2(h2, sessions) : undefined,
+      ]).then(() => undefined),
   };
 }
 
+/** Closes an HTTP/2 server and every session still open on it. */
+function closeH2(server, sessions) {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const session of sessions) session.destroy();
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const running = await startKinesisServer();
-  process.stdout.write(`${JSON.stringify({ port: running.port })}\n`);
+  const h2 = process.argv.includes('--h2');
+  const h2MaxStreams = Number(process.env.KINESIS_SERVER_H2_MAX_STREAMS ?? 100);
+  const running = await startKinesisServer({ h2, h2MaxStreams });
+  process.stdout.write(`${JSON.stringify({ port: running.port, ...(h2 ? { h2Port: running.h2Port } : {}) })}\n`);
 }

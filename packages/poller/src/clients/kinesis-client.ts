@@ -18,12 +18,25 @@ export interface KinesisClientDefaults extends Pick<KinesisClientConfig, 'maxAtt
   /** Keep-alive sockets (default 50); size it to the shards read at once. */
   readonly maxSockets?: number | undefined;
   /**
-   * HTTP/2 (`NodeHttp2Handler`, one connection, 30 s request timeout) instead of HTTP/1.1 keep-alive:
-   * the poller's client for ListShards when it reads by SubscribeToShard (enhanced fan-out), so that
-   * every call goes to one HTTP/2 endpoint. `maxSockets` is then not used.
+   * HTTP/2 (`NodeHttp2Handler`, 30 s request timeout) instead of HTTP/1.1 keep-alive, at most
+   * {@link HTTP2_STREAMS_PER_CONNECTION} requests at once on one connection (the handler opens another
+   * for more): the poller's client for ListShards when it reads by SubscribeToShard (enhanced
+   * fan-out), so that every call goes to one HTTP/2 endpoint. `maxSockets` is then not used. Not for
+   * GetRecords: see the README's "HTTP/2" (Scale).
    */
   readonly http2?: boolean | undefined;
 }
+
+/**
+ * Most requests in flight at once on one HTTP/2 connection of the poller's client (the handler opens
+ * another connection for more): half of 100, the smallest SETTINGS_MAX_CONCURRENT_STREAMS RFC 9113
+ * (6.5.2) recommends a server to allow and the common server default (AWS does not document the value
+ * of its Kinesis endpoints). Half, because a server counts a stream until it has cleaned it up, a
+ * little after the client saw its response end: at 100 against a server allowing 100, 42 to 114
+ * requests of a 256-shard drain were refused (RST_STREAM, ENHANCE_YOUR_CALM from Node's server), at 50
+ * none (`bench/scale-h2.bench.mjs`).
+ */
+export const HTTP2_STREAMS_PER_CONNECTION = 50;
 
 /** An HTTP/1.1 keep-alive request handler for the SDK. */
 export function keepAliveHandler(maxSockets = 50): NodeHttpHandler {
@@ -46,7 +59,7 @@ export function createKinesisClient(options: KinesisClientDefaults): KinesisClie
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler:
       options.http2 === true
-        ? new NodeHttp2Handler({ requestTimeout: 30_000 })
+        ? new NodeHttp2Handler({ requestTimeout: 30_000, maxConcurrentStreams: HTTP2_STREAMS_PER_CONNECTION })
         : keepAliveHandler(options.maxSockets ?? 50),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
