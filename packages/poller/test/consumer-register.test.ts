@@ -186,7 +186,14 @@ async function scriptedKinesis(answer: (action: string, body: Record<string, unk
   });
   const { endpoint } = await listenOnLoopback(server);
   const client = kinesisClient({ endpoint, account: PRODUCER_ACCOUNT, maxAttempts: 1 });
-  return { calls, client, close: async () => (client.destroy(), closeServer(server)) };
+  return {
+    calls,
+    client,
+    close: async () => {
+      client.destroy();
+      await closeServer(server);
+    },
+  };
 }
 
 const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/scripted';

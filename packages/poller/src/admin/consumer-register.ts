@@ -178,7 +178,7 @@ async function checkConsumerLimit(options: RegisterConsumerOptions, deadline: nu
  * @throws ConsumerAdminError, InvalidInputError, InvalidArnError
  */
 export async function registerConsumer(options: RegisterConsumerOptions): Promise<RegisteredConsumer> {
-  const { kinesis, streamArn, consumerName, principals } = options;
+  const { streamArn, consumerName, principals } = options;
   parseStreamArn(streamArn, '--stream-arn');
   checkConsumerName(consumerName);
   // Checks the principals before any call (the ARN is a stand-in: the real one has the creation time).

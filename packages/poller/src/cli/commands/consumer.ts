@@ -1,12 +1,12 @@
 import { describeThrown, parseConsumerArn, parseStreamArn as parseStreamArnParts } from '@streamshare/core/internal';
 import { deregisterConsumer, listConsumers } from '../../admin/consumer-calls.js';
 import { ConsumerAdminError } from '../../admin/consumer-errors.js';
-import { type RegisteredConsumer, registerConsumer } from '../../admin/consumer-register.js';
+import { checkConsumerName, type RegisteredConsumer, registerConsumer } from '../../admin/consumer-register.js';
 import { createKinesisClient } from '../../clients/index.js';
 import { isInstance } from '../../errors/instance.js';
 import { FAN_OUT_CONSUMER_ACTIONS } from '../../policy/policy-document.js';
 import { type FlagDefinition, flagLabel, formatFlags, type RawFlags, readFlags } from '../flags.js';
-import { EXIT_FAILURE, UsageError } from '../usage-error.js';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
 import { parseInteger, parseRoleArn, parseStreamArn } from '../values.js';
 import type { CliIo, Command } from './command.js';
 
@@ -149,7 +149,15 @@ async function register(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const streamArn = parseStreamArn(required(raw, STREAM_ARN));
-  const name = required(raw, REGISTER_FLAGS[1]!).value;
+  const nameFlag = required(raw, REGISTER_FLAGS[1]!);
+  const name = nameFlag.value;
+  try {
+    checkConsumerName(name, nameFlag.source);
+  } catch (error) {
+    // A name AWS would refuse is a bad flag (exit 2), with the typed error's code.
+    const why = isInstance(error, ConsumerAdminError) ? `${error.code}: ${error.message}` : describeThrown(error);
+    throw new UsageError(why, { cause: error });
+  }
   const principals = (raw.lists?.get('principal') ?? []).map((p) => parseRoleOrAccount(p.value));
   if (principals.length === 0) throw new UsageError('--principal ROLE_ARN is required (repeat it for several roles)');
   const waitRaw = raw.values.get('wait-seconds');
@@ -259,9 +267,13 @@ const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) 
 
 async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
+  if (sub === undefined) {
+    io.stderr.write(HELP);
+    return EXIT_USAGE;
+  }
+  if (sub === '--help' || sub === '-h') {
     io.stdout.write(HELP);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   const run = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
   if (run === undefined) {
