@@ -11,7 +11,18 @@ import {
   type KinesisClient,
   ListStreamConsumersCommand,
 } from '@aws-sdk/client-kinesis';
-import { createStream, type FaultProxy, kinesisClient, PRODUCER_ACCOUNT, startFaultProxy } from '@streamshare/testkit';
+import {
+  CONSUMER_ACCOUNT,
+  createStream,
+  type FaultProxy,
+  kinesisClient,
+  PRODUCER_ACCOUNT,
+  type StsServer,
+  type SubscribeServer,
+  startFaultProxy,
+  startStsServer,
+  startSubscribeServer,
+} from '@streamshare/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../src/cli/run.js';
 import { fanOutConsumerPolicy } from '../src/policy/index.js';
@@ -25,17 +36,23 @@ const STREAM = 'arn:aws:kinesis:us-east-1:999900009999:stream/kds-sharing-exampl
 let producer: KinesisClient;
 let proxy: FaultProxy;
 let endpoint: string;
+let server: SubscribeServer;
+let sts: StsServer;
 
 beforeAll(async () => {
   endpoint = inject('kinesisEndpoint');
   producer = kinesisClient({ endpoint, account: PRODUCER_ACCOUNT, maxAttempts: 1 });
   proxy = await startFaultProxy({ target: endpoint });
+  server = await startSubscribeServer({ kinesisEndpoint: endpoint, defaultScript: { kind: 'live', heartbeatMs: 200 } });
+  sts = await startStsServer();
   await ensureBuilt();
 }, 240_000);
 
 afterAll(async () => {
   producer?.destroy();
   await proxy?.stop();
+  await server?.close();
+  await sts?.stop();
 });
 
 /** The producer account's environment, every Kinesis call to `target`. */
@@ -117,6 +134,52 @@ describe('streamshare consumer register (built CLI, producer account, kinesis-mo
       proxy.setRules([]);
     }
   }, 30_000);
+});
+
+describe('the producer registers, the consumer account runs doctor --consumer-arn (built CLI)', () => {
+  it('doctor: OK for DescribeStreamConsumer and SubscribeToShard over HTTP/2; a denied subscription names the consumer policy', async () => {
+    const streamArn = await createStream(producer, `cli-consumer-doctor-${Date.now()}`, 1);
+    const registered = await runCliToEnd(
+      ['consumer', 'register', '--stream-arn', streamArn, '--name', 'reader-d', '--principal', ROLE, '--json'],
+      producerEnv(),
+    );
+    expect(registered.code, registered.stderr).toBe(0);
+    const { consumerArn } = JSON.parse(registered.stdout) as { consumerArn: string };
+    const consumerEnv = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: CONSUMER_ACCOUNT,
+      AWS_SECRET_ACCESS_KEY: 'test',
+      // Every Kinesis call over HTTP/2 to the h2c server (SubscribeToShard answered there, the rest forwarded).
+      AWS_ENDPOINT_URL_KINESIS: server.endpoint,
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const args = ['doctor', '--stream-arn', streamArn, '--consumer-arn', consumerArn];
+    const calls = server.calls.length;
+    const ok = await runCliToEnd(args, consumerEnv);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^OK {3}kinesis:DescribeStreamConsumer +reader-d is ACTIVE/m);
+    expect(ok.stdout).toMatch(
+      /^OK {3}kinesis:SubscribeToShard +subscribed to shardId-000000000000 \(LATEST\) over HTTP\/2/m,
+    );
+    expect(ok.stdout).toMatch(/all checks passed/);
+    expect(ok.code).toBe(0);
+    expect(server.calls.slice(calls).map((c) => c.consumerArn)).toEqual([consumerArn]);
+
+    server.enqueue({
+      kind: 'reject',
+      status: 400,
+      type: 'AccessDeniedException',
+      message: `User: arn:aws:iam::888800008888:user/me is not authorized to perform: kinesis:SubscribeToShard on resource: ${consumerArn} because no resource-based policy allows the kinesis:SubscribeToShard action`,
+    });
+    const denied = await runCliToEnd(args, consumerEnv);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/^FAIL kinesis:SubscribeToShard +access denied: /m);
+    expect(denied.stdout).toMatch(
+      /^ {5}fix: the consumer's resource-based policy \(attached to .* by the producer account 999900009999\)/m,
+    );
+    expect(denied.stdout).toMatch(/1 check\(s\) failed/);
+  }, 60_000);
 });
 
 describe('streamshare consumer register: refusals before any call (exit 2)', () => {
