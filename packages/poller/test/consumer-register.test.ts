@@ -206,6 +206,11 @@ const description = (status: string, at = 1_700_000_000) => ({
     StreamARN: STREAM,
   },
 });
+/** registerConsumer of reader-b on the scripted stream: its result, or what it threw. */
+const registerScripted = (kinesis: KinesisClient, options: Partial<RegisterConsumerOptions>) =>
+  registerConsumer({ kinesis, streamArn: STREAM, consumerName: 'reader-b', principals: [ROLE], ...options }).catch(
+    (e: unknown) => e,
+  );
 const inUse: [number, unknown] = [400, { __type: 'ResourceInUseException', message: 'Consumer reader-b exists' }];
 const notFound: [number, unknown] = [400, { __type: 'ResourceNotFoundException', message: 'not found' }];
 
@@ -216,14 +221,7 @@ describe('registerConsumer against a scripted endpoint (states kinesis-mock pass
     );
     try {
       const started = Date.now();
-      const error = await registerConsumer({
-        kinesis: kinesis.client,
-        streamArn: STREAM,
-        consumerName: 'reader-b',
-        principals: [ROLE],
-        waitSeconds: 1,
-        pollBackoff: { minMs: 100, maxMs: 200 },
-      }).catch((e: unknown) => e);
+      const error = await registerScripted(kinesis.client, { waitSeconds: 1, pollBackoff: { minMs: 100, maxMs: 200 } });
       expect(error).toMatchObject({ code: 'CONSUMER_DELETING' });
       expect((error as Error).message).toMatch(
         /consumer reader-b of .*scripted is being deleted \(DELETING\) .*after 1 s/,
@@ -256,14 +254,7 @@ describe('registerConsumer against a scripted endpoint (states kinesis-mock pass
       return [200, {}];
     });
     try {
-      const result = await registerConsumer({
-        kinesis: kinesis.client,
-        streamArn: STREAM,
-        consumerName: 'reader-b',
-        principals: [ROLE],
-        waitSeconds: 10,
-        pollBackoff: FAST,
-      });
+      const result = await registerScripted(kinesis.client, { waitSeconds: 10, pollBackoff: FAST });
       expect(result).toMatchObject({
         registration: 'registered',
         consumerArn: `${STREAM}/consumer/reader-b:1700000100`,
@@ -281,14 +272,7 @@ describe('registerConsumer against a scripted endpoint (states kinesis-mock pass
         : [200, description('CREATING')],
     );
     try {
-      const error = await registerConsumer({
-        kinesis: kinesis.client,
-        streamArn: STREAM,
-        consumerName: 'reader-b',
-        principals: [ROLE],
-        waitSeconds: 1,
-        pollBackoff: { minMs: 100, maxMs: 200 },
-      }).catch((e: unknown) => e);
+      const error = await registerScripted(kinesis.client, { waitSeconds: 1, pollBackoff: { minMs: 100, maxMs: 200 } });
       expect(error).toMatchObject({ code: 'CONSUMER_WAIT_TIMEOUT' });
       expect((error as Error).message).toMatch(
         /consumer reader-b \(.*consumer\/reader-b:1700000000\) was not ACTIVE after 1 s \(last status: CREATING\)/,

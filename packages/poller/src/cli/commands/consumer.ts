@@ -142,12 +142,7 @@ function nextSteps(result: RegisteredConsumer, principal: string): string[] {
   ];
 }
 
-async function register(argv: readonly string[], io: CliIo): Promise<number> {
-  const raw = readFlags(REGISTER_FLAGS, argv, io.env);
-  if (raw.switches.has('help')) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+async function register(raw: RawFlags, io: CliIo): Promise<number> {
   const streamArn = parseStreamArn(required(raw, STREAM_ARN));
   const nameFlag = required(raw, REGISTER_FLAGS[1]!);
   const name = nameFlag.value;
@@ -211,12 +206,7 @@ function parseRoleOrAccount(value: string): string {
   return parseRoleArn({ value: trimmed, source: '--principal' });
 }
 
-async function list(argv: readonly string[], io: CliIo): Promise<number> {
-  const raw = readFlags(LIST_FLAGS, argv, io.env);
-  if (raw.switches.has('help')) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+async function list(raw: RawFlags, io: CliIo): Promise<number> {
   const streamArn = parseStreamArn(required(raw, STREAM_ARN));
   const kinesis = createKinesisClient({ region: regionOf(raw, parseStreamArnParts(streamArn).region), maxSockets: 2 });
   try {
@@ -234,12 +224,7 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-async function deregister(argv: readonly string[], io: CliIo): Promise<number> {
-  const raw = readFlags(DEREGISTER_FLAGS, argv, io.env);
-  if (raw.switches.has('help')) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+async function deregister(raw: RawFlags, io: CliIo): Promise<number> {
   const given = required(raw, DEREGISTER_FLAGS[0]!);
   let consumer: ReturnType<typeof parseConsumerArn>;
   try {
@@ -259,10 +244,13 @@ async function deregister(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
-  register,
-  list,
-  deregister,
+/** Each subcommand: its flags and what it does with them. */
+const SUBCOMMANDS: Readonly<
+  Record<string, { flags: readonly FlagDefinition[]; run: (raw: RawFlags, io: CliIo) => Promise<number> }>
+> = {
+  register: { flags: REGISTER_FLAGS, run: register },
+  list: { flags: LIST_FLAGS, run: list },
+  deregister: { flags: DEREGISTER_FLAGS, run: deregister },
 };
 
 async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
@@ -275,12 +263,17 @@ async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const run = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
-  if (run === undefined) {
+  const subcommand = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (subcommand === undefined) {
     throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: register, list or deregister`);
   }
+  const raw = readFlags(subcommand.flags, rest, io.env);
+  if (raw.switches.has('help')) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   try {
-    return await run(rest, io);
+    return await subcommand.run(raw, io);
   } catch (error) {
     if (!isInstance(error, ConsumerAdminError)) throw error;
     io.stderr.write(`streamshare consumer ${sub}: ${error.code}: ${error.message}\n`);
