@@ -38,6 +38,7 @@ export const REGISTER_FLAGS: readonly FlagDefinition[] = [
     type: 'string',
     value: 'NAME',
     required: true,
+    env: false,
     description: 'The consumer name: 1-128 characters of A-Z a-z 0-9 _ . - (unique on the stream).',
   },
   {
