@@ -25,7 +25,8 @@ import {
   startKinesisMock,
 } from '@streamshare/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listConsumers } from '../src/admin/consumer-calls.js';
+import { hostileThrownValues } from '../../core/test/fixtures/hostile-thrown.js';
+import { consumerCallError, listConsumers } from '../src/admin/consumer-calls.js';
 import { type RegisterConsumerOptions, registerConsumer } from '../src/admin/consumer-register.js';
 import { fanOutConsumerPolicy, lintConsumerPolicy } from '../src/policy/index.js';
 
@@ -282,4 +283,20 @@ describe('registerConsumer against a scripted endpoint (states kinesis-mock pass
       await kinesis.close();
     }
   });
+});
+
+describe('consumerCallError', () => {
+  it.each(Object.entries(hostileThrownValues))(
+    'turns a hostile thrown value (%s) into a typed error without throwing',
+    (_, make) => {
+      const error = consumerCallError(
+        { action: 'RegisterStreamConsumer', streamArn: STREAM, consumerName: 'r' },
+        make(),
+      );
+      expect(error.code).toBe('CONSUMER_CALL_FAILED');
+      expect(error.message).toMatch(
+        /^kinesis:RegisterStreamConsumer failed on .*scripted\/consumer\/r:\* \(consumer r\): /,
+      );
+    },
+  );
 });
