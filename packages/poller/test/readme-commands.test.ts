@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checkConsumerName } from '../src/admin/consumer-register.js';
 import { LIST_FLAGS, SET_FLAGS } from '../src/cli/commands/checkpoints.js';
+import { LIST_FLAGS as CONSUMER_LIST_FLAGS, DEREGISTER_FLAGS, REGISTER_FLAGS } from '../src/cli/commands/consumer.js';
 import { DOCTOR_FLAGS } from '../src/cli/commands/doctor.js';
 import { IMPORT_KCL_FLAGS } from '../src/cli/commands/import-kcl.js';
 import { readFlags } from '../src/cli/flags.js';
@@ -83,11 +85,12 @@ describe('commands shown in the READMEs', () => {
     if (argv[0] === 'policy') {
       const dir = await mkdtemp(join(tmpdir(), 'readme-policy-'));
       if (argv[1] === 'lint') {
-        // Lint a policy made by the CLI for the same stream (the README says to check the one you attach).
-        const streamArn = argv[argv.indexOf('--stream-arn') + 1]!;
+        // Lint a policy made by the CLI for the same stream or consumer (the README says to check the one you attach).
+        const flag = argv.includes('--consumer-arn') ? '--consumer-arn' : '--stream-arn';
+        const resourceArn = argv[argv.indexOf(flag) + 1]!;
         const printed = fakeIo(dir);
         const role = 'arn:aws:iam::888800008888:role/service-role/kds-reader1-role-q6zcv9kq';
-        expect(await runCli(['policy', '--stream-arn', streamArn, '--principal', role], printed.io)).toBe(0);
+        expect(await runCli(['policy', flag, resourceArn, '--principal', role], printed.io)).toBe(0);
         await writeFile(join(dir, argv[2]!), printed.out());
       }
       const run = fakeIo(dir);
@@ -106,6 +109,15 @@ describe('commands shown in the READMEs', () => {
     }
     if (argv[0] === 'checkpoints' && (argv[1] === 'list' || argv[1] === 'set')) {
       expect(() => readFlags(argv[1] === 'list' ? LIST_FLAGS : SET_FLAGS, argv.slice(2), {})).not.toThrow();
+      return;
+    }
+    if (argv[0] === 'consumer') {
+      // Running them needs the producer's stream: cli-consumer.test.ts does; here the flags must parse.
+      const flags = { register: REGISTER_FLAGS, list: CONSUMER_LIST_FLAGS, deregister: DEREGISTER_FLAGS }[argv[1]!];
+      expect(flags, `consumer ${argv[1]}`).toBeDefined();
+      const raw = readFlags(flags!, argv.slice(2), {});
+      const name = raw.values.get('name');
+      if (name !== undefined) expect(() => checkConsumerName(name.value)).not.toThrow();
       return;
     }
     if (argv[0] === 'import' && argv[1] === 'kcl') {

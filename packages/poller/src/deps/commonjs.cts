@@ -13,12 +13,18 @@
  * @internal
  */
 export {
+  DeregisterStreamConsumerCommand,
   DescribeStreamCommand,
+  DescribeStreamConsumerCommand,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
+  GetResourcePolicyCommand,
   GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
+  ListStreamConsumersCommand,
+  PutResourcePolicyCommand,
+  RegisterStreamConsumerCommand,
   SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 export { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';

@@ -7,6 +7,7 @@ export {
 export { eventBusPutPolicy, fanOutConsumerPolicy, streamReadPolicy } from './generate-policy.js';
 export {
   type LintStreamPolicyOptions,
+  lintConsumerPolicy,
   lintStreamPolicy,
   MAX_CHECKED_PRINCIPALS,
   type PolicyFinding,

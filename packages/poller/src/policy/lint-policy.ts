@@ -1,21 +1,21 @@
 import { InvalidInputError } from '@streamshare/core';
-import { describeThrown } from '@streamshare/core/internal';
+import { describeThrown, parseConsumerArn } from '@streamshare/core/internal';
 import { arnKind } from './arn-kinds.js';
 import { evaluateConditions } from './conditions.js';
 import { clip, quote, ROOT_PATH } from './json-path.js';
 import { type ParsedStatement, parsePolicy } from './parse-policy.js';
-import { STREAM_CONSUMER_ACTIONS } from './policy-document.js';
+import { FAN_OUT_CONSUMER_ACTIONS, STREAM_CONSUMER_ACTIONS } from './policy-document.js';
 import { Findings, type PolicyFinding } from './policy-finding.js';
 import { type Party, type PrincipalParties, partyOf, principalMatch, principalParties } from './principals.js';
 import { wildcardMatch } from './wildcard.js';
 
 export type { PolicyFinding } from './policy-finding.js';
 
-/** Options of {@link lintStreamPolicy}. */
+/** Options of {@link lintStreamPolicy} and {@link lintConsumerPolicy}. */
 export interface LintStreamPolicyOptions {
   /**
    * The consumers to check: IAM role or user ARNs, account ids or account root ARNs. Default: every
-   * AWS principal that an Allow statement grants one of the five read actions on the stream.
+   * AWS principal that an Allow statement grants one of the needed actions on the resource.
    */
   readonly principals?: readonly string[];
 }
@@ -24,7 +24,7 @@ export interface LintStreamPolicyOptions {
 export const MAX_CHECKED_PRINCIPALS = 100;
 
 /** Actions that write, delete or reconfigure a stream: an Allow granting one of them draws a warning. */
-const WRITE_ACTIONS = [
+const STREAM_WRITE_ACTIONS = [
   'kinesis:PutRecord',
   'kinesis:PutRecords',
   'kinesis:DeleteStream',
@@ -35,6 +35,44 @@ const WRITE_ACTIONS = [
   'kinesis:DeleteResourcePolicy',
   'kinesis:DecreaseStreamRetentionPeriod',
 ] as const;
+
+/** Actions that delete or reconfigure a registered consumer: an Allow granting one of them draws a warning. */
+const CONSUMER_WRITE_ACTIONS = [
+  'kinesis:DeregisterStreamConsumer',
+  'kinesis:PutResourcePolicy',
+  'kinesis:DeleteResourcePolicy',
+  'kinesis:TagResource',
+  'kinesis:UntagResource',
+] as const;
+
+/**
+ * The actions whose resource may be a registered consumer (AWS's service authorization reference):
+ * any other action in a consumer's policy grants nothing (its resource is the stream, or none).
+ */
+const CONSUMER_RESOURCE_ACTIONS: ReadonlySet<string> = new Set(
+  [
+    ...FAN_OUT_CONSUMER_ACTIONS,
+    ...CONSUMER_WRITE_ACTIONS,
+    'kinesis:GetResourcePolicy',
+    'kinesis:ListTagsForResource',
+  ].map((action) => action.toLowerCase()),
+);
+
+/** What a policy is linted for: the resource it is attached to and the actions a consumer needs on it. */
+interface LintTarget {
+  readonly kind: 'stream' | 'consumer';
+  readonly arn: string;
+  /** The actions each consumer needs on `arn`. */
+  readonly actions: readonly string[];
+  /** The actions an Allow should not grant (a warning). */
+  readonly writes: readonly string[];
+  /** `the stream`, `the consumer`: in messages. */
+  readonly noun: string;
+  /** What a consumer does with the resource, for messages: `read the stream`. */
+  readonly use: string;
+  /** For a consumer: its parts (stream ARN, name, creation timestamp). */
+  readonly consumer?: { readonly streamArn: string; readonly name: string; readonly timestamp: string };
+}
 
 const PRINCIPAL_ADVICE: Record<string, string> = {
   'lambda-function':
@@ -51,9 +89,9 @@ const PRINCIPAL_ADVICE: Record<string, string> = {
 interface Analyzed {
   readonly statement: ParsedStatement;
   readonly principals: PrincipalParties;
-  /** Whether the statement applies to the stream (Resource / NotResource). */
-  readonly onStream: boolean;
-  /** Per read action (in STREAM_CONSUMER_ACTIONS order): whether Action / NotAction takes it in. */
+  /** Whether the statement applies to the linted resource (Resource / NotResource). */
+  readonly onTarget: boolean;
+  /** Per needed action (in the target's `actions` order): whether Action / NotAction takes it in. */
   readonly reads: readonly boolean[];
 }
 
@@ -69,13 +107,13 @@ function actionMatches(statement: ParsedStatement, action: string): boolean {
   return listed !== statement.actions.not;
 }
 
-function analyze(statement: ParsedStatement, streamArn: string): Analyzed {
-  const listed = statement.resources.patterns.some((pattern) => wildcardMatch(pattern, streamArn, false));
+function analyze(statement: ParsedStatement, target: LintTarget): Analyzed {
+  const listed = statement.resources.patterns.some((pattern) => wildcardMatch(pattern, target.arn, false));
   return {
     statement,
     principals: principalParties(statement.principal),
-    onStream: listed !== statement.resources.not,
-    reads: STREAM_CONSUMER_ACTIONS.map((action) => actionMatches(statement, action)),
+    onTarget: listed !== statement.resources.not,
+    reads: target.actions.map((action) => actionMatches(statement, action)),
   };
 }
 
@@ -93,14 +131,14 @@ function matchFor(analyzed: Analyzed, consumer: Party): Match {
 }
 
 /** The principal checks of one statement (what it names, not whether it grants). */
-function checkPrincipals(findings: Findings, analyzed: Analyzed): void {
+function checkPrincipals(findings: Findings, analyzed: Analyzed, target: LintTarget): void {
   const { statement } = analyzed;
   const { index } = statement;
   if (statement.effect === 'Allow' && statement.principal.any) {
     findings.warn(
       'WILDCARD_PRINCIPAL',
       statement.principal.path,
-      `statement ${index} allows any principal ("*"): anyone with the ARN could read the stream unless a Condition limits it`,
+      `statement ${index} allows any principal ("*"): anyone with the ARN could ${target.use} unless a Condition limits it`,
       index,
     );
   }
@@ -134,30 +172,69 @@ function checkPrincipals(findings: Findings, analyzed: Analyzed): void {
   }
 }
 
-/** What an Allow grants beyond reading, and the resource it applies to. */
-function checkGrant(findings: Findings, analyzed: Analyzed, streamArn: string): void {
+/** Why a statement that names resources does not apply to the consumer, when its resources tell more than "not this one". */
+function consumerMismatch(statement: ParsedStatement, target: LintTarget): { code: string; why: string } | undefined {
+  const consumer = target.consumer;
+  if (consumer === undefined || statement.resources.not) return undefined;
+  const streams = statement.resources.patterns.filter((r) => arnKind(r) === 'kinesis-stream');
+  if (streams.length > 0) {
+    return {
+      code: 'STREAM_RESOURCE',
+      why: `it names the stream (${streams.map((r) => quote(r)).join(', ')}), and a policy attached to a consumer applies to the consumer ARN only: Resource must be ${target.arn}; the stream's actions (DescribeStreamSummary, ListShards) belong in the stream's own policy`,
+    };
+  }
+  const prefix = `${consumer.streamArn}/consumer/${consumer.name}:`;
+  const stale = statement.resources.patterns.find((r) => r.startsWith(prefix) && !/[*?]/.test(r));
+  if (stale !== undefined) {
+    return {
+      code: 'RESOURCE_MISMATCH',
+      why: `it names consumer ${consumer.name} created at ${quote(stale.slice(prefix.length))}, while the consumer's ARN has ${consumer.timestamp}: the consumer was registered again (a new registration gets a new ARN); name ${target.arn}`,
+    };
+  }
+  return undefined;
+}
+
+/** What an Allow grants beyond what is needed, and the resource it applies to. */
+function checkGrant(findings: Findings, analyzed: Analyzed, target: LintTarget): void {
   const { statement } = analyzed;
   if (statement.effect !== 'Allow') return;
   const { index } = statement;
-  if (!analyzed.onStream) {
+  if (!analyzed.onTarget) {
     const resources = statement.resources.patterns.map((r) => quote(r)).join(', ');
+    const mismatch = consumerMismatch(statement, target);
     findings.error(
-      'RESOURCE_MISMATCH',
+      mismatch?.code ?? 'RESOURCE_MISMATCH',
       statement.resources.path,
-      `statement ${index} applies to ${statement.resources.not ? `every resource but ${resources}` : resources}, not to the stream ${streamArn}`,
+      `statement ${index} applies to ${statement.resources.not ? `every resource but ${resources}` : resources}, not to ${target.noun} ${target.arn}${mismatch ? `: ${mismatch.why}` : ''}`,
       index,
     );
   }
-  const writes = WRITE_ACTIONS.filter((action) => actionMatches(statement, action));
+  if (target.kind === 'consumer' && !statement.actions.not) checkConsumerActions(findings, statement);
+  const writes = target.writes.filter((action) => actionMatches(statement, action));
   if (writes.length === 0) return;
   const grants = statement.actions.not
     ? `every action but ${statement.actions.patterns.join(', ')}`
     : statement.actions.patterns.filter((p) => writes.some((w) => wildcardMatch(p, w, true))).join(', ');
+  const instead = target.kind === 'stream' ? 'the five read actions' : `${FAN_OUT_CONSUMER_ACTIONS.join(' and ')} only`;
   findings.warn(
     'WILDCARD_ACTION',
     statement.actions.path,
-    `statement ${index} grants ${grants}: that includes writes and deletes (${writes.join(', ')}); grant the five read actions instead`,
+    `statement ${index} grants ${grants}: that includes writes and deletes (${writes.join(', ')}); grant ${instead} instead`,
     index,
+  );
+}
+
+/** In a consumer's policy: actions named one by one whose resource is never a consumer grant nothing. */
+function checkConsumerActions(findings: Findings, statement: ParsedStatement): void {
+  const idle = statement.actions.patterns.filter(
+    (action) => !/[*?]/.test(action) && !CONSUMER_RESOURCE_ACTIONS.has(action.toLowerCase()),
+  );
+  if (idle.length === 0) return;
+  findings.warn(
+    'NOT_A_CONSUMER_ACTION',
+    statement.actions.path,
+    `statement ${statement.index} grants ${idle.join(', ')} on a consumer, where ${idle.length === 1 ? 'it grants' : 'they grant'} nothing: a consumer's policy covers ${FAN_OUT_CONSUMER_ACTIONS.join(' and ')}; stream actions (kinesis:DescribeStreamSummary, kinesis:ListShards) go in the stream's own policy`,
+    statement.index,
   );
 }
 
@@ -165,7 +242,7 @@ function consumersFrom(statements: readonly Analyzed[]): Party[] {
   const byLabel = new Map<string, Party>();
   for (const analyzed of statements) {
     const { statement } = analyzed;
-    if (statement.effect !== 'Allow' || !analyzed.onStream || !analyzed.reads.some(Boolean)) continue;
+    if (statement.effect !== 'Allow' || !analyzed.onTarget || !analyzed.reads.some(Boolean)) continue;
     for (const party of analyzed.principals.parties) if (!byLabel.has(party.label)) byLabel.set(party.label, party);
   }
   return [...byLabel.values()];
@@ -176,10 +253,17 @@ function who(parties: readonly Party[]): string {
   return labels.length <= 5 ? labels.join(', ') : `${labels.slice(0, 5).join(', ')} and ${labels.length - 5} more`;
 }
 
+const MISSING_HINTS: Readonly<Record<string, string>> = {
+  'kinesis:DescribeStream':
+    " The console's visual policy editor leaves kinesis:DescribeStream out, and adding the Lambda trigger then fails with an API error: add it to the statement.",
+  'kinesis:SubscribeToShard':
+    ' SubscribeToShard is the enhanced fan-out read itself: without it the consumer account cannot read through this consumer.',
+  'kinesis:DescribeStreamConsumer':
+    ' The poller and a Lambda trigger call DescribeStreamConsumer (is the consumer ACTIVE?) before they subscribe.',
+};
+
 function missingHint(action: string): string {
-  return action === 'kinesis:DescribeStream'
-    ? " The console's visual policy editor leaves kinesis:DescribeStream out, and adding the Lambda trigger then fails with an API error: add it to the statement."
-    : '';
+  return MISSING_HINTS[action] ?? '';
 }
 
 /** Whether each consumer can run each read action: explicit Deny wins, then an Allow is needed. */
@@ -187,7 +271,7 @@ function checkAccess(
   findings: Findings,
   statements: readonly Analyzed[],
   consumers: readonly Party[],
-  streamArn: string,
+  target: LintTarget,
 ) {
   const denied = new Map<string, { action: string; statement: ParsedStatement; parties: Party[] }>();
   const missing = new Map<string, Party[]>();
@@ -205,14 +289,14 @@ function checkAccess(
     return match;
   };
 
-  STREAM_CONSUMER_ACTIONS.forEach((action, a) => {
+  target.actions.forEach((action, a) => {
     consumers.forEach((consumer, c) => {
       let allowed = false;
       let allowMaybe: { analyzed: Analyzed; why: string } | undefined;
       let deny: Analyzed | undefined;
       let denyMaybe: { analyzed: Analyzed; why: string } | undefined;
       for (const analyzed of statements) {
-        if (!analyzed.onStream || !analyzed.reads[a]) continue;
+        if (!analyzed.onTarget || !analyzed.reads[a]) continue;
         const match = matchOf(c, analyzed);
         if (match.level === 'no') continue;
         if (analyzed.statement.effect === 'Allow') {
@@ -256,7 +340,7 @@ function checkAccess(
     });
   });
 
-  for (const action of STREAM_CONSUMER_ACTIONS) {
+  for (const action of target.actions) {
     for (const entry of denied.values()) {
       if (entry.action !== action) continue;
       findings.error(
@@ -271,7 +355,7 @@ function checkAccess(
       findings.error(
         'MISSING_ACTION',
         'Statement',
-        `${action} is not allowed on ${streamArn} to ${who(parties)}.${missingHint(action)}`,
+        `${action} is not allowed on ${target.arn} to ${who(parties)}.${missingHint(action)}`,
       );
     }
   }
@@ -285,12 +369,12 @@ function checkAccess(
   }
 }
 
-function lint(findings: Findings, policy: unknown, streamArn: string, principals: readonly Party[] | undefined): void {
+function lint(findings: Findings, policy: unknown, target: LintTarget, principals: readonly Party[] | undefined): void {
   const parsed = parsePolicy(policy, findings);
-  const statements = parsed.statements.map((statement) => analyze(statement, streamArn));
+  const statements = parsed.statements.map((statement) => analyze(statement, target));
   for (const analyzed of statements) {
-    checkPrincipals(findings, analyzed);
-    checkGrant(findings, analyzed, streamArn);
+    checkPrincipals(findings, analyzed, target);
+    checkGrant(findings, analyzed, target);
   }
   if (!parsed.valid) {
     if (parsed.statementCount === 0) return;
@@ -313,11 +397,11 @@ function lint(findings: Findings, policy: unknown, streamArn: string, principals
   }
   let consumers = principals !== undefined && principals.length > 0 ? principals : consumersFrom(statements);
   if (consumers.length === 0) {
-    for (const action of STREAM_CONSUMER_ACTIONS) {
+    for (const action of target.actions) {
       findings.error(
         'MISSING_ACTION',
         'Statement',
-        `${action} is not allowed on ${streamArn}: no Allow statement grants it to a role or account.${missingHint(action)}`,
+        `${action} is not allowed on ${target.arn}: no Allow statement grants it to a role or account.${missingHint(action)}`,
       );
     }
     return;
@@ -326,11 +410,11 @@ function lint(findings: Findings, policy: unknown, streamArn: string, principals
     findings.warn(
       'TOO_MANY_PRINCIPALS',
       'Statement',
-      `the policy lets ${consumers.length} principals read; the first ${MAX_CHECKED_PRINCIPALS} were checked (lint with --principal ARN for another one)`,
+      `the policy lets ${consumers.length} principals ${target.use}; the first ${MAX_CHECKED_PRINCIPALS} were checked (lint with --principal ARN for another one)`,
     );
     consumers = consumers.slice(0, MAX_CHECKED_PRINCIPALS);
   }
-  checkAccess(findings, statements, consumers, streamArn);
+  checkAccess(findings, statements, consumers, target);
 }
 
 /**
@@ -363,6 +447,65 @@ export function lintStreamPolicy(
       `${typeof streamArn === 'string' ? quote(streamArn) : typeof streamArn} is not a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)`,
     );
   }
+  return lintFor(policy, streamTarget(streamArn), options);
+}
+
+function streamTarget(streamArn: string): LintTarget {
+  return {
+    kind: 'stream',
+    arn: streamArn,
+    actions: STREAM_CONSUMER_ACTIONS,
+    writes: STREAM_WRITE_ACTIONS,
+    noun: 'the stream',
+    use: 'read the stream',
+  };
+}
+
+/**
+ * Checks the resource-based policy of an enhanced fan-out consumer (the policy attached to the
+ * consumer ARN `arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<timestamp>`),
+ * like {@link lintStreamPolicy}: the same grammar, principal and access checks, for the two actions
+ * a consumer account needs on the consumer, `kinesis:DescribeStreamConsumer` and
+ * `kinesis:SubscribeToShard` (`MISSING_ACTION` for each one not allowed). Besides:
+ *
+ * - `STREAM_RESOURCE` (error): a statement names the stream's ARN: a consumer's policy applies to
+ *   the consumer ARN only, the stream's actions belong in the stream's own policy;
+ * - `RESOURCE_MISMATCH` (error): a statement names another resource, or the consumer with another
+ *   creation timestamp (it was registered again since);
+ * - `NOT_A_CONSUMER_ACTION` (warning): an action whose resource is never a consumer
+ *   (kinesis:GetRecords, kinesis:ListShards...) grants nothing there;
+ * - `WILDCARD_ACTION` (warning): an Allow that includes deregistering the consumer or changing its
+ *   policy; `WILDCARD_PRINCIPAL` (warning): `"*"`.
+ *
+ * Throws an `InvalidInputError` only for bad arguments (`INVALID_ARN`, `INVALID_PRINCIPAL`).
+ */
+export function lintConsumerPolicy(
+  policy: unknown,
+  consumerArn: string,
+  options: LintStreamPolicyOptions = {},
+): PolicyFinding[] {
+  let parts: ReturnType<typeof parseConsumerArn>;
+  try {
+    parts = parseConsumerArn(consumerArn);
+  } catch (error) {
+    throw new InvalidInputError('INVALID_ARN', describeThrown(error), { cause: error });
+  }
+  return lintFor(
+    policy,
+    {
+      kind: 'consumer',
+      arn: parts.arn,
+      actions: FAN_OUT_CONSUMER_ACTIONS,
+      writes: CONSUMER_WRITE_ACTIONS,
+      noun: 'the consumer',
+      use: 'subscribe to the stream through the consumer',
+      consumer: { streamArn: parts.streamArn, name: parts.consumerName, timestamp: parts.creationTimestamp },
+    },
+    options,
+  );
+}
+
+function lintFor(policy: unknown, target: LintTarget, options: LintStreamPolicyOptions): PolicyFinding[] {
   const principals = options.principals?.map((principal) => {
     const party = typeof principal === 'string' ? partyOf(principal) : undefined;
     if (party === undefined || party.kind === 'any' || party.kind === 'session' || party.kind === 'other') {
@@ -375,7 +518,7 @@ export function lintStreamPolicy(
   });
   const findings = new Findings();
   try {
-    lint(findings, policy, streamArn, principals);
+    lint(findings, policy, target, principals);
   } catch (error) {
     // Only a value that is not JSON gets here (a Proxy or a getter that throws).
     findings.error('UNREADABLE', ROOT_PATH, `the policy could not be read: ${describeThrown(error)}`);

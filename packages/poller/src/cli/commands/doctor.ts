@@ -1,5 +1,6 @@
-import { describeThrown, parseStreamArn } from '@streamshare/core/internal';
+import { describeThrown, parseConsumerArn, parseStreamArn } from '@streamshare/core/internal';
 import { createKinesisClient, createStsClient, keepAliveHandler } from '../../clients/index.js';
+import { createSubscribeClient } from '../../clients/kinesis-client.js';
 import { stsSdk } from '../../clients/sts-sdk.js';
 import { assumeRoleProvider } from '../../credentials/index.js';
 import { formatCheck, runDoctor } from '../../doctor/index.js';
@@ -17,6 +18,13 @@ export const DOCTOR_FLAGS: readonly FlagDefinition[] = [
     description: 'Assume this role first (as the poller would) and run the checks as it.',
   },
   { name: 'external-id', type: 'string', value: 'ID', description: 'External id for --role-arn.' },
+  {
+    name: 'consumer-arn',
+    type: 'string',
+    value: 'ARN',
+    description:
+      'An enhanced fan-out consumer of the stream: check DescribeStreamConsumer (ACTIVE, of this stream) and a short SubscribeToShard over HTTP/2 instead of GetShardIterator and GetRecords.',
+  },
   {
     name: 'lambda-region',
     type: 'string',
@@ -43,6 +51,16 @@ async function doctor(argv: readonly string[], io: CliIo): Promise<number> {
   const roleArn = raw.values.get('role-arn')?.value;
   const externalId = raw.values.get('external-id')?.value;
   const lambdaRegion = raw.values.get('lambda-region')?.value;
+  const consumerFlag = raw.values.get('consumer-arn');
+  let consumerArn: string | undefined;
+  if (consumerFlag !== undefined) {
+    try {
+      // The form only: a consumer of another stream is one of the doctor's findings.
+      consumerArn = parseConsumerArn(consumerFlag.value.trim(), consumerFlag.source).arn;
+    } catch (error) {
+      throw new UsageError(describeThrown(error), { cause: error });
+    }
+  }
 
   const ownSts = createStsClient(region);
   const credentials = roleArn
@@ -54,7 +72,16 @@ async function doctor(argv: readonly string[], io: CliIo): Promise<number> {
         stsClient: ownSts,
       })
     : undefined;
-  const kinesis = createKinesisClient({ region, credentials, maxSockets: 2, maxAttempts: 2 });
+  // Enhanced fan-out: every call over HTTP/2, as the poller makes them, and SubscribeToShard on its own client.
+  const kinesis = createKinesisClient({
+    region,
+    credentials,
+    maxSockets: 2,
+    maxAttempts: 2,
+    http2: consumerArn !== undefined,
+  });
+  const subscribeClient =
+    consumerArn === undefined ? undefined : createSubscribeClient({ region, credentials, maxAttempts: 1 });
   const sts = credentials
     ? new (stsSdk().STSClient)({
         region: io.env.AWS_REGION ?? region,
@@ -63,13 +90,20 @@ async function doctor(argv: readonly string[], io: CliIo): Promise<number> {
       })
     : ownSts;
   try {
-    const checks = await runDoctor({ streamArn, kinesis, sts, ...(lambdaRegion ? { lambdaRegion } : {}) });
+    const checks = await runDoctor({
+      streamArn,
+      kinesis,
+      sts,
+      ...(lambdaRegion ? { lambdaRegion } : {}),
+      ...(consumerArn && subscribeClient ? { consumerArn, subscribeClient } : {}),
+    });
     for (const check of checks) io.stdout.write(`${formatCheck(check)}\n`);
     const failed = checks.filter((c) => c.status === 'fail').length;
     io.stdout.write(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);
     return failed === 0 ? 0 : EXIT_FAILURE;
   } finally {
     kinesis.destroy();
+    subscribeClient?.destroy();
     sts.destroy();
     ownSts.destroy();
   }
@@ -81,12 +115,17 @@ export const doctorCommand: Command = {
   summary: 'Check that this identity (or --role-arn) can read the stream, and say which policy to fix',
   help: () =>
     commandHelp({
-      usage: 'streamshare doctor --stream-arn ARN [--role-arn ARN --external-id ID] [--lambda-region REGION]',
+      usage:
+        'streamshare doctor --stream-arn ARN [--consumer-arn ARN] [--role-arn ARN --external-id ID] [--lambda-region REGION]',
       description: [
         'Runs sts:GetCallerIdentity, then kinesis:DescribeStreamSummary, DescribeStream, ListShards,',
         'GetShardIterator and GetRecords on the stream, by ARN, and prints one line per check: OK, or the',
         "permission that is missing and which side must add it (the stream's resource-based policy in the",
         "producer account, or the consumer role's own policy). Exit code 1 when a check fails.",
+        'With --consumer-arn (enhanced fan-out): DescribeStreamSummary, ListShards, DescribeStreamConsumer (the',
+        'consumer is ACTIVE and registered on the stream) and a SubscribeToShard on one shard, opened and closed',
+        "at once over HTTP/2; a denial names the consumer's policy (attached to the consumer ARN by the producer",
+        "account) or the stream's policy (which must still allow DescribeStreamSummary and ListShards).",
       ].join('\n'),
       flags: formatFlags(DOCTOR_FLAGS),
       footer:

@@ -1,5 +1,6 @@
 import { checkpointsCommand } from './checkpoints.js';
 import type { Command } from './command.js';
+import { consumerCommand } from './consumer.js';
 import { doctorCommand } from './doctor.js';
 import { importCommand } from './import-kcl.js';
 import { policyCommand } from './policy.js';
@@ -9,6 +10,7 @@ import { pollCommand } from './poll.js';
 export const COMMANDS: readonly Command[] = [
   pollCommand,
   policyCommand,
+  consumerCommand,
   doctorCommand,
   checkpointsCommand,
   importCommand,

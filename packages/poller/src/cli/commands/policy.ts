@@ -6,6 +6,7 @@ import {
   arnKind,
   eventBusPutPolicy,
   fanOutConsumerPolicy,
+  lintConsumerPolicy,
   lintStreamPolicy,
   type PolicyDocument,
   type PolicyFinding,
@@ -19,6 +20,7 @@ const HELP = `Usage:
   streamshare policy --consumer-arn CONSUMER_ARN --principal ROLE_ARN [...]
   streamshare policy --event-bus BUS_ARN --principal ROLE_ARN [...]
   streamshare policy lint FILE --stream-arn ARN [--principal ROLE_ARN ...]
+  streamshare policy lint FILE --consumer-arn CONSUMER_ARN [--principal ROLE_ARN ...]
 
 Prints the resource-based policy a producer attaches so that consumer roles in another account can
 read the stream: kinesis:DescribeStream, kinesis:DescribeStreamSummary, kinesis:GetRecords,
@@ -42,6 +44,11 @@ role or account the policy lets read is checked):
     why kinesis:DescribeStream is often missing);
   - the principals (an IAM role or account; not a Lambda function or a stream ARN), and warns about
     "*" principals and Allows that include writes (kinesis:*, NotAction).
+lint FILE --consumer-arn checks an enhanced fan-out consumer's policy (the one attached to the
+consumer ARN) the same way, for kinesis:DescribeStreamConsumer and kinesis:SubscribeToShard; it also
+flags a statement naming the stream instead of the consumer (STREAM_RESOURCE: the stream's actions
+belong in the stream's own policy), a consumer ARN with another creation timestamp (the consumer was
+registered again), and actions that grant nothing on a consumer (NOT_A_CONSUMER_ACTION).
 A Condition decides access in ways the file alone cannot tell (source VPC, IP, tags): lint then
 prints a CANNOT_TELL warning. It evaluates aws:SecureTransport (always true: the SDK uses TLS),
 aws:PrincipalArn and aws:PrincipalAccount.
@@ -71,18 +78,42 @@ function parse(argv: readonly string[]) {
 /** A stream policy is a few KiB; a file far larger is not one (and is not read whole). */
 const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 
-async function lint(
-  file: string,
-  streamArn: string | undefined,
-  principals: readonly string[] | undefined,
-  io: CliIo,
-): Promise<number> {
-  if (streamArn === undefined) throw new UsageError('policy lint needs --stream-arn ARN: the stream the policy is for');
+/** What `policy lint` checks the file against: a stream (its read policy) or a consumer (its fan-out policy). */
+type LintResource = { readonly kind: 'stream' | 'consumer'; readonly arn: string };
+
+function lintResource(streamArn: string | undefined, consumerArn: string | undefined): LintResource {
+  if (streamArn !== undefined && consumerArn !== undefined) {
+    throw new UsageError(
+      'policy lint checks one policy: give --stream-arn ARN (a stream policy) or --consumer-arn ARN (a consumer policy), not both',
+    );
+  }
+  if (consumerArn !== undefined) {
+    if (arnKind(consumerArn) !== 'kinesis-consumer') {
+      throw new UsageError(
+        `--consumer-arn: ${JSON.stringify(consumerArn)} is not a consumer ARN (arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<timestamp>)`,
+      );
+    }
+    return { kind: 'consumer', arn: consumerArn };
+  }
+  if (streamArn === undefined) {
+    throw new UsageError(
+      'policy lint needs --stream-arn ARN (the stream the policy is for) or --consumer-arn ARN (the consumer it is attached to)',
+    );
+  }
   if (arnKind(streamArn) !== 'kinesis-stream') {
     throw new UsageError(
       `--stream-arn: ${JSON.stringify(streamArn)} is not a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)`,
     );
   }
+  return { kind: 'stream', arn: streamArn };
+}
+
+async function lint(
+  file: string,
+  resource: LintResource,
+  principals: readonly string[] | undefined,
+  io: CliIo,
+): Promise<number> {
   const path = resolve(io.cwd, file);
   let text: string;
   try {
@@ -108,9 +139,13 @@ async function lint(
   }
   let findings: PolicyFinding[];
   try {
-    findings = lintStreamPolicy(parsed, streamArn, principals === undefined ? {} : { principals });
+    const options = principals === undefined ? {} : { principals };
+    findings =
+      resource.kind === 'stream'
+        ? lintStreamPolicy(parsed, resource.arn, options)
+        : lintConsumerPolicy(parsed, resource.arn, options);
   } catch (error) {
-    // Only bad arguments throw (a --principal that is not a role, user or account).
+    // Only bad arguments throw (a --principal that is not a role, user or account, a malformed consumer ARN).
     throw new UsageError(`--principal: ${describeThrown(error)}`, { cause: error });
   }
   for (const finding of findings) {
@@ -120,13 +155,14 @@ async function lint(
   const warnings = findings.length - errors;
   const unsure = findings.filter((f) => f.code === 'CANNOT_TELL').length;
   const who = principals === undefined ? 'its principals' : principals.join(', ');
+  const verb = resource.kind === 'stream' ? 'read' : 'subscribe through';
   const counted = warnings > 0 ? ` (${warnings} warning(s))` : '';
   io.stdout.write(
     errors > 0
       ? `${errors} error(s) in ${path}\n`
       : unsure > 0
-        ? `ok: no error in ${path}, but ${unsure} CANNOT_TELL warning(s): whether ${who} may read ${streamArn} depends on what the file alone cannot tell${counted}\n`
-        : `ok: ${path} lets ${who} read ${streamArn}${counted}\n`,
+        ? `ok: no error in ${path}, but ${unsure} CANNOT_TELL warning(s): whether ${who} may ${verb} ${resource.arn} depends on what the file alone cannot tell${counted}\n`
+        : `ok: ${path} lets ${who} ${verb} ${resource.arn}${counted}\n`,
   );
   return errors === 0 ? 0 : EXIT_FAILURE;
 }
@@ -139,13 +175,14 @@ async function policy(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (positionals[0] === 'lint') {
     if (positionals.length !== 2) {
-      throw new UsageError('usage: streamshare policy lint FILE --stream-arn ARN [--principal ROLE_ARN ...]');
+      throw new UsageError(
+        'usage: streamshare policy lint FILE (--stream-arn ARN | --consumer-arn CONSUMER_ARN) [--principal ROLE_ARN ...]',
+      );
     }
-    for (const flag of ['consumer-arn', 'event-bus'] as const) {
-      if (values[flag] !== undefined)
-        throw new UsageError(`policy lint checks stream policies: --${flag} is not taken`);
+    if (values['event-bus'] !== undefined) {
+      throw new UsageError('policy lint checks stream and consumer policies: --event-bus is not taken');
     }
-    return lint(positionals[1]!, values['stream-arn'], values.principal, io);
+    return lint(positionals[1]!, lintResource(values['stream-arn'], values['consumer-arn']), values.principal, io);
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const targets = (['stream-arn', 'consumer-arn', 'event-bus'] as const).filter((t) => values[t] !== undefined);
