@@ -50,6 +50,9 @@ export {
   waitForStreamActive,
 } from './kinesis/streams.js';
 export {
+  GENERATED_SEQUENCE_BASE,
+  type GenerateScript,
+  generatedSequenceNumber,
   type ScriptedRecord,
   type SubscribeCall,
   type SubscribeScript,
@@ -60,6 +63,7 @@ export {
   type SubscriptionEnd,
   startSubscribeServer,
   streamArnOfConsumer,
+  type WrittenEvent,
 } from './kinesis/subscribe-server.js';
 export { consoleTestKinesisEvent, referenceKinesisEvent } from './lambda/kinesis-events.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';
