@@ -27,6 +27,7 @@ export {
   corruptMessageCrc,
   decodeEventMessage,
   exceptionMessage,
+  fastShardEventMessage,
   initialResponseMessage,
   shardEventMessage,
   type WireChildShard,

@@ -234,7 +234,8 @@ describe('startSubscribeServer with the real SDK (NodeHttp2Handler)', () => {
         const output = await client.send(
           new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: position }),
         );
-        return drain(output.EventStream ?? []);
+        if (output.EventStream === undefined) throw new Error('no EventStream');
+        return drain(output.EventStream);
       };
       const all = await read({ Type: 'TRIM_HORIZON' });
       expect(all.error).toBeUndefined();
