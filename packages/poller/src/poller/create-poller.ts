@@ -44,6 +44,7 @@ import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { checkConsumerArn } from '../subscription/consumer-option.js';
+import { subscriptionTimings } from '../subscription/timing-options.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
 import { isTransientFailure, START_BACKOFF, syncFailureDelay } from './retries.js';
@@ -73,7 +74,7 @@ interface RunningReader {
  * @throws InvalidStreamArnError when `streamArn` is malformed; InvalidArnError / InvalidInputError
  * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`) when `consumerArn` is malformed or a consumer of
  * another stream; InvalidInputError (`INVALID_OPTION`) when the client for SubscribeToShard does not
- * speak HTTP/2.
+ * speak HTTP/2, or `subscription` has a setting out of range (or is given without `consumerArn`).
  */
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N>,
@@ -82,6 +83,7 @@ export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameF
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
+  subscriptionTimings(options.subscription, options.consumerArn);
   if (options.consumerArn !== undefined) {
     checkConsumerArn(options.consumerArn, options.streamArn);
     checkSubscribeClient(options.subscribeClient, options.kinesisClient);
@@ -182,6 +184,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         : {
             client: subscribeClient,
             consumerArn: options.consumerArn,
+            ...subscriptionTimings(options.subscription, options.consumerArn),
             observer: {
               onResubscribe: (shardId, reason, error, delayMs) => {
                 this.#logger.info(
