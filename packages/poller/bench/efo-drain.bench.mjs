@@ -141,7 +141,8 @@ try {
   console.log(
     JSON.stringify({
       bench: 'poller-efo-drain',
-      source: 'testkit subscribe server, generate mode (backlog made in memory, in its own process); kinesis-mock for ListShards',
+      source:
+        'testkit subscribe server, generate mode (backlog made in memory, in its own process); kinesis-mock for ListShards',
       shards: SHARDS,
       records: TOTAL,
       recordBytes: RECORD_BYTES,
