@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListShardsCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from '@aws-sdk/client-kinesis';
+import { MemoryCheckpointStore } from '@streamshare/core';
 import { CONSUMER_ACCOUNT, createStream, kinesisHttp2Client } from '@streamshare/testkit';
 import { createPoller } from '../dist/index.js';
 import { startEfoServer } from './lib/efo-server.mjs';
@@ -26,6 +27,8 @@ const SHARDS = 4;
 const EVENTS = Number(process.env.BENCH_EFO_EVENTS ?? 100);
 const PER_EVENT = Number(process.env.BENCH_EFO_RECORDS_PER_EVENT ?? 100);
 const ROUNDS = Number(process.env.BENCH_EFO_ROUNDS ?? 4);
+/** `memory`: the poller keeps its checkpoints in a MemoryCheckpointStore (to see the file store's share). */
+const CHECKPOINTS = process.env.BENCH_EFO_CHECKPOINTS ?? 'file';
 const RECORD_BYTES = 1024;
 const PER_SHARD = EVENTS * PER_EVENT;
 const TOTAL = SHARDS * PER_SHARD;
@@ -104,7 +107,7 @@ try {
       streamArn,
       consumerArn,
       kinesisClient: client,
-      checkpointDir: dir,
+      ...(CHECKPOINTS === 'memory' ? { checkpointStore: new MemoryCheckpointStore() } : { checkpointDir: dir }),
       codec: 'json',
       observer: { onGetRecords: () => events++ },
       handler: () => {
@@ -147,6 +150,7 @@ try {
       records: TOTAL,
       recordBytes: RECORD_BYTES,
       recordsPerEvent: PER_EVENT,
+      checkpoints: CHECKPOINTS,
       rounds: ROUNDS,
       pollerCpuSeconds: round(pollerCpu, 3),
       bareLoopCpuSeconds: round(bareCpu, 3),
