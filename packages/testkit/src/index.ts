@@ -27,6 +27,7 @@ export {
   corruptMessageCrc,
   decodeEventMessage,
   exceptionMessage,
+  fastShardEventMessage,
   initialResponseMessage,
   shardEventMessage,
   type WireChildShard,
@@ -50,6 +51,9 @@ export {
   waitForStreamActive,
 } from './kinesis/streams.js';
 export {
+  GENERATED_SEQUENCE_BASE,
+  type GenerateScript,
+  generatedSequenceNumber,
   type ScriptedRecord,
   type SubscribeCall,
   type SubscribeScript,
@@ -60,6 +64,7 @@ export {
   type SubscriptionEnd,
   startSubscribeServer,
   streamArnOfConsumer,
+  type WrittenEvent,
 } from './kinesis/subscribe-server.js';
 export { consoleTestKinesisEvent, referenceKinesisEvent } from './lambda/kinesis-events.js';
 export { freePort, freePorts, LOOPBACK } from './net/free-port.js';

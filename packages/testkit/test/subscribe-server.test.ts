@@ -11,12 +11,14 @@ import {
 import {
   CONSUMER_ACCOUNT,
   createStream,
+  generatedSequenceNumber,
   kinesisClient,
   kinesisHttp2Client,
   PRODUCER_ACCOUNT,
   putRecords,
   type SubscribeServer,
   startSubscribeServer,
+  type WrittenEvent,
 } from '@streamshare/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -216,5 +218,69 @@ describe('startSubscribeServer with the real SDK (NodeHttp2Handler)', () => {
     const { error } = await outcome;
     expect(error).toBeUndefined();
     await server.waitFor((stats) => stats.subscriptionsOpen === 0 && stats.subscriptionSessionsOpen === 0);
+  });
+
+  it('generate: a backlog made in memory, from TRIM_HORIZON or a continuation, then heartbeats; each event reported to onEventWritten', async () => {
+    const written: WrittenEvent[] = [];
+    const generating = await startSubscribeServer({
+      kinesisEndpoint: inject('kinesisEndpoint'),
+      onEventWritten: (event) => written.push(event),
+    });
+    const client = kinesisHttp2Client({ endpoint: generating.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
+    try {
+      const script = { kind: 'generate', events: 3, recordsPerEvent: 4, heartbeatMs: 60, endAfterMs: 400 } as const;
+      const read = async (position: SubscribeToShardCommandInput['StartingPosition']) => {
+        generating.enqueue(script);
+        const output = await client.send(
+          new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: position }),
+        );
+        if (output.EventStream === undefined) throw new Error('no EventStream');
+        return drain(output.EventStream);
+      };
+      const all = await read({ Type: 'TRIM_HORIZON' });
+      expect(all.error).toBeUndefined();
+      const withRecords = all.events.filter((e) => (e.Records ?? []).length > 0);
+      expect(withRecords.map((e) => e.Records?.length)).toEqual([4, 4, 4]);
+      const records = withRecords.flatMap((e) => e.Records ?? []);
+      expect(records.map((r) => r.SequenceNumber)).toEqual(
+        Array.from({ length: 12 }, (_, i) => generatedSequenceNumber(i)),
+      );
+      expect(JSON.parse(text(records[0]?.Data))).toEqual({ pad: expect.any(String) });
+      expect(records[0]?.Data?.length).toBe(1024);
+      expect(records.map((r) => r.PartitionKey).slice(0, 2)).toEqual(['key-0', 'key-1']);
+      expect(withRecords.map((e) => e.ContinuationSequenceNumber)).toEqual(
+        [3, 7, 11].map((i) => generatedSequenceNumber(i)),
+      );
+      // Then heartbeats carrying the last continuation, until endAfterMs.
+      const heartbeats = all.events.slice(3);
+      expect(heartbeats.length).toBeGreaterThan(0);
+      for (const h of heartbeats) {
+        expect(h.Records).toEqual([]);
+        expect(h.ContinuationSequenceNumber).toBe(generatedSequenceNumber(11));
+      }
+      expect(written.slice(0, 3).map((w) => [w.records, w.firstSequenceNumber, w.lastSequenceNumber])).toEqual([
+        [4, generatedSequenceNumber(0), generatedSequenceNumber(3)],
+        [4, generatedSequenceNumber(4), generatedSequenceNumber(7)],
+        [4, generatedSequenceNumber(8), generatedSequenceNumber(11)],
+      ]);
+      expect(written.length).toBe(all.events.length);
+
+      // A re-subscription resumes in the same backlog: after record 5, events of 4 from record 6.
+      const after = await read({ Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: generatedSequenceNumber(5) });
+      const resumed = after.events.flatMap((e) => e.Records ?? []).map((r) => r.SequenceNumber);
+      expect(resumed).toEqual([6, 7, 8, 9, 10, 11].map((i) => generatedSequenceNumber(i)));
+      const at = await read({ Type: 'AT_SEQUENCE_NUMBER', SequenceNumber: generatedSequenceNumber(10) });
+      expect(at.events.flatMap((e) => e.Records ?? []).map((r) => r.SequenceNumber)).toEqual(
+        [10, 11].map((i) => generatedSequenceNumber(i)),
+      );
+      // LATEST: nothing of the backlog, heartbeats only.
+      const latest = await read({ Type: 'LATEST' });
+      expect(latest.events.length).toBeGreaterThan(0);
+      expect(latest.events.every((e) => (e.Records ?? []).length === 0)).toBe(true);
+      expect(generating.calls.map((c) => c.script)).toEqual(['generate', 'generate', 'generate', 'generate']);
+    } finally {
+      client.destroy();
+      await generating.close();
+    }
   });
 });

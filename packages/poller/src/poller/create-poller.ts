@@ -43,6 +43,7 @@ import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/request-slots.js';
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { checkConsumerArn } from '../subscription/consumer-option.js';
+import { subscriptionTimings } from '../subscription/timing-options.js';
 import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { MultiStreamPollerOptions } from './multi-options.js';
 import { createMultiStreamPoller } from './multi-stream.js';
@@ -77,8 +78,9 @@ interface RunningReader {
  * @throws InvalidStreamArnError when `streamArn` is malformed; InvalidArnError / InvalidInputError
  * (`INVALID_CONSUMER_ARN`, `CONSUMER_STREAM_MISMATCH`) when `consumerArn` is malformed or a consumer of
  * another stream; InvalidInputError (`INVALID_OPTION`) when the client for SubscribeToShard does not
- * speak HTTP/2; with `streams`, InvalidInputError (`INVALID_OPTION`) when it is empty, names a stream
- * twice or a stream has no handler, and the errors above for each stream.
+ * speak HTTP/2, or `subscription` has a setting out of range (or is given without `consumerArn`);
+ * with `streams`, InvalidInputError (`INVALID_OPTION`) when it is empty, names a stream twice or a
+ * stream has no handler, and the errors above for each stream.
  */
 export function createPoller<T = unknown, N extends CodecNameFor<T> = CodecNameFor<T>>(
   options: PollerOptions<T, N> | MultiStreamPollerOptions<T, N>,
@@ -94,6 +96,7 @@ function createStreamEngine(options: PollerOptions, shared: EngineShared | undef
   if (typeof options.handler !== 'function' && readThrownProperty(options.handler, 'kind') !== 'batch') {
     throw new TypeError('createPoller: handler must be a record handler, a batchHandler(...) or a kinesisHandler(...)');
   }
+  subscriptionTimings(options.subscription, options.consumerArn);
   if (options.consumerArn !== undefined) {
     checkConsumerArn(options.consumerArn, options.streamArn);
     checkSubscribeClient(options.subscribeClient, options.kinesisClient);
@@ -197,6 +200,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
         : {
             client: subscribeClient,
             consumerArn: options.consumerArn,
+            ...subscriptionTimings(options.subscription, options.consumerArn),
             observer: {
               onResubscribe: (shardId, reason, error, delayMs) => {
                 this.#logger.info(

@@ -199,6 +199,18 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * with no `subscribeClient` is refused (`INVALID_OPTION`).
    */
   readonly subscribeClient?: KinesisClient;
+  /**
+   * Timings of enhanced fan-out (only with `consumerArn`; `INVALID_OPTION` otherwise, or when a
+   * setting is out of range or unknown).
+   *
+   * - `silenceTimeoutMs`: no event for this long aborts a subscription and makes a new one from the
+   *   last continuation (AWS sends an event at least every 5 s, an empty one when there is nothing to
+   *   read). Default 15 000 ms; below about 10 000 ms a healthy subscription may be cut on AWS.
+   * - `resubscribeIntervalMs`: the shortest time between two subscriptions of a shard (after the
+   *   5-minute end, a drop, a silence, a blocked batch). Default and least 5000 ms: AWS refuses a
+   *   subscription within 5 s of the last one of the same consumer and shard (ResourceInUseException).
+   */
+  readonly subscription?: { readonly silenceTimeoutMs?: number; readonly resubscribeIntervalMs?: number };
   /** STS client used for AssumeRole (default: built from the environment). */
   readonly stsClient?: STSClient;
   /** Checkpoints of a single worker (default: core FileCheckpointStore in `checkpointDir`). */

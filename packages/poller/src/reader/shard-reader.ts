@@ -445,6 +445,20 @@ export class ShardReader {
       }
     }
     if (page.continuation === undefined) return SHARD_ENDED;
+    if (read === undefined) {
+      // A heartbeat: everything before it is settled, so its continuation is checkpointed when it moved (coalesced).
+      const checkpoint = pages.heartbeatCheckpoint(this.#position, page.continuation);
+      if (checkpoint !== undefined) {
+        const { streamArn } = this.options;
+        await this.#checkpointCall(
+          'put',
+          () => coordinator.checkpoints.put(streamArn, shardId, checkpoint),
+          processSignal,
+          log,
+        );
+        this.#position = advance(this.#position, checkpoint);
+      }
+    }
     // Events are pushed: no pause at the tip (an empty event is a heartbeat, about every 5 s).
     return { type: 'page-read', nextIterator: page.continuation, delivered: count > 0, atTip: false };
   }

@@ -1,4 +1,6 @@
+import type { SequenceCheckpoint } from '@streamshare/core';
 import type { KinesisClient } from '../deps/commonjs.cjs';
+import { HEARTBEAT_CHECKPOINT_INTERVAL_MS, heartbeatCheckpoint } from '../subscription/heartbeat-checkpoint.js';
 import {
   type ShardSubscriptionOptions,
   type SubscriptionPage,
@@ -19,6 +21,8 @@ export interface SubscriptionSettings
   /** A Kinesis client whose request handler speaks HTTP/2. */
   readonly client: KinesisClient;
   readonly consumerArn: string;
+  /** The least time between two checkpoints of events without records. Default {@link HEARTBEAT_CHECKPOINT_INTERVAL_MS}. */
+  readonly heartbeatCheckpointIntervalMs?: number;
 }
 
 /** What {@link SubscribedPages.open} needs besides the settings. */
@@ -43,6 +47,8 @@ export class SubscribedPages {
   #unlink: (() => void) | undefined;
   /** When this shard was last subscribed: a new subscription keeps the 5 s AWS asks between two. */
   #lastSubscribeAt: number | undefined;
+  /** When the last checkpoint of an event without records was handed out. */
+  #lastHeartbeatCheckpointAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly settings: SubscriptionSettings,
@@ -63,7 +69,7 @@ export class SubscribedPages {
     if (stopSignal.aborted) controller.abort();
     this.#controller = controller;
     this.#unlink = () => stopSignal.removeEventListener('abort', stop);
-    const { client, consumerArn, observer, ...timings } = this.settings;
+    const { client, consumerArn, observer, heartbeatCheckpointIntervalMs: _, ...timings } = this.settings;
     this.#pages = subscribeShard({
       ...timings,
       ...this.shard,
@@ -91,6 +97,21 @@ export class SubscribedPages {
     if (pages === undefined) return undefined;
     const step = await pages.next();
     return step.done === true ? undefined : step.value;
+  }
+
+  /**
+   * The checkpoint to write for an event without records (a heartbeat) whose continuation is
+   * `continuation`, read once every record before it is settled (the reader's `position`): see
+   * {@link heartbeatCheckpoint}. Undefined when the continuation did not move, or when one was
+   * handed out less than `heartbeatCheckpointIntervalMs` ago (a storm of heartbeats is one store
+   * write a second; a later heartbeat or the next records carry the position on).
+   */
+  heartbeatCheckpoint(position: ReadPosition, continuation: string, now = Date.now()): SequenceCheckpoint | undefined {
+    const interval = this.settings.heartbeatCheckpointIntervalMs ?? HEARTBEAT_CHECKPOINT_INTERVAL_MS;
+    if (now - this.#lastHeartbeatCheckpointAt < interval) return undefined;
+    const checkpoint = heartbeatCheckpoint(position, continuation);
+    if (checkpoint !== undefined) this.#lastHeartbeatCheckpointAt = now;
+    return checkpoint;
   }
 
   /** Aborts the open subscription's request (its HTTP/2 stream is closed) and lets it go. Idempotent. */

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 
 const encoder = new TextEncoder();
@@ -79,4 +80,48 @@ export function decodeEventMessage(bytes: Uint8Array): { headers: Record<string,
   for (const [name, header] of Object.entries(decoded.headers)) headers[name] = header.value;
   const text = decoder.decode(decoded.body);
   return { headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+const SHARD_EVENT_HEADERS: Buffer = (() => {
+  const parts: Buffer[] = [];
+  for (const [name, value] of [
+    [':message-type', 'event'],
+    [':event-type', 'SubscribeToShardEvent'],
+    [':content-type', JSON_CONTENT_TYPE],
+  ] as const) {
+    const nameBytes = Buffer.from(name);
+    const valueBytes = Buffer.from(value);
+    const header = Buffer.alloc(1 + nameBytes.length + 1 + 2 + valueBytes.length);
+    let at = header.writeUInt8(nameBytes.length, 0);
+    at += nameBytes.copy(header, at);
+    at = header.writeUInt8(7, at); // string
+    at = header.writeUInt16BE(valueBytes.length, at);
+    valueBytes.copy(header, at);
+    parts.push(header);
+  }
+  return Buffer.concat(parts);
+})();
+
+/**
+ * The same bytes as {@link shardEventMessage}, framed here with `Buffer` and node's `zlib.crc32`
+ * instead of `@smithy/core`'s codec and `TextEncoder` (several times faster on large events): for
+ * the `generate` script, whose events benchmarks drain as fast as the client reads.
+ */
+export function fastShardEventMessage(event: WireShardEvent): Uint8Array {
+  return frameShardEventJson(JSON.stringify(event));
+}
+
+/** A `SubscribeToShardEvent` message whose payload is `json` (the event as JSON text), framed as {@link fastShardEventMessage} does. */
+export function frameShardEventJson(json: string): Uint8Array {
+  const payloadLength = Buffer.byteLength(json);
+  const headersEnd = 12 + SHARD_EVENT_HEADERS.length;
+  const total = headersEnd + payloadLength + 4;
+  const out = Buffer.allocUnsafe(total);
+  out.writeUInt32BE(total, 0);
+  out.writeUInt32BE(SHARD_EVENT_HEADERS.length, 4);
+  out.writeUInt32BE(crc32(out.subarray(0, 8)), 8);
+  SHARD_EVENT_HEADERS.copy(out, 12);
+  out.write(json, headersEnd, 'utf8');
+  out.writeUInt32BE(crc32(out.subarray(0, total - 4)), total - 4);
+  return out;
 }

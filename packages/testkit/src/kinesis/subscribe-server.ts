@@ -13,6 +13,7 @@ import { LOOPBACK } from '../net/free-port.js';
 import {
   corruptMessageCrc,
   exceptionMessage,
+  frameShardEventJson,
   initialResponseMessage,
   JSON_CONTENT_TYPE,
   shardEventMessage,
@@ -23,6 +24,19 @@ import {
 
 const TARGET_PREFIX = 'Kinesis_20131202.';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits `ms`, or less when `stream` closes first (no timer is left behind a closed stream). */
+function sleepOrClose(stream: ServerHttp2Stream, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stream.once('close', done);
+  });
+}
 
 /** A record of a scripted event. A string `data` is sent as its UTF-8 bytes. */
 export interface ScriptedRecord {
@@ -87,7 +101,56 @@ export type SubscribeScript =
       readonly endAfterMs?: number;
       readonly heartbeatMs?: number;
       readonly end?: SubscriptionEnd;
-    };
+    }
+  | GenerateScript;
+
+/**
+ * Serve a shard made up in memory, not kinesis-mock's: a backlog of `events` × `recordsPerEvent`
+ * records with the same payload and made-up sequence numbers (`GENERATED_SEQUENCE_BASE` + 1, + 2…),
+ * sent from the call's starting position (TRIM_HORIZON: the first record; AFTER/AT_SEQUENCE_NUMBER:
+ * the record after or at it; LATEST: none), one event of up to `recordsPerEvent` records at a time as
+ * fast as the client's HTTP/2 flow control lets them out. Then an empty event (the last
+ * continuation) every `heartbeatMs` until `endAfterMs` has passed since the subscription started,
+ * then `end`. For benchmarks of the client side: kinesis-mock fills at hundreds of records per
+ * second, this at the speed of the framing.
+ */
+export interface GenerateScript {
+  readonly kind: 'generate';
+  /** Events of the whole backlog of the shard (the same for every subscription: a re-subscription resumes in it). */
+  readonly events: number;
+  readonly recordsPerEvent: number;
+  /** The payload of every record; default a JSON object (`{"pad":"xx…"}`) of `recordBytes` bytes. */
+  readonly data?: string | Uint8Array;
+  /** Size of the default payload. Default 1024. */
+  readonly recordBytes?: number;
+  /** Records take partition keys `key-0` … `key-(n-1)` in turn. Default 16. */
+  readonly partitionKeys?: number;
+  /** Default 5000 ms. */
+  readonly heartbeatMs?: number;
+  /** Default 300 000 ms (the 5 minutes of AWS). */
+  readonly endAfterMs?: number;
+  /** Default `'end'`. */
+  readonly end?: SubscriptionEnd;
+}
+
+/** The sequence number a generated shard starts at (its first record is this + 1). */
+export const GENERATED_SEQUENCE_BASE = 49_000_000_000_000_000_000_000_000_000_000_000_000_000_000_000n;
+
+/** The sequence number of the generated record at `index` (0-based). */
+export function generatedSequenceNumber(index: number): string {
+  return (GENERATED_SEQUENCE_BASE + BigInt(index) + 1n).toString();
+}
+
+/** What the server wrote of one `SubscribeToShardEvent`, for {@link SubscribeServerOptions.onEventWritten}. */
+export interface WrittenEvent {
+  readonly call: SubscribeCall;
+  /** Records in the event (0: a heartbeat). */
+  readonly records: number;
+  readonly firstSequenceNumber: string | undefined;
+  readonly lastSequenceNumber: string | undefined;
+  /** `Date.now()` just before the event's bytes were handed to the HTTP/2 stream. */
+  readonly writingAt: number;
+}
 
 /** One SubscribeToShard call the server received. */
 export interface SubscribeCall {
@@ -107,6 +170,8 @@ export interface SubscribeServerOptions {
   readonly defaultScript?: SubscribeScript;
   /** Live mode: how long to wait between GetRecords calls that returned nothing. Default 50 ms. */
   readonly pollMs?: number;
+  /** Told of each `SubscribeToShardEvent` of a `live` or `generate` subscription once written whole (for latency benchmarks). */
+  readonly onEventWritten?: (event: WrittenEvent) => void;
 }
 
 /** Open HTTP/2 sessions and streams of the server, and what it served. */
@@ -390,6 +455,7 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
       iterator = page.NextShardIterator ?? undefined;
       const shardEnded = iterator === undefined;
       if (records.length > 0 || shardEnded || Date.now() - lastSent >= heartbeatMs) {
+        const writingAt = Date.now();
         await write(
           stream,
           shardEventMessage({
@@ -400,12 +466,102 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
           }),
         );
         eventsWritten++;
+        options.onEventWritten?.({
+          call,
+          records: records.length,
+          firstSequenceNumber: records[0]?.SequenceNumber,
+          lastSequenceNumber: last?.SequenceNumber,
+          writingAt,
+        });
         lastSent = Date.now();
       }
       if (shardEnded) return 'end';
       if (records.length === 0) await sleep(pollMs);
     }
     return 'end';
+  }
+
+  /** Where a generated shard's reading starts (index of its first record to send), from the call's starting position. */
+  function generatedStart(position: SubscribeCall['startingPosition'], total: number): number {
+    const at = (sequence: string | undefined, after: number) => {
+      if (sequence === undefined || !/^\d+$/.test(sequence)) return 0;
+      const index = Number(BigInt(sequence) - GENERATED_SEQUENCE_BASE - 1n) + after;
+      return Math.min(total, Math.max(0, index));
+    };
+    switch (position.Type) {
+      case 'LATEST':
+        return total;
+      case 'AT_SEQUENCE_NUMBER':
+        return at(position.SequenceNumber, 0);
+      case 'AFTER_SEQUENCE_NUMBER':
+        return at(position.SequenceNumber, 1);
+      default:
+        return 0;
+    }
+  }
+
+  async function playGenerated(stream: ServerHttp2Stream, call: SubscribeCall, script: GenerateScript) {
+    const startedAt = Date.now();
+    const total = script.events * script.recordsPerEvent;
+    let payload = script.data;
+    if (payload === undefined) {
+      const size = script.recordBytes ?? 1024;
+      payload = JSON.stringify({ pad: 'x'.repeat(Math.max(0, size - 10)) });
+    }
+    const data = Buffer.from(typeof payload === 'string' ? new TextEncoder().encode(payload) : payload).toString(
+      'base64',
+    );
+    const keys = Math.max(1, script.partitionKeys ?? 16);
+    let next = generatedStart(call.startingPosition, total);
+    let continuation = (GENERATED_SEQUENCE_BASE + BigInt(next)).toString();
+    const open = () => !stream.destroyed && !stream.closed && !closed;
+    while (next < total && open()) {
+      const count = Math.min(script.recordsPerEvent, total - next);
+      // The event's JSON written out by hand: the payload is base64 and every other field plain
+      // digits or `key-N` (nothing to escape), and JSON.stringify would scan the payload of every record.
+      const head = `{"Data":"${data}","ApproximateArrivalTimestamp":${Date.now() / 1000},"PartitionKey":"key-`;
+      let json = '{"Records":[';
+      for (let i = 0; i < count; i++) {
+        if (i > 0) json += ',';
+        json += `${head}${(next + i) % keys}","SequenceNumber":"${generatedSequenceNumber(next + i)}"}`;
+      }
+      const first = generatedSequenceNumber(next);
+      next += count;
+      continuation = generatedSequenceNumber(next - 1);
+      json += `],"ContinuationSequenceNumber":"${continuation}","MillisBehindLatest":0}`;
+      const writingAt = Date.now();
+      await write(stream, frameShardEventJson(json));
+      eventsWritten++;
+      options.onEventWritten?.({
+        call,
+        records: count,
+        firstSequenceNumber: first,
+        lastSequenceNumber: continuation,
+        writingAt,
+      });
+    }
+    const endAt = startedAt + (script.endAfterMs ?? 300_000);
+    const heartbeatMs = script.heartbeatMs ?? 5000;
+    while (open()) {
+      const wait = Math.min(heartbeatMs, endAt - Date.now());
+      if (wait <= 0) return script.end ?? 'end';
+      await sleepOrClose(stream, wait);
+      if (!open() || Date.now() >= endAt) break;
+      const writingAt = Date.now();
+      await write(
+        stream,
+        shardEventMessage({ Records: [], ContinuationSequenceNumber: continuation, MillisBehindLatest: 0 }),
+      );
+      eventsWritten++;
+      options.onEventWritten?.({
+        call,
+        records: 0,
+        firstSequenceNumber: undefined,
+        lastSequenceNumber: undefined,
+        writingAt,
+      });
+    }
+    return script.end ?? 'end';
   }
 
   async function subscribe(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: Buffer): Promise<void> {
@@ -448,6 +604,8 @@ export async function startSubscribeServer(options: SubscribeServerOptions): Pro
     if (script.kind === 'steps') {
       await playSteps(stream, script.steps);
       end = script.end ?? 'end';
+    } else if (script.kind === 'generate') {
+      end = await playGenerated(stream, call, script);
     } else {
       try {
         end = await playLive(stream, call, signing, script);
