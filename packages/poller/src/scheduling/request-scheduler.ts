@@ -1,4 +1,6 @@
 import { AbortedError } from '../calls/call-with-retries.js';
+import { LoopSlices } from './loop-slices.js';
+import { WaitingQueue } from './waiting-queue.js';
 
 /**
  * Options of {@link RequestScheduler}.
@@ -22,6 +24,12 @@ export interface RequestSchedulerOptions {
   readonly idleMaxWaitMs?: number | undefined;
   /** Period of the event-loop check and of the limit's adjustment (default 100 ms); 0 turns the adjustment off. */
   readonly tickMs?: number | undefined;
+  /**
+   * Slices of the event loop: a granted turn's request is sent within one (see {@link LoopSlices}),
+   * so that many turns granted at once do not send all their requests in one go (default: slices
+   * of its own, of `DEFAULT_SLICE_MS`; `null`: none).
+   */
+  readonly slices?: LoopSlices | null | undefined;
   /** Clock (ms), for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -54,49 +62,8 @@ export interface SchedulerStats {
   readonly peakInFlight: number;
 }
 
-interface Waiter {
-  readonly resolve: (turn: Turn) => void;
-  readonly reject: (error: unknown) => void;
-  readonly since: number;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  settled: boolean;
-}
-
-/** A FIFO queue of waiters (an array with a head index: O(1) both ends, compacted as it drains). */
-class WaiterQueue {
-  #items: (Waiter | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(waiter: Waiter): void {
-    this.#items.push(waiter);
-  }
-
-  peek(): Waiter | undefined {
-    this.#skipSettled();
-    return this.#items[this.#head];
-  }
-
-  shift(): Waiter | undefined {
-    this.#skipSettled();
-    if (this.#head >= this.#items.length) return undefined;
-    const waiter = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return waiter;
-  }
-
-  #skipSettled(): void {
-    while (this.#head < this.#items.length && this.#items[this.#head]?.settled) this.#items[this.#head++] = undefined;
-  }
-}
+/** What a turn's waiters wait for (the message of an abandoned wait). */
+const WAITING_FOR = 'waiting for a Kinesis request turn';
 
 /** Share of one core this process used in a tick from which a late event loop is its own doing. */
 const BUSY_CPU_SHARE = 0.8;
@@ -132,8 +99,10 @@ export class RequestScheduler {
   readonly #idleMaxWaitMs: number;
   readonly #tickMs: number;
   readonly #now: () => number;
-  readonly #busy = new WaiterQueue();
-  readonly #idle = new WaiterQueue();
+  /** The slices of the event loop its readers' page work runs in (see {@link LoopSlices}). */
+  readonly slices: LoopSlices | undefined;
+  readonly #busy: WaitingQueue<undefined, Turn>;
+  readonly #idle: WaitingQueue<undefined, Turn>;
   #inFlight = 0;
   #peakInFlight = 0;
   #shards = 0;
@@ -161,6 +130,9 @@ export class RequestScheduler {
     this.#idleMaxWaitMs = options.idleMaxWaitMs ?? 1_000;
     this.#tickMs = options.tickMs ?? 100;
     this.#now = options.now ?? (() => performance.now());
+    this.slices = options.slices === undefined ? new LoopSlices() : (options.slices ?? undefined);
+    this.#busy = new WaitingQueue(WAITING_FOR, this.#now);
+    this.#idle = new WaitingQueue(WAITING_FOR, this.#now);
     this.#window = this.#min;
   }
 
@@ -203,32 +175,29 @@ export class RequestScheduler {
    * while it waits.
    */
   acquire(signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<Turn> {
-    if (signal?.aborted) return Promise.reject(new AbortedError('waiting for a Kinesis request turn'));
-    if (this.#inFlight < this.limit && this.#busy.peek() === undefined && this.#idle.peek() === undefined) {
+    if (signal?.aborted) return Promise.reject(new AbortedError(WAITING_FOR));
+    if (this.#inFlight < this.limit && this.#busy.length === 0 && this.#idle.length === 0) {
       this.#granted++;
       return Promise.resolve(this.#turn());
     }
     this.#queuedSinceTick = true;
-    return new Promise<Turn>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, since: this.#now(), signal, onAbort: undefined, settled: false };
-      if (signal) {
-        waiter.onAbort = () => {
-          if (waiter.settled) return;
-          waiter.settled = true;
-          reject(new AbortedError('waiting for a Kinesis request turn'));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      (priority === 'idle' ? this.#idle : this.#busy).push(waiter);
-      if (priority === 'idle') this.#armIdleTimer();
-    });
+    if (priority === 'busy') return this.#busy.wait(undefined, signal);
+    const turn = this.#idle.wait(undefined, signal);
+    this.#armIdleTimer();
+    return turn;
   }
 
-  /** Runs `call` within a turn (released when it settles). */
-  async run<T>(call: () => Promise<T>, signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<T> {
+  /**
+   * Runs `call` within a turn: sent once granted and within a slice of the event loop (when the
+   * scheduler has `slices`); the turn is released when it settles, or earlier by `call` itself
+   * (`turn.release()` once its response is in: the request is no longer out).
+   */
+  async run<T>(call: (turn: Turn) => Promise<T>, signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<T> {
     const turn = await this.acquire(signal, priority);
     try {
-      return await call();
+      const slice = this.slices?.pass();
+      if (slice !== undefined) await slice;
+      return await call(turn);
     } finally {
       turn.release();
     }
@@ -274,20 +243,20 @@ export class RequestScheduler {
   /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
   #grant(): void {
     while (this.#inFlight < this.limit) {
-      const waiter = this.#next();
-      if (waiter === undefined) return;
-      waiter.settled = true;
-      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      const queue = this.#next();
+      if (queue === undefined) return;
       this.#granted++;
       this.#waited++;
-      waiter.resolve(this.#turn());
+      queue.grant(this.#turn());
     }
   }
 
-  #next(): Waiter | undefined {
-    const idle = this.#idle.peek();
-    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle.shift();
-    return this.#busy.shift() ?? this.#idle.shift();
+  /** The queue whose first waiter goes next, if any waits. */
+  #next(): WaitingQueue<undefined, Turn> | undefined {
+    const idle = this.#idle.first();
+    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle;
+    if (this.#busy.length > 0) return this.#busy;
+    return idle === undefined ? undefined : this.#idle;
   }
 
   /** An idle waiter is granted at the latest `idleMaxWaitMs` after it asked even when no turn is released meanwhile. */
@@ -296,7 +265,7 @@ export class RequestScheduler {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       this.#grant();
-      if (this.#idle.peek() !== undefined) this.#armIdleTimer();
+      if (this.#idle.length > 0) this.#armIdleTimer();
     }, this.#idleMaxWaitMs);
     this.#idleTimer.unref?.();
   }
@@ -340,7 +309,7 @@ export class RequestScheduler {
     } else if (this.#queuedSinceTick) {
       this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
     }
-    this.#queuedSinceTick = this.#busy.peek() !== undefined || this.#idle.peek() !== undefined;
+    this.#queuedSinceTick = this.#busy.length > 0 || this.#idle.length > 0;
     this.#grant();
   }
 }
