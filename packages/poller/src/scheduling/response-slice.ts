@@ -72,7 +72,8 @@ function readAll(body: Readable): Promise<Uint8Array> {
       chunks.push(bytes);
       length += bytes.length;
     });
-    finished(body, (error) => {
+    // Only the body's end: an HTTP/2 stream is also the request's writable side.
+    finished(body, { writable: false }, (error) => {
       if (error) reject(error);
       else {
         const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
