@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { errorFromThrown } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import type { PollerStatus } from '../poller/options.js';
-import { defaultMaxPollAgeMs, healthOf } from './health.js';
+import { defaultMaxPollAgeMs, HealthAnswers, healthOf } from './health.js';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -48,6 +48,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const host = options.host ?? '0.0.0.0';
   const now = options.now ?? Date.now;
   const maxPollAgeMs = options.maxPollAgeMs ?? defaultMaxPollAgeMs(1000);
+  const answers = new HealthAnswers();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -58,13 +59,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (path === '/healthz') {
       const startedAt = options.startedAt();
-      const report = healthOf({
-        status: startedAt === undefined ? undefined : options.status(),
-        now: now(),
-        startedAt: startedAt ?? now(),
-        maxPollAgeMs,
-      });
-      send(res, report.statusCode, 'application/json', JSON.stringify(report.body));
+      const at = now();
+      const answer = answers.get(at, startedAt, () =>
+        healthOf({
+          status: startedAt === undefined ? undefined : options.status(),
+          now: at,
+          startedAt: startedAt ?? at,
+          maxPollAgeMs,
+        }),
+      );
+      send(res, answer.statusCode, 'application/json', answer.text);
       return;
     }
     if (path === '/metrics') {
