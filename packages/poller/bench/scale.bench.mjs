@@ -22,7 +22,8 @@
 // BENCH_SCALE_RECORDS (per shard, default 200), BENCH_SCALE_PAGE (records per page, default 100),
 // BENCH_SCALE_IDLE_MS (idle window after the drain, default 3000), BENCH_SCALE_MODES ("bare,poller"),
 // BENCH_SCALE_POLLER_OPTIONS (JSON merged into the poller's options), BENCH_SCALE_POLLER_DIST (the
-// poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard).
+// poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard),
+// BENCH_SCALE_CPU_PROF (a directory: each consumer process writes a V8 CPU profile there, --cpu-prof).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -117,7 +118,15 @@ function httpCall(url, method = 'GET', body = undefined, timeoutMs = 10_000) {
 async function runChild(endpoint, config) {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), 'run', JSON.stringify(config)],
+    [
+      '--expose-gc',
+      ...(process.env.BENCH_SCALE_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_SCALE_CPU_PROF)}`]
+        : []),
+      fileURLToPath(import.meta.url),
+      'run',
+      JSON.stringify(config),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
