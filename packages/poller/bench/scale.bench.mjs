@@ -23,7 +23,8 @@
 // BENCH_SCALE_IDLE_MS (idle window after the drain, default 3000), BENCH_SCALE_MODES ("bare,poller"),
 // BENCH_SCALE_POLLER_OPTIONS (JSON merged into the poller's options), BENCH_SCALE_POLLER_DIST (the
 // poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard),
-// BENCH_SCALE_CPU_PROF (a directory: each consumer process writes a V8 CPU profile there, --cpu-prof).
+// BENCH_SCALE_CPU_PROF (a directory: each consumer process writes a V8 CPU profile there, --cpu-prof),
+// BENCH_SCALE_PROBE_MS (period of the /healthz probes, default 50; 0: no probes).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -44,6 +45,8 @@ const percentile = (sorted, p) =>
   sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isQueueTimeout = (text) => /did not establish a connection/.test(text);
+/** Period of the /healthz probes while draining (ms); 0: none (to compare CPU without the answers' cost). */
+const PROBE_MS = Number(process.env.BENCH_SCALE_PROBE_MS ?? 50);
 
 if (process.argv[2] === 'run') await runConsumer(JSON.parse(process.argv[3]));
 else await main();
@@ -162,7 +165,7 @@ async function runChild(endpoint, config) {
       continue;
     }
     const message = JSON.parse(line);
-    if (message.healthPort) {
+    if (message.healthPort && PROBE_MS > 0) {
       probing = { stop: false };
       probing.done = probe(`http://127.0.0.1:${message.healthPort}/healthz`, probes, probing);
     } else if (message.drained) {
@@ -197,7 +200,7 @@ async function probe(url, probes, state) {
     } catch {
       probes.push(performance.now() - t);
     }
-    await sleep(50);
+    await sleep(PROBE_MS);
   }
 }
 

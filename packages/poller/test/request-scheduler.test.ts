@@ -167,6 +167,30 @@ describe('RequestScheduler', () => {
   });
 });
 
+describe('RequestScheduler and the slices of the event loop', () => {
+  it('does not raise the limit while pages wait for a slice, and lowers it while many do, the loop on time or not', async () => {
+    const { s } = scheduler({ maxInFlight: 100, minInFlight: 4, initialLatencyMs: 1 });
+    s.join();
+    const turns: Turn[] = [];
+    for (let i = 0; i < 50; i++) void s.acquire().then((t) => turns.push(t));
+    await flush();
+    for (let i = 0; i < 10; i++) s.adjust(0, 1, 0);
+    const raised = s.limit;
+    expect(raised).toBeGreaterThan(20);
+    await flush();
+    // Turns wait, the loop is on time (it is sliced), but a quarter of the limit's pages wait for a slice: held.
+    s.adjust(0, 1, Math.ceil(raised / 4));
+    expect(s.limit).toBe(raised);
+    // Half of them: this process cannot handle more pages; more requests out would only queue them.
+    s.adjust(0, 1, raised);
+    expect(s.limit).toBeLessThan(raised);
+    for (let i = 0; i < 20; i++) s.adjust(0, 1, 50);
+    expect(s.limit).toBe(4);
+    for (const t of turns) t.release();
+    s.leave();
+  });
+});
+
 describe('maxRequestsInFlight', () => {
   it('is the configured value, else the client sockets less those of the listing', () => {
     expect(maxRequestsInFlight(7, true)).toBe(7);

@@ -296,18 +296,23 @@ export class RequestScheduler {
   }
 
   /**
-   * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
-   * `loopDelayMs` late while this process used 80 % of a core (`cpuShare`, of the tick; a loop
-   * late while the process hardly ran waited for other processes), raised (×1.5) when requests waited and the loop kept up. Then
-   * grants what the new limit allows.
+   * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when this process cannot
+   * keep up with the pages it has: `pagesWaiting` pages wait for a slice of the event loop (at least
+   * `minInFlight` and half the limit: more requests out would only add pages to that queue, and
+   * memory), or the event loop was `loopDelayMs` late while this process used 80 % of a core
+   * (`cpuShare`, of the tick; a loop late while the process hardly ran waited for other processes).
+   * Raised (×1.5) when requests waited and few pages wait for the loop. Then grants what the new
+   * limit allows.
    */
-  adjust(loopDelayMs: number, cpuShare = 1): void {
+  adjust(loopDelayMs: number, cpuShare = 1, pagesWaiting = this.slices?.stats().waiting ?? 0): void {
     // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
     // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
-    if (loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE) {
+    const late = loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE;
+    const limit = this.limit;
+    if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
-    } else if (this.#queuedSinceTick) {
-      this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
+    } else if (this.#queuedSinceTick && pagesWaiting < limit / 4) {
+      this.#window = Math.min(this.#max, Math.max(this.#window, limit) * 1.5);
     }
     this.#queuedSinceTick = this.#busy.length > 0 || this.#idle.length > 0;
     this.#grant();
