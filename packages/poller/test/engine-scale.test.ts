@@ -1,6 +1,8 @@
 // A poller reading several shards of the scale benchmark's local Kinesis (real AWS SDK client, real
 // HTTP on 127.0.0.1): the memory budget across shards holds and starves no shard; requests wait for
-// a turn in the poller, not in the HTTP agent, so a small socket pool gives no connection timeouts.
+// a turn in the poller, not in the HTTP agent, so a small socket pool gives no connection timeouts;
+// an idle shard is read once per idleTimeBetweenReadsMs whatever the latency; the pages of many
+// shards are handled a slice of the event loop at a time.
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ import { createPoller } from '@streamshare/poller';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_STREAM_ARN, type KinesisServer, startKinesisServer } from '../bench/lib/kinesis-server.mjs';
 import { PAGE_MEMORY_FACTOR } from '../src/scheduling/memory-budget.js';
+import { countLoopTurns, spin } from './helpers/loop-turns.js';
 
 let server: KinesisServer;
 beforeAll(async () => {
@@ -176,14 +179,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
     // this process is busy, not spread over this process's turns.
     const own = await serverProcess();
     await own.setup({ shards, records, pageRecords: 50, recordBytes: 1024 });
-    // The turns of the event loop, counted in its check phase.
-    let turn = 0;
-    let counting = true;
-    const tick = () => {
-      turn++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = countLoopTurns();
     const pagesInTurn = new Map<number, number>();
     let handled = 0;
     const kinesis = client(64, 5_000, own.endpoint);
@@ -196,22 +192,18 @@ describe('a poller with many shards (local Kinesis server)', () => {
       idleTimeBetweenReadsMs: 50,
       handler: () => {
         handled++;
-        // About 5 ms of work per page of 50 records.
-        const until = performance.now() + 0.1;
-        while (performance.now() < until) {
-          // busy
-        }
+        spin(0.1); // about 5 ms of work per page of 50 records
       },
       observer: {
         onBatch: () => {
-          pagesInTurn.set(turn, (pagesInTurn.get(turn) ?? 0) + 1);
+          pagesInTurn.set(turns.turn, (pagesInTurn.get(turns.turn) ?? 0) + 1);
         },
       },
     });
     try {
       await drain(poller, kinesis, shards * records, () => handled);
     } finally {
-      counting = false;
+      turns.stop();
       own.close();
     }
     expect(handled).toBe(shards * records);

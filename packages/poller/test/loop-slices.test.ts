@@ -1,25 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoopSlices } from '../src/scheduling/loop-slices.js';
-
-/** Counts the turns of the event loop: a callback in each check phase. */
-function loopTurns() {
-  let turn = 0;
-  let running = true;
-  const tick = () => {
-    turn++;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    get turn() {
-      return turn;
-    },
-    stop() {
-      running = false;
-    },
-  };
-}
+import { countLoopTurns, spin } from './helpers/loop-turns.js';
 
 const idle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -30,7 +12,7 @@ const idle = () => new Promise((resolve) => setTimeout(resolve, 5));
 async function runPieces(durations: readonly number[], sliceMs: number) {
   let now = 0;
   const slices = new LoopSlices({ sliceMs, now: () => now });
-  const turns = loopTurns();
+  const turns = countLoopTurns();
   const ran: { index: number; turn: number; at: number }[] = [];
   await Promise.all(
     durations.map(async (ms, index) => {
@@ -90,12 +72,6 @@ describe('LoopSlices', () => {
 
   it('keeps a timer running on time while many pieces of real work are ready at once (the same work without slices holds it)', async () => {
     const pieces = 150;
-    const spin = (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until) {
-        // busy: a page being parsed and handled
-      }
-    };
     const longestTimerGap = async (pass: () => Promise<unknown> | undefined) => {
       let last = performance.now();
       let longest = 0;

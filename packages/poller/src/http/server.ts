@@ -41,8 +41,9 @@ function send(res: ServerResponse, code: number, type: string, body: string): vo
 
 /**
  * A small node:http server for containers: `GET /healthz` (200 `{status:'ok', shards}` while every
- * owned shard was polled recently, 503 otherwise) and `GET /metrics` (Prometheus text). Anything
- * else is 404; methods other than GET/HEAD are 405.
+ * owned shard was polled recently, 503 otherwise; an answer about 100 shards or more is reused for
+ * 1 s, see HealthAnswers) and `GET /metrics` (Prometheus text). Anything else is 404; methods other
+ * than GET/HEAD are 405.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const host = options.host ?? '0.0.0.0';
