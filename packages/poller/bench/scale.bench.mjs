@@ -15,7 +15,8 @@
 // bare/poller ratio, time until every shard gave a record, GetRecords calls (server side, during the
 // drain and per shard per second once idle), "did not establish a connection" timeouts, peak RSS
 // (and RSS after a full GC once idle: the cost of the shards without pages in hand),
-// event-loop delay p99 (perf_hooks), CPU, and /healthz answer time p99 while draining (probed from
+// event-loop delay p99 (perf_hooks) and the CPU used between two ticks of a 10 ms timer (p99: the
+// longest turns of the loop, without the time waited for a core on a busy machine), CPU, and /healthz answer time p99 while draining (probed from
 // this process every 50 ms; the bare loop answers a trivial /healthz of the same node:http kind).
 //
 // Env: BENCH_SCALE_SHARDS (default "64,256,1024"), BENCH_SCALE_LATENCY_MS (default "0"; e.g. "0,100"),
@@ -242,12 +243,14 @@ async function runConsumer(config) {
       : await pollerConsumer(config, onRecord, onError, () => getRecordsCalls++);
   globalThis.gc?.();
   const cpu0 = process.cpuUsage();
+  const turns = loopTurnCpu();
   lag.enable();
   started = performance.now();
   process.stdout.write(`${JSON.stringify({ healthPort: consumer.healthPort })}\n`);
   await consumer.start();
   const drainMs = await Promise.race([drainedNow, sleep(300_000).then(() => undefined)]);
   const cpuDrain = process.cpuUsage(cpu0);
+  const turnCpu = turns.stop();
   const lagP99 = lag.percentile(99) / 1e6;
   const lagMax = lag.max / 1e6;
   process.stdout.write(`${JSON.stringify({ drained: true })}\n`);
@@ -274,12 +277,35 @@ async function runConsumer(config) {
     settledRssMb: round(settledRssMb, 1),
     eventLoopDelayP99Ms: round(lagP99, 1),
     eventLoopDelayMaxMs: round(lagMax, 1),
+    loopTurnCpuP99Ms: round(percentile(turnCpu, 99), 1),
+    loopTurnCpuMaxMs: round(turnCpu.at(-1), 1),
     cpuDrainMs: round(cpuMs(cpuDrain), 0),
     idleCpuPercent: round((cpuMs(cpuIdle) / config.idleMs) * 100, 1),
     idleReadsPerShardPerSecond: round(idleCalls / shards / (config.idleMs / 1000), 2),
   };
   process.stdout.write(`${JSON.stringify({ result })}\n`);
   process.exit(0);
+}
+
+/**
+ * The CPU this process used between two ticks of a 10 ms timer, for each tick while draining (sorted,
+ * ms): the work done in the turns of the event loop between them. Unlike the event-loop delay, it
+ * does not count the time the process waited for a core (other processes on a busy machine).
+ */
+function loopTurnCpu() {
+  const cpus = [];
+  let last = process.cpuUsage();
+  const timer = setInterval(() => {
+    const now = process.cpuUsage();
+    cpus.push((now.user - last.user + now.system - last.system) / 1000);
+    last = now;
+  }, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return cpus.sort((a, b) => a - b);
+    },
+  };
 }
 
 async function bareLoop(config, onRecord, onError, counted) {

@@ -140,6 +140,24 @@ describe('RequestScheduler', () => {
     for (let i = 0; i < 1024; i++) s.leave();
   });
 
+  it("sizes the floor on the mean latency of the last second (Little's law), not on its shortest turn", async () => {
+    const { s, advance } = scheduler({ maxInFlight: 400, minInFlight: 4, initialLatencyMs: 100 });
+    for (let i = 0; i < 1024; i++) s.join();
+    // In one second, 100 turns out at once: one answered after 10 ms, 99 after 300 ms (a far region,
+    // one answer that came fast).
+    const turns = await Promise.all(Array.from({ length: 100 }, () => s.acquire()));
+    advance(10);
+    turns[0]?.release();
+    advance(290);
+    for (const turn of turns.slice(1)) turn.release();
+    // The next second: the last one's mean, 297.1 ms, sizes the floor: ceil(1 024 × 0.2971).
+    advance(800);
+    (await s.acquire()).release();
+    expect(s.stats().latencyMs).toBeCloseTo(297.1, 1);
+    expect(s.limit).toBe(305);
+    for (let i = 0; i < 1024; i++) s.leave();
+  });
+
   it('lowers the limit while the event loop falls behind and raises it again while turns wait', async () => {
     const { s } = scheduler({ maxInFlight: 100, minInFlight: 4, initialLatencyMs: 1 });
     s.join();

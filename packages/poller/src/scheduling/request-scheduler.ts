@@ -56,7 +56,7 @@ export interface SchedulerStats {
   /** Turns granted at once / after a wait. */
   readonly granted: number;
   readonly waited: number;
-  /** The latency estimate (ms): the shortest turn of the last one to two seconds. */
+  /** The latency estimate (ms): the mean turn (request out to response in) of the last second. */
   readonly latencyMs: number;
   /** Most turns in flight at once so far. */
   readonly peakInFlight: number;
@@ -68,7 +68,7 @@ const WAITING_FOR = 'waiting for a Kinesis request turn';
 /** Share of one core this process used in a tick from which a late event loop is its own doing. */
 const BUSY_CPU_SHARE = 0.8;
 
-/** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
+/** The latency estimate is the mean turn of the last complete one of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
 
 /**
@@ -83,12 +83,13 @@ const LATENCY_PERIOD_MS = 1_000;
  *   no busy shard waits, or once it has waited `idleMaxWaitMs`: drained shards do not delay shards
  *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
- *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
- *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, so that the
- *   time responses wait for a busy event loop counts as little as it can). Above that floor a window grows by half a tick while requests
- *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
- *   `maxLoopDelayMs` while the process itself kept 80 % of a core busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
- *   behind them.
+ *   `targetIntervalMs` (Little's law: every shard read once per interval at the latency seen, e.g.
+ *   1 024 shards at 100 ms: 103 in flight; the latency: the mean turn of the last second, from the
+ *   request's turn to its response being in, not counting the time its page then waits for a slice
+ *   of the event loop). Above that floor a window grows by half a tick while requests wait and the
+ *   process keeps up, and shrinks (×0.7) when it does not: half the limit's pages wait for a slice
+ *   of the event loop (see {@link LoopSlices}), or the loop is late (over `maxLoopDelayMs` while the
+ *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
  * @internal
  */
 export class RequestScheduler {
@@ -118,8 +119,9 @@ export class RequestScheduler {
   #lastCpu: NodeJS.CpuUsage | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #periodStart = 0;
-  #periodMin = Number.POSITIVE_INFINITY;
-  #previousMin = Number.POSITIVE_INFINITY;
+  #periodSum = 0;
+  #periodTurns = 0;
+  #previousMean: number | undefined;
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
@@ -225,19 +227,22 @@ export class RequestScheduler {
   }
 
   /**
-   * The latency estimate: the shortest turn of the last one to two periods. The shortest, not an
-   * average: on a busy event loop every turn also lasts as long as the loop makes its response wait,
-   * and a limit sized on that would let more requests out, and the loop wait longer still.
+   * The latency estimate: the mean turn of the last complete period (of the current one before a
+   * period is complete), Little's law's latency: to read R requests a second, R × latency are out.
+   * A turn ends when its response is in (see sliceResponse), before the page waits for a slice of
+   * the event loop, so a busy loop adds at most about one of its turns to it.
    */
   #sampleLatency(took: number): void {
     const now = this.#now();
     if (now - this.#periodStart >= LATENCY_PERIOD_MS) {
-      this.#previousMin = this.#periodMin;
-      this.#periodMin = Number.POSITIVE_INFINITY;
+      if (this.#periodTurns > 0) this.#previousMean = this.#periodSum / this.#periodTurns;
+      this.#periodSum = 0;
+      this.#periodTurns = 0;
       this.#periodStart = now;
     }
-    if (took < this.#periodMin) this.#periodMin = took;
-    this.#latencyMs = Math.min(this.#periodMin, this.#previousMin);
+    this.#periodSum += took;
+    this.#periodTurns++;
+    this.#latencyMs = this.#previousMean ?? this.#periodSum / this.#periodTurns;
   }
 
   /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
