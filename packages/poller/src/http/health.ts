@@ -179,6 +179,7 @@ export const HEALTH_REUSE_MS = 1_000;
  * about {@link HEALTH_REUSE_MIN_SHARDS} shards or more is given again for {@link HEALTH_REUSE_MS}
  * (a shard is stale only after 30 s: a second changes nothing a probe acts on), unless the poller
  * started since (`startedAt` changed). Smaller answers are built every time.
+ * @internal
  */
 export class HealthAnswers {
   #last: (HealthAnswer & { readonly at: number; readonly startedAt: number | undefined }) | undefined;
