@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MemoryCheckpointStore, type StreamRecord } from '@streamshare/core';
-import { createPoller } from '@streamshare/poller';
+import { createPoller, type PollerOptions } from '@streamshare/poller';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_STREAM_ARN, type KinesisServer, startKinesisServer } from '../bench/lib/kinesis-server.mjs';
 import { PAGE_MEMORY_FACTOR } from '../src/scheduling/memory-budget.js';
@@ -60,6 +60,25 @@ async function drain(
   }
 }
 
+/**
+ * A poller of the local server's stream through `kinesis`: in-memory checkpoints, the bytes codec,
+ * no read limits, 50 ms at the tip; `options` add to or override these.
+ */
+function localPoller(
+  kinesis: KinesisClient,
+  options: Omit<PollerOptions<Uint8Array, 'bytes'>, 'streamArn' | 'kinesisClient' | 'codec'>,
+): ReturnType<typeof createPoller> {
+  return createPoller<Uint8Array, 'bytes'>({
+    streamArn: BENCH_STREAM_ARN,
+    kinesisClient: kinesis,
+    checkpointStore: new MemoryCheckpointStore(),
+    codec: 'bytes',
+    readLimits: NO_READ_LIMITS,
+    idleTimeBetweenReadsMs: 50,
+    ...options,
+  });
+}
+
 describe('a poller with many shards (local Kinesis server)', () => {
   it('keeps the pages in hand across shards within maxBufferedBytes, and every shard gets its turn', async () => {
     const shards = 6;
@@ -72,13 +91,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
     let handled = 0;
     const firstAt = new Map<string, number>();
     const kinesis = client(16);
-    const poller = createPoller({
-      streamArn: BENCH_STREAM_ARN,
-      kinesisClient: kinesis,
-      checkpointStore: new MemoryCheckpointStore(),
-      codec: 'bytes',
-      readLimits: NO_READ_LIMITS,
-      idleTimeBetweenReadsMs: 50,
+    const poller = localPoller(kinesis, {
       maxBufferedBytes: budget,
       handler: async (record: StreamRecord<unknown>) => {
         if (!firstAt.has(record.shardId)) firstAt.set(record.shardId, handled);
@@ -145,14 +158,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
     const shards = 4;
     server.setup({ shards, records: 0, latencyMs: 250 });
     const kinesis = client(8);
-    const poller = createPoller({
-      streamArn: BENCH_STREAM_ARN,
-      kinesisClient: kinesis,
-      checkpointStore: new MemoryCheckpointStore(),
-      codec: 'bytes',
-      idleTimeBetweenReadsMs: 500,
-      handler: () => {},
-    });
+    const poller = localPoller(kinesis, { idleTimeBetweenReadsMs: 500, handler: () => {} });
     let reads = 0;
     try {
       await poller.start();
@@ -183,13 +189,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
     const pagesInTurn = new Map<number, number>();
     let handled = 0;
     const kinesis = client(64, 5_000, own.endpoint);
-    const poller = createPoller({
-      streamArn: BENCH_STREAM_ARN,
-      kinesisClient: kinesis,
-      checkpointStore: new MemoryCheckpointStore(),
-      codec: 'bytes',
-      readLimits: NO_READ_LIMITS,
-      idleTimeBetweenReadsMs: 50,
+    const poller = localPoller(kinesis, {
       handler: () => {
         handled++;
         spin(0.1); // about 5 ms of work per page of 50 records
