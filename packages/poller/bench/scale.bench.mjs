@@ -15,14 +15,17 @@
 // bare/poller ratio, time until every shard gave a record, GetRecords calls (server side, during the
 // drain and per shard per second once idle), "did not establish a connection" timeouts, peak RSS
 // (and RSS after a full GC once idle: the cost of the shards without pages in hand),
-// event-loop delay p99 (perf_hooks), CPU, and /healthz answer time p99 while draining (probed from
+// event-loop delay p99 (perf_hooks) and the CPU used between two ticks of a 10 ms timer (p99: the
+// longest turns of the loop, without the time waited for a core on a busy machine), CPU, and /healthz answer time p99 while draining (probed from
 // this process every 50 ms; the bare loop answers a trivial /healthz of the same node:http kind).
 //
 // Env: BENCH_SCALE_SHARDS (default "64,256,1024"), BENCH_SCALE_LATENCY_MS (default "0"; e.g. "0,100"),
 // BENCH_SCALE_RECORDS (per shard, default 200), BENCH_SCALE_PAGE (records per page, default 100),
 // BENCH_SCALE_IDLE_MS (idle window after the drain, default 3000), BENCH_SCALE_MODES ("bare,poller"),
 // BENCH_SCALE_POLLER_OPTIONS (JSON merged into the poller's options), BENCH_SCALE_POLLER_DIST (the
-// poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard).
+// poller build to import, default ../dist/index.js), BENCH_SCALE_BARE_SOCKETS (default: one per shard),
+// BENCH_SCALE_CPU_PROF (a directory: each consumer process writes a V8 CPU profile there, --cpu-prof),
+// BENCH_SCALE_PROBE_MS (period of the /healthz probes, default 50; 0: no probes).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -43,6 +46,8 @@ const percentile = (sorted, p) =>
   sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isQueueTimeout = (text) => /did not establish a connection/.test(text);
+/** Period of the /healthz probes while draining (ms); 0: none (to compare CPU without the answers' cost). */
+const PROBE_MS = Number(process.env.BENCH_SCALE_PROBE_MS ?? 50);
 
 if (process.argv[2] === 'run') await runConsumer(JSON.parse(process.argv[3]));
 else await main();
@@ -117,7 +122,15 @@ function httpCall(url, method = 'GET', body = undefined, timeoutMs = 10_000) {
 async function runChild(endpoint, config) {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), 'run', JSON.stringify(config)],
+    [
+      '--expose-gc',
+      ...(process.env.BENCH_SCALE_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_SCALE_CPU_PROF)}`]
+        : []),
+      fileURLToPath(import.meta.url),
+      'run',
+      JSON.stringify(config),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
@@ -153,7 +166,7 @@ async function runChild(endpoint, config) {
       continue;
     }
     const message = JSON.parse(line);
-    if (message.healthPort) {
+    if (message.healthPort && PROBE_MS > 0) {
       probing = { stop: false };
       probing.done = probe(`http://127.0.0.1:${message.healthPort}/healthz`, probes, probing);
     } else if (message.drained) {
@@ -188,7 +201,7 @@ async function probe(url, probes, state) {
     } catch {
       probes.push(performance.now() - t);
     }
-    await sleep(50);
+    await sleep(PROBE_MS);
   }
 }
 
@@ -230,12 +243,14 @@ async function runConsumer(config) {
       : await pollerConsumer(config, onRecord, onError, () => getRecordsCalls++);
   globalThis.gc?.();
   const cpu0 = process.cpuUsage();
+  const turns = loopTurnCpu();
   lag.enable();
   started = performance.now();
   process.stdout.write(`${JSON.stringify({ healthPort: consumer.healthPort })}\n`);
   await consumer.start();
   const drainMs = await Promise.race([drainedNow, sleep(300_000).then(() => undefined)]);
   const cpuDrain = process.cpuUsage(cpu0);
+  const turnCpu = turns.stop();
   const lagP99 = lag.percentile(99) / 1e6;
   const lagMax = lag.max / 1e6;
   process.stdout.write(`${JSON.stringify({ drained: true })}\n`);
@@ -262,12 +277,35 @@ async function runConsumer(config) {
     settledRssMb: round(settledRssMb, 1),
     eventLoopDelayP99Ms: round(lagP99, 1),
     eventLoopDelayMaxMs: round(lagMax, 1),
+    loopTurnCpuP99Ms: round(percentile(turnCpu, 99), 1),
+    loopTurnCpuMaxMs: round(turnCpu.at(-1), 1),
     cpuDrainMs: round(cpuMs(cpuDrain), 0),
     idleCpuPercent: round((cpuMs(cpuIdle) / config.idleMs) * 100, 1),
     idleReadsPerShardPerSecond: round(idleCalls / shards / (config.idleMs / 1000), 2),
   };
   process.stdout.write(`${JSON.stringify({ result })}\n`);
   process.exit(0);
+}
+
+/**
+ * The CPU this process used between two ticks of a 10 ms timer, for each tick while draining (sorted,
+ * ms): the work done in the turns of the event loop between them. Unlike the event-loop delay, it
+ * does not count the time the process waited for a core (other processes on a busy machine).
+ */
+function loopTurnCpu() {
+  const cpus = [];
+  let last = process.cpuUsage();
+  const timer = setInterval(() => {
+    const now = process.cpuUsage();
+    cpus.push((now.user - last.user + now.system - last.system) / 1000);
+    last = now;
+  }, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return cpus.sort((a, b) => a - b);
+    },
+  };
 }
 
 async function bareLoop(config, onRecord, onError, counted) {

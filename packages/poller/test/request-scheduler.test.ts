@@ -140,6 +140,24 @@ describe('RequestScheduler', () => {
     for (let i = 0; i < 1024; i++) s.leave();
   });
 
+  it("sizes the floor on the mean latency of the last second (Little's law), not on its shortest turn", async () => {
+    const { s, advance } = scheduler({ maxInFlight: 400, minInFlight: 4, initialLatencyMs: 100 });
+    for (let i = 0; i < 1024; i++) s.join();
+    // In one second, 100 turns out at once: one answered after 10 ms, 99 after 300 ms (a far region,
+    // one answer that came fast).
+    const turns = await Promise.all(Array.from({ length: 100 }, () => s.acquire()));
+    advance(10);
+    turns[0]?.release();
+    advance(290);
+    for (const turn of turns.slice(1)) turn.release();
+    // The next second: the last one's mean, 297.1 ms, sizes the floor: ceil(1 024 × 0.2971).
+    advance(800);
+    (await s.acquire()).release();
+    expect(s.stats().latencyMs).toBeCloseTo(297.1, 1);
+    expect(s.limit).toBe(305);
+    for (let i = 0; i < 1024; i++) s.leave();
+  });
+
   it('lowers the limit while the event loop falls behind and raises it again while turns wait', async () => {
     const { s } = scheduler({ maxInFlight: 100, minInFlight: 4, initialLatencyMs: 1 });
     s.join();
@@ -162,6 +180,30 @@ describe('RequestScheduler', () => {
     const before = s.limit;
     s.adjust(500, 0.1);
     expect(s.limit).toBeGreaterThanOrEqual(before);
+    for (const t of turns) t.release();
+    s.leave();
+  });
+});
+
+describe('RequestScheduler and the slices of the event loop', () => {
+  it('does not raise the limit while pages wait for a slice, and lowers it while many do, the loop on time or not', async () => {
+    const { s } = scheduler({ maxInFlight: 100, minInFlight: 4, initialLatencyMs: 1 });
+    s.join();
+    const turns: Turn[] = [];
+    for (let i = 0; i < 50; i++) void s.acquire().then((t) => turns.push(t));
+    await flush();
+    for (let i = 0; i < 10; i++) s.adjust(0, 1, 0);
+    const raised = s.limit;
+    expect(raised).toBeGreaterThan(20);
+    await flush();
+    // Turns wait, the loop is on time (it is sliced), but a quarter of the limit's pages wait for a slice: held.
+    s.adjust(0, 1, Math.ceil(raised / 4));
+    expect(s.limit).toBe(raised);
+    // Half of them: this process cannot handle more pages; more requests out would only queue them.
+    s.adjust(0, 1, raised);
+    expect(s.limit).toBeLessThan(raised);
+    for (let i = 0; i < 20; i++) s.adjust(0, 1, 50);
+    expect(s.limit).toBe(4);
     for (const t of turns) t.release();
     s.leave();
   });

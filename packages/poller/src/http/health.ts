@@ -170,3 +170,40 @@ function stateCounts(counts: readonly number[]): Partial<Record<ShardStateKind, 
   }
   return states;
 }
+
+/** A /healthz answer: its status code and JSON text. */
+export interface HealthAnswer {
+  readonly statusCode: 200 | 503;
+  readonly text: string;
+}
+
+/** Answers about at least this many shards are reused for {@link HEALTH_REUSE_MS}. */
+export const HEALTH_REUSE_MIN_SHARDS = 100;
+
+/** How long an answer about many shards is reused (ms). */
+export const HEALTH_REUSE_MS = 1_000;
+
+/**
+ * The /healthz answers of a server, a large one reused for a moment: with a thousand shards an
+ * answer is about 130 KB of JSON and a few milliseconds of CPU (the poller's status, the report, the
+ * text), which a probe every 50 ms would pay again and again while the poller drains. An answer
+ * about {@link HEALTH_REUSE_MIN_SHARDS} shards or more is given again for {@link HEALTH_REUSE_MS}
+ * (a shard is stale only after 30 s: a second changes nothing a probe acts on), unless the poller
+ * started since (`startedAt` changed). Smaller answers are built every time.
+ * @internal
+ */
+export class HealthAnswers {
+  #last: (HealthAnswer & { readonly at: number; readonly startedAt: number | undefined }) | undefined;
+
+  /** The answer at `now` (epoch ms): the last one if it may be reused, else `build()`'s. */
+  get(now: number, startedAt: number | undefined, build: () => HealthReport): HealthAnswer {
+    const last = this.#last;
+    if (last !== undefined && last.startedAt === startedAt && now >= last.at && now - last.at < HEALTH_REUSE_MS) {
+      return last;
+    }
+    const report = build();
+    const answer = { statusCode: report.statusCode, text: JSON.stringify(report.body) };
+    this.#last = report.body.shards.length >= HEALTH_REUSE_MIN_SHARDS ? { ...answer, at: now, startedAt } : undefined;
+    return answer;
+  }
+}

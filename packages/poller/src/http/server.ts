@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { errorFromThrown } from '@streamshare/core/internal';
 import type { Logger } from 'pino';
 import type { PollerStatus } from '../poller/options.js';
-import { defaultMaxPollAgeMs, healthOf } from './health.js';
+import { defaultMaxPollAgeMs, HealthAnswers, healthOf } from './health.js';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -41,13 +41,15 @@ function send(res: ServerResponse, code: number, type: string, body: string): vo
 
 /**
  * A small node:http server for containers: `GET /healthz` (200 `{status:'ok', shards}` while every
- * owned shard was polled recently, 503 otherwise) and `GET /metrics` (Prometheus text). Anything
- * else is 404; methods other than GET/HEAD are 405.
+ * owned shard was polled recently, 503 otherwise; an answer about 100 shards or more is reused for
+ * 1 s, see HealthAnswers) and `GET /metrics` (Prometheus text). Anything else is 404; methods other
+ * than GET/HEAD are 405.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const host = options.host ?? '0.0.0.0';
   const now = options.now ?? Date.now;
   const maxPollAgeMs = options.maxPollAgeMs ?? defaultMaxPollAgeMs(1000);
+  const answers = new HealthAnswers();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -58,13 +60,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (path === '/healthz') {
       const startedAt = options.startedAt();
-      const report = healthOf({
-        status: startedAt === undefined ? undefined : options.status(),
-        now: now(),
-        startedAt: startedAt ?? now(),
-        maxPollAgeMs,
-      });
-      send(res, report.statusCode, 'application/json', JSON.stringify(report.body));
+      const at = now();
+      const answer = answers.get(at, startedAt, () =>
+        healthOf({
+          status: startedAt === undefined ? undefined : options.status(),
+          now: at,
+          startedAt: startedAt ?? at,
+          maxPollAgeMs,
+        }),
+      );
+      send(res, answer.statusCode, 'application/json', answer.text);
       return;
     }
     if (path === '/metrics') {

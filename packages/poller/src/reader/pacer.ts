@@ -51,6 +51,11 @@ export class Pacer {
     return Math.max(0, nextCallAt(this.state, this.limits) - this.now());
   }
 
+  /** Milliseconds since the last call started (Infinity before the first). */
+  sinceLastCall(): number {
+    return this.state.lastCallAt === undefined ? Number.POSITIVE_INFINITY : this.now() - this.state.lastCallAt;
+  }
+
   /** Records that a call started now (call before sending). */
   started(): void {
     this.state = { lastCallAt: this.now(), lastBytes: 0 };

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '@streamshare/core';
 import { AbortedError } from '../calls/call-with-retries.js';
+import { WaitingQueue } from './waiting-queue.js';
 
 /**
  * The default {@link MemoryBudget} of a poller: 64 MiB of record payloads in hand across all shards.
@@ -40,15 +41,8 @@ export interface BudgetHold {
   readonly waitedMs: number;
 }
 
-interface Waiter {
-  readonly bytes: number;
-  readonly since: number;
-  readonly resolve: (hold: BudgetHold) => void;
-  readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  settled: boolean;
-}
+/** What a reservation waits for (the message of an abandoned wait). */
+const WAITING_FOR = 'waiting for room in maxBufferedBytes';
 
 /**
  * One memory budget for the pages in hand across all the shards of a poller (`maxBufferedBytes`).
@@ -68,13 +62,14 @@ export class MemoryBudget {
   #held = 0;
   #peak = 0;
   #waits = 0;
-  readonly #queue: Waiter[] = [];
+  readonly #queue: WaitingQueue<number, BudgetHold>;
   /** Moving average of the non-empty pages seen: the estimate of a read with nothing better to go by. */
   #averagePage = 0;
 
   constructor(maxBytes: number = DEFAULT_MAX_BUFFERED_BYTES, now: () => number = () => performance.now()) {
     this.maxBytes = maxBytes;
     this.#now = now;
+    this.#queue = new WaitingQueue(WAITING_FOR, now);
   }
 
   /** Bytes held now. */
@@ -112,23 +107,10 @@ export class MemoryBudget {
    * else once enough is released. Rejects with AbortedError when `signal` aborts while it waits.
    */
   reserve(bytes: number, signal?: AbortSignal): Promise<BudgetHold> {
-    if (signal?.aborted) return Promise.reject(new AbortedError('waiting for room in maxBufferedBytes'));
+    if (signal?.aborted) return Promise.reject(new AbortedError(WAITING_FOR));
     if (this.#queue.length === 0 && this.#fits(bytes)) return Promise.resolve(this.#hold(bytes, 0));
     this.#waits++;
-    return new Promise<BudgetHold>((resolve, reject) => {
-      const waiter: Waiter = { bytes, since: this.#now(), resolve, reject, signal, onAbort: undefined, settled: false };
-      if (signal) {
-        waiter.onAbort = () => {
-          if (waiter.settled) return;
-          waiter.settled = true;
-          this.#queue.splice(this.#queue.indexOf(waiter), 1);
-          reject(new AbortedError('waiting for room in maxBufferedBytes'));
-          this.#grant();
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#queue.push(waiter);
-    });
+    return this.#queue.wait(bytes, signal, this.#grant);
   }
 
   #fits(bytes: number): boolean {
@@ -164,16 +146,11 @@ export class MemoryBudget {
   }
 
   /** Grants waiting reservations in order while the first fits. */
-  #grant(): void {
-    while (this.#queue.length > 0) {
-      const first = this.#queue[0] as Waiter;
-      if (!this.#fits(first.bytes)) return;
-      this.#queue.shift();
-      first.settled = true;
-      if (first.onAbort) first.signal?.removeEventListener('abort', first.onAbort);
-      first.resolve(this.#hold(first.bytes, this.#now() - first.since));
+  readonly #grant = (): void => {
+    for (let first = this.#queue.first(); first !== undefined && this.#fits(first.data); first = this.#queue.first()) {
+      this.#queue.grant(this.#hold(first.data, this.#now() - first.since));
     }
-  }
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { AbortedError } from '../calls/call-with-retries.js';
+import { LoopSlices } from './loop-slices.js';
+import { WaitingQueue } from './waiting-queue.js';
 
 /**
  * Options of {@link RequestScheduler}.
@@ -22,6 +24,12 @@ export interface RequestSchedulerOptions {
   readonly idleMaxWaitMs?: number | undefined;
   /** Period of the event-loop check and of the limit's adjustment (default 100 ms); 0 turns the adjustment off. */
   readonly tickMs?: number | undefined;
+  /**
+   * Slices of the event loop: a granted turn's request is sent within one (see {@link LoopSlices}),
+   * so that many turns granted at once do not send all their requests in one go (default: slices
+   * of its own, of `DEFAULT_SLICE_MS`; `null`: none).
+   */
+  readonly slices?: LoopSlices | null | undefined;
   /** Clock (ms), for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -48,60 +56,19 @@ export interface SchedulerStats {
   /** Turns granted at once / after a wait. */
   readonly granted: number;
   readonly waited: number;
-  /** The latency estimate (ms): the shortest turn of the last one to two seconds. */
+  /** The latency estimate (ms): the mean turn (request out to response in) of the last second. */
   readonly latencyMs: number;
   /** Most turns in flight at once so far. */
   readonly peakInFlight: number;
 }
 
-interface Waiter {
-  readonly resolve: (turn: Turn) => void;
-  readonly reject: (error: unknown) => void;
-  readonly since: number;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  settled: boolean;
-}
-
-/** A FIFO queue of waiters (an array with a head index: O(1) both ends, compacted as it drains). */
-class WaiterQueue {
-  #items: (Waiter | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(waiter: Waiter): void {
-    this.#items.push(waiter);
-  }
-
-  peek(): Waiter | undefined {
-    this.#skipSettled();
-    return this.#items[this.#head];
-  }
-
-  shift(): Waiter | undefined {
-    this.#skipSettled();
-    if (this.#head >= this.#items.length) return undefined;
-    const waiter = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return waiter;
-  }
-
-  #skipSettled(): void {
-    while (this.#head < this.#items.length && this.#items[this.#head]?.settled) this.#items[this.#head++] = undefined;
-  }
-}
+/** What a turn's waiters wait for (the message of an abandoned wait). */
+const WAITING_FOR = 'waiting for a Kinesis request turn';
 
 /** Share of one core this process used in a tick from which a late event loop is its own doing. */
 const BUSY_CPU_SHARE = 0.8;
 
-/** The latency estimate is the shortest turn of the last one to two of these periods (ms). */
+/** The latency estimate is the mean turn of the last complete one of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
 
 /**
@@ -116,12 +83,13 @@ const LATENCY_PERIOD_MS = 1_000;
  *   no busy shard waits, or once it has waited `idleMaxWaitMs`: drained shards do not delay shards
  *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
- *   `targetIntervalMs` (every shard read once per interval at the latency seen, e.g. 1 024 shards at
- *   100 ms: 103 in flight; the latency: the shortest turn of the last second or two, so that the
- *   time responses wait for a busy event loop counts as little as it can). Above that floor a window grows by half a tick while requests
- *   wait and the event loop keeps up, and shrinks (×0.7) when the loop falls behind (its delay over
- *   `maxLoopDelayMs` while the process itself kept 80 % of a core busy): many pages arriving at once are parsed in one go, and `/healthz` would wait
- *   behind them.
+ *   `targetIntervalMs` (Little's law: every shard read once per interval at the latency seen, e.g.
+ *   1 024 shards at 100 ms: 103 in flight; the latency: the mean turn of the last second, from the
+ *   request's turn to its response being in, not counting the time its page then waits for a slice
+ *   of the event loop). Above that floor a window grows by half a tick while requests wait and the
+ *   process keeps up, and shrinks (×0.7) when it does not: half the limit's pages wait for a slice
+ *   of the event loop (see {@link LoopSlices}), or the loop is late (over `maxLoopDelayMs` while the
+ *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
  * @internal
  */
 export class RequestScheduler {
@@ -132,8 +100,10 @@ export class RequestScheduler {
   readonly #idleMaxWaitMs: number;
   readonly #tickMs: number;
   readonly #now: () => number;
-  readonly #busy = new WaiterQueue();
-  readonly #idle = new WaiterQueue();
+  /** The slices of the event loop its readers' page work runs in (see {@link LoopSlices}). */
+  readonly slices: LoopSlices | undefined;
+  readonly #busy: WaitingQueue<undefined, Turn>;
+  readonly #idle: WaitingQueue<undefined, Turn>;
   #inFlight = 0;
   #peakInFlight = 0;
   #shards = 0;
@@ -149,8 +119,9 @@ export class RequestScheduler {
   #lastCpu: NodeJS.CpuUsage | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #periodStart = 0;
-  #periodMin = Number.POSITIVE_INFINITY;
-  #previousMin = Number.POSITIVE_INFINITY;
+  #periodSum = 0;
+  #periodTurns = 0;
+  #previousMean: number | undefined;
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
@@ -161,6 +132,9 @@ export class RequestScheduler {
     this.#idleMaxWaitMs = options.idleMaxWaitMs ?? 1_000;
     this.#tickMs = options.tickMs ?? 100;
     this.#now = options.now ?? (() => performance.now());
+    this.slices = options.slices === undefined ? new LoopSlices() : (options.slices ?? undefined);
+    this.#busy = new WaitingQueue(WAITING_FOR, this.#now);
+    this.#idle = new WaitingQueue(WAITING_FOR, this.#now);
     this.#window = this.#min;
   }
 
@@ -203,32 +177,29 @@ export class RequestScheduler {
    * while it waits.
    */
   acquire(signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<Turn> {
-    if (signal?.aborted) return Promise.reject(new AbortedError('waiting for a Kinesis request turn'));
-    if (this.#inFlight < this.limit && this.#busy.peek() === undefined && this.#idle.peek() === undefined) {
+    if (signal?.aborted) return Promise.reject(new AbortedError(WAITING_FOR));
+    if (this.#inFlight < this.limit && this.#busy.length === 0 && this.#idle.length === 0) {
       this.#granted++;
       return Promise.resolve(this.#turn());
     }
     this.#queuedSinceTick = true;
-    return new Promise<Turn>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, since: this.#now(), signal, onAbort: undefined, settled: false };
-      if (signal) {
-        waiter.onAbort = () => {
-          if (waiter.settled) return;
-          waiter.settled = true;
-          reject(new AbortedError('waiting for a Kinesis request turn'));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      (priority === 'idle' ? this.#idle : this.#busy).push(waiter);
-      if (priority === 'idle') this.#armIdleTimer();
-    });
+    if (priority === 'busy') return this.#busy.wait(undefined, signal);
+    const turn = this.#idle.wait(undefined, signal);
+    this.#armIdleTimer();
+    return turn;
   }
 
-  /** Runs `call` within a turn (released when it settles). */
-  async run<T>(call: () => Promise<T>, signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<T> {
+  /**
+   * Runs `call` within a turn: sent once granted and within a slice of the event loop (when the
+   * scheduler has `slices`); the turn is released when it settles, or earlier by `call` itself
+   * (`turn.release()` once its response is in: the request is no longer out).
+   */
+  async run<T>(call: (turn: Turn) => Promise<T>, signal?: AbortSignal, priority: TurnPriority = 'busy'): Promise<T> {
     const turn = await this.acquire(signal, priority);
     try {
-      return await call();
+      const slice = this.slices?.pass();
+      if (slice !== undefined) await slice;
+      return await call(turn);
     } finally {
       turn.release();
     }
@@ -256,38 +227,41 @@ export class RequestScheduler {
   }
 
   /**
-   * The latency estimate: the shortest turn of the last one to two periods. The shortest, not an
-   * average: on a busy event loop every turn also lasts as long as the loop makes its response wait,
-   * and a limit sized on that would let more requests out, and the loop wait longer still.
+   * The latency estimate: the mean turn of the last complete period (of the current one before a
+   * period is complete), Little's law's latency: to read R requests a second, R × latency are out.
+   * A turn ends when its response is in (see sliceResponse), before the page waits for a slice of
+   * the event loop, so a busy loop adds at most about one of its turns to it.
    */
   #sampleLatency(took: number): void {
     const now = this.#now();
     if (now - this.#periodStart >= LATENCY_PERIOD_MS) {
-      this.#previousMin = this.#periodMin;
-      this.#periodMin = Number.POSITIVE_INFINITY;
+      if (this.#periodTurns > 0) this.#previousMean = this.#periodSum / this.#periodTurns;
+      this.#periodSum = 0;
+      this.#periodTurns = 0;
       this.#periodStart = now;
     }
-    if (took < this.#periodMin) this.#periodMin = took;
-    this.#latencyMs = Math.min(this.#periodMin, this.#previousMin);
+    this.#periodSum += took;
+    this.#periodTurns++;
+    this.#latencyMs = this.#previousMean ?? this.#periodSum / this.#periodTurns;
   }
 
   /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
   #grant(): void {
     while (this.#inFlight < this.limit) {
-      const waiter = this.#next();
-      if (waiter === undefined) return;
-      waiter.settled = true;
-      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      const queue = this.#next();
+      if (queue === undefined) return;
       this.#granted++;
       this.#waited++;
-      waiter.resolve(this.#turn());
+      queue.grant(this.#turn());
     }
   }
 
-  #next(): Waiter | undefined {
-    const idle = this.#idle.peek();
-    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle.shift();
-    return this.#busy.shift() ?? this.#idle.shift();
+  /** The queue whose first waiter goes next, if any waits. */
+  #next(): WaitingQueue<undefined, Turn> | undefined {
+    const idle = this.#idle.first();
+    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle;
+    if (this.#busy.length > 0) return this.#busy;
+    return idle === undefined ? undefined : this.#idle;
   }
 
   /** An idle waiter is granted at the latest `idleMaxWaitMs` after it asked even when no turn is released meanwhile. */
@@ -296,7 +270,7 @@ export class RequestScheduler {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       this.#grant();
-      if (this.#idle.peek() !== undefined) this.#armIdleTimer();
+      if (this.#idle.length > 0) this.#armIdleTimer();
     }, this.#idleMaxWaitMs);
     this.#idleTimer.unref?.();
   }
@@ -327,20 +301,25 @@ export class RequestScheduler {
   }
 
   /**
-   * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when the event loop was
-   * `loopDelayMs` late while this process used 80 % of a core (`cpuShare`, of the tick; a loop
-   * late while the process hardly ran waited for other processes), raised (×1.5) when requests waited and the loop kept up. Then
-   * grants what the new limit allows.
+   * One adjustment of the window: lowered (×0.7, down to `minInFlight`) when this process cannot
+   * keep up with the pages it has: `pagesWaiting` pages wait for a slice of the event loop (at least
+   * `minInFlight` and half the limit: more requests out would only add pages to that queue, and
+   * memory), or the event loop was `loopDelayMs` late while this process used 80 % of a core
+   * (`cpuShare`, of the tick; a loop late while the process hardly ran waited for other processes).
+   * Raised (×1.5) when requests waited and few pages wait for the loop. Then grants what the new
+   * limit allows.
    */
-  adjust(loopDelayMs: number, cpuShare = 1): void {
+  adjust(loopDelayMs: number, cpuShare = 1, pagesWaiting = this.slices?.stats().waiting ?? 0): void {
     // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
     // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
-    if (loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE) {
+    const late = loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE;
+    const limit = this.limit;
+    if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
-    } else if (this.#queuedSinceTick) {
-      this.#window = Math.min(this.#max, Math.max(this.#window, this.limit) * 1.5);
+    } else if (this.#queuedSinceTick && pagesWaiting < limit / 4) {
+      this.#window = Math.min(this.#max, Math.max(this.#window, limit) * 1.5);
     }
-    this.#queuedSinceTick = this.#busy.peek() !== undefined || this.#idle.peek() !== undefined;
+    this.#queuedSinceTick = this.#busy.length > 0 || this.#idle.length > 0;
     this.#grant();
   }
 }
