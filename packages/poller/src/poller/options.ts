@@ -164,8 +164,10 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * for a turn in the poller, first come first served (a read after an empty page waits behind reads
    * of shards with a backlog, for at most `idleTimeBetweenReadsMs`), never in the HTTP agent's queue,
    * where the SDK's connection timeout would run. Within this bound the poller sizes the number in
-   * flight to the shards it reads and the latency it sees (every shard read about once a second), and
-   * lowers it while the event loop falls behind. Default: the client's sockets less 2 (510 for the
+   * flight to the shards it reads and the mean latency of the last second (every shard read about
+   * once a second), and stops raising it, or lowers it, while pages wait for their slice of the event
+   * loop (page work runs in slices of about 10 ms per turn, so `/healthz` and timers stay
+   * responsive). Default: the client's sockets less 2 (510 for the
    * poller's own client, 48 for a `kinesisClient` of yours).
    */
   readonly maxRequestsInFlight?: number;
