@@ -1,6 +1,6 @@
 import { describeThrown, parseStreamArn } from '@streamshare/core/internal';
 import { createKinesisClient, createStsClient } from '../clients/index.js';
-import { parseStreamKey, resolveStreamKey } from '../coordination/stream-key.js';
+import { resolveStreamKey } from '../coordination/stream-key.js';
 import { assumeRoleProvider } from '../credentials/index.js';
 import { CheckpointAdminError } from './errors.js';
 
@@ -42,11 +42,4 @@ export async function currentStreamKey(streamArn: string, role?: ToolRole): Prom
     client.destroy();
     sts?.destroy();
   }
-}
-
-/** The creation time, epoch seconds, of a key made by {@link currentStreamKey}. */
-export function epochOfKey(key: string): number {
-  const parsed = parseStreamKey(key);
-  if (parsed === undefined) throw new Error(`not a stream-qualified key: ${key}`);
-  return parsed.epochSeconds;
 }
