@@ -105,7 +105,8 @@ export const SET_FLAGS: readonly FlagDefinition[] = [
 
 const FOOTER = [
   'Exit codes: 0 done (or dry run printed); 1 refused (a live worker holds a lease, a process holds the',
-  'checkpoint directory) or a DynamoDB or file system failure; 2 bad flag.',
+  'checkpoint directory, the stream\u2019s key is ambiguous or its creation time cannot be read) or a DynamoDB',
+  'or file system failure; 2 bad flag.',
   'AWS_REGION (else the region of --stream-arn) and AWS_ENDPOINT_URL_DYNAMODB are honoured for --lease-table.',
 ].join('\n');
 

@@ -125,7 +125,8 @@ function help(): string {
     formatFlags(IMPORT_KCL_FLAGS),
     '',
     'Exit codes: 0 done (or dry run printed); 1 KCL workers hold live leases, a streamshare worker or process',
-    'holds the store, or a DynamoDB call failed; 2 bad flag.',
+    "holds the store, a DynamoDB call failed, or the stream's creation time could not be read (give",
+    '--creation-epoch); 2 bad flag.',
     '',
   ].join('\n');
 }
