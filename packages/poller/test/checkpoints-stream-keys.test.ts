@@ -259,4 +259,21 @@ describe('import kcl of a multi-stream KCL table', () => {
     expect(run.out).toContain(`wrote 0 checkpoint(s) of ${stream}`);
     expect(await new FileCheckpointStore({ directory: dir }).getAll(stream)).toEqual({});
   });
+
+  it('the stream cannot be described: refused, exit 1, naming --creation-epoch; nothing written', async () => {
+    const gone = 'arn:aws:kinesis:us-east-1:999900009999:stream/never-created-kcl';
+    const table = await createKclTable(env.client, uniqueTableName('kcl-gone'), [
+      {
+        leaseKey: S(`999900009999:never-created-kcl:1700000000:${shardId(0)}`),
+        leaseCounter: N(1),
+        checkpoint: S('LATEST'),
+      },
+    ]);
+    const dir = join(env.work, 'import-gone');
+    const run = await runTool(importKclArgs(table, gone, '--checkpoint-dir', dir, '--apply'));
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`the creation time of ${gone} could not be read (DescribeStreamSummary)`);
+    expect(run.err).toContain('--creation-epoch N');
+    expect(await new FileCheckpointStore({ directory: dir }).getAll(gone)).toEqual({});
+  });
 });

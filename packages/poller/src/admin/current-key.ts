@@ -14,9 +14,14 @@ export interface ToolRole {
  * The stream-qualified key of the stream as it is now (`streamKey`: one DescribeStreamSummary by ARN,
  * as a poller of several streams finds it at start), signed as `role` when given, else as the
  * environment's identity (AWS_ENDPOINT_URL_KINESIS honoured). Any failure (stream not found, access
- * denied, no network) is `STREAM_KEY_UNKNOWN`, saying `--key` names the key without the call.
+ * denied, no network) is `STREAM_KEY_UNKNOWN`, saying how to do without the call (`instead`).
  */
-export async function currentStreamKey(streamArn: string, role?: ToolRole): Promise<string> {
+export async function currentStreamKey(
+  streamArn: string,
+  role?: ToolRole,
+  /** How to do without the call, for the message (default: `name the key with --key KEY`). */
+  instead = 'name the key with --key KEY',
+): Promise<string> {
   const region = parseStreamArn(streamArn).region;
   const sts = role === undefined ? undefined : createStsClient(region);
   const credentials =
@@ -35,7 +40,7 @@ export async function currentStreamKey(streamArn: string, role?: ToolRole): Prom
   } catch (error) {
     throw new CheckpointAdminError(
       'STREAM_KEY_UNKNOWN',
-      `the creation time of ${streamArn} could not be read (DescribeStreamSummary${role === undefined ? '' : ` as ${role.roleArn}`}): ${describeThrown(error)}. It tells the key of the stream as it is now; give --role-arn to read it as the poller does, or name the key with --key KEY`,
+      `the creation time of ${streamArn} could not be read (DescribeStreamSummary${role === undefined ? '' : ` as ${role.roleArn}`}): ${describeThrown(error)}. It tells the key of the stream as it is now; give --role-arn to read it as the poller does, or ${instead}`,
       { cause: error },
     );
   } finally {

@@ -32,11 +32,13 @@ export function needsCurrentKey(keys: KeysInStore): boolean {
   return [...keys.keys()].some((key) => parseStreamKey(key) !== undefined);
 }
 
-/** `key (3 shards)` for messages. */
-function listed(keys: KeysInStore, only?: readonly string[]): string {
-  return [...keys]
-    .filter(([key]) => only === undefined || only.includes(key))
-    .map(([key, n]) => `${key} (${n} shard${n === 1 ? '' : 's'})`)
+/** `key (3 shards), key (1 shard)` for messages, in the order of `only`. */
+function listed(keys: KeysInStore, only: readonly string[]): string {
+  return only
+    .map((key) => {
+      const n = keys.get(key) ?? 0;
+      return `${key} (${n} shard${n === 1 ? '' : 's'})`;
+    })
     .join(', ');
 }
 

@@ -87,7 +87,14 @@ export const IMPORT_KCL_FLAGS: readonly FlagDefinition[] = [
     description:
       "The stream's creation time, epoch seconds, instead of asking DescribeStreamSummary (asked only for a multi-stream KCL table or --key-format qualified).",
   },
-  ...KEY_FLAGS.filter((f) => f.name !== 'key'),
+  {
+    name: 'role-arn',
+    type: 'string',
+    value: 'ARN',
+    description:
+      'Assume this role (as the poller does) for the one DescribeStreamSummary that tells the creation time of the stream as it is now. Default: this environment\u2019s identity.',
+  },
+  KEY_FLAGS.find((f) => f.name === 'external-id')!,
   { name: 'json', type: 'boolean', description: 'Print the plan (and what was written) as JSON.' },
   { name: 'help', type: 'boolean', description: 'Show this help.' },
 ];
@@ -266,7 +273,8 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
       const creationEpoch =
         givenEpoch ??
         (qualified || needsCreationEpoch(items, stream)
-          ? parseStreamKey(await currentStreamKey(streamArn, role))!.epochSeconds
+          ? parseStreamKey(await currentStreamKey(streamArn, role, 'give its creation time with --creation-epoch N'))!
+              .epochSeconds
           : undefined);
       const key = qualified ? streamKey(streamArn, new Date(creationEpoch! * 1000)) : streamArn;
       const current = new Map(
