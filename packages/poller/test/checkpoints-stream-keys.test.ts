@@ -16,9 +16,17 @@ import { LeaseTable } from '../src/leases/lease-table.js';
 import { deleteProducerStream, kinesisEndpoint, producerStream } from './helpers/engine-env.js';
 import { createKclTable, importKclArgs, runTool, toolTestEnv } from './helpers/tool-cli.js';
 import { shardId, uniqueTableName } from './leases-support.js';
-import { creationEpoch, PRODUCERS } from './multi-stream-support.js';
+import {
+  creationEpoch,
+  deleteStreamOf,
+  EXTERNAL_ID,
+  fleetTests,
+  PRODUCERS,
+  producerStreamOf,
+} from './multi-stream-support.js';
 
 const env = toolTestEnv('streamshare-stream-keys');
+const fleet = fleetTests();
 const position = (sequenceNumber: string): Checkpoint => ({ sequenceNumber, subSequenceNumber: 0, complete: true });
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
@@ -170,6 +178,35 @@ describe('checkpoints list|set --stream-arn on a poller of several streams', () 
     expect(run.code).toBe(1);
     expect(run.err).toContain(`the creation time of ${gone} could not be read (DescribeStreamSummary)`);
     expect(run.err).toContain('--key KEY');
+  });
+});
+
+describe('checkpoints list --role-arn: the stream of another producer account, read as its role', () => {
+  it('DescribeStreamSummary is made as the role (external id given); a role that cannot be assumed is STREAM_KEY_UNKNOWN', async () => {
+    const b = PRODUCERS[1];
+    const other = await producerStreamOf(b, 'stream-keys-b', 1);
+    try {
+      const key = `${other}:${await creationEpoch(b, other)}`;
+      const dir = await directory('role', { [key]: { [shardId(0)]: position('42') } });
+      const sts = await fleet.environment();
+      const args = ['checkpoints', 'list', '--checkpoint-dir', dir, '--stream-arn', other, '--role-arn', b.roleArn];
+      const run = await runTool([...args, '--external-id', EXTERNAL_ID, '--json']);
+      expect(run.err).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.out)).toMatchObject([{ key, checkpoint: position('42') }]);
+      expect(
+        sts.calls.filter((c) => c.action === 'AssumeRole').map((c) => [c.roleArn, c.externalId, c.outcome]),
+      ).toEqual([[b.roleArn, EXTERNAL_ID, 'ok']]);
+      const refused = await runTool([...args, '--external-id', 'wrong']);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(
+        `the creation time of ${other} could not be read (DescribeStreamSummary as ${b.roleArn})`,
+      );
+      const usage = await runTool(['checkpoints', 'list', '--checkpoint-dir', dir, '--external-id', 'x']);
+      expect(usage.code).toBe(2);
+    } finally {
+      await deleteStreamOf(b, other);
+    }
   });
 });
 
