@@ -25,12 +25,11 @@ import {
 } from '../store-flags.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
 import { parseChoice, parseInteger, parseIsoTime, parseStreamArn } from '../values.js';
+import { formatApplied, KEY_FLAGS, refusal, roleFrom } from './checkpoints.js';
+import type { CliIo, Command } from './command.js';
 
 /** The values of `--key-format`. */
 const KEY_FORMATS = ['plain', 'qualified'] as const;
-
-import { formatApplied, KEY_FLAGS, refusal, roleFrom } from './checkpoints.js';
-import type { CliIo, Command } from './command.js';
 
 /** The KCL's default failover time (failoverTimeMillis): a lease not renewed for this long is taken over. */
 export const KCL_FAILOVER_DEFAULT_MS = 10_000;
