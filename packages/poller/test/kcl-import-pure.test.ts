@@ -7,7 +7,8 @@ import { planImport } from '../src/kcl/kcl-plan.js';
 
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
-const stream = { account: '999900009999', streamName: 'orders' };
+/** The stream imported, as it is now (created at epoch 1700000000, what DescribeStreamSummary tells the CLI). */
+const stream = { account: '999900009999', streamName: 'orders', creationEpoch: 1700000000 };
 
 function lease(item: Record<string, AttributeValue>) {
   const read = readKclItem(item);
@@ -170,7 +171,7 @@ describe('planImport', () => {
   ];
   const items = seeded.map((item) => readKclItem(item));
 
-  it('picks the stream by account and name, the newest creation epoch; skips the rest with reasons', () => {
+  it('picks the stream by account and name, the creation epoch of the stream as it is now; skips the rest with reasons', () => {
     const plan = planImport(items, stream, new Map([['shardId-000000000002', { kind: 'SHARD_END' as const }]]));
     expect(plan.rows.map((r) => [r.shardId, r.action, r.next, r.reason?.slice(0, 12)])).toEqual([
       ['shardId-000000000000', 'write', { sequenceNumber: '100', subSequenceNumber: 0, complete: false }, undefined],

@@ -159,7 +159,7 @@ describe('streamshare import kcl', () => {
     });
   });
 
-  it('--apply writes a multi-stream table\u2019s leases of the newest stream of that name to a lease table, parents kept', async () => {
+  it('--apply writes a multi-stream table\u2019s leases of the stream as it is now (--creation-epoch) to a lease table, parents kept', async () => {
     const key = (epoch: number, n: number, account = '999900009999', name = 'orders') =>
       `${account}:${name}:${epoch}:${shard(n)}`;
     const table = await kclTable([
@@ -193,7 +193,10 @@ describe('streamshare import kcl', () => {
     const leaseTable = uniqueTableName('ss-leases');
     const ours = new LeaseTable({ client: env.client, tableName: leaseTable });
     await ours.ensure(true);
-    const run = await runTool(importKcl(table, '--lease-table', leaseTable, '--apply'), env.work);
+    const run = await runTool(
+      importKcl(table, '--lease-table', leaseTable, '--creation-epoch', '1700000000', '--apply'),
+      env.work,
+    );
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out).toContain(`${key(1600000000, 1)}: an earlier stream of the same name`);

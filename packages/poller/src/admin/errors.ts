@@ -12,6 +12,10 @@ export type CheckpointAdminErrorCode =
   | 'KCL_LEASES_LIVE'
   /** Keeping or replacing a checkpoint directory's files failed (they read as the old or the new state). */
   | 'DIRECTORY_WRITE_FAILED'
+  /** The store holds a stream's checkpoints under its stream-qualified key and its plain ARN: name one with --key. */
+  | 'AMBIGUOUS_STREAM_KEY'
+  /** The stream's creation time (DescribeStreamSummary) could not be read, and the tool needs it. */
+  | 'STREAM_KEY_UNKNOWN'
   /** A DynamoDB call on the KCL table or the lease table failed, or the table is not what was expected. */
   | 'TABLE_CALL_FAILED';
 

@@ -12,6 +12,7 @@ import {
 import { isInstance } from '../errors/instance.js';
 import { CheckpointAdminError } from './errors.js';
 import type { ShardRow } from './shard-row.js';
+import { isKeyOf } from './stream-keys.js';
 
 /** What {@link FileStoreAdmin.replace} did. */
 export interface Replaced {
@@ -61,6 +62,19 @@ export class FileStoreAdmin {
       }
     }
     return arns;
+  }
+
+  /**
+   * The keys of a stream in the directory (its plain ARN, and `<ARN>:<epoch>` of a poller of several
+   * streams), each with its number of shards.
+   */
+  async keysOf(streamArn: string): Promise<Map<string, number>> {
+    const store = new FileCheckpointStore({ directory: this.directory });
+    const keys = new Map<string, number>();
+    for (const key of await this.streams()) {
+      if (isKeyOf(key, streamArn)) keys.set(key, Object.keys(await store.getAll(key)).length);
+    }
+    return keys;
   }
 
   /** Every shard's checkpoint of a stream (or of every stream in the directory), with the directory's holder. */

@@ -8,6 +8,7 @@ import { LeaseTable } from '../leases/lease-table.js';
 import { withRetry } from '../leases/retry.js';
 import { CheckpointAdminError } from './errors.js';
 import type { ShardRow } from './shard-row.js';
+import { isKeyOf } from './stream-keys.js';
 
 /** A lease as read by {@link LeaseTableAdmin}: the row to show, and the key and counter to write against. */
 export interface AdminLease extends ShardRow {
@@ -100,6 +101,40 @@ export class LeaseTableAdmin {
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return out;
+  }
+
+  /**
+   * The keys of a stream in the table (its plain ARN, and `<ARN>:<epoch>` of a poller of several
+   * streams), each with its number of lease items: a consistent Scan of the table, only the partition
+   * keys read, filtered to the stream's (a Query needs the key, and an earlier stream's is not known).
+   */
+  async keysOf(streamArn: string): Promise<Map<string, number>> {
+    const sdk = await this.#load();
+    const keys = new Map<string, number>();
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await withRetry(() =>
+        this.#client.send(
+          new sdk.ScanCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+            ProjectionExpression: '#key',
+            FilterExpression: '#key = :arn OR begins_with(#key, :qualified)',
+            ExpressionAttributeNames: { '#key': ATTR.streamArn },
+            ExpressionAttributeValues: { ':arn': { S: streamArn }, ':qualified': { S: `${streamArn}:` } },
+          }),
+        ),
+      ).catch((error: unknown) => {
+        throw this.#failed('Scan', error);
+      });
+      for (const item of page.Items ?? []) {
+        const key = item[ATTR.streamArn]?.S;
+        if (key !== undefined && isKeyOf(key, streamArn)) keys.set(key, (keys.get(key) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return keys;
   }
 
   /**

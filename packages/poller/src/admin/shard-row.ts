@@ -1,5 +1,6 @@
 import type { Checkpoint } from '@streamshare/core';
 import { describeCheckpoint } from '@streamshare/core/internal';
+import { parseStreamKey } from '../coordination/stream-key.js';
 
 /** One shard as `streamshare checkpoints list` shows it: its checkpoint, and who holds it. */
 export interface ShardRow {
@@ -64,10 +65,15 @@ export function formatRows(rows: readonly ShardRow[]): string {
   );
 }
 
-/** A row as `checkpoints list --json` prints it (one JSON object per shard, in an array). */
+/**
+ * A row as `checkpoints list --json` prints it (one JSON object per shard, in an array): `key` is the
+ * store's key of the stream (its ARN, or `ARN:EPOCH` of a poller of several streams), `streamArn` the
+ * stream's ARN.
+ */
 export function rowJson(row: ShardRow): Record<string, unknown> {
   return {
-    streamArn: row.streamArn,
+    streamArn: parseStreamKey(row.streamArn)?.streamArn ?? row.streamArn,
+    key: row.streamArn,
     shardId: row.shardId,
     checkpoint: row.checkpoint ?? null,
     checkpointText: checkpointText(row.checkpoint),

@@ -2,10 +2,16 @@ import type { Checkpoint } from '@streamshare/core';
 import { compareCheckpoints } from '@streamshare/core/internal';
 import { type KclItem, type KclLease, kclCheckpoint } from './kcl-lease.js';
 
-/** The stream being imported: its account and name (from its ARN). */
+/** The stream being imported: its account and name (from its ARN), and its creation time. */
 export interface ImportedStream {
   readonly account: string;
   readonly streamName: string;
+  /**
+   * The creation time of the stream as it is now, epoch seconds (DescribeStreamSummary): the epoch of
+   * the multi-stream leases to import. Needed only when the table holds multi-stream leases of the
+   * stream; unknown, none of them is imported.
+   */
+  readonly creationEpoch?: number | undefined;
 }
 
 /** What the import does to one shard. */
@@ -33,19 +39,47 @@ export interface SkippedItem {
 export interface ImportPlan {
   readonly rows: readonly ImportRow[];
   readonly skipped: readonly SkippedItem[];
+  /** Why nothing of the stream is imported, when so (its leases are of an earlier stream of the name). */
+  readonly notice?: string | undefined;
+}
+
+/** The time of an epoch in seconds, for people. */
+const timeOf = (epoch: number) => new Date(epoch * 1000).toISOString();
+
+/** True when `lease` names the stream's account and name (a multi-stream lease, of any creation epoch). */
+function namesStream(lease: KclLease, stream: ImportedStream): boolean {
+  return lease.stream?.account === stream.account && lease.stream.streamName === stream.streamName;
 }
 
 /**
- * The leases of a KCL table that belong to the stream (pure): the single-stream leases (a
- * single-stream application's table holds one stream), and the multi-stream leases of its account
- * and name with the newest creation epoch (older ones are a stream deleted and created again under
- * the name: their checkpoints are of the old stream, and skipped). Everything else is skipped, with
- * the reason.
+ * Every lease of the table that may be the stream's (pure): its multi-stream leases of any creation
+ * epoch, and the single-stream leases. What liveness is judged on, and what tells whether the
+ * stream's creation time is needed ({@link needsCreationEpoch}).
+ */
+export function leasesNamingStream(items: readonly KclItem[], stream: ImportedStream): KclLease[] {
+  return items.flatMap((item) =>
+    item.kind === 'lease' && (item.lease.stream === undefined || namesStream(item.lease, stream)) ? [item.lease] : [],
+  );
+}
+
+/** True when the table holds multi-stream leases of the stream: their epoch must be matched to the stream's creation time. */
+export function needsCreationEpoch(items: readonly KclItem[], stream: ImportedStream): boolean {
+  return items.some((item) => item.kind === 'lease' && namesStream(item.lease, stream));
+}
+
+/**
+ * The leases of a KCL table that belong to the stream (pure): the multi-stream leases of its account
+ * and name whose creation epoch is the stream's creation time as it is now (`stream.creationEpoch`);
+ * else, when the table holds no multi-stream lease of the stream, its single-stream leases (a
+ * single-stream application's table holds one stream). Multi-stream leases of another epoch are of
+ * another stream of the same name (deleted and created again): skipped. When the table holds leases of
+ * the name but none of that epoch, the stream was re-created after the KCL read it: nothing is
+ * imported (`notice` says so). Everything else is skipped, with the reason.
  */
 export function leasesOfStream(
   items: readonly KclItem[],
   stream: ImportedStream,
-): { leases: KclLease[]; skipped: SkippedItem[] } {
+): { leases: KclLease[]; skipped: SkippedItem[]; notice?: string } {
   const skipped: SkippedItem[] = [];
   const single: KclLease[] = [];
   const multi: KclLease[] = [];
@@ -56,8 +90,7 @@ export function leasesOfStream(
     }
     const { lease } = item;
     if (lease.stream === undefined) single.push(lease);
-    else if (lease.stream.account === stream.account && lease.stream.streamName === stream.streamName)
-      multi.push(lease);
+    else if (namesStream(lease, stream)) multi.push(lease);
     else {
       skipped.push({
         key: lease.leaseKey,
@@ -65,27 +98,38 @@ export function leasesOfStream(
       });
     }
   }
-  const newest = Math.max(...multi.map((l) => l.stream!.creationEpoch));
-  const current = multi.filter((l) => l.stream!.creationEpoch === newest);
+  if (multi.length === 0) return { leases: single, skipped };
+  const epoch = stream.creationEpoch;
+  const current = multi.filter((l) => l.stream!.creationEpoch === epoch);
+  const now =
+    epoch === undefined
+      ? 'the creation time of the stream as it is now is not known'
+      : `the stream as it is now was created ${timeOf(epoch)}`;
   for (const lease of multi) {
-    if (lease.stream!.creationEpoch !== newest) {
-      skipped.push({
-        key: lease.leaseKey,
-        reason: `an earlier stream of the same name (created ${new Date(lease.stream!.creationEpoch * 1000).toISOString()}; the newest was created ${new Date(newest * 1000).toISOString()})`,
-      });
-    }
+    const created = lease.stream!.creationEpoch;
+    if (created === epoch) continue;
+    skipped.push({
+      key: lease.leaseKey,
+      reason: `${epoch !== undefined && created > epoch ? 'another stream of the same name' : 'an earlier stream of the same name'} (created ${timeOf(created)}; ${now})`,
+    });
   }
-  if (current.length > 0) {
-    // Both kinds of key for one stream: the multi-stream ones are the application's current ones.
-    for (const lease of single) {
-      skipped.push({
-        key: lease.leaseKey,
-        reason: 'a single-stream lease in a table that holds multi-stream leases of the stream',
-      });
-    }
-    return { leases: current, skipped };
+  // Both kinds of key for one stream: the multi-stream ones are the application's current ones.
+  for (const lease of single) {
+    skipped.push({
+      key: lease.leaseKey,
+      reason: 'a single-stream lease in a table that holds multi-stream leases of the stream',
+    });
   }
-  return { leases: single, skipped };
+  if (current.length > 0) return { leases: current, skipped };
+  const epochs = [...new Set(multi.map((l) => l.stream!.creationEpoch))].sort((a, b) => a - b).map(timeOf);
+  return {
+    leases: [],
+    skipped,
+    notice:
+      epoch === undefined
+        ? `nothing imported: the table holds multi-stream leases of ${stream.account}:${stream.streamName} (created ${epochs.join(', ')}) and ${now}`
+        : `nothing imported: the table holds leases of ${stream.account}:${stream.streamName} only of a stream created ${epochs.join(', ')}, and ${now}: the stream was deleted and created again after the KCL read it, its checkpoints are not this stream's (start streamshare poll with --from)`,
+  };
 }
 
 /** The import of a stream's KCL leases into a store holding `current` (pure). */
@@ -96,7 +140,7 @@ export function planImport(
   /** The time of the KCL's AT_TIMESTAMP leases (`--at-timestamp`): they are not imported without it. */
   atTimestampMs?: number,
 ): ImportPlan {
-  const { leases, skipped } = leasesOfStream(items, stream);
+  const { leases, skipped, notice } = leasesOfStream(items, stream);
   const rows = leases
     .sort((a, b) => a.shardId.localeCompare(b.shardId))
     .map((lease): ImportRow => {
@@ -130,5 +174,5 @@ export function planImport(
         notes,
       };
     });
-  return { rows, skipped };
+  return { rows, skipped, ...(notice === undefined ? {} : { notice }) };
 }

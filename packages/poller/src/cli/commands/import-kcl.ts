@@ -1,10 +1,18 @@
 import { parseStreamArn as parseStreamArnParts } from '@streamshare/core/internal';
 import { type Applied, applyToDirectory, applyToLeaseTable } from '../../admin/apply.js';
+import { currentStreamKey } from '../../admin/current-key.js';
 import { CheckpointAdminError } from '../../admin/errors.js';
 import { observeLiveness } from '../../admin/liveness.js';
 import { checkpointText, formatTable } from '../../admin/shard-row.js';
+import { parseStreamKey, streamKey } from '../../coordination/stream-key.js';
 import { type KclItem, type KclLease, kclCheckpointText, readKclItem } from '../../kcl/kcl-lease.js';
-import { type ImportedStream, type ImportPlan, leasesOfStream, planImport } from '../../kcl/kcl-plan.js';
+import {
+  type ImportedStream,
+  type ImportPlan,
+  leasesNamingStream,
+  needsCreationEpoch,
+  planImport,
+} from '../../kcl/kcl-plan.js';
 import { scanKclTable } from '../../kcl/kcl-table.js';
 import { type FlagDefinition, flagLabel, formatFlags, readFlags } from '../flags.js';
 import {
@@ -16,9 +24,12 @@ import {
   storeChoiceFrom,
 } from '../store-flags.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../usage-error.js';
-import { parseInteger, parseIsoTime, parseStreamArn } from '../values.js';
-import { formatApplied, refusal } from './checkpoints.js';
+import { parseChoice, parseInteger, parseIsoTime, parseStreamArn } from '../values.js';
+import { formatApplied, KEY_FLAGS, refusal, roleFrom } from './checkpoints.js';
 import type { CliIo, Command } from './command.js';
+
+/** The values of `--key-format`. */
+const KEY_FORMATS = ['plain', 'qualified'] as const;
 
 /** The KCL's default failover time (failoverTimeMillis): a lease not renewed for this long is taken over. */
 export const KCL_FAILOVER_DEFAULT_MS = 10_000;
@@ -60,6 +71,29 @@ export const IMPORT_KCL_FLAGS: readonly FlagDefinition[] = [
     description:
       "The KCL application's failoverTimeMillis: a KCL lease is live when its leaseCounter moves within this time. When a lease has an owner, the import reads the table twice this far apart.",
   },
+  {
+    name: 'key-format',
+    type: 'string',
+    value: 'plain|qualified',
+    defaultText: 'plain',
+    description:
+      "The key the checkpoints are written under: plain, the stream ARN (a single-stream poller's, streamshare poll --stream-arn ARN); qualified, ARN:EPOCH of the stream as it is now (a poller of several streams', createPoller({ streams }), poll --config).",
+  },
+  {
+    name: 'creation-epoch',
+    type: 'string',
+    value: 'N',
+    description:
+      "The stream's creation time, epoch seconds, instead of asking DescribeStreamSummary (asked only for a multi-stream KCL table or --key-format qualified).",
+  },
+  {
+    name: 'role-arn',
+    type: 'string',
+    value: 'ARN',
+    description:
+      'Assume this role (as the poller does) for the one DescribeStreamSummary that tells the creation time of the stream as it is now. Default: this environment\u2019s identity.',
+  },
+  KEY_FLAGS.find((f) => f.name === 'external-id')!,
   { name: 'json', type: 'boolean', description: 'Print the plan (and what was written) as JSON.' },
   { name: 'help', type: 'boolean', description: 'Show this help.' },
 ];
@@ -67,6 +101,7 @@ export const IMPORT_KCL_FLAGS: readonly FlagDefinition[] = [
 function help(): string {
   return [
     'Usage: streamshare import kcl --table NAME --stream-arn ARN [--checkpoint-dir DIR | --lease-table NAME]',
+    '                              [--key-format plain|qualified] [--creation-epoch N | --role-arn ARN]',
     '                              [--apply] [--failover-ms N] [--json]',
     '',
     'Moves a stream off the Kinesis Client Library (KCL 2.x or 3.x, Java or its MultiLangDaemon): reads the',
@@ -78,8 +113,13 @@ function help(): string {
     '    resumes at the record, skipping the user records done (a plain record there is delivered once more);',
     '  - AT_TIMESTAMP is not imported (the KCL keeps its time in its configuration): start poll with --from TIME;',
     '  - a pending checkpoint (prepared, not committed) is ignored; parentShardId is kept in the lease table;',
-    "  - items that are not leases (KCL 3.x entityType items), other streams' leases and leases of an earlier",
-    '    stream of the same name (an older creationEpoch) are skipped, and listed.',
+    "  - items that are not leases (KCL 3.x entityType items) and other streams' leases are skipped, and listed;",
+    '  - multi-stream leases: only those whose creationEpoch is the creation time of the stream as it is now',
+    '    (DescribeStreamSummary, as --role-arn if given, or --creation-epoch) are imported; the others are of a',
+    '    stream of the same name deleted and created again: skipped. None of that epoch: nothing is imported.',
+    '',
+    'The checkpoints are written under the stream ARN (--key-format plain: a single-stream poller), or under',
+    'ARN:EPOCH (--key-format qualified: a poller of several streams).',
     '',
     'The KCL table is never written. Without --apply nothing is written: a table of what would change is',
     'printed. The import is refused while KCL workers hold live leases of the stream: a lease is live when',
@@ -91,7 +131,8 @@ function help(): string {
     formatFlags(IMPORT_KCL_FLAGS),
     '',
     'Exit codes: 0 done (or dry run printed); 1 KCL workers hold live leases, a streamshare worker or process',
-    'holds the store, or a DynamoDB call failed; 2 bad flag.',
+    "holds the store, a DynamoDB call failed, or the stream's creation time could not be read (give",
+    '--creation-epoch); 2 bad flag.',
     '',
   ].join('\n');
 }
@@ -120,11 +161,12 @@ function planJson(plan: ImportPlan): Record<string, unknown> {
       notes: r.notes,
     })),
     skipped: plan.skipped,
+    notice: plan.notice ?? null,
   };
 }
 
-/** The dry run's table and the skipped items (pure). */
-export function formatPlan(plan: ImportPlan): string {
+/** The dry run's table, the skipped items, and the key written under when given (pure). */
+export function formatPlan(plan: ImportPlan, key?: string): string {
   const table = formatTable(
     ['SHARD', 'KCL LEASE KEY', 'KCL CHECKPOINT', 'KCL OWNER', 'NOW', 'AFTER', 'ACTION'],
     plan.rows.map((r) => [
@@ -143,6 +185,8 @@ export function formatPlan(plan: ImportPlan): string {
     table.trimEnd(),
     ...(notes.length > 0 ? ['notes:', ...notes] : []),
     ...(skipped.length > 0 ? [`skipped ${skipped.length} item(s) of the KCL table:`, ...skipped] : []),
+    ...(plan.notice === undefined ? [] : [plan.notice]),
+    ...(key === undefined ? [] : [`streamshare key: ${key}`]),
     '',
   ].join('\n');
 }
@@ -193,6 +237,16 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const apply = raw.switches.has('apply');
   const json = raw.switches.has('json');
+  const formatFlag = raw.values.get('key-format');
+  const qualified = formatFlag === undefined ? false : parseChoice(formatFlag, KEY_FORMATS) === 'qualified';
+  const epochFlag = raw.values.get('creation-epoch');
+  const givenEpoch = epochFlag === undefined ? undefined : parseInteger(epochFlag, 0, 99_999_999_999);
+  const role = roleFrom(raw);
+  if (role !== undefined && givenEpoch !== undefined) {
+    throw new UsageError(
+      '--role-arn and --creation-epoch exclude each other: --creation-epoch is used without asking Kinesis',
+    );
+  }
 
   const client = await ownDynamoClient(dynamoRegion(io.env, streamArn));
   try {
@@ -200,7 +254,7 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
     try {
       const leasesNow = async () => {
         const items = (await scanKclTable(client, kclTable)).map(readKclItem);
-        return { items, leases: leasesOfStream(items, stream).leases.map((l) => ({ ...l, key: l.leaseKey })) };
+        return { items, leases: leasesNamingStream(items, stream).map((l) => ({ ...l, key: l.leaseKey })) };
       };
       let items: KclItem[] = [];
       const liveness = await observeLiveness(
@@ -215,12 +269,19 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
           await new Promise((resolve) => setTimeout(resolve, ms));
         },
       );
+      const creationEpoch =
+        givenEpoch ??
+        (qualified || needsCreationEpoch(items, stream)
+          ? parseStreamKey(await currentStreamKey(streamArn, role, 'give its creation time with --creation-epoch N'))!
+              .epochSeconds
+          : undefined);
+      const key = qualified ? streamKey(streamArn, new Date(creationEpoch! * 1000)) : streamArn;
       const current = new Map(
-        (await store.admin.rows(streamArn)).flatMap((r) =>
+        (await store.admin.rows(key)).flatMap((r) =>
           r.checkpoint === undefined ? [] : [[r.shardId, r.checkpoint] as const],
         ),
       );
-      const plan = planImport(items, stream, current, atTimestampMs);
+      const plan = planImport(items, { ...stream, creationEpoch }, current, atTimestampMs);
       const live =
         liveness.live.length === 0
           ? undefined
@@ -234,14 +295,16 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
           : [],
       );
       if (!apply || live !== undefined) {
-        io.stdout.write(json ? `${JSON.stringify({ dryRun: true, ...planJson(plan) }, null, 2)}\n` : formatPlan(plan));
+        io.stdout.write(
+          json ? `${JSON.stringify({ dryRun: true, key, ...planJson(plan) }, null, 2)}\n` : formatPlan(plan, key),
+        );
         if (live !== undefined) {
           io.stderr.write(`streamshare import kcl: ${live.message}\n`);
           return EXIT_FAILURE;
         }
         if (!json) {
           io.stdout.write(
-            `dry run: nothing written; run again with --apply to write ${writes.length} checkpoint(s) of ${streamArn}\n`,
+            `dry run: nothing written; run again with --apply to write ${writes.length} checkpoint(s) of ${streamArn} under key ${key}\n`,
           );
         }
         return 0;
@@ -249,9 +312,9 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
       let applied: Applied[] = [];
       let backups: readonly string[] = [];
       if (writes.length > 0) {
-        if (store.kind === 'file') ({ applied, backups } = await applyToDirectory(store.admin, streamArn, writes));
+        if (store.kind === 'file') ({ applied, backups } = await applyToDirectory(store.admin, key, writes));
         else {
-          applied = await applyToLeaseTable(store.admin, streamArn, writes, {
+          applied = await applyToLeaseTable(store.admin, key, writes, {
             force: false,
             failoverMs: 15_000,
             onWait: (ms) =>
@@ -261,14 +324,14 @@ async function importKcl(argv: readonly string[], io: CliIo): Promise<number> {
       }
       if (json) {
         io.stdout.write(
-          `${JSON.stringify({ dryRun: false, ...planJson(plan), written: applied.map((a) => ({ shardId: a.shardId, before: a.before ?? null, after: a.after })), backups }, null, 2)}\n`,
+          `${JSON.stringify({ dryRun: false, key, ...planJson(plan), written: applied.map((a) => ({ shardId: a.shardId, before: a.before ?? null, after: a.after })), backups }, null, 2)}\n`,
         );
         return 0;
       }
-      io.stdout.write(formatPlan(plan));
+      io.stdout.write(formatPlan(plan, key));
       if (applied.length > 0) io.stdout.write(formatApplied(applied));
       for (const backup of backups) io.stdout.write(`former file kept as ${backup}\n`);
-      io.stdout.write(`wrote ${applied.length} checkpoint(s) of ${streamArn}\n`);
+      io.stdout.write(`wrote ${applied.length} checkpoint(s) of ${streamArn} under key ${key}\n`);
       return 0;
     } finally {
       store.close();
