@@ -173,8 +173,8 @@ describe('a poller with many shards (local Kinesis server)', () => {
       server.setup({});
     }
     // Every 500 ms: 6 reads per shard in 3 s; the pause after the response instead of from the read's
-    // start made it every 750 ms (4 reads).
-    expect(reads / shards).toBeGreaterThanOrEqual(5.25);
+    // start made it every 750 ms (4 reads); 4.75 leaves room for a loaded machine (timers run late).
+    expect(reads / shards).toBeGreaterThanOrEqual(4.75);
     expect(reads / shards).toBeLessThanOrEqual(7);
   });
 

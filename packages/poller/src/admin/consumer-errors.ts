@@ -1,4 +1,5 @@
 import { StreamshareError } from '@streamshare/core';
+import { refusal } from './errors.js';
 
 /** Codes of {@link ConsumerAdminError}. */
 export type ConsumerAdminErrorCode =
@@ -26,10 +27,6 @@ export type ConsumerAdminErrorCode =
  */
 export class ConsumerAdminError extends StreamshareError {
   constructor(code: ConsumerAdminErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(
-      code,
-      message,
-      options.cause === undefined ? { retryable: false } : { retryable: false, cause: options.cause },
-    );
+    super(code, message, refusal(options.cause));
   }
 }

@@ -25,10 +25,11 @@ export type CheckpointAdminErrorCode =
  */
 export class CheckpointAdminError extends StreamshareError {
   constructor(code: CheckpointAdminErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(
-      code,
-      message,
-      options.cause === undefined ? { retryable: false } : { retryable: false, cause: options.cause },
-    );
+    super(code, message, refusal(options.cause));
   }
+}
+
+/** The options of an admin refusal: never retryable as such, with its cause when it has one. */
+export function refusal(cause: unknown): { retryable: false; cause?: unknown } {
+  return cause === undefined ? { retryable: false } : { retryable: false, cause };
 }

@@ -1,7 +1,6 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { InvalidInputError } from '@streamshare/core';
-import type { Logger } from 'pino';
 import { callWithRetries } from '../calls/call-with-retries.js';
+import type { StreamCallOptions } from '../clients/stream-call-options.js';
 import { DescribeStreamSummaryCommand } from '../deps/commonjs.cjs';
 
 /**
@@ -50,15 +49,7 @@ export function parseStreamKey(key: string): { readonly streamArn: string; reado
 }
 
 /** Options of {@link resolveStreamKey}. */
-export interface ResolveStreamKeyOptions {
-  readonly client: KinesisClient;
-  readonly streamArn: string;
-  readonly region: string;
-  /** The principal the client signs as (an assumed role), for AccessDenied messages. */
-  readonly principal?: string | undefined;
-  readonly logger?: Logger | undefined;
-  readonly signal?: AbortSignal | undefined;
-}
+export type ResolveStreamKeyOptions = StreamCallOptions;
 
 /**
  * The {@link streamKey} of a stream: one DescribeStreamSummary by StreamARN (one of the five actions a

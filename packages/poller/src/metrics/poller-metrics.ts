@@ -49,98 +49,79 @@ interface MetricSpec {
   readonly type: 'counter' | 'gauge';
   readonly name: string;
   readonly help: string;
+  /** Its label names; a poller of several streams adds `stream` to every metric that is `byStream`. */
   readonly labels: readonly string[];
+  readonly byStream: boolean;
+}
+
+function counter(name: string, labels: readonly string[], help: string, byStream = true) {
+  return { type: 'counter', name, help, labels, byStream } as const;
+}
+
+function gauge(name: string, labels: readonly string[], help: string, byStream = true) {
+  return { type: 'gauge', name, help, labels, byStream } as const;
 }
 
 /** Every metric of {@link createPollerMetrics}, by the name the observer uses; the README's table lists them. */
 const METRICS = {
-  records: {
-    type: 'counter',
-    name: 'records_total',
-    help: 'Records done: handled successfully or given to the dead-letter handler.',
-    labels: ['shard', 'stream'],
-  },
-  deadLettered: {
-    type: 'counter',
-    name: 'records_dead_lettered_total',
-    help: 'Records given to the dead-letter handler after their retries.',
-    labels: ['shard', 'stream'],
-  },
-  bytes: {
-    type: 'counter',
-    name: 'bytes_total',
-    help: 'Payload bytes of the batches handled.',
-    labels: ['shard', 'stream'],
-  },
-  batches: {
-    type: 'counter',
-    name: 'batches_total',
-    help: 'Batches handled; outcome failed when a record stopped the batch.',
-    labels: ['shard', 'outcome', 'stream'],
-  },
-  failures: {
-    type: 'counter',
-    name: 'record_failures_total',
-    help: 'Batches that stopped at a record that failed (it is retried from the checkpoint).',
-    labels: ['shard', 'reason', 'stream'],
-  },
-  calls: {
-    type: 'counter',
-    name: 'getrecords_calls_total',
-    help: 'Successful GetRecords calls.',
-    labels: ['shard', 'stream'],
-  },
-  fetched: {
-    type: 'counter',
-    name: 'records_fetched_total',
-    help: 'Kinesis records returned by GetRecords (before KPL deaggregation).',
-    labels: ['shard', 'stream'],
-  },
-  throttles: {
-    type: 'counter',
-    name: 'throttles_total',
-    help: 'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
-    labels: ['shard', 'action', 'stream'],
-  },
-  retries: {
-    type: 'counter',
-    name: 'retries_total',
-    help:
-      'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
+  records: counter(
+    'records_total',
+    ['shard'],
+    'Records done: handled successfully or given to the dead-letter handler.',
+  ),
+  deadLettered: counter(
+    'records_dead_lettered_total',
+    ['shard'],
+    'Records given to the dead-letter handler after their retries.',
+  ),
+  bytes: counter('bytes_total', ['shard'], 'Payload bytes of the batches handled.'),
+  batches: counter(
+    'batches_total',
+    ['shard', 'outcome'],
+    'Batches handled; outcome failed when a record stopped the batch.',
+  ),
+  failures: counter(
+    'record_failures_total',
+    ['shard', 'reason'],
+    'Batches that stopped at a record that failed (it is retried from the checkpoint).',
+  ),
+  calls: counter('getrecords_calls_total', ['shard'], 'Successful GetRecords calls.'),
+  fetched: counter(
+    'records_fetched_total',
+    ['shard'],
+    'Kinesis records returned by GetRecords (before KPL deaggregation).',
+  ),
+  throttles: counter(
+    'throttles_total',
+    ['shard', 'action'],
+    'Calls throttled by Kinesis (ProvisionedThroughputExceeded, LimitExceeded).',
+  ),
+  retries: counter(
+    'retries_total',
+    ['action'],
+    'Retries after a transient error, by action: a Kinesis call (kinesis:GetRecords, ...), a checkpoint store call ' +
       '(checkpoint:get, checkpoint:put, checkpoint:finish), or a whole periodic shard sync (shard-sync).',
-    labels: ['action', 'stream'],
-  },
-  behind: {
-    type: 'gauge',
-    name: 'millis_behind_latest',
-    help: 'MillisBehindLatest of the last GetRecords of each shard.',
-    labels: ['shard', 'stream'],
-  },
-  active: { type: 'gauge', name: 'shards_active', help: 'Shards being read now.', labels: ['stream'] },
-  leases: {
-    type: 'gauge',
-    name: 'leases_held',
-    help: 'Shard leases (or shards, without a lease table) held by this worker.',
-    labels: ['stream'],
-  },
-  bufferWaits: {
-    type: 'counter',
-    name: 'buffer_waits_total',
-    help: 'GetRecords calls that waited for room in the memory budget (maxBufferedBytes).',
-    labels: [],
-  },
-  bufferWaitSeconds: {
-    type: 'counter',
-    name: 'buffer_wait_seconds_total',
-    help: 'Time GetRecords calls waited for room in the memory budget (maxBufferedBytes).',
-    labels: [],
-  },
-  streamUp: {
-    type: 'gauge',
-    name: 'stream_up',
-    help: 'A poller of several streams: 1 while the stream is read, 0 once it stopped or failed for good (deleted, access revoked).',
-    labels: ['stream'],
-  },
+  ),
+  behind: gauge('millis_behind_latest', ['shard'], 'MillisBehindLatest of the last GetRecords of each shard.'),
+  active: gauge('shards_active', [], 'Shards being read now.'),
+  leases: gauge('leases_held', [], 'Shard leases (or shards, without a lease table) held by this worker.'),
+  bufferWaits: counter(
+    'buffer_waits_total',
+    [],
+    'GetRecords calls that waited for room in the memory budget (maxBufferedBytes).',
+    false,
+  ),
+  bufferWaitSeconds: counter(
+    'buffer_wait_seconds_total',
+    [],
+    'Time GetRecords calls waited for room in the memory budget (maxBufferedBytes).',
+    false,
+  ),
+  streamUp: gauge(
+    'stream_up',
+    [],
+    'A poller of several streams: 1 while the stream is read, 0 once it stopped or failed for good (deleted, access revoked).',
+  ),
 } as const satisfies Record<string, MetricSpec>;
 
 type MetricKey = keyof typeof METRICS;
@@ -184,7 +165,11 @@ export function createPollerMetrics(options: PollerMetricsOptions = {}): PollerM
     const configuration = {
       name: `${prefix}${spec.name}`,
       help: spec.help,
-      ...(spec.labels.length === 0 ? {} : { labelNames: spec.labels }),
+      ...(spec.byStream
+        ? { labelNames: [...spec.labels, 'stream'] }
+        : spec.labels.length === 0
+          ? {}
+          : { labelNames: spec.labels }),
       registers,
     };
     made[key] = spec.type === 'counter' ? new Counter(configuration) : new Gauge(configuration);

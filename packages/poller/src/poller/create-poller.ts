@@ -44,7 +44,7 @@ import { maxRequestsInFlight, POLLER_KINESIS_SOCKETS } from '../scheduling/reque
 import { type ListingLimits, ShardDiscovery } from '../shards/discover-shards.js';
 import { checkConsumerArn } from '../subscription/consumer-option.js';
 import { subscriptionTimings } from '../subscription/timing-options.js';
-import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
+import { isActive, nextPollerState, OnceShutdown, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { MultiStreamPollerOptions } from './multi-options.js';
 import { createMultiStreamPoller } from './multi-stream.js';
 import type { LambdaKinesisHandler, Poller, PollerOptions, PollerStatus } from './options.js';
@@ -138,7 +138,7 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   #resync = false;
   /** Periodic syncs that failed in a row (transient errors), for the backoff. */
   #syncFailures = 0;
-  #stopping: Promise<void> | undefined;
+  readonly #once = new OnceShutdown((error) => this.#shutdown(error));
   /** The file checkpoint store, when the poller created it (closed on stop). */
   #ownedStore: FileCheckpointStore | undefined;
   /** The lease-table client this poller made (on first use), to destroy on stop. */
@@ -517,13 +517,11 @@ class StreamPoller<T, N extends CodecNameFor<T>> implements Poller {
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= this.#shutdown(undefined);
-    return this.#stopping;
+    return this.#once.begin(undefined);
   }
 
   #fail(error: unknown): Promise<void> {
-    this.#stopping ??= this.#shutdown(error);
-    return this.#stopping;
+    return this.#once.begin(error);
   }
 
   async #shutdown(error: unknown): Promise<void> {

@@ -49,3 +49,21 @@ export function nextPollerState(state: PollerState, event: PollerEvent): PollerS
 export function isActive(state: PollerState): boolean {
   return state === 'starting' || state === 'running';
 }
+
+/**
+ * A poller's shutdown, run once: `stop()` (no error) and a failure (its error) both begin it; the
+ * first caller's error is the one it runs with, and every caller gets the same promise.
+ */
+export class OnceShutdown {
+  readonly #run: (error: unknown) => Promise<void>;
+  #running: Promise<void> | undefined;
+
+  constructor(run: (error: unknown) => Promise<void>) {
+    this.#run = run;
+  }
+
+  begin(error: unknown): Promise<void> {
+    this.#running ??= this.#run(error);
+    return this.#running;
+  }
+}

@@ -27,7 +27,7 @@ import { DynamoDbLeaseCoordinator, defaultWorkerId } from '../leases/index.js';
 import { memoryBudget } from '../scheduling/memory-budget.js';
 import { RequestScheduler } from '../scheduling/request-scheduler.js';
 import { maxRequestsInFlight } from '../scheduling/request-slots.js';
-import { isActive, nextPollerState, type PollerEvent, type PollerState } from './lifecycle.js';
+import { isActive, nextPollerState, OnceShutdown, type PollerEvent, type PollerState } from './lifecycle.js';
 import type { MultiStreamPollerOptions, StreamOptions, StreamStatus } from './multi-options.js';
 import type { Poller, PollerOptions, PollerStatus, ShardStatus } from './options.js';
 import type { EngineShared, EngineStream, StreamEngineFactory } from './stream-engine.js';
@@ -97,7 +97,7 @@ class MultiStreamPoller implements Poller {
   readonly #ownedStore: FileCheckpointStore | undefined;
   #ownedDynamoDb: Promise<DynamoDBClient> | undefined;
   #state: PollerState = 'new';
-  #stopping: Promise<void> | undefined;
+  readonly #once = new OnceShutdown((error) => this.#shutdown(error));
   #resolveDone!: () => void;
   #rejectDone!: (error: unknown) => void;
 
@@ -278,13 +278,11 @@ class MultiStreamPoller implements Poller {
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= this.#shutdown(undefined);
-    return this.#stopping;
+    return this.#once.begin(undefined);
   }
 
   #fail(error: unknown): Promise<void> {
-    this.#stopping ??= this.#shutdown(error);
-    return this.#stopping;
+    return this.#once.begin(error);
   }
 
   async #shutdown(error: unknown): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Shard } from '@aws-sdk/client-kinesis';
-import type { Logger } from 'pino';
 import { callWithRetries, type RetryingCallOptions } from '../calls/call-with-retries.js';
+import type { StreamCallOptions } from '../clients/stream-call-options.js';
 import type { ShardDescriptor } from '../coordination/shard-coordinator.js';
-import { DescribeStreamCommand, type KinesisClient, ListShardsCommand } from '../deps/commonjs.cjs';
+import { DescribeStreamCommand, ListShardsCommand } from '../deps/commonjs.cjs';
 import { AccessDeniedError } from '../errors/poller-error.js';
 
 /**
@@ -15,14 +15,7 @@ export type DiscoveryMethod = 'DescribeStream' | 'ListShards';
  * Options of {@link ShardDiscovery}.
  * @internal
  */
-export interface ShardDiscoveryOptions {
-  readonly client: KinesisClient;
-  readonly streamArn: string;
-  readonly region: string;
-  readonly principal?: string | undefined;
-  /** The stream's logger: its lines carry `streamArn` already (the poller binds it), so they do not repeat it. */
-  readonly logger?: Logger | undefined;
-  readonly signal?: AbortSignal | undefined;
+export interface ShardDiscoveryOptions extends StreamCallOptions {
   readonly onThrottle?: RetryingCallOptions['onThrottle'];
   readonly onRetry?: RetryingCallOptions['onRetry'];
   /**

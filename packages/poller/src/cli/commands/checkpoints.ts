@@ -211,10 +211,7 @@ function findKey(store: OpenedStore, request: KeyRequest): Promise<StreamKeyChoi
 
 async function list(argv: readonly string[], io: CliIo): Promise<number> {
   const raw = readFlags(LIST_FLAGS, argv, io.env);
-  if (raw.switches.has('help')) {
-    io.stdout.write(help());
-    return 0;
-  }
+  if (printedHelp(raw, io)) return 0;
   const request = keyRequestFrom(raw);
   const streamArn = request?.streamArn;
   const choice = storeChoiceFrom(raw, io.cwd);
@@ -275,10 +272,7 @@ function appliedJson(a: Applied): Record<string, unknown> {
 
 async function set(argv: readonly string[], io: CliIo): Promise<number> {
   const raw = readFlags(SET_FLAGS, argv, io.env);
-  if (raw.switches.has('help')) {
-    io.stdout.write(help());
-    return 0;
-  }
+  if (printedHelp(raw, io)) return 0;
   const request = keyRequestFrom(raw);
   if (request === undefined) required(raw, 'stream-arn');
   const { streamArn } = request!;
@@ -399,3 +393,10 @@ export const checkpointsCommand: Command = {
   help,
   run: checkpoints,
 };
+
+/** Prints the help when `--help` was given. */
+function printedHelp(raw: { readonly switches: ReadonlySet<string> }, io: CliIo): boolean {
+  if (!raw.switches.has('help')) return false;
+  io.stdout.write(help());
+  return true;
+}
