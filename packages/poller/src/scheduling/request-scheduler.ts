@@ -82,11 +82,11 @@ const BASE_WINDOW_MS = 10_000;
 const QUEUE_LATENCY_RATIO = 2;
 const QUEUE_MARGIN_MS = 50;
 
+/** The latency from which a period whose throughput did not grow is the server's queue. */
+const queueLatencyMs = (baseMs: number): number => baseMs * QUEUE_LATENCY_RATIO + QUEUE_MARGIN_MS;
+
 /** Throughput "grew" when a period's turns per second exceed the window's earlier best by this share. */
 const THROUGHPUT_GROWTH = 1.1;
-
-/** In a queue episode, the limit carries at most this × the most the server served in a second. */
-const SERVABLE_HEADROOM = 1.5;
 
 /**
  * A queue episode ends this long after it began (ms): the limit is then sized as before, and a
@@ -121,6 +121,18 @@ interface Period {
  *   process keeps up, and shrinks (×0.7) when it does not: half the limit's pages wait for a slice
  *   of the event loop (see {@link LoopSlices}), or the loop is late (over `maxLoopDelayMs` while the
  *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
+ * - Congestion-aware: latency that comes from the server's own queue does not raise the limit. A
+ *   second whose mean turn is over 2 × the base latency + 50 ms (the base: the lowest mean of a
+ *   second in the last 10 s, or since the episode began) while the turns completed per second did not grow past the best of
+ *   that window (× 1.1) is the server queueing (a server that answers a few dozen calls a second,
+ *   as kinesis-mock does: every turn more out only waits longer there, and a FIFO full of idle
+ *   re-reads holds up first reads, so busy-before-idle cannot act). It starts a queue episode of
+ *   30 s: the floor uses the base latency, the window shrinks (×0.7, once a second while it lasts)
+ *   and does not grow, and the limit is at most the most served in a second × (2 × base + 50 ms),
+ *   which grows while the latency stays under that. A latency that is stable is the base (100 ms to
+ *   the endpoint: floor shards × 100 ms). After 30 s the limit is sized as before; a server that
+ *   still queues starts a new episode within seconds, and a latency that rose for good (another
+ *   route) is no longer taken for a queue.
  * @internal
  */
 export class RequestScheduler {
@@ -190,14 +202,14 @@ export class RequestScheduler {
   }
 
   /**
-   * The turns that carry half as much again as the most the server served in a second of the window
-   * at the base latency (Little's law): more would only wait in its queue. It grows with what the
-   * server serves, so a server that serves more gets more.
+   * The turns that carry the most the server served in a second of the window at the latency from
+   * which it queues (base × 2 + 50 ms, Little's law): more would only wait in its queue. It grows
+   * with what the server serves while the latency stays under that, so a server that serves more gets more.
    */
   #servable(baseMs: number): number {
     let best = 0;
     for (const period of this.#periods) best = Math.max(best, period.perSecond);
-    return Math.ceil((best * SERVABLE_HEADROOM * baseMs) / 1_000);
+    return Math.ceil((best * queueLatencyMs(baseMs)) / 1_000);
   }
 
   /** The base latency: the queue episode's, else the lowest period mean of the window (the estimate before one is complete). */
@@ -327,9 +339,7 @@ export class RequestScheduler {
     const base = this.#queue?.baseMs ?? Math.min(period.meanMs, ...earlier.map((p) => p.meanMs));
     const bestEarlier = Math.max(0, ...earlier.map((p) => p.perSecond));
     this.#congested =
-      earlier.length > 0 &&
-      period.meanMs > base * QUEUE_LATENCY_RATIO + QUEUE_MARGIN_MS &&
-      period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
+      earlier.length > 0 && period.meanMs > queueLatencyMs(base) && period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
     if (this.#queue !== undefined) this.#queue.baseMs = Math.min(this.#queue.baseMs, period.meanMs);
     else if (this.#congested) this.#queue = { since: period.end, baseMs: base };
     if (this.#congested) this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
@@ -407,7 +417,7 @@ export class RequestScheduler {
     if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
     } else if (this.#queuedSinceTick && pagesWaiting < limit / 4 && !this.#congested) {
-      this.#window = Math.min(this.#max, Math.max(this.#window, limit) * 1.5);
+      this.#window = Math.min(this.#max, Math.max(this.#window, limit * 1.5));
     }
     this.#queuedSinceTick = this.#busy.length > 0 || this.#idle.length > 0;
     this.#grant();
