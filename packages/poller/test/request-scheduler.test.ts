@@ -224,3 +224,96 @@ describe('maxRequestsInFlight', () => {
     }
   });
 });
+
+/**
+ * A simulated server on the scheduler's hand-moved clock, in steps of `stepMs`: it answers the turns
+ * out at it first come, first served, at most `perSecond` a second (Infinity: all), each at least
+ * `latencyMs` after it was sent. Each of `shards` readers asks for its next turn `pauseMs` after its
+ * last answer. Returns how many turns were answered and the highest limit seen after `warmupMs`.
+ */
+async function simulate(options: {
+  shards: number;
+  perSecond: number;
+  latencyMs: number;
+  pauseMs: number;
+  seconds: number;
+  warmupMs?: number;
+  maxInFlight?: number;
+}) {
+  const stepMs = 50;
+  const { s, advance } = scheduler({ maxInFlight: options.maxInFlight ?? 510, minInFlight: 16, initialLatencyMs: 100 });
+  let now = 0;
+  const atServer: { turn: Turn; sent: number; shard: number }[] = [];
+  const askAt: number[] = [];
+  const ask = (shard: number) =>
+    void s.acquire().then((turn) => {
+      atServer.push({ turn, sent: now, shard });
+    });
+  for (let shard = 0; shard < options.shards; shard++) {
+    s.join();
+    ask(shard);
+  }
+  let answered = 0;
+  let credit = 0;
+  let highestLimit = 0;
+  for (let t = 0; t < options.seconds * 1_000; t += stepMs) {
+    await flush();
+    advance(stepMs);
+    now += stepMs;
+    credit = Math.min(credit + (options.perSecond * stepMs) / 1_000, options.shards);
+    while (atServer.length > 0 && credit >= 1 && now - (atServer[0]?.sent ?? now) >= options.latencyMs) {
+      const done = atServer.shift();
+      if (done === undefined) break;
+      credit--;
+      answered++;
+      done.turn.release();
+      askAt[done.shard] = now + options.pauseMs;
+    }
+    for (let shard = 0; shard < options.shards; shard++) {
+      if (askAt[shard] !== undefined && (askAt[shard] ?? 0) <= now) {
+        askAt[shard] = undefined as unknown as number;
+        ask(shard);
+      }
+    }
+    if (!Number.isFinite(options.perSecond)) credit = Number.POSITIVE_INFINITY;
+    if (t % 100 === 0) s.adjust(0, 0, 0);
+    if (t >= (options.warmupMs ?? 0)) highestLimit = Math.max(highestLimit, s.limit);
+  }
+  const stats = s.stats();
+  for (let shard = 0; shard < options.shards; shard++) s.leave();
+  return { answered, highestLimit, stats };
+}
+
+describe('RequestScheduler and a server that queues', () => {
+  it('does not raise the limit on latency that grows with the turns out while throughput stays flat', async () => {
+    // 200 shards, a server that answers 40 calls a second (kinesis-mock on a busy machine) after at
+    // least 25 ms: every turn out beyond about one is a wait in the server's queue. Sizing the floor
+    // on that latency (shards × seconds) let all 200 out; it holds near what the server serves.
+    const { highestLimit, stats, answered } = await simulate({
+      shards: 200,
+      perSecond: 40,
+      latencyMs: 25,
+      pauseMs: 0,
+      seconds: 28,
+      warmupMs: 8_000,
+    });
+    expect(answered).toBeGreaterThan(40 * 25);
+    expect(highestLimit).toBeLessThanOrEqual(60);
+    expect(stats.inFlight).toBeLessThanOrEqual(60);
+  });
+
+  it('still sizes the floor to shards × latency when a high latency is stable (100 ms to the endpoint)', async () => {
+    // 1 024 idle shards read once a second, every answer 100 ms after its request: 103 out at once.
+    const { answered, stats } = await simulate({
+      shards: 1024,
+      perSecond: Number.POSITIVE_INFINITY,
+      latencyMs: 100,
+      pauseMs: 900,
+      seconds: 20,
+    });
+    expect(stats.congested).toBe(false);
+    expect(stats.limit).toBeGreaterThanOrEqual(103);
+    // Every shard read about once a second.
+    expect(answered).toBeGreaterThan(1024 * 20 * 0.9);
+  });
+});

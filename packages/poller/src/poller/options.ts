@@ -167,7 +167,9 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
    * flight to the shards it reads and the mean latency of the last second (every shard read about
    * once a second), and stops raising it, or lowers it, while pages wait for their slice of the event
    * loop (page work runs in slices of about 10 ms per turn, so `/healthz` and timers stay
-   * responsive). Default: the client's sockets less 2 (510 for the
+   * responsive), or while the latency is the server's own queue (over twice the base latency with
+   * no more calls answered per second: the number is then held near what the server answers).
+   * Default: the client's sockets less 2 (510 for the
    * poller's own client, 48 for a `kinesisClient` of yours).
    */
   readonly maxRequestsInFlight?: number;

@@ -58,6 +58,10 @@ export interface SchedulerStats {
   readonly waited: number;
   /** The latency estimate (ms): the mean turn (request out to response in) of the last second. */
   readonly latencyMs: number;
+  /** The base latency (ms): the lowest mean of a second over the last 10 s. */
+  readonly baseLatencyMs: number;
+  /** Whether the last second's latency was the server's queue (see the class): the floor then uses the base. */
+  readonly congested: boolean;
   /** Most turns in flight at once so far. */
   readonly peakInFlight: number;
 }
@@ -70,6 +74,33 @@ const BUSY_CPU_SHARE = 0.8;
 
 /** The latency estimate is the mean turn of the last complete one of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
+
+/** Outside a queue episode, the base latency is the lowest period mean of this window (ms). */
+const BASE_WINDOW_MS = 10_000;
+
+/** A period mean above base × this + {@link QUEUE_MARGIN_MS}, throughput flat, is the server's queue. */
+const QUEUE_LATENCY_RATIO = 2;
+const QUEUE_MARGIN_MS = 50;
+
+/** The latency from which a period whose throughput did not grow is the server's queue. */
+const queueLatencyMs = (baseMs: number): number => baseMs * QUEUE_LATENCY_RATIO + QUEUE_MARGIN_MS;
+
+/** Throughput "grew" when a period's turns per second exceed the window's earlier best by this share. */
+const THROUGHPUT_GROWTH = 1.1;
+
+/**
+ * A queue episode ends this long after it began (ms): the limit is then sized as before, and a
+ * server that still queues starts a new one within seconds. A latency that rose for good (another
+ * route) is not taken for a queue for longer.
+ */
+const QUEUE_EPISODE_MS = 30_000;
+
+/** One complete latency period: its mean turn (ms), turns completed per second, when it ended. */
+interface Period {
+  readonly meanMs: number;
+  readonly perSecond: number;
+  readonly end: number;
+}
 
 /**
  * The poller's own scheduling of Kinesis requests (GetRecords, GetShardIterator) across the shards
@@ -90,6 +121,18 @@ const LATENCY_PERIOD_MS = 1_000;
  *   process keeps up, and shrinks (×0.7) when it does not: half the limit's pages wait for a slice
  *   of the event loop (see {@link LoopSlices}), or the loop is late (over `maxLoopDelayMs` while the
  *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
+ * - Congestion-aware: latency that comes from the server's own queue does not raise the limit. A
+ *   second whose mean turn is over 2 × the base latency + 50 ms (the base: the lowest mean of a
+ *   second in the last 10 s, or since the episode began) while the turns completed per second did not grow past the best of
+ *   that window (× 1.1) is the server queueing (a server that answers a few dozen calls a second,
+ *   as kinesis-mock does: every turn more out only waits longer there, and a FIFO full of idle
+ *   re-reads holds up first reads, so busy-before-idle cannot act). It starts a queue episode of
+ *   30 s: the floor uses the base latency, the window shrinks (×0.7, once a second while it lasts)
+ *   and does not grow, and the limit is at most the most served in a second × (2 × base + 50 ms),
+ *   which grows while the latency stays under that. A latency that is stable is the base (100 ms to
+ *   the endpoint: floor shards × 100 ms). After 30 s the limit is sized as before; a server that
+ *   still queues starts a new episode within seconds, and a latency that rose for good (another
+ *   route) is no longer taken for a queue.
  * @internal
  */
 export class RequestScheduler {
@@ -122,6 +165,11 @@ export class RequestScheduler {
   #periodSum = 0;
   #periodTurns = 0;
   #previousMean: number | undefined;
+  /** The complete periods of the last {@link BASE_WINDOW_MS}, oldest first. */
+  #periods: Period[] = [];
+  #congested = false;
+  /** The current queue episode (see the class): when it began, and the lowest period mean since. */
+  #queue: { readonly since: number; baseMs: number } | undefined;
 
   constructor(options: RequestSchedulerOptions) {
     this.#max = Math.max(1, Math.floor(options.maxInFlight));
@@ -140,12 +188,36 @@ export class RequestScheduler {
 
   /** The most turns out at once now. */
   get limit(): number {
-    return Math.min(this.#max, Math.max(this.#min, this.#floor, Math.floor(this.#window)));
+    const limit = Math.min(this.#max, Math.max(this.#min, this.#floor, Math.floor(this.#window)));
+    return this.#queue === undefined ? limit : Math.min(limit, Math.max(this.#min, this.#servable(this.#queue.baseMs)));
   }
 
-  /** Turns needed for every shard to be read once per `targetIntervalMs` at the latency seen. */
+  /**
+   * Turns needed for every shard to be read once per `targetIntervalMs` at the latency seen (in a
+   * queue episode, at the base latency: the wait in the server's queue is not latency to cover).
+   */
   get #floor(): number {
-    return Math.ceil((this.#shards * this.#latencyMs) / this.#targetIntervalMs);
+    const latency = this.#queue?.baseMs ?? this.#latencyMs;
+    return Math.ceil((this.#shards * latency) / this.#targetIntervalMs);
+  }
+
+  /**
+   * The turns that carry the most the server served in a second of the window at the latency from
+   * which it queues (base × 2 + 50 ms, Little's law): more would only wait in its queue. It grows
+   * with what the server serves while the latency stays under that, so a server that serves more gets more.
+   */
+  #servable(baseMs: number): number {
+    let best = 0;
+    for (const period of this.#periods) best = Math.max(best, period.perSecond);
+    return Math.ceil((best * queueLatencyMs(baseMs)) / 1_000);
+  }
+
+  /** The base latency: the queue episode's, else the lowest period mean of the window (the estimate before one is complete). */
+  get #baseLatencyMs(): number {
+    if (this.#queue !== undefined) return this.#queue.baseMs;
+    let base = this.#latencyMs;
+    for (const period of this.#periods) base = Math.min(base, period.meanMs);
+    return base;
   }
 
   stats(): SchedulerStats {
@@ -156,6 +228,8 @@ export class RequestScheduler {
       granted: this.#granted,
       waited: this.#waited,
       latencyMs: this.#latencyMs,
+      baseLatencyMs: this.#baseLatencyMs,
+      congested: this.#congested,
       peakInFlight: this.#peakInFlight,
     };
   }
@@ -235,7 +309,14 @@ export class RequestScheduler {
   #sampleLatency(took: number): void {
     const now = this.#now();
     if (now - this.#periodStart >= LATENCY_PERIOD_MS) {
-      if (this.#periodTurns > 0) this.#previousMean = this.#periodSum / this.#periodTurns;
+      if (this.#periodTurns > 0) {
+        this.#previousMean = this.#periodSum / this.#periodTurns;
+        this.#endPeriod({
+          meanMs: this.#previousMean,
+          perSecond: (this.#periodTurns * 1_000) / (now - this.#periodStart),
+          end: now,
+        });
+      }
       this.#periodSum = 0;
       this.#periodTurns = 0;
       this.#periodStart = now;
@@ -243,6 +324,25 @@ export class RequestScheduler {
     this.#periodSum += took;
     this.#periodTurns++;
     this.#latencyMs = this.#previousMean ?? this.#periodSum / this.#periodTurns;
+  }
+
+  /**
+   * A period is complete: it is the server's queue when its mean is well above the base (over
+   * base × 2 + 50 ms) and its throughput did not grow past the window's earlier best (× 1.1): more
+   * turns out only waited longer at the server. Such a period starts a queue episode (or goes on
+   * with one) and shrinks the window (×0.7).
+   */
+  #endPeriod(period: Period): void {
+    const earlier = this.#periods.filter((p) => period.end - p.end < BASE_WINDOW_MS);
+    this.#periods = [...earlier, period];
+    if (this.#queue !== undefined && period.end - this.#queue.since >= QUEUE_EPISODE_MS) this.#queue = undefined;
+    const base = this.#queue?.baseMs ?? Math.min(period.meanMs, ...earlier.map((p) => p.meanMs));
+    const bestEarlier = Math.max(0, ...earlier.map((p) => p.perSecond));
+    this.#congested =
+      earlier.length > 0 && period.meanMs > queueLatencyMs(base) && period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
+    if (this.#queue !== undefined) this.#queue.baseMs = Math.min(this.#queue.baseMs, period.meanMs);
+    else if (this.#congested) this.#queue = { since: period.end, baseMs: base };
+    if (this.#congested) this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
   }
 
   /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
@@ -316,8 +416,8 @@ export class RequestScheduler {
     const limit = this.limit;
     if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
-    } else if (this.#queuedSinceTick && pagesWaiting < limit / 4) {
-      this.#window = Math.min(this.#max, Math.max(this.#window, limit) * 1.5);
+    } else if (this.#queuedSinceTick && pagesWaiting < limit / 4 && !this.#congested) {
+      this.#window = Math.min(this.#max, Math.max(this.#window, limit * 1.5));
     }
     this.#queuedSinceTick = this.#busy.length > 0 || this.#idle.length > 0;
     this.#grant();
