@@ -437,6 +437,8 @@ export class ShardReader {
     processSignal: AbortSignal,
     log: Logger,
   ): Promise<ShardEvent> {
+    // A write that failed (LEASE_LOST, a fatal store error) stops the shard as an awaited one would.
+    if (this.#writeFailed) await this.#writeDone();
     const event = await this.#handleEvent(pages, stopSignal, processSignal, log);
     // Leaving `processing` (blocked, lease lost, shard end, stop): the last page's checkpoint is durable first.
     if (event.type !== 'page-read') await this.#writeDone();
@@ -454,6 +456,8 @@ export class ShardReader {
     const page = await pages.next();
     if (page === undefined) {
       if (stopSignal.aborted) return STOP_REQUESTED;
+      // Closed by a checkpoint write that failed (see #writeBehind): its error.
+      if (this.#writeFailed) await this.#writeDone();
       throw new Error(`shard reader of ${shardId}: its subscription ended without the shard's end`);
     }
     const read = page.records;
@@ -572,7 +576,12 @@ export class ShardReader {
       if (pipelined && !result.failed) await this.#writeBehind(done, processSignal, log);
       else {
         await this.#writeDone();
-        await this.#checkpointCall('put', () => coordinator.checkpoints.put(streamArn, shardId, done), processSignal, log);
+        await this.#checkpointCall(
+          'put',
+          () => coordinator.checkpoints.put(streamArn, shardId, done),
+          processSignal,
+          log,
+        );
       }
     }
     this.#position = advance(this.#position, result.checkpoint);
@@ -620,6 +629,8 @@ export class ShardReader {
     })();
     write.catch(() => {
       this.#writeFailed = true;
+      // Wakes the reader up if it waits for the next event: the shard stops without waiting for one.
+      this.#subscription?.close();
     });
     this.#checkpointWrite = write;
   }

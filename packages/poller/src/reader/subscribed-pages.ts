@@ -119,8 +119,14 @@ export class SubscribedPages {
     const merged = [step.value];
     let last = step.value;
     let size = pageSize(last);
-    // Not past the shard's end, not past the bounds, not once the subscription was closed meanwhile.
-    while (last.continuation !== undefined && size.records < MERGE_BOUNDS.maxRecords && this.#pages === pages) {
+    // Not past the shard's end, not past the bounds, not once the subscription was closed meanwhile,
+    // not for an event without records (see canMerge).
+    while (
+      last.continuation !== undefined &&
+      last.records !== undefined &&
+      size.records < MERGE_BOUNDS.maxRecords &&
+      this.#pages === pages
+    ) {
       const ahead = pages.next();
       // Handled here: its failure is thrown by the next call, after this page.
       ahead.catch(() => {});

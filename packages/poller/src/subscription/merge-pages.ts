@@ -26,8 +26,10 @@ export function pageSize(page: SubscriptionPage): { readonly records: number; re
 }
 
 /**
- * Whether `next` may be merged after a page of `size` (records, bytes) within `bounds`: not after
- * the shard's last page (no continuation), and not past the bounds (a page alone may be larger). Pure.
+ * Whether `next` may be merged after `page`, of `size` (records, bytes), within `bounds`: both have
+ * records (an event without records stays a page of its own: its continuation is what the reader
+ * checkpoints for it), `page` is not the shard's last (no continuation), and the bounds hold (a page
+ * alone may be larger). Pure.
  */
 export function canMerge(
   page: SubscriptionPage,
@@ -35,7 +37,7 @@ export function canMerge(
   next: SubscriptionPage,
   bounds: MergeBounds = MERGE_BOUNDS,
 ): boolean {
-  if (page.continuation === undefined) return false;
+  if (page.continuation === undefined || page.records === undefined || next.records === undefined) return false;
   const more = pageSize(next);
   return size.records + more.records <= bounds.maxRecords && size.bytes + more.bytes <= bounds.maxBytes;
 }
