@@ -428,7 +428,8 @@ export class ShardReader {
 
   /**
    * `processing` of a subscribed shard: the next SubscribeToShard event, its records held in the
-   * memory budget, delivered and checkpointed like a GetRecords page. The subscription is closed
+   * memory budget, delivered and checkpointed like a GetRecords page, except that the checkpoint
+   * write is left in flight while the next events are read (see {@link #writeBehind}). The subscription is closed
    * when the batch is blocked or the lease lost (a new one starts from the checkpoint).
    */
   async #processEvent(
