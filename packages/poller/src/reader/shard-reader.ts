@@ -1,5 +1,5 @@
 import type { _Record, GetRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { kinesisRecords } from '@streamshare/core';
+import { type Checkpoint, kinesisRecords } from '@streamshare/core';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -122,6 +122,12 @@ export interface ReaderStatus {
 }
 
 /**
+ * Enhanced fan-out: how many settled pages may wait for the checkpoint write in flight before the
+ * reader waits for it (so a crash re-delivers at most this many pages and the one being written).
+ */
+export const PIPELINED_PAGES = 4;
+
+/**
  * How far before the moment a LATEST iterator was taken an expired or restarted shard is read again
  * (AT_TIMESTAMP), for clock differences between this host and Kinesis. The records of that margin may
  * be delivered although LATEST had not included them (at least once, never a skip).
@@ -177,6 +183,20 @@ export class ShardReader {
   #lastPageMemory: number | undefined;
   /** Enhanced fan-out: the shard's subscription (undefined: the shard is read with GetRecords). */
   readonly #subscription: SubscribedPages | undefined;
+  /**
+   * Enhanced fan-out: the checkpoint write in flight, if any, while the next pages are read and
+   * handled (one at most per shard). It writes, once its own is durable, the newest checkpoint of
+   * the pages settled meanwhile ({@link #nextCheckpoint}: one write covers them all). It is awaited
+   * when {@link PIPELINED_PAGES} pages wait for it, and before the shard leaves `processing`. A
+   * crash re-delivers at most the pages since the last durable write.
+   */
+  #checkpointWrite: Promise<void> | undefined;
+  /** The newest checkpoint settled while {@link #checkpointWrite} was in flight: written by it next. */
+  #nextCheckpoint: Checkpoint | undefined;
+  /** How many settled pages {@link #nextCheckpoint} stands for. */
+  #pagesWaiting = 0;
+  /** Whether {@link #checkpointWrite} failed (its error is thrown where it is awaited). */
+  #writeFailed = false;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.shardId = options.shardId;
@@ -218,6 +238,8 @@ export class ShardReader {
     } finally {
       scheduler?.leave();
       this.#subscription?.close();
+      // A write in flight when the reader ended abruptly (a fatal error): let it finish, its error is moot.
+      await this.#checkpointWrite?.catch(() => {});
     }
     return state.kind;
   }
@@ -406,10 +428,26 @@ export class ShardReader {
 
   /**
    * `processing` of a subscribed shard: the next SubscribeToShard event, its records held in the
-   * memory budget, delivered and checkpointed like a GetRecords page. The subscription is closed
+   * memory budget, delivered and checkpointed like a GetRecords page, except that the checkpoint
+   * write is left in flight while the next events are read (see {@link #writeBehind}). The subscription is closed
    * when the batch is blocked or the lease lost (a new one starts from the checkpoint).
    */
   async #processEvent(
+    pages: SubscribedPages,
+    stopSignal: AbortSignal,
+    processSignal: AbortSignal,
+    log: Logger,
+  ): Promise<ShardEvent> {
+    // A write that failed (LEASE_LOST, a fatal store error) stops the shard as an awaited one would.
+    if (this.#writeFailed) await this.#writeDone();
+    const event = await this.#handleEvent(pages, stopSignal, processSignal, log);
+    // Leaving `processing` (blocked, lease lost, shard end, stop): the last page's checkpoint is durable first.
+    if (event.type !== 'page-read') await this.#writeDone();
+    return event;
+  }
+
+  /** One event of {@link #processEvent}; its checkpoint write may still be in flight when it returns. */
+  async #handleEvent(
     pages: SubscribedPages,
     stopSignal: AbortSignal,
     processSignal: AbortSignal,
@@ -419,6 +457,8 @@ export class ShardReader {
     const page = await pages.next();
     if (page === undefined) {
       if (stopSignal.aborted) return STOP_REQUESTED;
+      // Closed by a checkpoint write that failed (see #writeBehind): its error.
+      if (this.#writeFailed) await this.#writeDone();
       throw new Error(`shard reader of ${shardId}: its subscription ended without the shard's end`);
     }
     const read = page.records;
@@ -437,7 +477,7 @@ export class ShardReader {
           pages.close();
           return LEASE_LOST;
         }
-        const ok = await this.#deliver(read, bytes, processSignal, log);
+        const ok = await this.#deliver(read, bytes, processSignal, log, true);
         if (ok !== 'ok') {
           pages.close();
           return ok === 'lost' ? LEASE_LOST : BATCH_BLOCKED;
@@ -452,6 +492,7 @@ export class ShardReader {
       const checkpoint = pages.heartbeatCheckpoint(this.#position, page.continuation);
       if (checkpoint !== undefined) {
         const { streamArn } = this.options;
+        await this.#writeDone();
         await this.#checkpointCall(
           'put',
           () => coordinator.checkpoints.put(streamArn, shardId, checkpoint),
@@ -509,12 +550,17 @@ export class ShardReader {
     return 'ok';
   }
 
-  /** Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost. */
+  /**
+   * Delivers one page; writes the checkpoint; says whether the shard goes on, is blocked or lost.
+   * `pipelined` (enhanced fan-out): the write of a page that went through whole is left in flight
+   * (see {@link #checkpointWrite}) once the previous one is done; a blocked page's is awaited.
+   */
   async #deliver(
     page: KinesisRecords,
     bytes: number,
     processSignal: AbortSignal,
     log: Logger,
+    pipelined = false,
   ): Promise<'ok' | 'blocked' | 'lost'> {
     const { streamArn, shardId, coordinator } = this.options;
     const firstSequence = firstSequenceOf(page);
@@ -526,12 +572,18 @@ export class ShardReader {
     if (done && (resumeFrom === undefined || compareCheckpoints(done, resumeFrom) !== 0)) {
       // Tried at least once even when the batch was abandoned (what was done is checkpointed); retried
       // until it succeeds or the batch in hand is abandoned. LEASE_LOST ends the reader (see run()).
-      await this.#checkpointCall(
-        'put',
-        () => coordinator.checkpoints.put(streamArn, shardId, done),
-        processSignal,
-        log,
-      );
+      // Pipelined: one write in flight at most; its errors (LEASE_LOST, a fatal store error) are
+      // thrown where it is awaited, before the shard leaves `processing` or when pages wait for it.
+      if (pipelined && !result.failed) await this.#writeBehind(done, processSignal, log);
+      else {
+        await this.#writeDone();
+        await this.#checkpointCall(
+          'put',
+          () => coordinator.checkpoints.put(streamArn, shardId, done),
+          processSignal,
+          log,
+        );
+      }
     }
     this.#position = advance(this.#position, result.checkpoint);
     if (!result.failed) return 'ok';
@@ -550,6 +602,52 @@ export class ShardReader {
       `shard blocked at ${describeRecord(record)}: ${err.message}`,
     );
     return 'blocked';
+  }
+
+  /**
+   * Writes a settled page's checkpoint behind the reading: at once when no write is in flight (not
+   * awaited), else by the write in flight once its own is durable (it replaces an older one waiting:
+   * one write covers the pages settled meanwhile). Waits for the write when {@link PIPELINED_PAGES}
+   * pages wait for it (bounded re-delivery after a crash).
+   */
+  async #writeBehind(checkpoint: Checkpoint, signal: AbortSignal, log: Logger): Promise<void> {
+    if (this.#checkpointWrite !== undefined) {
+      this.#nextCheckpoint = checkpoint;
+      // A write that failed is awaited at once: its error (LEASE_LOST...) stops the shard as before.
+      if (++this.#pagesWaiting >= PIPELINED_PAGES || this.#writeFailed) await this.#writeDone();
+      return;
+    }
+    const { coordinator, streamArn, shardId } = this.options;
+    const write = (async () => {
+      let next: Checkpoint | undefined = checkpoint;
+      while (next !== undefined) {
+        const writing = next;
+        this.#nextCheckpoint = undefined;
+        this.#pagesWaiting = 0;
+        await this.#checkpointCall('put', () => coordinator.checkpoints.put(streamArn, shardId, writing), signal, log);
+        next = this.#nextCheckpoint;
+      }
+    })();
+    write.catch(() => {
+      this.#writeFailed = true;
+      // Wakes the reader up if it waits for the next event: the shard stops without waiting for one.
+      this.#subscription?.close();
+    });
+    this.#checkpointWrite = write;
+  }
+
+  /** Waits for the checkpoint writes in flight, if any (throws their error: LEASE_LOST, a fatal store error). */
+  async #writeDone(): Promise<void> {
+    const write = this.#checkpointWrite;
+    if (write === undefined) return;
+    try {
+      await write;
+    } finally {
+      this.#checkpointWrite = undefined;
+      this.#nextCheckpoint = undefined;
+      this.#pagesWaiting = 0;
+      this.#writeFailed = false;
+    }
   }
 
   /** Where the checkpoints are kept, for logs and messages. */
