@@ -156,7 +156,7 @@ describe('a poller with many shards (local Kinesis server)', () => {
 
   it('with latency to the endpoint, an idle shard is still read once per idleTimeBetweenReadsMs (the pause counts from the read)', async () => {
     const shards = 4;
-    server.setup({ shards, records: 0, latencyMs: 250 });
+    server.setup({ shards, records: 0, latencyMs: 400 });
     const kinesis = client(8);
     const poller = localPoller(kinesis, { idleTimeBetweenReadsMs: 500, handler: () => {} });
     let reads = 0;
@@ -173,8 +173,9 @@ describe('a poller with many shards (local Kinesis server)', () => {
       server.setup({});
     }
     // Every 500 ms: 6 reads per shard in 3 s; the pause after the response instead of from the read's
-    // start made it every 750 ms (4 reads); 4.75 leaves room for a loaded machine (timers run late).
-    expect(reads / shards).toBeGreaterThanOrEqual(4.75);
+    // start made it every 900 ms (3.3 reads). 4.5 leaves room for a loaded machine (timers run late:
+    // a CI run at load 8 saw 5).
+    expect(reads / shards).toBeGreaterThanOrEqual(4.5);
     expect(reads / shards).toBeLessThanOrEqual(7);
   });
 
