@@ -99,9 +99,10 @@ describe('LoopSlices', () => {
     const slices = new LoopSlices({ sliceMs: 10 });
     const sliced = await mostPiecesBetweenTimerRuns(() => slices.pass());
     const unsliced = await mostPiecesBetweenTimerRuns(() => undefined);
-    // 150 pieces of 2 ms: without slices the timer waits for all of them; with 10 ms slices it runs
-    // between slices, about 5 pieces apart (6 at most: a piece starts while the slice has time left).
+    // 150 pieces of 2 ms: without slices the timer waits for all of them. With 10 ms slices a turn of
+    // the loop does at most the slice opened before its check phase and the one in it, each at most 6
+    // pieces (a piece starts while its slice has time left): 12 between two timer runs (a CI run saw 9).
     expect(unsliced).toBe(pieces);
-    expect(sliced).toBeLessThanOrEqual(6);
+    expect(sliced).toBeLessThanOrEqual(12);
   });
 });
