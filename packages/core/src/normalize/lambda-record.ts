@@ -1,4 +1,4 @@
-import { splitArn } from '../aws/arn.js';
+import { parseConsumerArn, splitArn } from '../aws/arn.js';
 import { DecodeError, InvalidInputError } from '../errors/record-errors.js';
 import { readThrownProperty } from '../errors/thrown.js';
 import { decodeBase64Strict } from '../record/base64.js';
@@ -94,8 +94,12 @@ export function isKinesisStreamArn(arn: string): boolean {
  */
 export function isKinesisEventSourceArn(arn: string): boolean {
   if (isKinesisStreamArn(arn)) return true;
-  const fields = KINESIS_ARN_PREFIX.test(arn) ? splitArn(arn) : undefined;
-  return fields !== undefined && CONSUMER_RESOURCE.test(fields.resource);
+  try {
+    parseConsumerArn(arn);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -110,7 +114,6 @@ export function streamArnOfEventSource(arn: string): string {
 const KINESIS_ARN_PREFIX = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:/;
 const KINESIS_ARN_PLACEHOLDER = /^arn:[a-z][a-z0-9-]{0,62}:kinesis:[^:]+$/;
 const STREAM_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}$/;
-const CONSUMER_RESOURCE = /^stream\/[a-zA-Z0-9_.-]{1,128}\/consumer\/[a-zA-Z0-9_.-]{1,128}:[0-9]{1,20}$/;
 const CONSUMER_PART = '/consumer/';
 
 /**
