@@ -1,4 +1,8 @@
-import type { ChildShard, StartingPosition as SubscribeStartingPosition } from '@aws-sdk/client-kinesis';
+import type {
+  ChildShard,
+  StartingPosition as SubscribeStartingPosition,
+  SubscribeToShardEvent,
+} from '@aws-sdk/client-kinesis';
 import { kinesisRecords, type SequenceCheckpoint, type StreamshareError } from '@streamshare/core';
 import { type BackoffOptions, backoffDelay, type KinesisRecords, sleep } from '@streamshare/core/internal';
 import { type KinesisClient, SubscribeToShardCommand } from '../deps/commonjs.cjs';
@@ -10,6 +14,8 @@ import {
   subscriptionVerdict,
   TRANSIENT_BACKOFF,
 } from './decide.js';
+import { readEventStream } from './event-stream/read-event-stream.js';
+import { shardEvents } from './event-stream/shard-events.js';
 import { continuationStartingPosition, subscribeStartingPosition } from './position.js';
 
 /** Why a subscription of a shard was made again. */
@@ -135,12 +141,19 @@ export async function* subscribeShard(options: ShardSubscriptionOptions): AsyncG
       arm();
       lastSubscribeAt = Date.now();
       observer?.onSubscribe?.(shardId, start);
-      const output = await client.send(
-        new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: start }),
-        { abortSignal: request.signal },
-      );
+      const command = new SubscribeToShardCommand({
+        ConsumerARN: consumerArn,
+        ShardId: shardId,
+        StartingPosition: start,
+      });
+      // The events are decoded by shardEvents, not by the SDK (see readEventStream).
+      const raw = readEventStream(command.middlewareStack);
+      const output = await client.send(command, { abortSignal: request.signal });
       failures = 0;
-      for await (const item of output.EventStream ?? []) {
+      const body = raw.body();
+      const events: AsyncIterable<{ SubscribeToShardEvent?: SubscribeToShardEvent | undefined }> | never[] =
+        body === undefined ? (output.EventStream ?? []) : shardEvents(body);
+      for await (const item of events) {
         const event = item.SubscribeToShardEvent;
         if (event === undefined) {
           arm();
