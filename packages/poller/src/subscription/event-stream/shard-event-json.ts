@@ -58,7 +58,8 @@ function decodeBase64(text: string): Uint8Array | undefined {
   if (bytes.byteLength !== (text.length / 4) * 3 - padding) return undefined;
   // Buffer.from also reads the URL-safe letters (- and _), which base64 (RFC 4648 section 4) has not.
   if (text.includes('-') || text.includes('_')) return undefined;
-  return bytes;
+  // A plain Uint8Array view, as the SDK gives Data.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
