@@ -70,6 +70,15 @@ function h2Client(): KinesisClient {
   return client;
 }
 
+/** SubscribeToShard refused as AWS words it when the consumer's resource-based policy does not name the role. */
+const subscribeDenied = () =>
+  ({
+    kind: 'reject',
+    status: 400,
+    type: 'AccessDeniedException',
+    message: `User: ${SESSION} is not authorized to perform: kinesis:SubscribeToShard on resource: ${consumerArn} because no resource-based policy allows the kinesis:SubscribeToShard action`,
+  }) as const;
+
 /** Runs a poller of the consumer until it fails; returns what `done` (or `start`) rejected with. */
 async function failure(): Promise<unknown> {
   const poller = createPoller({
@@ -92,12 +101,7 @@ async function failure(): Promise<unknown> {
 
 describe('SubscribeToShard denied at run time', () => {
   it("the poller stops with an AccessDeniedError naming the consumer's policy, its ARN and the producer account", async () => {
-    server.enqueue({
-      kind: 'reject',
-      status: 400,
-      type: 'AccessDeniedException',
-      message: `User: ${SESSION} is not authorized to perform: kinesis:SubscribeToShard on resource: ${consumerArn} because no resource-based policy allows the kinesis:SubscribeToShard action`,
-    });
+    server.enqueue(subscribeDenied());
     const error = await failure();
     expect(error).toBeInstanceOf(AccessDeniedError);
     const denied = error as AccessDeniedError;
@@ -148,12 +152,7 @@ describe('runDoctor --consumer-arn: the side of each denied check', () => {
   };
 
   it('SubscribeToShard and DescribeStreamConsumer: consumer-resource-policy; ListShards: stream-resource-policy', async () => {
-    server.enqueue({
-      kind: 'reject',
-      status: 400,
-      type: 'AccessDeniedException',
-      message: `User: ${SESSION} is not authorized to perform: kinesis:SubscribeToShard on resource: ${consumerArn} because no resource-based policy allows the kinesis:SubscribeToShard action`,
-    });
+    server.enqueue(subscribeDenied());
     const subscribe = (await doctor()).find((c) => c.name === 'kinesis:SubscribeToShard');
     expect(subscribe).toMatchObject({ status: 'fail', side: 'consumer-resource-policy' });
     expect(formatCheck(subscribe!)).toMatch(/\n {5}side: consumer-resource-policy$/);

@@ -19,15 +19,18 @@ export interface ConsumerStatement {
   readonly Resource: string;
 }
 
+function allowStatement(
+  sid: string,
+  actions: readonly string[],
+  resource: string,
+  principal: string,
+): ConsumerStatement {
+  return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: [...actions], Resource: resource };
+}
+
 /** Builds the statement of the stream's resource-based policy that grants `principal` the five consumer actions. */
 export function consumerPolicyStatement(streamArn: string, principal: string): ConsumerStatement {
-  return {
-    Sid: 'StreamshareCrossAccountRead',
-    Effect: 'Allow',
-    Principal: { AWS: principal },
-    Action: [...STREAM_CONSUMER_ACTIONS],
-    Resource: streamArn,
-  };
+  return allowStatement('StreamshareCrossAccountRead', STREAM_CONSUMER_ACTIONS, streamArn, principal);
 }
 
 /**
@@ -35,13 +38,7 @@ export function consumerPolicyStatement(streamArn: string, principal: string): C
  * `principal` kinesis:DescribeStreamConsumer and kinesis:SubscribeToShard on `consumerArn`.
  */
 export function fanOutPolicyStatement(consumerArn: string, principal: string): ConsumerStatement {
-  return {
-    Sid: 'StreamshareCrossAccountFanOut',
-    Effect: 'Allow',
-    Principal: { AWS: principal },
-    Action: [...FAN_OUT_CONSUMER_ACTIONS],
-    Resource: consumerArn,
-  };
+  return allowStatement('StreamshareCrossAccountFanOut', FAN_OUT_CONSUMER_ACTIONS, consumerArn, principal);
 }
 
 /**
