@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { formatCheck } from '../src/doctor/index.js';
 import { classifyKinesisError } from '../src/errors/classify.js';
 import { AccessDeniedError } from '../src/errors/poller-error.js';
-import { explainAccessDenied, isConsumerPolicySide } from '../src/policy/explain-access-denied.js';
+import { explainAccessDenied } from '../src/policy/explain-access-denied.js';
 import { subscriptionVerdict } from '../src/subscription/decide.js';
 
 const PRODUCER = '444455556666';
@@ -168,7 +168,7 @@ describe('explainAccessDenied: the consumer resource-based policy', () => {
           // The message names the consumer ARN as resource only for the fan-out actions; a bare
           // "Access denied" names none, so the context's consumer ARN decides.
           const namesConsumer = fanOut && (text !== 'Access denied' || withConsumer);
-          expect(isConsumerPolicySide(out.side)).toBe(namesConsumer);
+          expect(out.side.includes('consumer-resource')).toBe(namesConsumer);
           expect(out.consumerArn === undefined).toBe(!namesConsumer);
           if (namesConsumer) expect(out.advice).toContain(CONSUMER_ARN);
         },

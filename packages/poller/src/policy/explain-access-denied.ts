@@ -27,15 +27,6 @@ export type PolicySide =
   | 'explicit-deny-identity-policy'
   | 'unknown';
 
-/** Whether the side is the resource-based policy of an enhanced fan-out consumer (on the consumer ARN). */
-export function isConsumerPolicySide(side: PolicySide): boolean {
-  return (
-    side === 'consumer-resource-policy' ||
-    side === 'consumer-resource-and-identity-policy' ||
-    side === 'explicit-deny-consumer-resource-policy'
-  );
-}
-
 /** What an AccessDenied message tells: the principal, the action, and the policy at fault. */
 export interface AccessDeniedExplanation {
   readonly principal?: string;

@@ -2,7 +2,6 @@ export { type ArnKind, arnKind } from './arn-kinds.js';
 export {
   type AccessDeniedExplanation,
   explainAccessDenied,
-  isConsumerPolicySide,
   type PolicySide,
 } from './explain-access-denied.js';
 export { eventBusPutPolicy, fanOutConsumerPolicy, streamReadPolicy } from './generate-policy.js';
