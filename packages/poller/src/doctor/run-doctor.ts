@@ -107,7 +107,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     const { kind, name = 'Error', message } = classifyAwsError(error);
     if (kind === 'access-denied') {
       const explanation = explainAccessDenied(message, { action, streamArn, crossAccount, consumerArn });
-      return { name: action, status: 'fail', detail: `access denied: ${message}`, fix: explanation.advice };
+      return {
+        name: action,
+        status: 'fail',
+        detail: `access denied: ${message}`,
+        fix: explanation.advice,
+        side: explanation.side,
+      };
     }
     if (kind === 'not-found' && consumerArn !== undefined && CONSUMER_ACTIONS.has(action)) {
       return {

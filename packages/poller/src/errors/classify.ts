@@ -38,6 +38,11 @@ export interface CallContext {
   readonly region: string;
   /** The principal the poller signs as, when known (the assumed role ARN). */
   readonly principal?: string | undefined;
+  /**
+   * The enhanced fan-out consumer the call is about (SubscribeToShard, DescribeStreamConsumer): a
+   * denial then names the consumer's resource-based policy, not the stream's.
+   */
+  readonly consumerArn?: string | undefined;
 }
 
 /**
@@ -77,6 +82,7 @@ export function classifyKinesisError(error: unknown, context: CallContext): Clas
           streamArn,
           principal: principalFromMessage(message) ?? context.principal,
           awsMessage,
+          consumerArn: context.consumerArn,
           cause: error,
         }),
       };

@@ -15,6 +15,7 @@ export {
   AccessDeniedError,
   type ConsumerStatement,
   consumerPolicyStatement,
+  fanOutPolicyStatement,
   KinesisCallError,
   KmsError,
   PollerError,

@@ -1,12 +1,16 @@
 import { StreamshareError } from '@streamshare/core';
 import { arnAccount, describeThrown } from '@streamshare/core/internal';
 import { explainAccessDenied, type PolicySide } from '../policy/explain-access-denied.js';
-import { STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
+import { FAN_OUT_CONSUMER_ACTIONS, STREAM_CONSUMER_ACTIONS } from '../policy/policy-document.js';
 
 /** Base class of the errors the poller raises about the stream, its shards and the AWS calls. */
 export class PollerError extends StreamshareError {}
 
-/** The statement of a stream's resource-based policy that grants a consumer the five actions. */
+/**
+ * A statement granting a consumer role read access: of a stream's resource-based policy (the five
+ * read actions on the stream ARN), or of an enhanced fan-out consumer's (the two fan-out actions on
+ * the consumer ARN).
+ */
 export interface ConsumerStatement {
   readonly Sid: string;
   readonly Effect: 'Allow';
@@ -15,30 +19,48 @@ export interface ConsumerStatement {
   readonly Resource: string;
 }
 
+function allowStatement(
+  sid: string,
+  actions: readonly string[],
+  resource: string,
+  principal: string,
+): ConsumerStatement {
+  return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: [...actions], Resource: resource };
+}
+
 /** Builds the statement of the stream's resource-based policy that grants `principal` the five consumer actions. */
 export function consumerPolicyStatement(streamArn: string, principal: string): ConsumerStatement {
-  return {
-    Sid: 'StreamshareCrossAccountRead',
-    Effect: 'Allow',
-    Principal: { AWS: principal },
-    Action: [...STREAM_CONSUMER_ACTIONS],
-    Resource: streamArn,
-  };
+  return allowStatement('StreamshareCrossAccountRead', STREAM_CONSUMER_ACTIONS, streamArn, principal);
+}
+
+/**
+ * Builds the statement of an enhanced fan-out consumer's resource-based policy that grants
+ * `principal` kinesis:DescribeStreamConsumer and kinesis:SubscribeToShard on `consumerArn`.
+ */
+export function fanOutPolicyStatement(consumerArn: string, principal: string): ConsumerStatement {
+  return allowStatement('StreamshareCrossAccountFanOut', FAN_OUT_CONSUMER_ACTIONS, consumerArn, principal);
 }
 
 /**
  * A Kinesis call was refused with AccessDeniedException. Fatal. The message names the action, the
- * stream, the principal (when known), which side must grant it and the statement to add.
+ * stream (and the enhanced fan-out consumer, for kinesis:SubscribeToShard and
+ * kinesis:DescribeStreamConsumer), the principal (when known), which side must grant it and the
+ * statement the producer account adds to the stream's or the consumer's resource-based policy.
  */
 export class AccessDeniedError extends PollerError {
   /** The refused action, e.g. `kinesis:DescribeStream`. */
   readonly action: string;
   readonly streamArn: string;
+  /**
+   * The enhanced fan-out consumer whose resource-based policy must grant the action (a denied
+   * kinesis:SubscribeToShard or kinesis:DescribeStreamConsumer); undefined when it is the stream's policy.
+   */
+  readonly consumerArn: string | undefined;
   /** The IAM role (or other principal) ARN that was refused, when the message or the options tell. */
   readonly principal: string | undefined;
-  /** Which policy must change, as far as the AWS message tells. */
+  /** Which policy must change, as far as the AWS message tells (a `consumer-*resource*` side: the consumer's policy). */
   readonly side: PolicySide;
-  /** The statement to add to the stream's resource-based policy. */
+  /** The statement to add to the stream's resource-based policy, or to the consumer's when `consumerArn` is set. */
   readonly statement: ConsumerStatement;
 
   constructor(options: {
@@ -46,23 +68,39 @@ export class AccessDeniedError extends PollerError {
     streamArn: string;
     principal?: string | undefined;
     awsMessage?: string | undefined;
+    /** The consumer ARN the call was about (SubscribeToShard, DescribeStreamConsumer). */
+    consumerArn?: string | undefined;
     cause?: unknown;
   }) {
     const { action, streamArn, principal } = options;
     const principalAccount = arnAccount(principal);
     const crossAccount = principalAccount === undefined || principalAccount !== accountOf(streamArn);
-    const explained = explainAccessDenied(options.awsMessage ?? '', { action, streamArn, crossAccount });
-    const statement = consumerPolicyStatement(streamArn, principal ?? '<the consumer role ARN>');
+    const explained = explainAccessDenied(options.awsMessage ?? '', {
+      action,
+      streamArn,
+      crossAccount,
+      consumerArn: options.consumerArn,
+    });
+    const { consumerArn } = explained;
+    const role = principal ?? '<the consumer role ARN>';
+    const statement =
+      consumerArn === undefined ? consumerPolicyStatement(streamArn, role) : fanOutPolicyStatement(consumerArn, role);
+    const resource = consumerArn === undefined ? streamArn : `${consumerArn} (a consumer of ${streamArn})`;
+    const policy =
+      consumerArn === undefined
+        ? "the stream's resource-based policy"
+        : `the resource-based policy of consumer ${consumerArn} (PutResourcePolicy on the consumer ARN, as \`streamshare consumer register\` does)`;
     super(
       'ACCESS_DENIED',
-      `${action} was denied on ${streamArn}${principal ? ` for ${principal}` : ''}` +
+      `${action} was denied on ${resource}${principal ? ` for ${principal}` : ''}` +
         `${options.awsMessage ? ` (AWS said: ${options.awsMessage})` : ''}. To fix it: ${explained.advice}. ` +
-        `The stream owner (account ${accountOf(streamArn)}) adds this statement to the stream's resource-based policy:\n` +
+        `The stream owner (account ${accountOf(streamArn)}) adds this statement to ${policy}:\n` +
         JSON.stringify(statement, null, 2),
       { cause: options.cause, retryable: false },
     );
     this.action = action;
     this.streamArn = streamArn;
+    this.consumerArn = consumerArn;
     this.principal = principal;
     this.side = explained.side;
     this.statement = statement;

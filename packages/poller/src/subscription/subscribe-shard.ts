@@ -112,7 +112,13 @@ export async function* subscribeShard(options: ShardSubscriptionOptions): AsyncG
   const { client, consumerArn, streamArn, shardId, signal, observer } = options;
   const silenceMs = options.silenceMs ?? 15_000;
   const minIntervalMs = options.minSubscribeIntervalMs ?? 5_000;
-  const context = { action: 'SubscribeToShard', streamArn, region: options.region, principal: options.principal };
+  const context = {
+    action: 'SubscribeToShard',
+    streamArn,
+    consumerArn,
+    region: options.region,
+    principal: options.principal,
+  };
   let start = subscribeStartingPosition(options.position);
   let resumeFrom = options.position.kind === 'checkpoint' ? options.position.checkpoint : undefined;
   let lastSubscribeAt = options.previousSubscribeAt ?? Number.NEGATIVE_INFINITY;

@@ -126,6 +126,8 @@ export const doctorCommand: Command = {
         'consumer is ACTIVE and registered on the stream) and a SubscribeToShard on one shard, opened and closed',
         "at once over HTTP/2; a denial names the consumer's policy (attached to the consumer ARN by the producer",
         "account) or the stream's policy (which must still allow DescribeStreamSummary and ListShards).",
+        "A denied call's 'side:' line names the policy to change, as the poller's ACCESS_DENIED error does",
+        '(stream-resource-policy, consumer-resource-policy, consumer-identity-policy, both, ...).',
       ].join('\n'),
       flags: formatFlags(DOCTOR_FLAGS),
       footer:
