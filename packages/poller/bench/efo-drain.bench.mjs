@@ -10,7 +10,7 @@
 //
 // The events come from testkit's subscribe server in its `generate` mode (a backlog made in memory:
 // kinesis-mock fills at a few hundred records per second), run in a child process of its own, so
-// this process's CPU time is the client's alone: the SDK's event-stream decoding and JSON parsing,
+// this process's CPU time is the client's alone: the event-stream decoding (the SDK's in the bare loop, the poller's own in the poller) and JSON parsing,
 // and, for the poller, its record path and checkpoints. kinesis-mock answers ListShards only. The
 // ratio is taken on CPU time (the machine is shared; wall time is reported beside it).
 import { mkdtempSync, rmSync } from 'node:fs';

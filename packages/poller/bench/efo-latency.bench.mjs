@@ -8,7 +8,7 @@
 // every SERVER_POLL_MS while a shard is idle (plus the call's own time), which AWS does not do. So
 // the EFO latency is split at the moment the server hands an event to HTTP/2 (`onEventWritten`):
 // `serverShare` (put, kinesis-mock, the server's polling) and `clientShare` (HTTP/2 on loopback, the
-// SDK's event-stream decoding, the poller's record path up to the handler): the client share is
+// poller's event-stream decoding and record path up to the handler): the client share is
 // what streamshare adds; AWS's own propagation (about 70 ms) takes the server share's place.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,7 +120,7 @@ try {
         ...stats(efoServer),
       },
       efoClientShare: {
-        what: 'event handed to HTTP/2 -> handler: loopback HTTP/2, SDK event-stream decoding, poller record path',
+        what: 'event handed to HTTP/2 -> handler: loopback HTTP/2, the poller's event-stream decoding and record path',
         ...stats(efoClient),
       },
     }),
