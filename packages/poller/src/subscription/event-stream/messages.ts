@@ -100,6 +100,19 @@ function decodeMessage(bytes: Buffer, n: number): EventStreamMessage {
   };
 }
 
+/**
+ * The header value types of a fixed size: their size and how their bytes are read (2 byte, 3 short,
+ * 4 integer, 5 long, 8 timestamp in epoch milliseconds, 9 UUID).
+ */
+const FIXED_SIZE: ReadonlyMap<number, readonly [number, (bytes: Buffer, at: number) => HeaderValue]> = new Map([
+  [2, [1, (b, at) => b.readInt8(at)]],
+  [3, [2, (b, at) => b.readInt16BE(at)]],
+  [4, [4, (b, at) => b.readInt32BE(at)]],
+  [5, [8, (b, at) => b.readBigInt64BE(at)]],
+  [8, [8, (b, at) => new Date(Number(b.readBigInt64BE(at)))]],
+  [9, [16, (b, at) => Buffer.from(b.subarray(at, at + 16))]],
+]);
+
 /** The headers in `bytes[start, end)`: name length (1 byte), name, type (1 byte), value. */
 function readHeaders(bytes: Buffer, start: number, end: number, n: number): Map<string, HeaderValue> {
   const headers = new Map<string, HeaderValue>();
@@ -115,58 +128,25 @@ function readHeaders(bytes: Buffer, start: number, end: number, n: number): Map<
     const name = bytes.toString('utf8', at, at + nameLength);
     at += nameLength;
     const type = bytes.readUInt8(at++);
+    const fixed = FIXED_SIZE.get(type);
     let value: HeaderValue;
-    switch (type) {
-      case 0:
-        value = true;
-        break;
-      case 1:
-        value = false;
-        break;
-      case 2:
-        need(1);
-        value = bytes.readInt8(at);
-        at += 1;
-        break;
-      case 3:
-        need(2);
-        value = bytes.readInt16BE(at);
-        at += 2;
-        break;
-      case 4:
-        need(4);
-        value = bytes.readInt32BE(at);
-        at += 4;
-        break;
-      case 5:
-        need(8);
-        value = bytes.readBigInt64BE(at);
-        at += 8;
-        break;
-      case 6:
-      case 7: {
-        need(2);
-        const length = bytes.readUInt16BE(at);
-        at += 2;
-        need(length);
-        value = type === 7 ? bytes.toString('utf8', at, at + length) : Buffer.from(bytes.subarray(at, at + length));
-        at += length;
-        break;
-      }
-      case 8:
-        need(8);
-        value = new Date(Number(bytes.readBigInt64BE(at)));
-        at += 8;
-        break;
-      case 9:
-        need(16);
-        value = Buffer.from(bytes.subarray(at, at + 16));
-        at += 16;
-        break;
-      default:
-        throw new EventStreamFramingError(
-          `event stream message ${n}: header ${JSON.stringify(name)} has unknown type ${type}`,
-        );
+    if (type === 0 || type === 1) value = type === 0;
+    else if (fixed !== undefined) {
+      need(fixed[0]);
+      value = fixed[1](bytes, at);
+      at += fixed[0];
+    } else if (type === 6 || type === 7) {
+      // Byte array or string: a 2-byte length, then the bytes.
+      need(2);
+      const length = bytes.readUInt16BE(at);
+      at += 2;
+      need(length);
+      value = type === 7 ? bytes.toString('utf8', at, at + length) : Buffer.from(bytes.subarray(at, at + length));
+      at += length;
+    } else {
+      throw new EventStreamFramingError(
+        `event stream message ${n}: header ${JSON.stringify(name)} has unknown type ${type}`,
+      );
     }
     headers.set(name, value);
   }
