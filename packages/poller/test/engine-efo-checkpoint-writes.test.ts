@@ -6,37 +6,15 @@
  * store reads on from there in order, nothing lost. kinesis-mock (globalSetup) holds the stream;
  * testkit's h2c server answers SubscribeToShard with scripted events.
  */
-import { type KinesisClient, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { type Checkpoint, type CheckpointStore, MemoryCheckpointStore } from '@streamshare/core';
 import { compareSequenceNumbers } from '@streamshare/core/internal';
-import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
-import { CONSUMER_ACCOUNT, kinesisHttp2Client, type SubscribeServer, startSubscribeServer } from '@streamshare/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  producerStream as createProducerStream,
-  deleteProducerStream,
-  kinesisEndpoint,
-  producerClient,
-  waitFor,
-} from './helpers/engine-env.js';
+import { createPoller, type PollerOptions } from '@streamshare/poller';
+import { describe, expect, it } from 'vitest';
+import { useEfoFixture } from './helpers/efo-fixture.js';
+import { waitFor } from './helpers/engine-env.js';
 
-let server: SubscribeServer;
-const pollers: Poller[] = [];
-const streams: string[] = [];
-const clients: KinesisClient[] = [];
-
-beforeAll(async () => {
-  server = await startSubscribeServer({ kinesisEndpoint: kinesisEndpoint(), pollMs: 20 });
-});
-afterEach(async () => {
-  await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
-  server.discardQueued();
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
-});
-afterAll(async () => {
-  await server?.close();
-});
+const efo = useEfoFixture();
+const { pollers } = efo;
 
 const at = (n: number) => `4960000000000000000000000000000000000000000000000000${n}`;
 const EVENTS = 30;
@@ -60,24 +38,18 @@ function slowStore(inner: MemoryCheckpointStore, delayMs: number, handled: () =>
 
 describe('enhanced fan-out: checkpoint writes pipelined behind the reading', () => {
   it('events back to back cost fewer writes than events; no checkpoint passes a record not handled; a restart reads on in order', async () => {
-    const streamArn = await createProducerStream('efo-writes', 1);
-    streams.push(streamArn);
-    const out = await producerClient().send(
-      new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: 'c' }),
-    );
-    const consumerArn = out.Consumer?.ConsumerARN ?? '';
+    const { streamArn, consumerArn } = await efo.streamWithConsumer('efo-writes');
     const events = (from: number) =>
       Array.from({ length: EVENTS }, (_, i) => ({
         kind: 'event' as const,
         records: [{ data: `r${from + i}`, partitionKey: 'k', sequenceNumber: at(1000 + from + i) }],
         continuation: at(1000 + from + i),
       }));
-    server.enqueue({ kind: 'steps', steps: events(0), end: 'hang' });
+    efo.server.enqueue({ kind: 'steps', steps: events(0), end: 'hang' });
     const inner = new MemoryCheckpointStore();
     const seen: string[] = [];
     const { store, puts } = slowStore(inner, 15, () => seen);
-    const client = kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
-    clients.push(client);
+    const client = efo.h2Client();
     const options = {
       streamArn,
       consumerArn,
@@ -113,14 +85,14 @@ describe('enhanced fan-out: checkpoint writes pipelined behind the reading', () 
     expect(stored).toMatchObject({ sequenceNumber: at(1000 + EVENTS - 1), complete: true });
 
     // A restart subscribes after the last checkpoint and reads on, in order.
-    server.enqueue({ kind: 'steps', steps: events(EVENTS), end: 'hang' });
-    const before = server.calls.length;
+    efo.server.enqueue({ kind: 'steps', steps: events(EVENTS), end: 'hang' });
+    const before = efo.server.calls.length;
     const second = createPoller(options);
     pollers.push(second);
     await second.start();
     await waitFor(() => seen.length >= 2 * EVENTS, 'the next events handled');
     await second.stop();
-    expect(server.calls[before]?.startingPosition).toEqual({
+    expect(efo.server.calls[before]?.startingPosition).toEqual({
       Type: 'AFTER_SEQUENCE_NUMBER',
       SequenceNumber: at(1000 + EVENTS - 1),
     });

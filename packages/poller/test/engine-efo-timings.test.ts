@@ -4,59 +4,21 @@
  * and re-subscribe interval are poller options (`subscription`), checked with typed errors.
  * kinesis-mock (globalSetup) holds the streams; testkit's h2c server answers SubscribeToShard.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KinesisClient, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { InvalidInputError, MemoryCheckpointStore } from '@streamshare/core';
-import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
-import { CONSUMER_ACCOUNT, kinesisHttp2Client, type SubscribeServer, startSubscribeServer } from '@streamshare/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPoller, type PollerOptions } from '@streamshare/poller';
+import { describe, expect, it } from 'vitest';
 import { hostileThrownValues } from '../../core/test/fixtures/hostile-thrown.js';
 import { heartbeatCheckpoint } from '../src/subscription/heartbeat-checkpoint.js';
-import {
-  producerStream as createProducerStream,
-  deleteProducerStream,
-  kinesisEndpoint,
-  producerClient,
-  waitFor,
-} from './helpers/engine-env.js';
+import { useEfoFixture } from './helpers/efo-fixture.js';
+import { waitFor } from './helpers/engine-env.js';
 
-let server: SubscribeServer;
-const pollers: Poller[] = [];
-const streams: string[] = [];
-const dirs: string[] = [];
-const clients: KinesisClient[] = [];
-
-beforeAll(async () => {
-  server = await startSubscribeServer({ kinesisEndpoint: kinesisEndpoint(), pollMs: 20 });
-});
-afterEach(async () => {
-  await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
-  server.discardQueued();
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-function h2Client(): KinesisClient {
-  const client = kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
-  clients.push(client);
-  return client;
-}
-
-/** A one-shard stream with a registered consumer. */
-async function streamWithConsumer(prefix: string): Promise<{ streamArn: string; consumerArn: string }> {
-  const streamArn = await createProducerStream(prefix, 1);
-  streams.push(streamArn);
-  const out = await producerClient().send(
-    new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: 'c' }),
-  );
-  return { streamArn, consumerArn: out.Consumer?.ConsumerARN ?? '' };
-}
+const efo = useEfoFixture();
+const { pollers, dirs } = efo;
+const h2Client = () => efo.h2Client();
+const streamWithConsumer = (prefix: string) => efo.streamWithConsumer(prefix);
 
 function poller(options: Partial<PollerOptions> & Pick<PollerOptions, 'streamArn' | 'consumerArn'>, seen: string[]) {
   const p = createPoller({
@@ -81,7 +43,7 @@ describe('enhanced fan-out: events without records are checkpointed', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ss-efo-hb-'));
     dirs.push(dir);
     const records = ['a', 'b', 'c'].map((data, i) => ({ data, partitionKey: 'k', sequenceNumber: at(100 + i) }));
-    server.enqueue({
+    efo.server.enqueue({
       kind: 'steps',
       steps: [
         { kind: 'event', records, continuation: at(102) },
@@ -94,7 +56,7 @@ describe('enhanced fan-out: events without records are checkpointed', () => {
     });
     const seen: string[] = [];
     const first = poller({ streamArn, consumerArn, checkpointDir: dir }, seen);
-    const before = server.calls.length;
+    const before = efo.server.calls.length;
     await first.start();
     await waitFor(
       () => first.status().shards[0]?.checkpoint === `after ${at(200)}`,
@@ -106,11 +68,11 @@ describe('enhanced fan-out: events without records are checkpointed', () => {
     expect(first.status().shards[0]?.checkpoint).toBe(`after ${at(200)}`);
     await first.stop();
 
-    server.enqueue({ kind: 'steps', steps: [], end: 'hang' });
+    efo.server.enqueue({ kind: 'steps', steps: [], end: 'hang' });
     const second = poller({ streamArn, consumerArn, checkpointDir: dir }, seen);
     await second.start();
-    await waitFor(() => server.calls.length >= before + 2, 'the restart subscribed');
-    const calls = server.calls.slice(before);
+    await waitFor(() => efo.server.calls.length >= before + 2, 'the restart subscribed');
+    const calls = efo.server.calls.slice(before);
     expect(calls.map((c) => [c.shardId, c.startingPosition])).toEqual([
       [SHARD, { Type: 'TRIM_HORIZON' }],
       // Old code: AFTER_SEQUENCE_NUMBER the last record (at(102)): heartbeats were never checkpointed.
@@ -189,8 +151,8 @@ describe('the subscription option: watchdog and re-subscribe interval', () => {
   it('silenceTimeoutMs and resubscribeIntervalMs are the watchdog and the least interval between subscriptions', async () => {
     const { streamArn: stream, consumerArn: consumer } = await streamWithConsumer('efo-timings');
     // Silent subscriptions: no event at all (the default watchdog, 15 s, would not fire within this test).
-    server.enqueue({ kind: 'steps', steps: [], end: 'hang' }, { kind: 'steps', steps: [], end: 'hang' });
-    const before = server.calls.length;
+    efo.server.enqueue({ kind: 'steps', steps: [], end: 'hang' }, { kind: 'steps', steps: [], end: 'hang' });
+    const before = efo.server.calls.length;
     const subscribedAt: number[] = [];
     const p = poller(
       {
@@ -204,7 +166,7 @@ describe('the subscription option: watchdog and re-subscribe interval', () => {
     await p.start();
     await waitFor(
       () => {
-        while (subscribedAt.length < server.calls.length - before) subscribedAt.push(Date.now());
+        while (subscribedAt.length < efo.server.calls.length - before) subscribedAt.push(Date.now());
         return subscribedAt.length >= 2;
       },
       'a second subscription',

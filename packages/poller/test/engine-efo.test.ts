@@ -4,7 +4,7 @@
  * kinesis-mock (globalSetup); SubscribeToShard is answered by testkit's loopback h2c server from
  * kinesis-mock's own records (every other call is forwarded to kinesis-mock).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,60 +22,35 @@ import {
 } from '@streamshare/core';
 import { compareSequenceNumbers } from '@streamshare/core/internal';
 import { createPoller, type Poller, type PollerOptions } from '@streamshare/poller';
-import {
-  CONSUMER_ACCOUNT,
-  kinesisHttp2Client,
-  putRecords,
-  type SubscribeServer,
-  startSubscribeServer,
-  waitForStreamActive,
-} from '@streamshare/testkit';
+import { putRecords, waitForStreamActive } from '@streamshare/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHARD_END_CHECKPOINT } from '../src/coordination/local-coordinator.js';
+import { useEfoFixture } from './helpers/efo-fixture.js';
 import {
   consumerClient,
   producerStream as createProducerStream,
-  deleteProducerStream,
-  kinesisEndpoint,
   producerClient,
   waitFor,
 } from './helpers/engine-env.js';
 import { dynamoClient, type LocalDynamo, startLocalDynamo, uniqueTableName } from './leases-support.js';
 
-let server: SubscribeServer;
+// Heartbeats every 200 ms (AWS: about 5 s), so that a stop or a check is not kept waiting.
+const efo = useEfoFixture({ defaultScript: { kind: 'live', heartbeatMs: 200 } });
+const { pollers, streams, dirs } = efo;
+/** An HTTP/2 client to the subscribe server, as the consumer account. */
+const h2Client = () => efo.h2Client();
 let dynamo: LocalDynamo;
-const pollers: Poller[] = [];
-const streams: string[] = [];
-const dirs: string[] = [];
 const clients: KinesisClient[] = [];
 
 beforeAll(async () => {
-  // Heartbeats every 200 ms (AWS: about 5 s), so that a stop or a check is not kept waiting.
-  server = await startSubscribeServer({
-    kinesisEndpoint: kinesisEndpoint(),
-    pollMs: 20,
-    defaultScript: { kind: 'live', heartbeatMs: 200 },
-  });
   dynamo = await startLocalDynamo();
 });
-afterEach(async () => {
-  await Promise.all(pollers.splice(0).map((p) => p.stop().catch(() => {})));
-  server.discardQueued();
+afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(streams.splice(0).map((arn) => deleteProducerStream(arn)));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 afterAll(async () => {
-  await server?.close();
   await dynamo?.close();
 });
-
-/** An HTTP/2 client to the subscribe server, as the consumer account. */
-function h2Client(): KinesisClient {
-  const client = kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
-  clients.push(client);
-  return client;
-}
 
 /** The consumer's HTTP/1.1 client to kinesis-mock, counting the GetRecords / GetShardIterator calls it sends. */
 function countingClient(): { client: KinesisClient; reads: () => number } {
@@ -172,13 +147,13 @@ function writtenByShard(written: readonly { shardId: string; sequenceNumber: str
 }
 
 const noSubscriptionOpen = () =>
-  server.waitFor((stats) => stats.subscriptionsOpen === 0 && stats.subscriptionSessionsOpen === 0, 5_000);
+  efo.server.waitFor((stats) => stats.subscriptionsOpen === 0 && stats.subscriptionSessionsOpen === 0, 5_000);
 
 describe('createPoller({ consumerArn }): enhanced fan-out', () => {
   it('reads several shards through SubscribeToShard, in order per shard, with the file store; stop() leaves no HTTP/2 session open', async () => {
     const { streamArn, consumerArn, data, written } = await filledStream('efo-file', 3, 'f', 45);
     const directory = await tempDir();
-    const first = server.calls.length;
+    const first = efo.server.calls.length;
     // One HTTP/2 client for everything: ListShards is forwarded to kinesis-mock, SubscribeToShard answered.
     const { poller, seen } = efoPoller({ streamArn, consumerArn, kinesisClient: h2Client(), checkpointDir: directory });
     await poller.start();
@@ -187,14 +162,14 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
     const shards = new Set(written.map((w) => w.shardId));
     expect(shards.size).toBeGreaterThan(1);
     // Every shard was read by SubscribeToShard, from TRIM_HORIZON, as this consumer.
-    const calls = server.calls.slice(first);
+    const calls = efo.server.calls.slice(first);
     for (const shardId of shards) {
       expect(calls.find((c) => c.shardId === shardId)).toMatchObject({
         consumerArn,
         startingPosition: { Type: 'TRIM_HORIZON' },
       });
     }
-    expect(server.stats().subscriptionsOpen).toBeGreaterThan(0);
+    expect(efo.server.stats().subscriptionsOpen).toBeGreaterThan(0);
     expect(poller.status().shards.every((s) => s.state === 'processing')).toBe(true);
     await poller.stop();
     await noSubscriptionOpen();
@@ -213,13 +188,13 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
 
     // A restart resumes after the checkpoints: only what was written since is handled.
     const more = await putRecords(producerClient(), streamArn, [{ data: 'after', partitionKey: 'key-0' }]);
-    const second = server.calls.length;
+    const second = efo.server.calls.length;
     const again = efoPoller({ streamArn, consumerArn, kinesisClient: h2Client(), checkpointDir: directory });
     await again.poller.start();
     await waitFor(() => again.seen.length >= 1, 'the record written after the stop');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(again.seen.map((r) => String(r.data))).toEqual(['after']);
-    const resumed = server.calls.slice(second).find((c) => c.shardId === more[0]?.shardId);
+    const resumed = efo.server.calls.slice(second).find((c) => c.shardId === more[0]?.shardId);
     expect(resumed?.startingPosition.Type).toBe('AFTER_SEQUENCE_NUMBER');
   });
 
@@ -329,7 +304,7 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
       data.map((d) => ({ data: d, partitionKey: 'k' })),
     );
     let failures = 0;
-    const first = server.calls.length;
+    const first = efo.server.calls.length;
     const { poller, seen } = efoPoller({
       streamArn,
       consumerArn,
@@ -350,7 +325,7 @@ describe('createPoller({ consumerArn }): enhanced fan-out', () => {
     await waitFor(() => seen.length >= data.length, 'every record, b4 on its second try', 20_000);
     expect(seen.map((r) => String(r.data))).toEqual(data);
     expect(failures).toBe(1);
-    const calls = server.calls.slice(first);
+    const calls = efo.server.calls.slice(first);
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls[0]?.startingPosition).toEqual({ Type: 'TRIM_HORIZON' });
     // Subscribed again after b3, the checkpoint: b4 is read again, nothing before it.

@@ -2,32 +2,19 @@
 // HTTP/2 stream from the loopback subscribe server, its events must be exactly the AWS SDK's: the
 // same records (bytes, keys, sequence numbers, arrival times), continuations, lag and child shards,
 // for small events (parsed whole) and large ones (parsed a record at a time), cut into many frames.
-import { type KinesisClient, RegisterStreamConsumerCommand, SubscribeToShardCommand } from '@aws-sdk/client-kinesis';
-import {
-  CONSUMER_ACCOUNT,
-  kinesisHttp2Client,
-  type ScriptedRecord,
-  type SubscribeServer,
-  type SubscribeStep,
-  startSubscribeServer,
-} from '@streamshare/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubscribeToShardCommand } from '@aws-sdk/client-kinesis';
+import type { ScriptedRecord, SubscribeStep } from '@streamshare/testkit';
+import { describe, expect, it } from 'vitest';
 import { subscribeShard } from '../src/subscription/index.js';
-import { kinesisEndpoint, producerClient, producerStream } from './helpers/engine-env.js';
+import { useEfoFixture } from './helpers/efo-fixture.js';
 
-let server: SubscribeServer;
-let streamArn: string;
-let consumerArn: string;
+const efo = useEfoFixture();
 const shardId = 'shardId-000000000000';
 const child = {
   ShardId: 'shardId-000000000001',
   ParentShards: [shardId],
   HashKeyRange: { StartingHashKey: '0', EndingHashKey: '170141183460469231731687303715884105727' },
 };
-
-function h2Client(): KinesisClient {
-  return kinesisHttp2Client({ endpoint: server.endpoint, account: CONSUMER_ACCOUNT, maxAttempts: 1 });
-}
 
 /** Records whose keys and bytes stress the decoding: quotes, backslashes, non-BMP text, every byte value. */
 function trickyRecords(count: number, bytes: number, from: number): ScriptedRecord[] {
@@ -79,23 +66,12 @@ function summary(event: {
   };
 }
 
-beforeAll(async () => {
-  server = await startSubscribeServer({ kinesisEndpoint: kinesisEndpoint(), pollMs: 20 });
-  streamArn = await producerStream('efo-parity', 1);
-  const registered = await producerClient().send(
-    new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: 'parity' }),
-  );
-  consumerArn = registered.Consumer?.ConsumerARN ?? '';
-});
-afterAll(async () => {
-  await server?.close();
-});
-
 describe('the poller decodes SubscribeToShard events as the AWS SDK does', () => {
   it('same records, continuations, lag and child shards, small and large events', async () => {
+    const { streamArn, consumerArn } = await efo.streamWithConsumer('efo-parity');
     // The SDK's own decoding.
-    server.enqueue({ kind: 'steps', steps });
-    const client = h2Client();
+    efo.server.enqueue({ kind: 'steps', steps });
+    const client = efo.h2Client();
     const request = new AbortController();
     const sdk: ReturnType<typeof summary>[] = [];
     try {
@@ -112,16 +88,15 @@ describe('the poller decodes SubscribeToShard events as the AWS SDK does', () =>
       }
     } finally {
       request.abort();
-      client.destroy();
     }
     expect(sdk).toHaveLength(4);
     expect(sdk[2]?.records).toHaveLength(100);
 
     // The poller's: the records come as core's record source (the SDK shape), read back here.
-    server.enqueue({ kind: 'steps', steps });
+    efo.server.enqueue({ kind: 'steps', steps });
     const stop = new AbortController();
     const ours: ReturnType<typeof summary>[] = [];
-    const ourClient = h2Client();
+    const ourClient = efo.h2Client();
     for await (const page of subscribeShard({
       client: ourClient,
       consumerArn,
@@ -142,7 +117,6 @@ describe('the poller decodes SubscribeToShard events as the AWS SDK does', () =>
         }),
       );
     }
-    ourClient.destroy();
     expect(ours).toEqual(sdk);
   });
 });
