@@ -10,12 +10,8 @@ import {
   eventStreamMessages,
   MAX_MESSAGE_BYTES,
 } from '../src/subscription/event-stream/messages.js';
-import {
-  parseShardEvent,
-  recordsElements,
-  WHOLE_PARSE_MAX_BYTES,
-} from '../src/subscription/event-stream/shard-event-json.js';
 import { shardEvents } from '../src/subscription/event-stream/shard-events.js';
+import { parseRecordsJson, recordsElements, WHOLE_PARSE_MAX_BYTES } from '../src/wire/records-json.js';
 
 const encoder = new TextEncoder();
 const codec = new EventStreamCodec(
@@ -147,12 +143,12 @@ describe('eventStreamMessages (framing)', () => {
   });
 });
 
-describe('parseShardEvent', () => {
+describe('parseRecordsJson (wire/records-json.ts)', () => {
   it('gives what JSON.parse and the SDK conversions give, whole or a record at a time', () => {
     fc.assert(
       fc.property(wireEvent, fc.boolean(), (event, pretty) => {
         const json = pretty ? JSON.stringify(event, null, 1) : JSON.stringify(event);
-        expect(same(parseShardEvent(Buffer.from(json)), referenceEvent(json))).toBe(true);
+        expect(same(parseRecordsJson(Buffer.from(json)), referenceEvent(json))).toBe(true);
       }),
       { numRuns: 150 },
     );
@@ -169,7 +165,7 @@ describe('parseShardEvent', () => {
     const payload = Buffer.from(json);
     expect(payload.byteLength).toBeGreaterThan(WHOLE_PARSE_MAX_BYTES);
     expect(recordsElements(payload)?.elements.length).toBe(160);
-    expect(same(parseShardEvent(payload), referenceEvent(json))).toBe(true);
+    expect(same(parseRecordsJson(payload), referenceEvent(json))).toBe(true);
   });
 
   it('falls back to one JSON.parse for shapes the scan does not take, with the same result or SyntaxError', () => {
@@ -191,14 +187,14 @@ describe('parseShardEvent', () => {
       } catch {
         expected = SyntaxError;
       }
-      if (expected === SyntaxError) expect(() => parseShardEvent(Buffer.from(json))).toThrow(SyntaxError);
-      else expect(same(parseShardEvent(Buffer.from(json)), expected)).toBe(true);
+      if (expected === SyntaxError) expect(() => parseRecordsJson(Buffer.from(json))).toThrow(SyntaxError);
+      else expect(same(parseRecordsJson(Buffer.from(json)), expected)).toBe(true);
     }
   });
 
   it('leaves a Data that is not strict base64 as the text it came as (the record path refuses that record by name)', () => {
     for (const data of ['AAA', 'A-_A', 'AA A', 'AA=A', '@@@@']) {
-      const event = parseShardEvent(
+      const event = parseRecordsJson<{ Records?: { Data?: unknown }[] }>(
         Buffer.from(JSON.stringify({ Records: [{ Data: data, SequenceNumber: '1', PartitionKey: 'k' }] })),
       );
       expect(event.Records?.[0]?.Data).toBe(data);

@@ -1,6 +1,6 @@
 import type { SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
+import { parseRecordsJson } from '../../wire/records-json.js';
 import { EventStreamFramingError, type EventStreamMessage, eventStreamMessages } from './messages.js';
-import { parseShardEvent } from './shard-event-json.js';
 
 /** One item of a subscription's event stream, as the AWS SDK's `EventStream` yields it. */
 export interface ShardEventItem {
@@ -31,7 +31,7 @@ const MODELED_EXCEPTIONS: ReadonlyMap<string, 'client' | 'server'> = new Map([
  * the same errors thrown for the stream's exceptions (an Error named after `:exception-type`, with
  * its `message` and the SDK's `$fault`) and errors (named after `:error-code`), and a plain Error for
  * malformed bytes ({@link EventStreamFramingError}). The difference is speed: a large event's
- * records are parsed one by one (see parseShardEvent), and base64 is decoded without a regular
+ * records are parsed one by one (see parseRecordsJson), and base64 is decoded without a regular
  * expression over every byte.
  * @internal
  */
@@ -40,7 +40,7 @@ export async function* shardEvents(body: AsyncIterable<Uint8Array>): AsyncGenera
     const type = message.headers.get(':message-type');
     if (type === 'event') {
       if (message.headers.get(':event-type') === 'SubscribeToShardEvent') {
-        yield { SubscribeToShardEvent: parseShardEvent(message.payload) };
+        yield { SubscribeToShardEvent: parseRecordsJson<SubscribeToShardEvent>(message.payload) };
       }
       continue;
     }

@@ -1,5 +1,3 @@
-import type { SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
-
 /**
  * Payloads up to this many bytes are parsed in one `JSON.parse`. A larger one is parsed a record at
  * a time (see {@link parseShardEvent}): V8 allocates a string of more than 128 KiB in its
@@ -14,25 +12,25 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * The `SubscribeToShardEvent` of an event message's JSON payload, in the shape the AWS SDK gives it:
- * each record's `Data` decoded from base64 into bytes, its `ApproximateArrivalTimestamp` (epoch
- * seconds) a Date; everything else as sent. A field of an unexpected type is left as it came, for
+ * A JSON object that holds Kinesis `Records` (a GetRecords response body, a SubscribeToShard event
+ * payload), in the shape the AWS SDK gives it: each record's `Data` decoded from base64 into bytes,
+ * its `ApproximateArrivalTimestamp` (epoch seconds) a Date; everything else as sent. A field of an unexpected type is left as it came, for
  * the record path to refuse with the record's identity (a `Data` that is not valid base64 stays a
  * string: core's normalize names the record). Throws a SyntaxError for a payload that is not JSON,
  * as `JSON.parse` does.
  * @internal
  */
-export function parseShardEvent(payload: Buffer): SubscribeToShardEvent {
+export function parseRecordsJson<T extends object = Record<string, unknown>>(payload: Buffer): T {
   const wire: unknown =
     payload.byteLength <= WHOLE_PARSE_MAX_BYTES ? JSON.parse(payload.toString()) : parseInPieces(payload);
   if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) {
-    throw new SyntaxError(`SubscribeToShardEvent payload is not a JSON object: ${payload.toString('utf8', 0, 64)}`);
+    throw new SyntaxError(`Kinesis records payload is not a JSON object: ${payload.toString('utf8', 0, 64)}`);
   }
   const event = wire as { Records?: unknown };
   if (Array.isArray(event.Records)) {
     for (const record of event.Records) if (typeof record === 'object' && record !== null) readRecordFields(record);
   }
-  return event as SubscribeToShardEvent;
+  return event as T;
 }
 
 /** Decodes a record's `Data` (base64) and `ApproximateArrivalTimestamp` (epoch seconds) in place. */
