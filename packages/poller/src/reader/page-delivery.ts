@@ -3,8 +3,7 @@ import { compareCheckpoints, describeRecord, type KinesisRecords } from '@stream
 import type { Logger } from 'pino';
 import { errorFields } from '../errors/error-fields.js';
 import type { BudgetHold } from '../scheduling/memory-budget.js';
-import type { ReadPosition } from './position.js';
-import { advance, retryPosition } from './position.js';
+import { advance, type ReadPosition, retryPosition } from './position.js';
 import type { ShardReaderOptions } from './reader-options.js';
 import type { ShardCheckpoints } from './shard-checkpoints.js';
 import { BATCH_BLOCKED, LEASE_LOST } from './shard-events.js';
@@ -17,7 +16,7 @@ import type { WriteBehind } from './write-behind.js';
  */
 export type PageDeliveryOptions = Pick<
   ShardReaderOptions,
-  'shardId' | 'coordinator' | 'delivery' | 'startingPosition' | 'budget' | 'observer'
+  'shardId' | 'coordinator' | 'delivery' | 'startingPosition' | 'observer'
 >;
 
 /**
@@ -51,14 +50,13 @@ export class PageDelivery {
   }
 
   /**
-   * Waits for `memory` bytes of room in the poller's memory budget (maxBufferedBytes), if it has
-   * one, and reports a wait to the observer. The hold is released once the page is settled.
+   * A page's place in the poller's memory budget (maxBufferedBytes), as its reservation gave it
+   * (undefined without a budget), held until the page is settled: a wait for it is reported to the
+   * observer.
    */
-  async reserve(memory: number, stopSignal: AbortSignal): Promise<BudgetHold | undefined> {
-    const { budget, observer, shardId } = this.options;
-    if (budget === undefined) return undefined;
-    const hold = await budget.reserve(memory, stopSignal);
-    if (hold.waitedMs > 0) observer?.onBufferWait?.(shardId, hold.waitedMs);
+  held(hold: BudgetHold | undefined): BudgetHold | undefined {
+    const { observer, shardId } = this.options;
+    if (hold !== undefined && hold.waitedMs > 0) observer?.onBufferWait?.(shardId, hold.waitedMs);
     return hold;
   }
 

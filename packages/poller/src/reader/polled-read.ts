@@ -81,10 +81,10 @@ export class PolledRead {
 
   /**
    * The memory to reserve in `budget` for the next page: estimated from the last non-empty one
-   * (see MemoryBudget.estimate); nothing after an empty page (or without a budget).
+   * (see MemoryBudget.estimate); nothing after an empty page.
    */
-  nextPageMemory(budget: MemoryBudget | undefined): number {
-    return budget === undefined || this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageMemory);
+  nextPageMemory(budget: MemoryBudget): number {
+    return this.#lastReadEmpty ? 0 : budget.estimate(this.#lastPageMemory);
   }
 
   /** GetShardIterator at `position` (retried; in a scheduler turn). */

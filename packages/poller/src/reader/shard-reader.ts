@@ -248,7 +248,8 @@ export class ShardReader {
     await polled.pace(stopSignal);
     if (stopSignal.aborted) return STOP_REQUESTED;
     // A place in the memory budget (maxBufferedBytes) for the page, held until its records are settled.
-    const hold = await this.#delivery.reserve(polled.nextPageMemory(this.options.budget), stopSignal);
+    const budget = this.options.budget;
+    const hold = this.#delivery.held(await budget?.reserve(polled.nextPageMemory(budget), stopSignal));
     try {
       let read = await polled.read(iterator, hold, stopSignal);
       const { count, bytes, millisBehindLatest: behind, nextIterator } = polled;
@@ -316,7 +317,7 @@ export class ShardReader {
     delivery.pageRead(count, bytes, page.millisBehindLatest);
     if (read !== undefined) {
       // The event is in hand already: its true size is held until its records are settled.
-      const hold = await delivery.reserve(pageMemory(bytes), stopSignal);
+      const hold = delivery.held(await this.options.budget?.reserve(pageMemory(bytes), stopSignal));
       try {
         const stop = await delivery.deliver(read, bytes, processSignal, log, subscribed.writes);
         if (stop !== undefined) {
