@@ -25,6 +25,11 @@ export interface CheckpointWriter {
  * for it, and before the shard leaves `processing` ({@link done}), so a crash re-delivers at most
  * the pages since the last durable write, never skips one.
  *
+ * Note (kept as it was when this class was split out of shard-reader.ts): a write that has finished
+ * still counts as in flight until {@link done} awaits it, so a checkpoint pushed meanwhile waits for
+ * {@link PIPELINED_PAGES} pages, and {@link done} drops it unwritten (re-delivered after a restart,
+ * never skipped; bounded by PIPELINED_PAGES pages).
+ *
  * A write that fails (LEASE_LOST, a fatal store error) calls `onFailure` at once (the reader closes
  * its subscription, so that it does not wait for the next event) and its error is thrown where the
  * write is awaited: by {@link done}, or by the next {@link push}.
