@@ -25,10 +25,9 @@ export interface CheckpointWriter {
  * for it, and before the shard leaves `processing` ({@link done}), so a crash re-delivers at most
  * the pages since the last durable write, never skips one.
  *
- * Note (kept as it was when this class was split out of shard-reader.ts): a write that has finished
- * still counts as in flight until {@link done} awaits it, so a checkpoint pushed meanwhile waits for
- * {@link PIPELINED_PAGES} pages, and {@link done} drops it unwritten (re-delivered after a restart,
- * never skipped; bounded by PIPELINED_PAGES pages).
+ * A write that has finished is no longer in flight: the next push starts a write of its own (an
+ * earlier version kept a finished write as in flight until awaited, so that later checkpoints
+ * waited for PIPELINED_PAGES pages and a stop dropped the last ones unwritten).
  *
  * A write that fails (LEASE_LOST, a fatal store error) calls `onFailure` at once (the reader closes
  * its subscription, so that it does not wait for the next event) and its error is thrown where the
@@ -115,5 +114,7 @@ export class WriteBehind {
       await this.writer.put(writing, signal, log);
       next = this.#next;
     }
+    // Done, and nothing waits: the next push starts a write (a failed one stays, for done() to throw).
+    this.#inFlight = undefined;
   }
 }
