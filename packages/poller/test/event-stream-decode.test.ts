@@ -53,8 +53,13 @@ const concat = (parts: readonly Uint8Array[]) => Buffer.concat(parts.map((p) => 
 /** The JSON the SDK would make of a payload, records converted as the SDK converts them. */
 function referenceEvent(json: string) {
   const event = JSON.parse(json);
+  const dropNulls = (o: Record<string, unknown>) => {
+    for (const k of Object.keys(o)) if (o[k] === null) delete o[k];
+  };
+  if (typeof event === 'object' && event !== null) dropNulls(event);
   for (const r of Array.isArray(event.Records) ? event.Records : []) {
     if (typeof r !== 'object' || r === null) continue;
+    dropNulls(r);
     if (typeof r.Data === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.Data) && r.Data.length % 4 === 0) {
       r.Data = new Uint8Array(Buffer.from(r.Data, 'base64'));
     }

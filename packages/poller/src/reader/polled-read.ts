@@ -7,6 +7,7 @@ import { KinesisCallError } from '../errors/poller-error.js';
 import { type BudgetHold, type MemoryBudget, pageMemory } from '../scheduling/memory-budget.js';
 import type { Turn, TurnPriority } from '../scheduling/request-scheduler.js';
 import { sliceResponse } from '../scheduling/response-slice.js';
+import { decodeRecordsResponse } from '../wire/records-response.js';
 import { KINESIS_READ_LIMITS, Pacer } from './pacer.js';
 import { iteratorRequest, type ReadPosition } from './position.js';
 import type { ShardReaderOptions } from './reader-options.js';
@@ -147,6 +148,9 @@ export class PolledRead {
         this.#inTurn(
           (turn) => {
             const command = new GetRecordsCommand({ StreamARN: streamArn, ShardIterator: iterator, Limit: limit });
+            // The page is decoded by the poller, not the SDK (see decodeRecordsResponse); added first, so
+            // that it parses the body after sliceResponse read it, within the page's slice.
+            decodeRecordsResponse(command.middlewareStack);
             if (turn !== undefined) sliceResponse(command.middlewareStack, turn, scheduler?.slices);
             return client.send(command, { abortSignal });
           },

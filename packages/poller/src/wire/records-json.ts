@@ -27,10 +27,22 @@ export function parseRecordsJson<T extends object = Record<string, unknown>>(pay
     throw new SyntaxError(`Kinesis records payload is not a JSON object: ${payload.toString('utf8', 0, 64)}`);
   }
   const event = wire as { Records?: unknown };
+  dropNulls(event);
   if (Array.isArray(event.Records)) {
-    for (const record of event.Records) if (typeof record === 'object' && record !== null) readRecordFields(record);
+    for (const record of event.Records) {
+      if (typeof record === 'object' && record !== null) {
+        dropNulls(record);
+        readRecordFields(record);
+      }
+    }
   }
   return event as T;
+}
+
+/** Leaves out the members whose value is null, as the SDK does (`"ChildShards": null` is no ChildShards). */
+function dropNulls(object: object): void {
+  for (const key in object)
+    if ((object as Record<string, unknown>)[key] === null) delete (object as Record<string, unknown>)[key];
 }
 
 /** Decodes a record's `Data` (base64) and `ApproximateArrivalTimestamp` (epoch seconds) in place. */
