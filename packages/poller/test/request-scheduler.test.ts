@@ -18,6 +18,22 @@ function scheduler(options: Partial<ConstructorParameters<typeof RequestSchedule
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * A scheduler of one turn (idleMaxWaitMs 1 s) whose turn is held; `take` asks for a turn that,
+ * once granted, writes its name in `order` and is released.
+ */
+async function oneTurnHeld() {
+  const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
+  const held = await s.acquire();
+  const order: string[] = [];
+  const take = (name: string, priority: 'busy' | 'idle') =>
+    s.acquire(undefined, priority).then((turn) => {
+      order.push(name);
+      turn.release();
+    });
+  return { s, advance, held, order, take };
+}
+
 describe('RequestScheduler', () => {
   it('lets at most `limit` turns out at once; the others wait and are granted first come, first served', async () => {
     const { s } = scheduler();
@@ -95,14 +111,7 @@ describe('RequestScheduler', () => {
   });
 
   it('serves busy shards before idle ones, and an idle one once it waited idleMaxWaitMs', async () => {
-    const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
-    const held = await s.acquire();
-    const order: string[] = [];
-    const take = (name: string, priority: 'busy' | 'idle') =>
-      s.acquire(undefined, priority).then((turn) => {
-        order.push(name);
-        turn.release();
-      });
+    const { s, advance, held, order, take } = await oneTurnHeld();
     const idle = take('idle', 'idle');
     advance(10);
     const busy1 = take('busy1', 'busy');
@@ -346,14 +355,7 @@ describe('RequestScheduler: first reads on a server that serves fewer turns than
   });
 
   it('still grants an idle turn every other turn while busy ones wait (idle shards are not starved either)', async () => {
-    const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
-    const held = await s.acquire();
-    const order: string[] = [];
-    const take = (name: string, priority: 'busy' | 'idle') =>
-      s.acquire(undefined, priority).then((turn) => {
-        order.push(name);
-        turn.release();
-      });
+    const { advance, held, order, take } = await oneTurnHeld();
     const idles = [take('idle1', 'idle'), take('idle2', 'idle'), take('idle3', 'idle')];
     advance(1_000);
     const busies = [take('busy1', 'busy'), take('busy2', 'busy'), take('busy3', 'busy')];
