@@ -250,6 +250,9 @@ async function simulate(options: {
   maxInFlight?: number;
   /** Each shard's reads are busy until its first answer (a first read), idle after (a shard at its tip). */
   idleAfterFirstRead?: boolean;
+  /** How late the event loop is at each tick from `loopLateFromMs` on (ms): answers are seen that much later. */
+  loopDelayMs?: number;
+  loopLateFromMs?: number;
 }) {
   const stepMs = 50;
   const { s, advance } = scheduler({ maxInFlight: options.maxInFlight ?? 510, minInFlight: 16, initialLatencyMs: 100 });
@@ -274,7 +277,9 @@ async function simulate(options: {
     advance(stepMs);
     now += stepMs;
     credit = Math.min(credit + (options.perSecond * stepMs) / 1_000, options.shards);
-    while (atServer.length > 0 && credit >= 1 && now - (atServer[0]?.sent ?? now) >= options.latencyMs) {
+    const loopDelayMs = t >= (options.loopLateFromMs ?? 0) ? (options.loopDelayMs ?? 0) : 0;
+    const seenAfterMs = options.latencyMs + loopDelayMs;
+    while (atServer.length > 0 && credit >= 1 && now - (atServer[0]?.sent ?? now) >= seenAfterMs) {
       const done = atServer.shift();
       if (done === undefined) break;
       credit--;
@@ -291,7 +296,7 @@ async function simulate(options: {
       }
     }
     if (!Number.isFinite(options.perSecond)) credit = Number.POSITIVE_INFINITY;
-    if (t % 100 === 0) s.adjust(0, 0, 0);
+    if (t % 100 === 0) s.adjust(loopDelayMs, 0, 0);
     if (t >= (options.warmupMs ?? 0)) highestLimit = Math.max(highestLimit, s.limit);
   }
   const stats = s.stats();
@@ -372,5 +377,27 @@ describe('RequestScheduler: first reads on a server that serves fewer turns than
     const { stats } = await simulate({ shards: 400, perSecond: 100, latencyMs: 20, pauseMs: 0, seconds: 12 });
     expect(stats.baseLatencyMs).toBeLessThan(200);
     expect(stats.congested || stats.idleWaitMs > 1_000).toBe(true);
+  });
+});
+
+describe('RequestScheduler: a worker short of CPU is not a server that queues', () => {
+  it('does not start a queue episode on latency its own late event loop adds', async () => {
+    // 1 024 idle shards on a server that answers up to 2 000 a second after 5 ms, seen 150 ms late
+    // from the 4th second on by a loop that waits for a core (a loaded machine): the turns' low is
+    // then about 155 ms against a base of 5 ms, and fewer reads complete a second. Taken for the
+    // server's queue, it capped the limit at the best second × (2 × 5 + 50) ms and idle waits
+    // stretched to the "server's round"; the server never queued.
+    const { stats } = await simulate({
+      shards: 1024,
+      perSecond: 2_000,
+      latencyMs: 5,
+      pauseMs: 900,
+      seconds: 12,
+      loopDelayMs: 150,
+      loopLateFromMs: 4_000,
+    });
+    expect(stats.congested).toBe(false);
+    expect(stats.idleWaitMs).toBe(1_000);
+    expect(stats.limit).toBeGreaterThanOrEqual(150);
   });
 });

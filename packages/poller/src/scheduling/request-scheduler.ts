@@ -118,6 +118,8 @@ interface Period {
   readonly meanMs: number;
   /** The {@link LOW_QUANTILE} of its turns (ms). */
   readonly lowMs: number;
+  /** The most the event loop was late at a tick of the period (ms): a response waits that long to be seen. */
+  readonly loopDelayMs: number;
   readonly perSecond: number;
   readonly end: number;
 }
@@ -147,7 +149,8 @@ interface Period {
  *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
  * - Congestion-aware: latency that comes from the server's own queue does not raise the limit. A
  *   second whose low (its 10th percentile turn: a queue at the server lifts every turn, a few slow
- *   ones do not lift it) is over 2 × the base latency + 50 ms (the base: the lowest low of a second
+ *   ones do not lift it), less the most the event loop was late in it (a worker short of CPU sees
+ *   every response late: not the server's queue), is over 2 × the base latency + 50 ms (the base: the lowest low of a second
  *   in the last 10 s, or since the episode began: a first second whose turns queued behind the
  *   start-up burst has a low near the latency, not its mean) while the turns completed per second
  *   did not grow past the best of that window (× 1.1) is the server queueing (a server that answers a few dozen calls a second,
@@ -195,6 +198,8 @@ export class RequestScheduler {
   #periodTurns = 0;
   /** The latest turns of the current period (ms), at most {@link PERIOD_SAMPLES}, for its low. */
   #periodSamples: number[] = [];
+  /** The most the event loop was late at a tick of the current period (ms). */
+  #periodLoopDelayMs = 0;
   /** Whether the last turn granted while both busy and idle turns waited went to an idle one. */
   #idleWentLast = false;
   #previousMean: number | undefined;
@@ -358,6 +363,7 @@ export class RequestScheduler {
         this.#endPeriod({
           meanMs: this.#previousMean,
           lowMs: lowQuantile(this.#periodSamples),
+          loopDelayMs: this.#periodLoopDelayMs,
           perSecond: (this.#periodTurns * 1_000) / (now - this.#periodStart),
           end: now,
         });
@@ -365,6 +371,7 @@ export class RequestScheduler {
       this.#periodSum = 0;
       this.#periodTurns = 0;
       this.#periodSamples = [];
+      this.#periodLoopDelayMs = 0;
       this.#periodStart = now;
     }
     this.#periodSamples[this.#periodTurns % PERIOD_SAMPLES] = took;
@@ -374,10 +381,12 @@ export class RequestScheduler {
   }
 
   /**
-   * A period is complete: it is the server's queue when its low is well above the base (over
-   * base × 2 + 50 ms) and its throughput did not grow past the window's earlier best (× 1.1): more
-   * turns out only waited longer at the server. Such a period starts a queue episode (or goes on
-   * with one) and shrinks the window (×0.7).
+   * A period is complete: it is the server's queue when its low, less the most its event loop was
+   * late (a response waits for the loop to be seen: a worker short of CPU sees every turn late,
+   * and fewer turns out would not help), is well above the base (over base × 2 + 50 ms) and its
+   * throughput did not grow past the window's earlier best (× 1.1): more turns out only waited
+   * longer at the server. Such a period starts a queue episode (or goes on with one) and shrinks
+   * the window (×0.7).
    */
   #endPeriod(period: Period): void {
     const earlier = this.#periods.filter((p) => period.end - p.end < BASE_WINDOW_MS);
@@ -386,7 +395,9 @@ export class RequestScheduler {
     const base = this.#queue?.baseMs ?? Math.min(period.lowMs, ...earlier.map((p) => p.lowMs));
     const bestEarlier = Math.max(0, ...earlier.map((p) => p.perSecond));
     this.#congested =
-      earlier.length > 0 && period.lowMs > queueLatencyMs(base) && period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
+      earlier.length > 0 &&
+      period.lowMs - period.loopDelayMs > queueLatencyMs(base) &&
+      period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
     if (this.#queue !== undefined) this.#queue.baseMs = Math.min(this.#queue.baseMs, period.lowMs);
     else if (this.#congested) this.#queue = { since: period.end, baseMs: base };
     if (this.#congested) this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
@@ -466,6 +477,7 @@ export class RequestScheduler {
     // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
     // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
     const late = loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE;
+    this.#periodLoopDelayMs = Math.max(this.#periodLoopDelayMs, loopDelayMs);
     const limit = this.limit;
     if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
