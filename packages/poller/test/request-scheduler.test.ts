@@ -18,6 +18,22 @@ function scheduler(options: Partial<ConstructorParameters<typeof RequestSchedule
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * A scheduler of one turn (idleMaxWaitMs 1 s) whose turn is held; `take` asks for a turn that,
+ * once granted, writes its name in `order` and is released.
+ */
+async function oneTurnHeld() {
+  const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
+  const held = await s.acquire();
+  const order: string[] = [];
+  const take = (name: string, priority: 'busy' | 'idle') =>
+    s.acquire(undefined, priority).then((turn) => {
+      order.push(name);
+      turn.release();
+    });
+  return { s, advance, held, order, take };
+}
+
 describe('RequestScheduler', () => {
   it('lets at most `limit` turns out at once; the others wait and are granted first come, first served', async () => {
     const { s } = scheduler();
@@ -95,14 +111,7 @@ describe('RequestScheduler', () => {
   });
 
   it('serves busy shards before idle ones, and an idle one once it waited idleMaxWaitMs', async () => {
-    const { s, advance } = scheduler({ maxInFlight: 1, minInFlight: 1, idleMaxWaitMs: 1_000 });
-    const held = await s.acquire();
-    const order: string[] = [];
-    const take = (name: string, priority: 'busy' | 'idle') =>
-      s.acquire(undefined, priority).then((turn) => {
-        order.push(name);
-        turn.release();
-      });
+    const { s, advance, held, order, take } = await oneTurnHeld();
     const idle = take('idle', 'idle');
     advance(10);
     const busy1 = take('busy1', 'busy');
@@ -239,14 +248,21 @@ async function simulate(options: {
   seconds: number;
   warmupMs?: number;
   maxInFlight?: number;
+  /** Each shard's reads are busy until its first answer (a first read), idle after (a shard at its tip). */
+  idleAfterFirstRead?: boolean;
+  /** How late the event loop is at each tick from `loopLateFromMs` on (ms): answers are seen that much later. */
+  loopDelayMs?: number;
+  loopLateFromMs?: number;
 }) {
   const stepMs = 50;
   const { s, advance } = scheduler({ maxInFlight: options.maxInFlight ?? 510, minInFlight: 16, initialLatencyMs: 100 });
   let now = 0;
   const atServer: { turn: Turn; sent: number; shard: number }[] = [];
   const askAt: number[] = [];
+  const read = new Set<number>();
+  let everyShardReadAt: number | undefined;
   const ask = (shard: number) =>
-    void s.acquire().then((turn) => {
+    void s.acquire(undefined, options.idleAfterFirstRead && read.has(shard) ? 'idle' : 'busy').then((turn) => {
       atServer.push({ turn, sent: now, shard });
     });
   for (let shard = 0; shard < options.shards; shard++) {
@@ -261,12 +277,16 @@ async function simulate(options: {
     advance(stepMs);
     now += stepMs;
     credit = Math.min(credit + (options.perSecond * stepMs) / 1_000, options.shards);
-    while (atServer.length > 0 && credit >= 1 && now - (atServer[0]?.sent ?? now) >= options.latencyMs) {
+    const loopDelayMs = t >= (options.loopLateFromMs ?? 0) ? (options.loopDelayMs ?? 0) : 0;
+    const seenAfterMs = options.latencyMs + loopDelayMs;
+    while (atServer.length > 0 && credit >= 1 && now - (atServer[0]?.sent ?? now) >= seenAfterMs) {
       const done = atServer.shift();
       if (done === undefined) break;
       credit--;
       answered++;
       done.turn.release();
+      read.add(done.shard);
+      if (read.size === options.shards) everyShardReadAt ??= now;
       askAt[done.shard] = now + options.pauseMs;
     }
     for (let shard = 0; shard < options.shards; shard++) {
@@ -276,12 +296,12 @@ async function simulate(options: {
       }
     }
     if (!Number.isFinite(options.perSecond)) credit = Number.POSITIVE_INFINITY;
-    if (t % 100 === 0) s.adjust(0, 0, 0);
+    if (t % 100 === 0) s.adjust(loopDelayMs, 0, 0);
     if (t >= (options.warmupMs ?? 0)) highestLimit = Math.max(highestLimit, s.limit);
   }
   const stats = s.stats();
   for (let shard = 0; shard < options.shards; shard++) s.leave();
-  return { answered, highestLimit, stats };
+  return { answered, highestLimit, stats, everyShardReadAt };
 }
 
 describe('RequestScheduler and a server that queues', () => {
@@ -315,5 +335,69 @@ describe('RequestScheduler and a server that queues', () => {
     expect(stats.limit).toBeGreaterThanOrEqual(103);
     // Every shard read about once a second.
     expect(answered).toBeGreaterThan(1024 * 20 * 0.9);
+  });
+});
+
+describe('RequestScheduler: first reads on a server that serves fewer turns than the shards ask for', () => {
+  it('does not let re-reads of shards at their tip starve the first reads of shards never read yet', async () => {
+    // kinesis-mock at 1 000 shards on a busy machine: 100 answers a second. Each shard is read once
+    // (busy), then again 1 s after each (empty) answer (idle). One read of every shard takes 10 s of
+    // the server; an idle turn that waited 1 s used to go before every busy one, and 1 000 shards at
+    // their tip asking every ~2 s kept the server full: the last shards were never read.
+    const { everyShardReadAt, stats } = await simulate({
+      shards: 1_000,
+      perSecond: 100,
+      latencyMs: 20,
+      pauseMs: 1_000,
+      seconds: 30,
+      idleAfterFirstRead: true,
+    });
+    expect(everyShardReadAt).toBeDefined();
+    // The bare loop (first reads only) needs 10 s; within 1.5 × that.
+    expect(everyShardReadAt).toBeLessThanOrEqual(15_000);
+    // The server's queue was seen, and idle turns wait for its round (1 000 ÷ 100 a second).
+    expect(stats.congested || stats.idleWaitMs > 1_000).toBe(true);
+  });
+
+  it('still grants an idle turn every other turn while busy ones wait (idle shards are not starved either)', async () => {
+    const { advance, held, order, take } = await oneTurnHeld();
+    const idles = [take('idle1', 'idle'), take('idle2', 'idle'), take('idle3', 'idle')];
+    advance(1_000);
+    const busies = [take('busy1', 'busy'), take('busy2', 'busy'), take('busy3', 'busy')];
+    held.release();
+    await Promise.all([...idles, ...busies]);
+    // Old: all three overdue idle turns first, then the busy ones.
+    expect(order).toEqual(['idle1', 'busy1', 'idle2', 'busy2', 'idle3', 'busy3']);
+  });
+
+  it('takes the base latency from the low turns of a second, not from a first second of queued turns', async () => {
+    // 400 shards asking at once from a server that answers 100 a second after 20 ms: the first
+    // second's turns queued behind the start-up burst (mean about 500 ms). The base is near the
+    // server's own latency, so that the queue is seen.
+    const { stats } = await simulate({ shards: 400, perSecond: 100, latencyMs: 20, pauseMs: 0, seconds: 12 });
+    expect(stats.baseLatencyMs).toBeLessThan(200);
+    expect(stats.congested || stats.idleWaitMs > 1_000).toBe(true);
+  });
+});
+
+describe('RequestScheduler: a worker short of CPU is not a server that queues', () => {
+  it('does not start a queue episode on latency its own late event loop adds', async () => {
+    // 1 024 idle shards on a server that answers up to 2 000 a second after 5 ms, seen 150 ms late
+    // from the 4th second on by a loop that waits for a core (a loaded machine): the turns' low is
+    // then about 155 ms against a base of 5 ms, and fewer reads complete a second. Taken for the
+    // server's queue, it capped the limit at the best second × (2 × 5 + 50) ms and idle waits
+    // stretched to the "server's round"; the server never queued.
+    const { stats } = await simulate({
+      shards: 1024,
+      perSecond: 2_000,
+      latencyMs: 5,
+      pauseMs: 900,
+      seconds: 12,
+      loopDelayMs: 150,
+      loopLateFromMs: 4_000,
+    });
+    expect(stats.congested).toBe(false);
+    expect(stats.idleWaitMs).toBe(1_000);
+    expect(stats.limit).toBeGreaterThanOrEqual(150);
   });
 });

@@ -162,13 +162,15 @@ export interface PollerOptions<T = unknown, N extends CodecNameFor<T> = CodecNam
   /**
    * Most GetRecords / GetShardIterator requests in flight at once across all shards. Requests wait
    * for a turn in the poller, first come first served (a read after an empty page waits behind reads
-   * of shards with a backlog, for at most `idleTimeBetweenReadsMs`), never in the HTTP agent's queue,
+   * of shards with a backlog for `idleTimeBetweenReadsMs`, or the server's round while it queues,
+   * then takes every other turn), never in the HTTP agent's queue,
    * where the SDK's connection timeout would run. Within this bound the poller sizes the number in
    * flight to the shards it reads and the mean latency of the last second (every shard read about
    * once a second), and stops raising it, or lowers it, while pages wait for their slice of the event
    * loop (page work runs in slices of about 10 ms per turn, so `/healthz` and timers stay
-   * responsive), or while the latency is the server's own queue (over twice the base latency with
-   * no more calls answered per second: the number is then held near what the server answers).
+   * responsive), or while the latency is the server's own queue (a second's 10th-percentile latency
+   * over twice the base with no more calls answered per second: the number is then held near what
+   * the server answers).
    * Default: the client's sockets less 2 (510 for the
    * poller's own client, 48 for a `kinesisClient` of yours).
    */

@@ -20,7 +20,10 @@ export interface RequestSchedulerOptions {
   readonly initialLatencyMs?: number | undefined;
   /** Event-loop delay above which the limit is lowered (default 50 ms). */
   readonly maxLoopDelayMs?: number | undefined;
-  /** An idle turn (a read after an empty page) waits behind busy ones at most this long (default 1 000 ms). */
+  /**
+   * An idle turn (a read after an empty page) waits behind busy ones at least this long before it
+   * takes every other turn from them (default 1 000 ms; in a queue episode, longer: see the class).
+   */
   readonly idleMaxWaitMs?: number | undefined;
   /** Period of the event-loop check and of the limit's adjustment (default 100 ms); 0 turns the adjustment off. */
   readonly tickMs?: number | undefined;
@@ -58,8 +61,10 @@ export interface SchedulerStats {
   readonly waited: number;
   /** The latency estimate (ms): the mean turn (request out to response in) of the last second. */
   readonly latencyMs: number;
-  /** The base latency (ms): the lowest mean of a second over the last 10 s. */
+  /** The base latency (ms): the lowest 10th percentile of the turns of a second over the last 10 s. */
   readonly baseLatencyMs: number;
+  /** How long an idle turn waits behind busy ones now (ms): `idleMaxWaitMs`, longer in a queue episode. */
+  readonly idleWaitMs: number;
   /** Whether the last second's latency was the server's queue (see the class): the floor then uses the base. */
   readonly congested: boolean;
   /** Most turns in flight at once so far. */
@@ -75,10 +80,16 @@ const BUSY_CPU_SHARE = 0.8;
 /** The latency estimate is the mean turn of the last complete one of these periods (ms). */
 const LATENCY_PERIOD_MS = 1_000;
 
-/** Outside a queue episode, the base latency is the lowest period mean of this window (ms). */
+/** Outside a queue episode, the base latency is the lowest period low of this window (ms). */
 const BASE_WINDOW_MS = 10_000;
 
-/** A period mean above base × this + {@link QUEUE_MARGIN_MS}, throughput flat, is the server's queue. */
+/** A period's low: this quantile of its turns (a queue at the server lifts it; a few slow turns do not). */
+const LOW_QUANTILE = 0.1;
+
+/** Most turns of a period kept for its low (the latest ones). */
+const PERIOD_SAMPLES = 1_024;
+
+/** A period low above base × this + {@link QUEUE_MARGIN_MS}, throughput flat, is the server's queue. */
 const QUEUE_LATENCY_RATIO = 2;
 const QUEUE_MARGIN_MS = 50;
 
@@ -95,9 +106,20 @@ const THROUGHPUT_GROWTH = 1.1;
  */
 const QUEUE_EPISODE_MS = 30_000;
 
-/** One complete latency period: its mean turn (ms), turns completed per second, when it ended. */
+/** The {@link LOW_QUANTILE} of `turns` (ms); 0 when there are none. Pure. */
+function lowQuantile(turns: readonly number[]): number {
+  if (turns.length === 0) return 0;
+  const sorted = [...turns].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length * LOW_QUANTILE)] ?? 0;
+}
+
+/** One complete latency period: its mean turn and its low (ms), turns completed per second, when it ended. */
 interface Period {
   readonly meanMs: number;
+  /** The {@link LOW_QUANTILE} of its turns (ms). */
+  readonly lowMs: number;
+  /** The most the event loop was late at a tick of the period (ms): a response waits that long to be seen. */
+  readonly loopDelayMs: number;
   readonly perSecond: number;
   readonly end: number;
 }
@@ -112,7 +134,11 @@ interface Period {
  *   this is round robin over the shards that want to read.
  * - Busy before idle: a turn asked for a shard at its tip (after an empty page) is granted only when
  *   no busy shard waits, or once it has waited `idleMaxWaitMs`: drained shards do not delay shards
- *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause.
+ *   with a backlog, and are still read about once per `idleMaxWaitMs` + their idle pause. An idle
+ *   turn that waited that long takes every other turn, never all of them: when the server serves
+ *   fewer turns a second than the idle shards ask for (1 000 shards at tip, a server that answers
+ *   100 calls a second), the first reads of shards never read yet and the reads of shards with a
+ *   backlog still get half the turns, instead of none.
  * - The limit, at most `maxInFlight`: never below `minInFlight` nor shards × latency ÷
  *   `targetIntervalMs` (Little's law: every shard read once per interval at the latency seen, e.g.
  *   1 024 shards at 100 ms: 103 in flight; the latency: the mean turn of the last second, from the
@@ -122,15 +148,21 @@ interface Period {
  *   of the event loop (see {@link LoopSlices}), or the loop is late (over `maxLoopDelayMs` while the
  *   process itself kept 80 % of a core busy). More requests out would only queue more pages.
  * - Congestion-aware: latency that comes from the server's own queue does not raise the limit. A
- *   second whose mean turn is over 2 × the base latency + 50 ms (the base: the lowest mean of a
- *   second in the last 10 s, or since the episode began) while the turns completed per second did not grow past the best of
- *   that window (× 1.1) is the server queueing (a server that answers a few dozen calls a second,
+ *   second whose low (its 10th percentile turn: a queue at the server lifts every turn, a few slow
+ *   ones do not lift it), less the most the event loop was late in it (a worker short of CPU sees
+ *   every response late: not the server's queue), is over 2 × the base latency + 50 ms (the base: the lowest low of a second
+ *   in the last 10 s, or since the episode began: a first second whose turns queued behind the
+ *   start-up burst has a low near the latency, not its mean) while the turns completed per second
+ *   did not grow past the best of that window (× 1.1) is the server queueing (a server that answers a few dozen calls a second,
  *   as kinesis-mock does: every turn more out only waits longer there, and a FIFO full of idle
  *   re-reads holds up first reads, so busy-before-idle cannot act). It starts a queue episode of
  *   30 s: the floor uses the base latency, the window shrinks (×0.7, once a second while it lasts)
  *   and does not grow, and the limit is at most the most served in a second × (2 × base + 50 ms),
- *   which grows while the latency stays under that. A latency that is stable is the base (100 ms to
- *   the endpoint: floor shards × 100 ms). After 30 s the limit is sized as before; a server that
+ *   which grows while the latency stays under that. While the episode lasts, an idle turn waits
+ *   behind busy ones for the server's round: shards ÷ the most it served in a second (1 000 shards
+ *   at 100 a second: 10 s), not `idleMaxWaitMs`: the server cannot read every shard more often, and
+ *   re-reads of shards at their tip no longer take half its turns from the shards never read yet. A
+ *   latency that is stable is the base (100 ms to the endpoint: floor shards × 100 ms). After 30 s the limit is sized as before; a server that
  *   still queues starts a new episode within seconds, and a latency that rose for good (another
  *   route) is no longer taken for a queue.
  * @internal
@@ -164,6 +196,12 @@ export class RequestScheduler {
   #periodStart = 0;
   #periodSum = 0;
   #periodTurns = 0;
+  /** The latest turns of the current period (ms), at most {@link PERIOD_SAMPLES}, for its low. */
+  #periodSamples: number[] = [];
+  /** The most the event loop was late at a tick of the current period (ms). */
+  #periodLoopDelayMs = 0;
+  /** Whether the last turn granted while both busy and idle turns waited went to an idle one. */
+  #idleWentLast = false;
   #previousMean: number | undefined;
   /** The complete periods of the last {@link BASE_WINDOW_MS}, oldest first. */
   #periods: Period[] = [];
@@ -212,12 +250,22 @@ export class RequestScheduler {
     return Math.ceil((best * queueLatencyMs(baseMs)) / 1_000);
   }
 
-  /** The base latency: the queue episode's, else the lowest period mean of the window (the estimate before one is complete). */
+  /** The base latency: the queue episode's, else the lowest period low of the window (the estimate before one is complete). */
   get #baseLatencyMs(): number {
     if (this.#queue !== undefined) return this.#queue.baseMs;
-    let base = this.#latencyMs;
-    for (const period of this.#periods) base = Math.min(base, period.meanMs);
-    return base;
+    if (this.#periods.length === 0) return this.#latencyMs;
+    return Math.min(...this.#periods.map((period) => period.lowMs));
+  }
+
+  /**
+   * How long an idle turn waits behind busy ones: `idleMaxWaitMs`, or in a queue episode the
+   * server's round, shards ÷ the most it served in a second of the window (see the class).
+   */
+  get #idleWaitMs(): number {
+    if (this.#queue === undefined) return this.#idleMaxWaitMs;
+    let best = 0;
+    for (const period of this.#periods) best = Math.max(best, period.perSecond);
+    return best > 0 ? Math.max(this.#idleMaxWaitMs, (this.#shards * 1_000) / best) : this.#idleMaxWaitMs;
   }
 
   stats(): SchedulerStats {
@@ -229,6 +277,7 @@ export class RequestScheduler {
       waited: this.#waited,
       latencyMs: this.#latencyMs,
       baseLatencyMs: this.#baseLatencyMs,
+      idleWaitMs: this.#idleWaitMs,
       congested: this.#congested,
       peakInFlight: this.#peakInFlight,
     };
@@ -313,39 +362,48 @@ export class RequestScheduler {
         this.#previousMean = this.#periodSum / this.#periodTurns;
         this.#endPeriod({
           meanMs: this.#previousMean,
+          lowMs: lowQuantile(this.#periodSamples),
+          loopDelayMs: this.#periodLoopDelayMs,
           perSecond: (this.#periodTurns * 1_000) / (now - this.#periodStart),
           end: now,
         });
       }
       this.#periodSum = 0;
       this.#periodTurns = 0;
+      this.#periodSamples = [];
+      this.#periodLoopDelayMs = 0;
       this.#periodStart = now;
     }
+    this.#periodSamples[this.#periodTurns % PERIOD_SAMPLES] = took;
     this.#periodSum += took;
     this.#periodTurns++;
     this.#latencyMs = this.#previousMean ?? this.#periodSum / this.#periodTurns;
   }
 
   /**
-   * A period is complete: it is the server's queue when its mean is well above the base (over
-   * base × 2 + 50 ms) and its throughput did not grow past the window's earlier best (× 1.1): more
-   * turns out only waited longer at the server. Such a period starts a queue episode (or goes on
-   * with one) and shrinks the window (×0.7).
+   * A period is complete: it is the server's queue when its low, less the most its event loop was
+   * late (a response waits for the loop to be seen: a worker short of CPU sees every turn late,
+   * and fewer turns out would not help), is well above the base (over base × 2 + 50 ms) and its
+   * throughput did not grow past the window's earlier best (× 1.1): more turns out only waited
+   * longer at the server. Such a period starts a queue episode (or goes on with one) and shrinks
+   * the window (×0.7).
    */
   #endPeriod(period: Period): void {
     const earlier = this.#periods.filter((p) => period.end - p.end < BASE_WINDOW_MS);
     this.#periods = [...earlier, period];
     if (this.#queue !== undefined && period.end - this.#queue.since >= QUEUE_EPISODE_MS) this.#queue = undefined;
-    const base = this.#queue?.baseMs ?? Math.min(period.meanMs, ...earlier.map((p) => p.meanMs));
+    const base = this.#queue?.baseMs ?? Math.min(period.lowMs, ...earlier.map((p) => p.lowMs));
     const bestEarlier = Math.max(0, ...earlier.map((p) => p.perSecond));
     this.#congested =
-      earlier.length > 0 && period.meanMs > queueLatencyMs(base) && period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
-    if (this.#queue !== undefined) this.#queue.baseMs = Math.min(this.#queue.baseMs, period.meanMs);
+      earlier.length > 0 &&
+      period.lowMs - period.loopDelayMs > queueLatencyMs(base) &&
+      period.perSecond <= bestEarlier * THROUGHPUT_GROWTH;
+    if (this.#queue !== undefined) this.#queue.baseMs = Math.min(this.#queue.baseMs, period.lowMs);
     else if (this.#congested) this.#queue = { since: period.end, baseMs: base };
     if (this.#congested) this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
   }
 
-  /** Grants turns while there is room: busy waiters first, an idle one first once it has waited long enough. */
+  /** Grants turns while there is room: busy waiters first, an idle one every other turn once it has waited long enough. */
   #grant(): void {
     while (this.#inFlight < this.limit) {
       const queue = this.#next();
@@ -356,22 +414,28 @@ export class RequestScheduler {
     }
   }
 
-  /** The queue whose first waiter goes next, if any waits. */
+  /**
+   * The queue whose first waiter goes next, if any waits: busy before idle, but an idle waiter that
+   * waited {@link #idleWaitMs} goes first unless the last turn the two queues both wanted went to an
+   * idle one (an idle waiter never takes every turn from busy ones).
+   */
   #next(): WaitingQueue<undefined, Turn> | undefined {
     const idle = this.#idle.first();
-    if (idle !== undefined && this.#now() - idle.since >= this.#idleMaxWaitMs) return this.#idle;
-    if (this.#busy.length > 0) return this.#busy;
-    return idle === undefined ? undefined : this.#idle;
+    if (idle === undefined) return this.#busy.length > 0 ? this.#busy : undefined;
+    if (this.#busy.length === 0) return this.#idle;
+    const idleFirst = !this.#idleWentLast && this.#now() - idle.since >= this.#idleWaitMs;
+    this.#idleWentLast = idleFirst;
+    return idleFirst ? this.#idle : this.#busy;
   }
 
-  /** An idle waiter is granted at the latest `idleMaxWaitMs` after it asked even when no turn is released meanwhile. */
+  /** An idle waiter is granted at the latest its wait after it asked even when no turn is released meanwhile. */
   #armIdleTimer(): void {
     if (this.#idleTimer !== undefined) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       this.#grant();
       if (this.#idle.length > 0) this.#armIdleTimer();
-    }, this.#idleMaxWaitMs);
+    }, this.#idleWaitMs);
     this.#idleTimer.unref?.();
   }
 
@@ -413,6 +477,7 @@ export class RequestScheduler {
     // Late with the process itself busy: our own work (pages being parsed) holds the loop. Late
     // while this process hardly ran: other processes hold the CPU, and fewer requests would not help.
     const late = loopDelayMs > this.#maxLoopDelayMs && cpuShare >= BUSY_CPU_SHARE;
+    this.#periodLoopDelayMs = Math.max(this.#periodLoopDelayMs, loopDelayMs);
     const limit = this.limit;
     if (late || pagesWaiting >= Math.max(this.#min, limit / 2)) {
       this.#window = Math.max(this.#min, Math.min(this.#window, this.#inFlight) * 0.7);
