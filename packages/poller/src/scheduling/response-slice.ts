@@ -1,4 +1,3 @@
-import { finished, type Readable } from 'node:stream';
 import type {
   AbsoluteLocation,
   DeserializeHandler,
@@ -7,6 +6,7 @@ import type {
   DeserializeHandlerOutput,
   MiddlewareStack,
 } from '@smithy/types';
+import { isReadable, readBody } from '../wire/read-body.js';
 import type { LoopSlices } from './loop-slices.js';
 import type { Turn } from './request-scheduler.js';
 
@@ -43,7 +43,7 @@ export function sliceResponse<I extends object, O extends object>(
       async (args: DeserializeHandlerArguments<I>): Promise<DeserializeHandlerOutput<O>> => {
         const out = await next(args);
         const response = out.response as { body?: unknown } | undefined;
-        if (response !== undefined && isReadable(response.body)) response.body = await readAll(response.body);
+        if (response !== undefined && isReadable(response.body)) response.body = await readBody(response.body);
         turn.release();
         const slice = slices?.pass();
         if (slice !== undefined) await slice;
@@ -51,34 +51,4 @@ export function sliceResponse<I extends object, O extends object>(
       },
     OPTIONS,
   );
-}
-
-function isReadable(body: unknown): body is Readable {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    typeof (body as Readable).on === 'function' &&
-    typeof (body as Readable).read === 'function'
-  );
-}
-
-/** The whole of a response body, as bytes; rejects when the stream fails or closes before its end. */
-function readAll(body: Readable): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    body.on('data', (chunk: Buffer | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      chunks.push(bytes);
-      length += bytes.length;
-    });
-    // Only the body's end: an HTTP/2 stream is also the request's writable side.
-    finished(body, { writable: false }, (error) => {
-      if (error) reject(error);
-      else {
-        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-        resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-      }
-    });
-  });
 }
