@@ -1,24 +1,11 @@
-import type {
-  AbsoluteLocation,
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  DeserializeHandlerOptions,
-  DeserializeHandlerOutput,
-  MiddlewareStack,
-} from '@smithy/types';
+import type { MiddlewareStack } from '@smithy/types';
 import { isReadable, readBody } from '../wire/read-body.js';
+import { onRawResponse } from '../wire/response-middleware.js';
 import type { LoopSlices } from './loop-slices.js';
 import type { Turn } from './request-scheduler.js';
 
 /** The name of the middleware {@link sliceResponse} adds to a command. */
 export const RESPONSE_SLICE_MIDDLEWARE = 'streamshareResponseSlice';
-
-const OPTIONS: DeserializeHandlerOptions & AbsoluteLocation = {
-  step: 'deserialize',
-  // Innermost of the step: between the SDK's deserializer and the HTTP handler.
-  priority: 'low',
-  name: RESPONSE_SLICE_MIDDLEWARE,
-};
 
 /**
  * Makes a command's response (`stack`: its middleware stack) end its turn and wait for a slice of the event loop before the SDK
@@ -38,17 +25,10 @@ export function sliceResponse<I extends object, O extends object>(
   turn: Turn,
   slices: LoopSlices | undefined,
 ): void {
-  stack.add(
-    (next: DeserializeHandler<I, O>) =>
-      async (args: DeserializeHandlerArguments<I>): Promise<DeserializeHandlerOutput<O>> => {
-        const out = await next(args);
-        const response = out.response as { body?: unknown } | undefined;
-        if (response !== undefined && isReadable(response.body)) response.body = await readBody(response.body);
-        turn.release();
-        const slice = slices?.pass();
-        if (slice !== undefined) await slice;
-        return out;
-      },
-    OPTIONS,
-  );
+  onRawResponse(stack, RESPONSE_SLICE_MIDDLEWARE, async (response) => {
+    if (isReadable(response.body)) response.body = await readBody(response.body);
+    turn.release();
+    const slice = slices?.pass();
+    if (slice !== undefined) await slice;
+  });
 }

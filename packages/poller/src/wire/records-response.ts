@@ -1,29 +1,10 @@
-import type {
-  AbsoluteLocation,
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  DeserializeHandlerOptions,
-  DeserializeHandlerOutput,
-  MiddlewareStack,
-} from '@smithy/types';
+import type { MiddlewareStack } from '@smithy/types';
 import { isReadable, readBody } from './read-body.js';
 import { parseRecordsJson } from './records-json.js';
+import { onOutput, onRawResponse } from './response-middleware.js';
 
 export const RECORDS_RESPONSE_MIDDLEWARE = 'streamshareRecordsResponse';
 export const RECORDS_OUTPUT_MIDDLEWARE = 'streamshareRecordsOutput';
-
-const INNER: DeserializeHandlerOptions & AbsoluteLocation = {
-  step: 'deserialize',
-  // Between the SDK's deserializer and the HTTP handler.
-  priority: 'low',
-  name: RECORDS_RESPONSE_MIDDLEWARE,
-};
-const OUTER: DeserializeHandlerOptions & AbsoluteLocation = {
-  step: 'deserialize',
-  // Around the SDK's deserializer.
-  priority: 'high',
-  name: RECORDS_OUTPUT_MIDDLEWARE,
-};
 
 /** What the SDK's deserializer is given in place of a body the poller decoded: an empty JSON object. */
 const EMPTY_OBJECT = Buffer.from('{}');
@@ -43,35 +24,18 @@ const EMPTY_OBJECT = Buffer.from('{}');
  */
 export function decodeRecordsResponse<I extends object, O extends object>(stack: MiddlewareStack<I, O>): void {
   let decoded: Record<string, unknown> | undefined;
-  stack.add(
-    (next: DeserializeHandler<I, O>) =>
-      async (args: DeserializeHandlerArguments<I>): Promise<DeserializeHandlerOutput<O>> => {
-        decoded = undefined;
-        const out = await next(args);
-        const response = out.response as { statusCode?: number; body?: unknown } | undefined;
-        if (response?.statusCode === 200) {
-          const body = isReadable(response.body) ? await readBody(response.body) : response.body;
-          if (body instanceof Uint8Array) {
-            decoded = parseRecordsJson<Record<string, unknown>>(
-              Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-            );
-            response.body = EMPTY_OBJECT;
-          }
-        }
-        return out;
-      },
-    INNER,
-  );
-  stack.add(
-    (next: DeserializeHandler<I, O>) =>
-      async (args: DeserializeHandlerArguments<I>): Promise<DeserializeHandlerOutput<O>> => {
-        const out = await next(args);
-        if (decoded !== undefined) {
-          Object.assign(out.output as object, decoded);
-          decoded = undefined;
-        }
-        return out;
-      },
-    OUTER,
-  );
+  onRawResponse(stack, RECORDS_RESPONSE_MIDDLEWARE, async (response) => {
+    decoded = undefined;
+    if (response.statusCode !== 200) return;
+    const body = isReadable(response.body) ? await readBody(response.body) : response.body;
+    if (body instanceof Uint8Array) {
+      decoded = parseRecordsJson<Record<string, unknown>>(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      response.body = EMPTY_OBJECT;
+    }
+  });
+  onOutput(stack, RECORDS_OUTPUT_MIDDLEWARE, (output) => {
+    if (decoded === undefined) return;
+    Object.assign(output, decoded);
+    decoded = undefined;
+  });
 }

@@ -1,21 +1,8 @@
 import { Readable } from 'node:stream';
-import type {
-  AbsoluteLocation,
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  DeserializeHandlerOptions,
-  DeserializeHandlerOutput,
-  MiddlewareStack,
-} from '@smithy/types';
+import type { MiddlewareStack } from '@smithy/types';
+import { onRawResponse } from '../../wire/response-middleware.js';
 
 export const READ_EVENT_STREAM_MIDDLEWARE = 'streamshareReadEventStream';
-
-const OPTIONS: DeserializeHandlerOptions & AbsoluteLocation = {
-  step: 'deserialize',
-  // Innermost of the step: between the SDK's deserializer and the HTTP handler.
-  priority: 'low',
-  name: READ_EVENT_STREAM_MIDDLEWARE,
-};
 
 /**
  * The seam of the fast event decoding: a middleware on a SubscribeToShard command that takes the
@@ -30,18 +17,11 @@ export function readEventStream<I extends object, O extends object>(
   stack: MiddlewareStack<I, O>,
 ): { body(): Readable | undefined } {
   let taken: Readable | undefined;
-  stack.add(
-    (next: DeserializeHandler<I, O>) =>
-      async (args: DeserializeHandlerArguments<I>): Promise<DeserializeHandlerOutput<O>> => {
-        const out = await next(args);
-        const response = out.response as { statusCode?: number; body?: unknown } | undefined;
-        if (response?.statusCode === 200 && response.body instanceof Readable) {
-          taken = response.body;
-          response.body = Readable.from([]);
-        }
-        return out;
-      },
-    OPTIONS,
-  );
+  onRawResponse(stack, READ_EVENT_STREAM_MIDDLEWARE, (response) => {
+    if (response.statusCode === 200 && response.body instanceof Readable) {
+      taken = response.body;
+      response.body = Readable.from([]);
+    }
+  });
   return { body: () => taken };
 }
