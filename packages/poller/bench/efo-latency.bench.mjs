@@ -120,7 +120,7 @@ try {
         ...stats(efoServer),
       },
       efoClientShare: {
-        what: 'event handed to HTTP/2 -> handler: loopback HTTP/2, the poller's event-stream decoding and record path',
+        what: "event handed to HTTP/2 -> handler: loopback HTTP/2, the poller's event-stream decoding and record path",
         ...stats(efoClient),
       },
     }),
