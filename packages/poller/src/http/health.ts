@@ -33,9 +33,11 @@ export interface HealthReport {
   readonly body: {
     /**
      * `ok` (200); `starting`, `stopped`, `stale` (a shard not polled within the bound) or
-     * `checkpoint-failing` (a shard's checkpoint store calls keep failing: the shard cannot go on) (503).
+     * `checkpoint-failing` (a shard's checkpoint store calls keep failing: the shard cannot go on), or
+     * `stalled` (the poller's event loop has not answered the health server's thread for
+     * `stalledAfterMs`: a handler that never yields) (503).
      */
-    readonly status: 'ok' | 'starting' | 'stopped' | 'stale' | 'checkpoint-failing';
+    readonly status: 'ok' | 'starting' | 'stopped' | 'stale' | 'checkpoint-failing' | 'stalled';
     /** Why it is not `ok`, in one line (absent when `ok`). */
     readonly reason?: string;
     /**
