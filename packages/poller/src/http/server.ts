@@ -105,6 +105,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const worker = new Worker(HEALTH_THREAD_SOURCE, { eval: true, workerData: data });
   const post = (message: ToHealthThread) => worker.postMessage(message);
   let closed: (() => void) | undefined;
+  /** Set once the thread ended (closed, or failed): close() then has nothing to wait for. */
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+    closed?.();
+  });
   const listening = new Promise<number>((resolve, reject) => {
     worker.on('message', (message: FromHealthThread) => {
       switch (message.type) {
@@ -143,10 +149,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     host,
     close: async () => {
       clearInterval(push);
-      await new Promise<void>((resolve) => {
-        closed = resolve;
-        post({ type: 'close' });
-      });
+      if (!exited) {
+        await new Promise<void>((resolve) => {
+          closed = resolve;
+          post({ type: 'close' });
+        });
+      }
       await worker.terminate();
     },
   };
